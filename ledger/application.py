@@ -1,0 +1,283 @@
+"""The command API of the ledger and its composition root (:func:`build_app`).
+
+Each command is a few lines: load the aggregate, let it decide, save. A refused command raises a
+:class:`~ledger.errors.LedgerError` before anything is saved, so it appends nothing. A command that
+finds its fact already recorded (a retransmission) saves nothing and returns ``None``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
+
+from ledger.competition import Competition
+from ledger.errors import InvalidInputError, UnknownFactError, UnknownRaceError, UnknownSkaterError
+from ledger.race import Race
+from ledger.sheet import Fact
+from ledger.skater import Skater
+from ledger.values import (
+    RaceRules,
+    competition_id,
+    competition_slug,
+    race_id,
+    race_key,
+    skater_id,
+)
+
+DEFAULT_DB = "skate-ledger.db"
+READ_BATCH = 1000
+
+
+class Ledger(Application[UUID]):
+    """The race-day ledger: every fact appended once, in order, never edited."""
+
+    name = "Ledger"
+    rules = RaceRules()
+
+    # -- reading the log ---------------------------------------------------------------------
+    def notifications(self, start: int = 1, stop: int | None = None,
+                      topics: tuple[str, ...] = ()) -> Iterator[Notification]:
+        """Every stored event from ``start`` up to and including ``stop``, in log order."""
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=READ_BATCH, stop=stop, topics=topics
+            )
+            yield from batch
+            if len(batch) < READ_BATCH:
+                return
+            start = batch[-1].id + 1
+
+    def events(self, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, Any]]:
+        """(position, domain event) pairs in log order."""
+        for note in self.notifications(start, stop):
+            yield note.id, self.mapper.to_domain_event(note)
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # -- loading -----------------------------------------------------------------------------
+    def race(self, key: str) -> Race:
+        try:
+            race: Race = self.repository.get(race_id(key))
+        except AggregateNotFoundError:
+            raise UnknownRaceError(f"race {key!r} is not in the ledger (see 'races')") from None
+        return race
+
+    def skater(self, name: str) -> UUID:
+        sid = skater_id(name)
+        if sid not in self.repository:
+            raise UnknownSkaterError(f"skater {name!r} is not registered")
+        return sid
+
+    def entered(self, race: Race, name: str) -> UUID:
+        sid = self.skater(name)
+        if sid not in race.sheet.entries:
+            raise UnknownSkaterError(f"skater {name!r} is not entered in {race.sheet.key}")
+        return sid
+
+    def save_new(self, *aggregates: Aggregate) -> int | None:
+        """Save whatever has pending events, in one transaction; the last position, or None."""
+        pending = [a for a in aggregates if a.pending_events]
+        if not pending:
+            return None
+        recordings = self.save(*pending)
+        return recordings[-1].notification.id if recordings else None
+
+    # -- set-up facts ------------------------------------------------------------------------
+    def schedule_competition(self, name: str, venue: str | None, first_day: date,
+                             last_day: date | None = None, track_m: int = 400) -> str:
+        slug = competition_slug(name, first_day)
+        if competition_id(slug) not in self.repository:
+            self.save(Competition(slug=slug, name=name, venue=venue,
+                                  first_day=first_day.isoformat(),
+                                  last_day=(last_day or first_day).isoformat(), track_m=track_m))
+        return slug
+
+    def schedule_race(self, competition: str, distance_m: int, category: str, day: date,
+                      label: str | None = None) -> str:
+        key, race = self.new_race(competition, distance_m, category, day, label)
+        if race is not None:
+            self.save(race)
+        return key
+
+    def new_race(self, competition: str, distance_m: int, category: str, day: date,
+                 label: str | None) -> tuple[str, Race | None]:
+        """The key of the race and a new (unsaved) Race, or None when it exists already."""
+        try:
+            comp: Competition = self.repository.get(competition_id(competition))
+        except AggregateNotFoundError:
+            raise UnknownRaceError(f"competition {competition!r} is not in the ledger") from None
+        key = race_key(competition, category, distance_m, label)
+        if race_id(key) in self.repository:
+            return key, None
+        race = Race(key=key, competition_id=comp.id, competition=competition, day=day.isoformat(),
+                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m)
+        return key, race
+
+    def register_skater(self, name: str, nation: str | None = None, club: str | None = None,
+                        hometown: str | None = None) -> UUID:
+        skater = self.new_skater(name, nation, club, hometown)
+        if skater is not None:
+            self.save(skater)
+        return skater_id(name)
+
+    def new_skater(self, name: str, nation: str | None, club: str | None,
+                   hometown: str | None) -> Skater | None:
+        if not name.strip():
+            raise InvalidInputError("skater name is empty")
+        if skater_id(name) in self.repository:
+            return None
+        return Skater(name=" ".join(name.split()), nation=nation, club=club, hometown=hometown)
+
+    # -- race facts --------------------------------------------------------------------------
+    def enter_starter(self, key: str, skater: str) -> int | None:
+        race = self.race(key)
+        race.enter_starter(self.skater(skater))
+        return self.save_new(race)
+
+    def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None) -> int | None:
+        race = self.race(key)
+        lanes = [self.skater(n) if n else None for n in (inner, outer)]
+        race.draw_pair(pair, lanes[0], lanes[1])
+        return self.save_new(race)
+
+    def start(self, key: str, pair: int, signal_at: datetime | None = None) -> int | None:
+        race = self.race(key)
+        race.start(pair, signal_at)
+        return self.save_new(race)
+
+    def false_start(self, key: str, skater: str) -> int | None:
+        race = self.race(key)
+        race.false_start(self.entered(race, skater), self.rules)
+        return self.save_new(race)
+
+    def clear_clock(self, key: str, pair: int, reason: str) -> int | None:
+        race = self.race(key)
+        race.clear_clock(pair, reason)
+        return self.save_new(race)
+
+    def record_passing(self, key: str, skater: str, metres: int, at_ms: int,
+                       source: str = "transponder", fid: UUID | None = None) -> int | None:
+        race = self.race(key)
+        race.record_passing(self.entered(race, skater), metres, at_ms, source, fid)
+        return self.save_new(race)
+
+    def record_finish(self, key: str, skater: str, at_ms: int, source: str = "photo-finish",
+                      fid: UUID | None = None) -> int | None:
+        race = self.race(key)
+        race.record_finish(self.entered(race, skater), at_ms, source, fid)
+        return self.save_new(race)
+
+    def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:
+        race = self.race(key)
+        race.report_place(self.entered(race, skater), place, source)
+        return self.save_new(race)
+
+    def record_fall(self, key: str, skater: str, metres: int | None, went_on: bool) -> int | None:
+        race = self.race(key)
+        race.record_fall(self.entered(race, skater), metres, went_on)
+        return self.save_new(race)
+
+    def record_dnf(self, key: str, skater: str, metres_reached: int | None = None,
+                   reason: str | None = None) -> int | None:
+        race = self.race(key)
+        race.record_dnf(self.entered(race, skater), metres_reached, reason)
+        return self.save_new(race)
+
+    def record_dns(self, key: str, skater: str, reason: str | None = None) -> int | None:
+        race = self.race(key)
+        race.record_dns(self.entered(race, skater), reason)
+        return self.save_new(race)
+
+    def record_withdrawal(self, key: str, skater: str, reason: str | None = None) -> int | None:
+        race = self.race(key)
+        race.record_withdrawal(self.entered(race, skater), reason)
+        return self.save_new(race)
+
+    def disqualify(self, key: str, skater: str, rule: str, author: str | None = None) -> int | None:
+        race = self.race(key)
+        race.disqualify(self.entered(race, skater), rule, author)
+        return self.save_new(race)
+
+    def grant_reskate(self, key: str, skater: str, reason: str, author: str,
+                      pair: int | None = None) -> int | None:
+        race = self.race(key)
+        sid = self.entered(race, skater)
+        race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid))
+        return self.save_new(race)
+
+    def correct_time(self, key: str, target: UUID, at_ms: int, reason: str,
+                     author: str) -> int | None:
+        race = self.race(key)
+        race.correct_time(target, at_ms, reason, author)
+        return self.save_new(race)
+
+    def void_fact(self, key: str, target: UUID, reason: str, author: str) -> int | None:
+        race = self.race(key)
+        race.void_fact(target, reason, author)
+        return self.save_new(race)
+
+    def declare_official(self, key: str, author: str,
+                         announced_at: datetime | None = None) -> int | None:
+        race = self.race(key)
+        race.declare_official(author, announced_at or datetime.now().astimezone())
+        return self.save_new(race)
+
+    def find_fact(self, key: str, skater: str, kind: str, metres: int | None = None) -> Fact:
+        """The live fact of a skater's current race that a correction names: a finish or a passing."""
+        race = self.race(key)
+        sid = self.entered(race, skater)
+        attempt = race.sheet.attempt_of(sid)
+        for fact in race.sheet.live_facts(sid, frozenset({kind}), attempt):
+            if metres is None or fact.metres == metres:
+                return fact
+        where = f" at {metres} m" if metres is not None else ""
+        raise UnknownFactError(f"{key} holds no {kind}{where} for {skater!r} to correct")
+
+
+# -- the composition root --------------------------------------------------------------------
+def store_env(db: str | None = None) -> dict[str, str]:
+    """The eventsourcing settings for a ``--db`` value: a SQLite path, ``:memory:``, ``memory``
+    (the library's in-process store) or a PostgreSQL URL."""
+    target = db or os.environ.get("SKATE_LEDGER_DB") or DEFAULT_DB
+    if target == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if target.startswith(("postgresql://", "postgres://")):
+        return postgres_env(target)
+    if "://" in target:
+        raise InvalidInputError(f"--db {target!r}: only file paths, :memory: and postgresql:// URLs")
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target,
+            "SQLITE_LOCK_TIMEOUT": "10"}
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    parts = urlparse(url)
+    dbname = unquote(parts.path.lstrip("/")) or "postgres"
+    query = parse_qs(parts.query)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "2",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+    }
+
+
+def build_app(db: str | None = None, extra: Mapping[str, str] | None = None) -> Ledger:
+    """The one place that wires persistence: every script and test builds its ledger here."""
+    env = store_env(db)
+    env.update(extra or {})
+    return Ledger(env=env)

@@ -1,0 +1,49 @@
+"""The error tree of the ledger.
+
+Every error a user can cause shares one root, :class:`LedgerError`, and also subclasses the
+nearest builtin, so callers may catch either. A refused command appends nothing.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Raised when the ledger refuses a command or an input; nothing was appended."""
+
+
+class InvalidInputError(LedgerError, ValueError):
+    """Raised when a value given by a user cannot be read (a time, a distance, a date …)."""
+
+
+class InvalidTimeError(InvalidInputError):
+    """Raised when a time is malformed, zero, negative or absurd for its distance."""
+
+
+class UnknownRaceError(LedgerError, LookupError):
+    """Raised when a command names a race the ledger does not hold."""
+
+
+class UnknownSkaterError(LedgerError, LookupError):
+    """Raised when a command names a skater who is not registered or not entered in the race."""
+
+
+class UnknownFactError(LedgerError, LookupError):
+    """Raised when a correction or void names a fact the ledger does not hold."""
+
+
+class RefusedFactError(LedgerError, ValueError):
+    """Raised when a fact contradicts what the ledger already holds (the race rules)."""
+
+
+class ResultsOfficialError(RefusedFactError):
+    """Raised when a change is attempted after the results were declared official without a correction."""
+
+
+class ImportFormatError(InvalidInputError):
+    """Raised when a file being imported is malformed; the message names the file and line."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line

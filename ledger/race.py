@@ -1,0 +1,415 @@
+"""The Race aggregate: one race (a distance of a category at a competition) and every fact of it.
+
+Events are past-tense facts with explicit topics (stored data: never rename a TOPIC). Their
+``record_on`` only assigns state on the race sheet, because it re-runs on every replay; deciding
+whether a fact may be recorded happens before, in :mod:`ledger.rules`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger import rules
+from ledger.sheet import Fact, RaceSheet
+from ledger.values import RaceRules, fact_id, race_id
+
+
+class Race(Aggregate):
+    TOPIC = "skate-ledger:Race"
+    sheet: RaceSheet
+
+    class Event(Aggregate.Event):
+        TOPIC = "skate-ledger:Race.Event"
+
+        def apply(self, race: Any) -> None:
+            self.record_on(race.sheet)
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            """Assign this fact on a race sheet (no decisions: this runs again on every replay)."""
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "skate-ledger:Race.Created"
+
+    class Scheduled(Created):
+        TOPIC = "skate-ledger:Race.Scheduled"
+        key: str
+        competition_id: UUID
+        competition: str
+        day: str
+        distance_m: int
+        category: str
+        label: str | None
+        track_m: int
+
+    class StarterEntered(Event):
+        TOPIC = "skate-ledger:Race.StarterEntered"
+        fact_id: UUID
+        skater: UUID
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.enter(self.skater)
+            sheet.add(_fact(self, "entry", skater=self.skater))
+
+    class PairDrawn(Event):
+        TOPIC = "skate-ledger:Race.PairDrawn"
+        fact_id: UUID
+        pair: int
+        inner: UUID | None
+        outer: UUID | None
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.draw_pair(self.pair, self.inner, self.outer)
+            sheet.add(_fact(self, "pair", pair=self.pair))
+
+    class Started(Event):
+        TOPIC = "skate-ledger:Race.Started"
+        fact_id: UUID
+        pair: int
+        signal_at: datetime | None
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            clock = sheet.clock(self.pair)
+            clock.starts += 1
+            clock.running = True
+            sheet.add(_fact(self, "start", pair=self.pair, signal_at=self.signal_at))
+
+    class FalseStartRecorded(Event):
+        TOPIC = "skate-ledger:Race.FalseStartRecorded"
+        fact_id: UUID
+        pair: int
+        skater: UUID
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.clock(self.pair).false_starts.append(self.skater)
+            sheet.clear_clock(self.pair)
+            sheet.add(_fact(self, "false-start", skater=self.skater, pair=self.pair))
+
+    class ClockCleared(Event):
+        TOPIC = "skate-ledger:Race.ClockCleared"
+        fact_id: UUID
+        pair: int
+        reason: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.clear_clock(self.pair)
+            sheet.add(_fact(self, "clock-cleared", pair=self.pair, reason=self.reason))
+
+    class PassingRecorded(Event):
+        TOPIC = "skate-ledger:Race.PassingRecorded"
+        fact_id: UUID
+        skater: UUID
+        attempt: int
+        metres: int
+        at_ms: int
+        source: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "passing", skater=self.skater, attempt=self.attempt,
+                            metres=self.metres, ms=self.at_ms, source=self.source))
+
+    class FinishRecorded(Event):
+        TOPIC = "skate-ledger:Race.FinishRecorded"
+        fact_id: UUID
+        skater: UUID
+        attempt: int
+        at_ms: int
+        source: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
+                            metres=sheet.distance_m, ms=self.at_ms, source=self.source))
+
+    class PlaceReported(Event):
+        """A published list gives this skater's place but the time is not known."""
+
+        TOPIC = "skate-ledger:Race.PlaceReported"
+        fact_id: UUID
+        skater: UUID
+        place: int
+        source: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "place", skater=self.skater, place=self.place, source=self.source))
+
+    class Fell(Event):
+        TOPIC = "skate-ledger:Race.Fell"
+        fact_id: UUID
+        skater: UUID
+        attempt: int
+        metres: int | None
+        went_on: bool
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "fall", skater=self.skater, attempt=self.attempt,
+                            metres=self.metres, went_on=self.went_on))
+
+    class DidNotFinish(Event):
+        TOPIC = "skate-ledger:Race.DidNotFinish"
+        fact_id: UUID
+        skater: UUID
+        attempt: int
+        metres_reached: int | None
+        reason: str | None
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "dnf", skater=self.skater, attempt=self.attempt,
+                            metres=self.metres_reached, reason=self.reason))
+
+    class DidNotStart(Event):
+        TOPIC = "skate-ledger:Race.DidNotStart"
+        fact_id: UUID
+        skater: UUID
+        reason: str | None
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "dns", skater=self.skater, reason=self.reason))
+
+    class Withdrawn(Event):
+        TOPIC = "skate-ledger:Race.Withdrawn"
+        fact_id: UUID
+        skater: UUID
+        reason: str | None
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "wdr", skater=self.skater, reason=self.reason))
+
+    class Disqualified(Event):
+        TOPIC = "skate-ledger:Race.Disqualified"
+        fact_id: UUID
+        skater: UUID
+        rule: str
+        author: str | None
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "dq", skater=self.skater, rule=self.rule, author=self.author))
+
+    class ReskateGranted(Event):
+        TOPIC = "skate-ledger:Race.ReskateGranted"
+        fact_id: UUID
+        skater: UUID
+        replaces_attempt: int
+        pair: int | None
+        reason: str
+        author: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            entry = sheet.entries[self.skater]
+            entry.attempt = self.replaces_attempt + 1
+            if self.pair is not None:
+                entry.pair = self.pair
+            sheet.add(_fact(self, "reskate", skater=self.skater, pair=self.pair,
+                            attempt=self.replaces_attempt, reason=self.reason, author=self.author))
+
+    class TimeCorrected(Event):
+        TOPIC = "skate-ledger:Race.TimeCorrected"
+        fact_id: UUID
+        target: UUID
+        at_ms: int
+        reason: str
+        author: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            target = sheet.facts[self.target]
+            target.corrections.append({"before": target.ms, "after": self.at_ms, "reason": self.reason,
+                                       "author": self.author, "by_fact": self.fact_id})
+            target.ms = self.at_ms
+            sheet.add(_fact(self, "correction", skater=target.skater, target=self.target,
+                            ms=self.at_ms, reason=self.reason, author=self.author))
+
+    class FactVoided(Event):
+        TOPIC = "skate-ledger:Race.FactVoided"
+        fact_id: UUID
+        target: UUID
+        reason: str
+        author: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            target = sheet.facts[self.target]
+            target.voided = True
+            target.detail["voided_by"] = self.fact_id
+            sheet.add(_fact(self, "void", skater=target.skater, target=self.target,
+                            reason=self.reason, author=self.author))
+
+    class ResultsDeclaredOfficial(Event):
+        TOPIC = "skate-ledger:Race.ResultsDeclaredOfficial"
+        fact_id: UUID
+        author: str
+        announced_at: datetime
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.official = sheet.add(_fact(self, "official", author=self.author,
+                                             announced_at=self.announced_at))
+
+    # -- creation ----------------------------------------------------------------------------
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        return race_id(key)
+
+    @event(Scheduled)
+    def __init__(self, key: str, competition_id: UUID, competition: str, day: str,
+                 distance_m: int, category: str, label: str | None, track_m: int) -> None:
+        self.sheet = RaceSheet(
+            race_id=race_id(key), key=key, competition_id=competition_id,
+            competition=competition, day=date.fromisoformat(day), distance_m=distance_m,
+            category=category, label=label, track_m=track_m,
+        )
+
+    # -- commands: decide with the rules, then record --------------------------------------
+    def has(self, fid: UUID) -> bool:
+        return fid in self.sheet.facts
+
+    def _natural(self, *parts: object) -> UUID:
+        """The id of a fact from its natural key; a voided fact's key may be recorded afresh."""
+        fid = fact_id(self.id, *parts)
+        while fid in self.sheet.facts and self.sheet.facts[fid].voided:
+            fid = uuid5(fid, "again")
+        return fid
+
+    def enter_starter(self, skater: UUID) -> None:
+        fid = self._natural("entry", skater)
+        if not self.has(fid) and skater not in self.sheet.entries:
+            rules.refuse_after_official(self.sheet, "enter a starter")
+            self.trigger_event(self.StarterEntered, fact_id=fid, skater=skater)
+
+    def draw_pair(self, pair: int, inner: UUID | None, outer: UUID | None) -> None:
+        fid = self._natural("pair", pair, inner, outer)
+        if not self.has(fid):
+            rules.check_pair_draw(self.sheet, pair, inner, outer)
+            self.trigger_event(self.PairDrawn, fact_id=fid, pair=pair, inner=inner, outer=outer)
+
+    def start(self, pair: int, signal_at: datetime | None, fid: UUID | None = None) -> None:
+        if fid is None and rules.pair_is_running(self.sheet, pair):
+            return  # the start of the running clock, retransmitted
+        fid = fid or self._natural("start", pair, self.sheet.clock(pair).starts + 1)
+        if not self.has(fid):
+            rules.check_start(self.sheet, pair)
+            self.trigger_event(self.Started, fact_id=fid, pair=pair, signal_at=signal_at)
+
+    def false_start(self, skater: UUID, rule_set: RaceRules, fid: UUID | None = None) -> None:
+        pair = rules.skater_pair(self.sheet, skater)
+        fid = fid or self._natural("false-start", pair, self.sheet.clock(pair).starts)
+        if self.has(fid):
+            return  # retransmitted: this start's false start is already recorded
+        rules.check_false_start(self.sheet, skater)
+        self.trigger_event(self.FalseStartRecorded, fact_id=fid, pair=pair, skater=skater)
+        if rules.false_start_disqualifies(self.sheet, skater, pair, rule_set.false_start_scope):
+            self.trigger_event(self.Disqualified, fact_id=self._natural("dq", skater),
+                               skater=skater, rule=rule_set.false_start_rule, author=None)
+
+    def clear_clock(self, pair: int, reason: str, fid: UUID | None = None) -> None:
+        rules.check_pair_exists(self.sheet, pair)
+        if fid is None and not rules.pair_is_running(self.sheet, pair):
+            return  # nothing runs: a retransmitted clear
+        fid = fid or self._natural("clear", pair, self.sheet.clock(pair).starts)
+        if not self.has(fid):
+            self.trigger_event(self.ClockCleared, fact_id=fid, pair=pair, reason=reason)
+
+    def record_passing(self, skater: UUID, metres: int, at_ms: int, source: str,
+                       fid: UUID | None = None) -> None:
+        attempt = self.sheet.attempt_of(skater)
+        fid = fid or self._natural("passing", skater, attempt, metres, source)
+        if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
+            return
+        rules.check_passing(self.sheet, skater, metres, at_ms, source)
+        self.trigger_event(self.PassingRecorded, fact_id=fid, skater=skater, attempt=attempt,
+                           metres=metres, at_ms=at_ms, source=source)
+
+    def record_finish(self, skater: UUID, at_ms: int, source: str, fid: UUID | None = None) -> None:
+        attempt = self.sheet.attempt_of(skater)
+        fid = fid or self._natural("finish", skater, attempt)
+        if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
+            return
+        rules.check_finish(self.sheet, skater, at_ms)
+        self.trigger_event(self.FinishRecorded, fact_id=fid, skater=skater, attempt=attempt,
+                           at_ms=at_ms, source=source)
+
+    def report_place(self, skater: UUID, place: int, source: str) -> None:
+        fid = self._natural("place", skater)
+        if rules.is_retransmission(self.sheet, fid, place=place):
+            return
+        rules.check_place(self.sheet, skater, place)
+        self.trigger_event(self.PlaceReported, fact_id=fid, skater=skater, place=place,
+                           source=source)
+
+    def record_fall(self, skater: UUID, metres: int | None, went_on: bool,
+                    fid: UUID | None = None) -> None:
+        attempt = self.sheet.attempt_of(skater)
+        fid = fid or self._natural("fall", skater, attempt, metres)
+        if not self.has(fid):
+            rules.check_fall(self.sheet, skater, metres)
+            self.trigger_event(self.Fell, fact_id=fid, skater=skater, attempt=attempt,
+                               metres=metres, went_on=went_on)
+        if not went_on:
+            self.record_dnf(skater, metres, f"fell at {metres} m" if metres else "fell")
+
+    def record_dnf(self, skater: UUID, metres_reached: int | None, reason: str | None,
+                   fid: UUID | None = None) -> None:
+        attempt = self.sheet.attempt_of(skater)
+        fid = fid or self._natural("dnf", skater, attempt)
+        if not self.has(fid):
+            rules.check_dnf(self.sheet, skater)
+            reached = metres_reached or rules.metres_reached(self.sheet, skater)
+            self.trigger_event(self.DidNotFinish, fact_id=fid, skater=skater, attempt=attempt,
+                               metres_reached=reached, reason=reason)
+
+    def record_dns(self, skater: UUID, reason: str | None, fid: UUID | None = None) -> None:
+        fid = fid or self._natural("dns", skater)
+        if not self.has(fid):
+            rules.check_not_started(self.sheet, skater, "did not start")
+            self.trigger_event(self.DidNotStart, fact_id=fid, skater=skater, reason=reason)
+
+    def record_withdrawal(self, skater: UUID, reason: str | None, fid: UUID | None = None) -> None:
+        fid = fid or self._natural("wdr", skater)
+        if not self.has(fid):
+            rules.check_not_started(self.sheet, skater, "withdrawn")
+            self.trigger_event(self.Withdrawn, fact_id=fid, skater=skater, reason=reason)
+
+    def disqualify(self, skater: UUID, rule: str, author: str | None,
+                   fid: UUID | None = None) -> None:
+        fid = fid or self._natural("dq", skater)
+        if not self.has(fid):
+            rules.check_disqualification(self.sheet, skater, rule)
+            self.trigger_event(self.Disqualified, fact_id=fid, skater=skater, rule=rule,
+                               author=author)
+
+    def grant_reskate(self, skater: UUID, reason: str, author: str, pair: int | None,
+                      replaces_attempt: int = 1) -> None:
+        fid = self._natural("reskate", skater, replaces_attempt)
+        if not self.has(fid):
+            rules.check_reskate(self.sheet, skater, replaces_attempt, reason, author)
+            self.trigger_event(self.ReskateGranted, fact_id=fid, skater=skater,
+                               replaces_attempt=replaces_attempt, pair=pair, reason=reason,
+                               author=author)
+
+    def correct_time(self, target: UUID, at_ms: int, reason: str, author: str) -> None:
+        fid = self._natural("correct", target, at_ms)
+        if not self.has(fid):
+            rules.check_time_correction(self.sheet, target, at_ms, reason, author)
+            self.trigger_event(self.TimeCorrected, fact_id=fid, target=target, at_ms=at_ms,
+                               reason=reason, author=author)
+
+    def void_fact(self, target: UUID, reason: str, author: str) -> None:
+        fid = self._natural("void", target)
+        if not self.has(fid):
+            rules.check_void(self.sheet, target, reason, author)
+            self.trigger_event(self.FactVoided, fact_id=fid, target=target, reason=reason,
+                               author=author)
+
+    def declare_official(self, author: str, announced_at: datetime) -> None:
+        fid = self._natural("official")
+        if not self.has(fid):
+            rules.check_official(self.sheet, author)
+            self.trigger_event(self.ResultsDeclaredOfficial, fact_id=fid, author=author,
+                               announced_at=announced_at)
+
+
+def _fact(event: Any, kind: str, *, skater: UUID | None = None, pair: int | None = None,
+          attempt: int = 1, metres: int | None = None, ms: int | None = None,
+          source: str | None = None, **detail: Any) -> Fact:
+    return Fact(fact_id=event.fact_id, kind=kind, seq=event.originator_version,
+                recorded_at=event.timestamp, skater=skater, pair=pair, attempt=attempt,
+                metres=metres, ms=ms, source=source, detail=detail)

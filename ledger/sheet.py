@@ -1,0 +1,145 @@
+"""The race sheet: what the ledger knows of one race, folded from its facts in log order.
+
+The same fold serves the write side (the ``Race`` aggregate decides against it) and the read side
+(projections fold the log, or a prefix of it, into sheets and rank them). One fold, so the two
+sides cannot disagree about what a fact means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ledger.timing import passing_points
+
+TIMED_KINDS = frozenset({"passing", "finish"})
+OUTCOME_KINDS = frozenset({"finish", "dnf", "dns", "wdr", "dq", "place"})
+
+
+@attrs.define
+class Fact:
+    """One recorded fact about a skater or a pair, with its current (possibly corrected) value."""
+
+    fact_id: UUID
+    kind: str
+    seq: int  # the race's own order (the aggregate version)
+    recorded_at: datetime
+    skater: UUID | None = None
+    pair: int | None = None
+    attempt: int = 1
+    metres: int | None = None
+    ms: int | None = None
+    source: str | None = None
+    detail: dict[str, Any] = attrs.Factory(dict)
+    voided: bool = False
+    #: corrections applied to this fact, oldest first: dicts with before, after, reason, author
+    corrections: list[dict[str, Any]] = attrs.Factory(list)
+
+    @property
+    def live(self) -> bool:
+        return not self.voided
+
+
+@attrs.define
+class Entry:
+    """A skater entered in the race: drawn into a pair and lane, or with the pair unknown."""
+
+    skater: UUID
+    pair: int | None = None
+    lane: str | None = None
+    attempt: int = 1
+
+
+@attrs.define
+class PairClock:
+    """The state of one pair's clock: how many start signals, and whether it runs now."""
+
+    starts: int = 0
+    running: bool = False
+    false_starts: list[UUID] = attrs.Factory(list)
+
+
+@attrs.define
+class RaceSheet:
+    race_id: UUID
+    key: str
+    competition_id: UUID
+    competition: str
+    day: date
+    distance_m: int
+    category: str
+    label: str | None
+    track_m: int = 400
+    entries: dict[UUID, Entry] = attrs.Factory(dict)
+    pairs: dict[int, tuple[UUID | None, UUID | None]] = attrs.Factory(dict)
+    clocks: dict[int, PairClock] = attrs.Factory(dict)
+    facts: dict[UUID, Fact] = attrs.Factory(dict)
+    official: Fact | None = None
+
+    # -- folding ---------------------------------------------------------------------------
+    def add(self, fact: Fact) -> Fact:
+        self.facts[fact.fact_id] = fact
+        return fact
+
+    def enter(self, skater: UUID, pair: int | None = None, lane: str | None = None) -> None:
+        entry = self.entries.setdefault(skater, Entry(skater))
+        if pair is not None:
+            entry.pair, entry.lane = pair, lane
+
+    def draw_pair(self, pair: int, inner: UUID | None, outer: UUID | None) -> None:
+        self.pairs[pair] = (inner, outer)
+        for skater, lane in ((inner, "inner"), (outer, "outer")):
+            if skater is not None:
+                self.enter(skater, pair, lane)
+
+    def clock(self, pair: int) -> PairClock:
+        return self.clocks.setdefault(pair, PairClock())
+
+    def clear_clock(self, pair: int) -> None:
+        """A cleared clock voids the pair's passings and finishes of the current start."""
+        self.clock(pair).running = False
+        for fact in self.facts.values():
+            if fact.kind in TIMED_KINDS and fact.live and self.pair_of(fact.skater) == pair:
+                if fact.attempt == self.attempt_of(fact.skater):
+                    fact.voided = True
+                    fact.detail["voided_by"] = "clock cleared"
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def points(self) -> tuple[int, ...]:
+        return passing_points(self.distance_m, self.track_m)
+
+    @property
+    def pair_count(self) -> int:
+        """Pairs the race must have: half the starters, rounded up, or the highest pair drawn."""
+        return max([(len(self.entries) + 1) // 2, *self.pairs])
+
+    def pair_of(self, skater: UUID | None) -> int | None:
+        entry = self.entries.get(skater) if skater else None
+        return entry.pair if entry else None
+
+    def attempt_of(self, skater: UUID | None) -> int:
+        entry = self.entries.get(skater) if skater else None
+        return entry.attempt if entry else 1
+
+    def live_facts(self, skater: UUID, kinds: frozenset[str] | None = None,
+                   attempt: int | None = None) -> Iterator[Fact]:
+        for fact in self.facts.values():
+            if fact.live and fact.skater == skater and (kinds is None or fact.kind in kinds) and (
+                attempt is None or fact.attempt == attempt
+            ):
+                yield fact
+
+    def first(self, skater: UUID, kind: str, attempt: int | None = None) -> Fact | None:
+        return next(self.live_facts(skater, frozenset({kind}), attempt), None)
+
+    def passings(self, skater: UUID, attempt: int) -> list[Fact]:
+        found = self.live_facts(skater, frozenset({"passing"}), attempt)
+        return sorted(found, key=lambda f: (f.metres or 0, f.ms or 0))
+
+    def finish(self, skater: UUID, attempt: int) -> Fact | None:
+        return self.first(skater, "finish", attempt)

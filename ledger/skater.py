@@ -1,0 +1,38 @@
+"""The Skater aggregate: a person who races, identified by name (docs/decisions/0003-ids.md)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.values import skater_id
+
+
+class Skater(Aggregate):
+    TOPIC = "skate-ledger:Skater"
+
+    class Event(Aggregate.Event):
+        TOPIC = "skate-ledger:Skater.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "skate-ledger:Skater.Created"
+
+    class Registered(Created):
+        TOPIC = "skate-ledger:Skater.Registered"
+        name: str
+        nation: str | None
+        club: str | None
+        hometown: str | None
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return skater_id(name)
+
+    @event(Registered)
+    def __init__(self, name: str, nation: str | None, club: str | None,
+                 hometown: str | None) -> None:
+        self.name = name
+        self.nation = nation
+        self.club = club
+        self.hometown = hometown

@@ -1,0 +1,153 @@
+"""Value objects and the natural keys that make ids deterministic.
+
+Ids are uuid5 of a natural key (decision record docs/decisions/0003-ids.md): re-importing a file or
+retransmitting a fact produces the same id, so the ledger stores it once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Final, Literal, get_args
+from uuid import UUID, uuid5
+
+import attrs
+
+from ledger.errors import InvalidInputError
+
+NAMESPACE: Final = UUID("6f1c6b0e-5a43-5b7e-9a55-0d1f0c2e7a11")
+
+Category = Literal["men", "women"]
+Status = Literal["OK", "DNF", "DNS", "DQ", "WDR"]
+Lane = Literal["inner", "outer"]
+TimingSource = Literal["transponder", "optical", "photo-finish", "manual", "list"]
+
+CATEGORIES: Final[tuple[str, ...]] = get_args(Category)
+STATUSES: Final[tuple[str, ...]] = get_args(Status)
+LANES: Final[tuple[str, ...]] = get_args(Lane)
+TIMING_SOURCES: Final[tuple[str, ...]] = get_args(TimingSource)
+
+#: The order of unranked statuses after all times, as Vantage prints them (rules.md §4); configurable.
+DEFAULT_UNRANKED_ORDER: Final[tuple[str, ...]] = ("DNF", "DQ", "DNS", "WDR")
+
+
+def slugify(text: str) -> str:
+    """A readable, stable slug: ASCII, lower case, words joined by '-'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if not slug:
+        raise InvalidInputError(f"{text!r} has no letters or digits to make a key from")
+    return slug
+
+
+def skater_key(name: str) -> str:
+    """The natural key of a skater: the name, Unicode-normalised, case-folded, single-spaced."""
+    normal = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    if not normal:
+        raise InvalidInputError("skater name is empty")
+    return normal
+
+
+def skater_id(name: str) -> UUID:
+    return uuid5(NAMESPACE, f"skater/{skater_key(name)}")
+
+
+def competition_slug(name: str, first_day: date) -> str:
+    """``test-cup-2025``: the name's slug, with the year added when the name has none."""
+    slug = slugify(name)
+    return slug if re.search(r"(19|20)\d\d", slug) else f"{slug}-{first_day.year}"
+
+
+def competition_id(slug: str) -> UUID:
+    return uuid5(NAMESPACE, f"competition/{slug}")
+
+
+def label_suffix(label: str | None) -> str:
+    """``Division B`` → ``-b``; any other label → its slug; no label → nothing."""
+    if not label:
+        return ""
+    division = re.fullmatch(r"\s*div(?:ision)?\.?\s*([a-z0-9])\s*", label, re.IGNORECASE)
+    return f"-{division[1].lower()}" if division else f"-{slugify(label)}"
+
+
+def race_key(competition: str, category: str, distance_m: int, label: str | None) -> str:
+    """``<competition-slug>/<category>-<distance>m[-suffix]`` (design/interfaces.md)."""
+    return f"{competition}/{category}-{distance_m}m{label_suffix(label)}"
+
+
+def race_id(key: str) -> UUID:
+    return uuid5(NAMESPACE, f"race/{key}")
+
+
+def fact_id(race: UUID, *parts: object) -> UUID:
+    """A fact's id from its natural key within the race: the same fact retransmitted has the same id."""
+    return uuid5(race, "/".join(str(p) for p in parts))
+
+
+def device_fact_id(device: str, sequence: int) -> UUID:
+    """A fact's id from the timing device and its sequence number."""
+    return uuid5(NAMESPACE, f"device/{device}/{sequence}")
+
+
+def parse_date(text: str) -> date:
+    """Read ``YYYY-MM-DD`` or ``DD.MM.YYYY``."""
+    raw = text.strip()
+    try:
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
+            day, month, year = (int(p) for p in raw.split("."))
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return date.fromisoformat(raw)
+    except ValueError as e:
+        raise InvalidInputError(f"date {text!r} does not exist ({e})") from None
+    raise InvalidInputError(f"date {text!r} is not YYYY-MM-DD or DD.MM.YYYY")
+
+
+def parse_category(text: str) -> Category:
+    raw = text.strip().lower()
+    aliases = {"m": "men", "man": "men", "male": "men", "w": "women", "ladies": "women",
+               "woman": "women", "female": "women", "vrouwen": "women", "mannen": "men"}
+    raw = aliases.get(raw, raw)
+    if raw not in CATEGORIES:
+        raise InvalidInputError(f"category {text!r} is not men or women")
+    return raw  # type: ignore[return-value]
+
+
+def parse_status(text: str) -> Status:
+    raw = text.strip().upper() or "OK"
+    if raw not in STATUSES:
+        raise InvalidInputError(f"status {text!r} is not one of OK, DNF, DNS, DQ, WDR")
+    return raw  # type: ignore[return-value]
+
+
+def parse_lane(text: str) -> Lane:
+    raw = text.strip().lower()
+    aliases = {"i": "inner", "0": "inner", "white": "inner", "wit": "inner",
+               "o": "outer", "1": "outer", "red": "outer", "rood": "outer"}
+    raw = aliases.get(raw, raw)
+    if raw not in LANES:
+        raise InvalidInputError(f"lane {text!r} is not inner or outer")
+    return raw  # type: ignore[return-value]
+
+
+def parse_datetime(text: str) -> datetime:
+    """An ISO 8601 moment; it must carry a time zone, so that 15:02 means one instant."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"moment {text!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise InvalidInputError(f"moment {text!r} has no time zone (add +01:00 or Z)")
+    return moment
+
+
+@attrs.frozen
+class RaceRules:
+    """The configurable parts of the rules (rules.md marks them 'to verify')."""
+
+    #: "skater": a skater's second false start disqualifies them; "pair": the second false start
+    #: in the pair disqualifies whoever commits it.
+    false_start_scope: Literal["skater", "pair"] = "skater"
+    unranked_order: tuple[str, ...] = DEFAULT_UNRANKED_ORDER
+    false_start_rule: str = "ISU 255.4: second false start"
