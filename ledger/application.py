@@ -55,7 +55,7 @@ class Ledger(Application[UUID]):
                 return
             start = batch[-1].id + 1
 
-    def events(self, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, Any]]:
+    def log(self, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, Any]]:
         """(position, domain event) pairs in log order."""
         for note in self.notifications(start, stop):
             yield note.id, self.mapper.to_domain_event(note)

@@ -7,7 +7,7 @@ whether a fact may be recorded happens before, in :mod:`ledger.rules`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -44,6 +44,11 @@ class Race(Aggregate):
         category: str
         label: str | None
         track_m: int
+
+        def new_sheet(self) -> RaceSheet:
+            return RaceSheet.scheduled(self.originator_id, self.key, self.competition_id,
+                                       self.competition, self.day, self.distance_m, self.category,
+                                       self.label, self.track_m)
 
     class StarterEntered(Event):
         TOPIC = "skate-ledger:Race.StarterEntered"
@@ -252,11 +257,8 @@ class Race(Aggregate):
     @event(Scheduled)
     def __init__(self, key: str, competition_id: UUID, competition: str, day: str,
                  distance_m: int, category: str, label: str | None, track_m: int) -> None:
-        self.sheet = RaceSheet(
-            race_id=race_id(key), key=key, competition_id=competition_id,
-            competition=competition, day=date.fromisoformat(day), distance_m=distance_m,
-            category=category, label=label, track_m=track_m,
-        )
+        self.sheet = RaceSheet.scheduled(race_id(key), key, competition_id, competition, day,
+                                         distance_m, category, label, track_m)
 
     # -- commands: decide with the rules, then record --------------------------------------
     def has(self, fid: UUID) -> bool:

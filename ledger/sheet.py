@@ -81,7 +81,18 @@ class RaceSheet:
     official: Fact | None = None
 
     # -- folding ---------------------------------------------------------------------------
+    @classmethod
+    def scheduled(cls, race_id: UUID, key: str, competition_id: UUID, competition: str, day: str,
+                  distance_m: int, category: str, label: str | None, track_m: int) -> RaceSheet:
+        """The empty sheet of a race just scheduled."""
+        return cls(race_id=race_id, key=key, competition_id=competition_id,
+                   competition=competition, day=date.fromisoformat(day), distance_m=distance_m,
+                   category=category, label=label, track_m=track_m)
+
     def add(self, fact: Fact) -> Fact:
+        """Record a fact; a skater's fact belongs to the pair the skater races in at that moment."""
+        if fact.pair is None and fact.skater is not None:
+            fact.pair = self.pair_of(fact.skater)
         self.facts[fact.fact_id] = fact
         return fact
 

@@ -1,0 +1,1 @@
+"""The read side of skate-ledger: pure folds over the log. Nothing here writes to the ledger."""

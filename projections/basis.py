@@ -1,0 +1,50 @@
+"""The "as of" basis of every query (docs/decisions/0004-as-of.md).
+
+Which facts were known: as of a log position, or as known at a recorded time (resolved to the last
+position recorded at or before it). Which moment of the race: after pair N, at a passing point.
+A repeatable answer pins both; the JSON output reports the resolved position.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ledger.application import Ledger
+from ledger.errors import InvalidInputError
+from projections.state import LedgerState
+
+
+@attrs.frozen
+class Basis:
+    position: int | None = None
+    known_at: datetime | None = None
+    after_pair: int | None = None
+    at_m: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.position is not None and self.known_at is not None:
+            raise InvalidInputError("--position and --known-at name two different bases; give one")
+        if self.position is not None and self.position < 0:
+            raise InvalidInputError(f"--position {self.position} is not 0 or more")
+        if self.after_pair is not None and self.after_pair < 0:
+            raise InvalidInputError(f"--after-pair {self.after_pair} is not 0 or more")
+
+    def as_json(self, position: int) -> dict[str, Any]:
+        return {"position": position,
+                "known_at": self.known_at.isoformat() if self.known_at else None,
+                "at_m": self.at_m, "after_pair": self.after_pair}
+
+
+def state_as_of(app: Ledger, basis: Basis = Basis()) -> LedgerState:
+    """The ledger folded up to the basis's position (or known-at moment); the whole log by default."""
+    state = LedgerState()
+    last = app.last_position()
+    stop = last if basis.position is None else min(basis.position, last)
+    for position, event in app.log(stop=stop):
+        if basis.known_at is not None and event.timestamp > basis.known_at:
+            break
+        state.apply(position, event)
+    return state

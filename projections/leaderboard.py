@@ -1,0 +1,135 @@
+"""The leaderboard of a race, and the standings at a passing point, as of a basis.
+
+Rows come in ranking order (projections.ranking); a time is shown truncated to hundredths but
+ranked, and the gap to the leader given, in thousandths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import attrs
+
+from ledger.errors import InvalidInputError, UnknownRaceError
+from ledger.sheet import Fact, RaceSheet
+from ledger.values import DEFAULT_UNRANKED_ORDER
+from projections.ranking import rank
+from projections.results import FactFilter, Result, everything, result_of, results
+from projections.state import LedgerState
+
+#: Which timing source is shown when several timed the same passing: the most precise first.
+SOURCE_PRIORITY = ("photo-finish", "optical", "transponder", "manual", "list")
+
+
+@attrs.frozen
+class Row:
+    rank: int | None
+    skater_id: UUID
+    skater: str
+    nation: str | None
+    status: str
+    time_ms: int | None
+    behind_ms: int | None
+    pair: int | None
+    lane: str | None
+    place_reported: bool = False
+    source: str | None = None
+
+
+@attrs.frozen
+class Board:
+    race: str
+    position: int
+    at_m: int | None
+    after_pair: int | None
+    rows: tuple[Row, ...]
+
+
+def sheet_or_error(state: LedgerState, key: str) -> RaceSheet:
+    sheet = state.sheet(key)
+    if sheet is None:
+        raise UnknownRaceError(f"race {key!r} is not in the ledger at position {state.position}")
+    return sheet
+
+
+def pair_filter(sheet: RaceSheet, after_pair: int | None) -> FactFilter:
+    """Facts of pairs up to N; facts of skaters whose pair is unknown only when every later pair is
+    drawn (so they cannot have skated later)."""
+    if after_pair is None:
+        return everything
+    later_drawn = all(p in sheet.pairs for p in range(after_pair + 1, sheet.pair_count + 1))
+
+    def keep(fact: Fact) -> bool:
+        return fact.pair <= after_pair if fact.pair is not None else later_drawn
+
+    return keep
+
+
+def leaderboard(state: LedgerState, key: str, after_pair: int | None = None,
+                unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER) -> Board:
+    sheet = sheet_or_error(state, key)
+    found = results(sheet, pair_filter(sheet, after_pair))
+    rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order)
+    return Board(key, state.position, None, after_pair, rows)
+
+
+def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | None = None,
+                 unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER) -> Board:
+    """Every skater who has passed ``metres``, ranked by the passing time there."""
+    sheet = sheet_or_error(state, key)
+    if metres not in sheet.points:
+        points = ", ".join(map(str, sheet.points))
+        raise InvalidInputError(f"{metres} m is not a passing point of {key} ({points})")
+    keep = pair_filter(sheet, after_pair)
+    if metres == sheet.distance_m:
+        found = [r for r in results(sheet, keep) if r.status == "OK" and r.time_ms is not None]
+        rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order)
+        return Board(key, state.position, metres, after_pair, rows)
+    passed: list[tuple[Result, int | None]] = []
+    for skater in sheet.entries:
+        result = result_of(sheet, skater, keep)
+        attempt = result.attempt if result else sheet.attempt_of(skater)
+        shown = passing_at(sheet, skater, attempt, metres, keep)
+        if shown is not None:
+            status = result.status if result else "OK"
+            passed.append((Result(skater, status, shown.ms, attempt, source=shown.source), shown.ms))
+    rows = board_rows(state, sheet, passed, unranked_order, ranked_statuses=("OK", "DNF"))
+    return Board(key, state.position, metres, after_pair, rows)
+
+
+def passing_at(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
+               keep: FactFilter) -> Fact | None:
+    candidates = [f for f in sheet.passings(skater, attempt) if f.metres == metres and keep(f)]
+    candidates.sort(key=lambda f: SOURCE_PRIORITY.index(f.source)
+                    if f.source in SOURCE_PRIORITY else len(SOURCE_PRIORITY))
+    return candidates[0] if candidates else None
+
+
+def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, int | None]],
+               unranked_order: Sequence[str],
+               ranked_statuses: tuple[str, ...] = ("OK",)) -> tuple[Row, ...]:
+    names = {r.skater: state.name_of(r.skater) for r, _ in found}
+    ordered = rank(
+        found,
+        status=lambda i: "OK" if i[0].status in ranked_statuses else i[0].status,
+        time_ms=lambda i: i[1] if i[0].status in ranked_statuses else None,
+        place=lambda i: i[0].place if i[0].status in ranked_statuses else None,
+        name=lambda i: names[i[0].skater],
+        unranked_order=unranked_order,
+    )
+    leader = ordered[0][1][1] if ordered and ordered[0][0] == 1 else None
+    return tuple(make_row(state, sheet, position, result, ms, leader)
+                 for position, (result, ms) in ordered)
+
+
+def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result: Result,
+             ms: int | None, leader_ms: int | None) -> Row:
+    info = state.skaters.get(result.skater)
+    entry = sheet.entries[result.skater]
+    shown = ms if position is not None else None
+    behind = shown - leader_ms if shown is not None and leader_ms is not None else None
+    return Row(rank=position, skater_id=result.skater, skater=state.name_of(result.skater),
+               nation=info.nation if info else None, status=result.status, time_ms=shown,
+               behind_ms=behind if behind else None, pair=entry.pair, lane=entry.lane,
+               place_reported=result.place is not None and ms is None, source=result.source)

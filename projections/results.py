@@ -1,0 +1,63 @@
+"""A skater's result in a race: which outcome counts, by the rules of rules.md §4.
+
+Precedence: withdrawn, did not start and disqualified override everything; else the best valid
+finish over all the skater's races (a re-skate: the better time counts); else a DNF; else a place
+reported by a published list whose time is unknown. A skater with none of these has no result yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+import attrs
+
+from ledger.sheet import Fact, RaceSheet
+
+FactFilter = Callable[[Fact], bool]
+
+
+@attrs.frozen
+class Result:
+    skater: UUID
+    status: str  # OK, DNF, DNS, DQ, WDR
+    time_ms: int | None = None
+    attempt: int = 1
+    place: int | None = None  # a published place, when the time is unknown
+    source: str | None = None
+    metres_reached: int | None = None
+    fact: UUID | None = None
+
+
+def everything(_: Fact) -> bool:
+    return True
+
+
+def skater_facts(sheet: RaceSheet, skater: UUID, keep: FactFilter) -> list[Fact]:
+    return [f for f in sheet.live_facts(skater) if keep(f)]
+
+
+def result_of(sheet: RaceSheet, skater: UUID, keep: FactFilter = everything) -> Result | None:
+    facts = skater_facts(sheet, skater, keep)
+    kinds = {f.kind: f for f in facts}
+    for status, kind in (("WDR", "wdr"), ("DNS", "dns"), ("DQ", "dq")):
+        if kind in kinds:
+            return Result(skater, status, attempt=kinds[kind].attempt, fact=kinds[kind].fact_id)
+    finishes = [f for f in facts if f.kind == "finish" and f.ms is not None]
+    if finishes:
+        best = min(finishes, key=lambda f: (f.ms or 0, f.seq))
+        return Result(skater, "OK", best.ms, best.attempt, source=best.source, fact=best.fact_id)
+    if "dnf" in kinds:
+        dnf = kinds["dnf"]
+        return Result(skater, "DNF", attempt=dnf.attempt, metres_reached=dnf.metres, fact=dnf.fact_id)
+    if "place" in kinds:
+        place = kinds["place"]
+        return Result(skater, "OK", place=place.detail["place"], source=place.source,
+                      fact=place.fact_id)
+    return None
+
+
+def results(sheet: RaceSheet, keep: FactFilter = everything) -> list[Result]:
+    """The result of every entered skater who has one, in entry order."""
+    found = (result_of(sheet, skater, keep) for skater in sheet.entries)
+    return [r for r in found if r is not None]

@@ -1,0 +1,81 @@
+"""The whole ledger folded into read models: skaters, competitions and one sheet per race.
+
+:class:`LedgerState` is the one fold every projection starts from. It is applied event by event
+(incrementally, by :mod:`projections.runner`) or to a prefix of the log (an "as of" basis); both
+give the same state, which a property test checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ledger.competition import Competition
+from ledger.race import Race
+from ledger.sheet import RaceSheet
+from ledger.skater import Skater
+
+
+@attrs.frozen
+class SkaterInfo:
+    skater: UUID
+    name: str
+    nation: str | None
+    club: str | None
+    hometown: str | None
+
+
+@attrs.frozen
+class CompetitionInfo:
+    competition: UUID
+    slug: str
+    name: str
+    venue: str | None
+    first_day: str
+    last_day: str
+
+
+@attrs.define
+class LedgerState:
+    """Everything known as of ``position`` (0: nothing yet)."""
+
+    position: int = 0
+    recorded_at: datetime | None = None
+    skaters: dict[UUID, SkaterInfo] = attrs.Factory(dict)
+    competitions: dict[UUID, CompetitionInfo] = attrs.Factory(dict)
+    races: dict[UUID, RaceSheet] = attrs.Factory(dict)
+    race_keys: dict[str, UUID] = attrs.Factory(dict)
+
+    def apply(self, position: int, event: Any) -> None:
+        """Fold one event of the log (events must come in log order)."""
+        if isinstance(event, Race.Scheduled):
+            self.races[event.originator_id] = event.new_sheet()
+            self.race_keys[event.key] = event.originator_id
+        elif isinstance(event, Race.Event):
+            event.record_on(self.races[event.originator_id])
+        elif isinstance(event, Skater.Registered):
+            self.skaters[event.originator_id] = SkaterInfo(
+                event.originator_id, event.name, event.nation, event.club, event.hometown)
+        elif isinstance(event, Competition.Scheduled):
+            self.competitions[event.originator_id] = CompetitionInfo(
+                event.originator_id, event.slug, event.name, event.venue, event.first_day,
+                event.last_day)
+        self.position = position
+        self.recorded_at = event.timestamp
+
+    def apply_all(self, events: Iterable[tuple[int, Any]]) -> LedgerState:
+        for position, event in events:
+            self.apply(position, event)
+        return self
+
+    def sheet(self, key: str) -> RaceSheet | None:
+        rid = self.race_keys.get(key)
+        return self.races.get(rid) if rid else None
+
+    def name_of(self, skater: UUID) -> str:
+        info = self.skaters.get(skater)
+        return info.name if info else str(skater)
