@@ -1,0 +1,142 @@
+"""CSV result files (design/interfaces.md, "CSV results"): one skater a row.
+
+Reading only checks and converts each row into a :class:`ResultRow`; recording the rows is
+:mod:`ledger.importing`'s job. Every problem names the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import attrs
+
+from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.timing import parse_distance, parse_time
+from ledger.values import parse_category, parse_date, parse_lane, parse_status
+
+COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
+           "skater", "nation", "club", "hometown", "time", "status", "splits")
+REQUIRED = ("competition", "date", "distance", "category", "skater")
+MAX_FIELD = 200
+
+
+@attrs.frozen
+class ResultRow:
+    """One skater's result as a list gives it."""
+
+    line: int
+    competition: str
+    venue: str | None
+    day: date
+    distance_m: int
+    category: str
+    label: str | None
+    pair: int | None
+    lane: str | None
+    skater: str
+    nation: str | None
+    club: str | None
+    hometown: str | None
+    time_ms: int | None
+    status: str
+    splits: tuple[tuple[int, int], ...]
+
+
+def read_csv(path: Path) -> list[ResultRow]:
+    """Every row of a CSV results file, checked; the first problem raises ImportFormatError."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ImportFormatError(name, _line_of(path, e.start), "is not UTF-8 text") from None
+    except OSError as e:
+        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+    reader = csv.DictReader(text.splitlines(), strict=True)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    check_header(name, header)
+    reader.fieldnames = header
+    rows: list[ResultRow] = []
+    try:
+        for record in reader:
+            rows.append(row_from(name, reader.line_num, record))
+    except csv.Error as e:
+        raise ImportFormatError(name, reader.line_num, f"is not valid CSV ({e})") from None
+    if not rows:
+        raise ImportFormatError(name, None, "has a header but no rows")
+    return rows
+
+
+def _line_of(path: Path, offset: int) -> int:
+    return path.read_bytes()[:offset].count(b"\n") + 1
+
+
+def check_header(name: str, header: list[str]) -> None:
+    if not header:
+        raise ImportFormatError(name, 1, "is empty; a header row is required")
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise ImportFormatError(name, 1, f"unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportFormatError(name, 1, f"required column {missing[0]!r} is missing")
+    if "time" not in header and "status" not in header:
+        raise ImportFormatError(name, 1, "needs a 'time' or a 'status' column")
+    if len(set(header)) != len(header):
+        raise ImportFormatError(name, 1, "a column appears twice")
+
+
+def row_from(name: str, line: int, record: dict[str | None, str | list[str] | None]) -> ResultRow:
+    if None in record:
+        raise ImportFormatError(name, line, "has more fields than the header")
+    fields = {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}
+    if any(v is None for v in record.values()):
+        raise ImportFormatError(name, line, "has fewer fields than the header")
+    try:
+        return convert(line, fields)
+    except LedgerError as e:
+        raise ImportFormatError(name, line, str(e)) from None
+
+
+def convert(line: int, f: dict[str, str]) -> ResultRow:
+    for column in REQUIRED:
+        if not f.get(column):
+            raise InvalidInputError(f"{column} is empty")
+    for column, value in f.items():
+        if len(value) > MAX_FIELD:
+            raise InvalidInputError(f"{column} is longer than {MAX_FIELD} characters")
+    status = parse_status(f.get("status", ""))
+    time_ms = parse_time(f["time"]) if f.get("time") else None
+    if status == "OK" and time_ms is None:
+        raise InvalidInputError("a row with status OK needs a time")
+    if status in {"DNS", "WDR", "DNF"} and time_ms is not None:
+        raise InvalidInputError(f"a {status} row cannot have a time")
+    return ResultRow(
+        line=line, competition=f["competition"], venue=f.get("venue") or None,
+        day=parse_date(f["date"]), distance_m=parse_distance(f["distance"]),
+        category=parse_category(f["category"]), label=f.get("label") or None,
+        pair=parse_pair(f.get("pair", "")), lane=parse_lane(f["lane"]) if f.get("lane") else None,
+        skater=f["skater"], nation=f.get("nation") or None, club=f.get("club") or None,
+        hometown=f.get("hometown") or None, time_ms=time_ms, status=status,
+        splits=tuple(parse_splits(f.get("splits", ""))),
+    )
+
+
+def parse_pair(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInputError(f"pair {text!r} is not a pair number")
+    return int(text)
+
+
+def parse_splits(text: str) -> Iterator[tuple[int, int]]:
+    """``200=17.85;600=46.12`` → (200, 17850), (600, 46120)."""
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        match = re.fullmatch(r"(\d+)\s*m?\s*=\s*(.+)", part)
+        if match is None:
+            raise InvalidInputError(f"split {part!r} is not like 200=17.85")
+        yield int(match[1]), parse_time(match[2])

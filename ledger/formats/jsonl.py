@@ -1,0 +1,155 @@
+"""The native JSONL format: one stored event a line, in log order (design/interfaces.md).
+
+A line is ``{"position", "recorded_at", "topic", "aggregate_id", "version", "state"}`` where
+``state`` is the stored event's JSON exactly as the library's transcoder wrote it (recorded time
+included), so that importing an export into an empty ledger rebuilds it byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import StoredEvent
+
+from ledger.application import Ledger
+from ledger.errors import ImportFormatError
+
+KEYS = ("position", "recorded_at", "topic", "aggregate_id", "version", "state")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def export_lines(app: Ledger) -> Iterator[str]:
+    for note in app.notifications():
+        state = json.loads(note.state)
+        recorded = state.get("timestamp", {}).get("_data_")
+        yield dumps({"position": note.id, "recorded_at": recorded, "topic": note.topic,
+                     "aggregate_id": str(note.originator_id), "version": note.originator_version,
+                     "state": state})
+
+
+def write_jsonl(app: Ledger, out: IO[str]) -> int:
+    count = 0
+    for line in export_lines(app):
+        out.write(line + "\n")
+        count += 1
+    return count
+
+
+@attrs.frozen
+class LoggedLine:
+    line: int
+    stored: StoredEvent
+
+
+def read_jsonl(path: Path) -> list[LoggedLine]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ImportFormatError(name, None, "is not UTF-8 text") from None
+    except OSError as e:
+        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip():
+            lines.append(LoggedLine(number, stored_event(name, number, raw)))
+    if not lines:
+        raise ImportFormatError(name, None, "holds no events")
+    if not text.endswith("\n"):
+        raise ImportFormatError(name, len(text.splitlines()), "is truncated (no final newline)")
+    return lines
+
+
+def stored_event(name: str, number: int, raw: str) -> StoredEvent:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ImportFormatError(name, number, f"is not JSON ({e.msg})") from None
+    if not isinstance(obj, dict) or any(k not in obj for k in KEYS):
+        raise ImportFormatError(name, number, f"is not a ledger event (needs {', '.join(KEYS)})")
+    try:
+        aggregate_id = UUID(str(obj["aggregate_id"]))
+        version = obj["version"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError
+    except ValueError:
+        raise ImportFormatError(name, number, "has a bad aggregate_id or version") from None
+    if not isinstance(obj["state"], dict) or not isinstance(obj["topic"], str):
+        raise ImportFormatError(name, number, "has a bad topic or state")
+    return StoredEvent(originator_id=aggregate_id, originator_version=version,
+                       topic=obj["topic"], state=dumps(obj["state"]).encode())
+
+
+def import_jsonl(app: Ledger, path: Path) -> int | None:
+    """Append the events of an export that the ledger does not hold; refuse any that contradict it."""
+    lines = read_jsonl(path)
+    fresh: list[StoredEvent] = []
+    known_versions: dict[UUID, int] = {}
+    for logged in lines:
+        stored = logged.stored
+        check_decodes(app, str(path), logged)
+        aggregate_id = UUID(str(stored.originator_id))
+        if aggregate_id not in known_versions:
+            known_versions[aggregate_id] = current_version(app, aggregate_id)
+        have = known_versions[aggregate_id]
+        if stored.originator_version <= have:
+            check_same(app, str(path), logged)
+        elif stored.originator_version == have + 1:
+            fresh.append(stored)
+            known_versions[aggregate_id] = have + 1
+        else:
+            raise ImportFormatError(str(path), logged.line,
+                                    f"version {stored.originator_version} of {aggregate_id} "
+                                    f"does not follow version {have}")
+    check_replays(app, str(path), lines, fresh)
+    if not fresh:
+        return None
+    recordings = app.recorder.insert_events(fresh)
+    return max(recordings) if recordings else app.last_position()
+
+
+def current_version(app: Ledger, aggregate_id: UUID) -> int:
+    last = app.recorder.select_events(aggregate_id, desc=True, limit=1)
+    return last[0].originator_version if last else 0
+
+
+def check_decodes(app: Ledger, name: str, logged: LoggedLine) -> None:
+    try:
+        app.mapper.to_domain_event(logged.stored)
+    except Exception as e:  # noqa: BLE001 - any failure to rebuild the event means a bad line
+        raise ImportFormatError(name, logged.line, f"is not an event this ledger knows ({e})") from None
+
+
+def check_same(app: Ledger, name: str, logged: LoggedLine) -> None:
+    stored = logged.stored
+    held = app.recorder.select_events(stored.originator_id, gt=stored.originator_version - 1,
+                                      lte=stored.originator_version)
+    if not held or held[0].state != stored.state or held[0].topic != stored.topic:
+        raise ImportFormatError(name, logged.line,
+                                f"contradicts the ledger at {stored.originator_id} version "
+                                f"{stored.originator_version}")
+
+
+def check_replays(app: Ledger, name: str, lines: list[LoggedLine], fresh: list[StoredEvent]) -> None:
+    """Every touched aggregate must still fold: a correction must name a fact that exists, etc."""
+    line_of = {id(logged.stored): logged.line for logged in lines}
+    touched = {UUID(str(s.originator_id)) for s in fresh}
+    for aggregate_id in touched:
+        events = [app.mapper.to_domain_event(s) for s in app.recorder.select_events(aggregate_id)]
+        aggregate = None
+        for stored in [s for s in fresh if s.originator_id == aggregate_id]:
+            events.append(app.mapper.to_domain_event(stored))
+        try:
+            for event in events:
+                aggregate = event.mutate(aggregate)
+        except Exception as e:  # noqa: BLE001 - a fact that cannot be folded is refused
+            line = next((line_of[id(s)] for s in fresh if s.originator_id == aggregate_id), None)
+            raise ImportFormatError(name, line, f"does not fold onto the ledger ({e!r})") from None

@@ -1,0 +1,156 @@
+"""Recording a whole file of results at once: one transaction, or nothing.
+
+The rows are applied to aggregates in memory, through the same commands a live official uses
+(so the same rules decide), and saved together at the end. A refused row raises an error naming
+its file and line before anything is saved. Re-importing a file finds every fact already there
+(deterministic ids) and saves nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from ledger.application import Ledger
+from ledger.competition import Competition
+from ledger.errors import ImportFormatError, LedgerError
+from ledger.formats.csv_results import ResultRow
+from ledger.race import Race
+from ledger.skater import Skater
+from ledger.values import competition_id, competition_slug, race_id, race_key, skater_id
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Batch:
+    """Aggregates loaded or created for one import, saved in one transaction."""
+
+    def __init__(self, app: Ledger) -> None:
+        self.app = app
+        self.loaded: dict[UUID, Aggregate] = {}
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        if aggregate_id not in self.loaded:
+            try:
+                self.loaded[aggregate_id] = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+        return self.loaded[aggregate_id]
+
+    def get_or_create(self, aggregate_id: UUID, create: Callable[[], A]) -> A:
+        found = self.find(aggregate_id)
+        if found is None:
+            found = self.loaded[aggregate_id] = create()
+        return found  # type: ignore[no-any-return]
+
+    def competition(self, name: str, venue: str | None, first: date, last: date) -> Competition:
+        slug = competition_slug(name, first)
+        return self.get_or_create(competition_id(slug), lambda: Competition(
+            slug=slug, name=name, venue=venue, first_day=first.isoformat(),
+            last_day=last.isoformat(), track_m=400))
+
+    def race(self, comp: Competition, distance_m: int, category: str, day: date,
+             label: str | None) -> Race:
+        """The race of this competition, distance, category and label on that day; a second race
+        with the same name on another day gets the suffix -2, -3 …"""
+        base = race_key(comp.slug, category, distance_m, label)
+        for n in range(1, 100):
+            key = base if n == 1 else f"{base}-{n}"
+            race: Race | None = self.find(race_id(key))
+            if race is None:
+                return self.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]
+                    key=k, competition_id=comp.id, competition=comp.slug, day=day.isoformat(),
+                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m))
+            if race.sheet.day == day:
+                return race
+        raise LedgerError(f"too many races named {base}")
+
+    def skater(self, name: str, nation: str | None, club: str | None,
+               hometown: str | None) -> UUID:
+        sid = skater_id(name)
+        self.get_or_create(sid, lambda: Skater(name=" ".join(name.split()), nation=nation,
+                                               club=club, hometown=hometown))
+        return sid
+
+    def save(self) -> int | None:
+        return self.app.save_new(*self.loaded.values())
+
+
+def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow]) -> int | None:
+    """Record the rows of one result file; the last position appended, or None if nothing new."""
+    batch = Batch(app)
+    for comp_name, comp_rows in group(rows, lambda r: r.competition).items():
+        days = [r.day for r in comp_rows]
+        comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
+        for (distance, category, label, day), race_rows in group(
+                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
+            race = batch.race(comp, distance, category, day, label)
+            for row in race_rows:
+                with at_line(path, row.line):
+                    race.enter_starter(batch.skater(row.skater, row.nation, row.club,
+                                                    row.hometown))
+            draw_pairs(path, race, race_rows)
+            for row in race_rows:
+                with at_line(path, row.line):
+                    record_row(race, row, skater_id(row.skater))
+    return batch.save()
+
+
+K = TypeVar("K")
+
+
+def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, list[ResultRow]]:
+    groups: dict[K, list[ResultRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
+
+
+class at_line:  # noqa: N801 - used as a context manager, reads as a phrase
+    """Turn a refusal inside the block into an error naming the file and line."""
+
+    def __init__(self, path: str, line: int) -> None:
+        self.path, self.line = path, line
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 _tb: object) -> None:
+        if isinstance(error, LedgerError) and not isinstance(error, ImportFormatError):
+            raise ImportFormatError(self.path, self.line, str(error)) from None
+
+
+def draw_pairs(path: str, race: Race, rows: list[ResultRow]) -> None:
+    for pair, pair_rows in group([r for r in rows if r.pair is not None], lambda r: r.pair).items():
+        lanes: dict[str, UUID] = {}
+        for row in pair_rows:
+            with at_line(path, row.line):
+                if row.lane is None:
+                    raise LedgerError(f"pair {pair} needs the lane of each skater (inner/outer)")
+                if row.lane in lanes:
+                    raise LedgerError(f"pair {pair} has two skaters in the {row.lane} lane")
+                lanes[row.lane] = skater_id(row.skater)
+        with at_line(path, pair_rows[0].line):
+            race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"))
+
+
+def record_row(race: Race, row: ResultRow, sid: UUID) -> None:
+    for metres, ms in row.splits:
+        race.record_passing(sid, metres, ms, "list")
+    if row.time_ms is not None:
+        race.record_finish(sid, row.time_ms, "list")
+    if row.status == "DNF":
+        race.record_dnf(sid, None, None)
+    elif row.status == "DNS":
+        race.record_dns(sid, None)
+    elif row.status == "WDR":
+        race.record_withdrawal(sid, None)
+    elif row.status == "DQ":
+        race.disqualify(sid, "disqualified (as published)", None)

@@ -1,0 +1,1 @@
+"""Entry points: the skate-ledger command, the demo data builders, benchmarks."""

@@ -1,0 +1,111 @@
+"""Turning projections into what people read: tables (rich), JSON and CSV (design/interfaces.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ledger.timing import Notation, format_gap, format_time
+from projections.basis import Basis
+from projections.leaderboard import Board, Row
+from projections.state import LedgerState
+
+STATUS_NOTE = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualified",
+               "WDR": "withdrawn"}
+
+
+def row_json(row: Row, notation: Notation) -> dict[str, Any]:
+    return {
+        "rank": row.rank, "skater": row.skater, "nation": row.nation,
+        "time": format_time(row.time_ms, notation) if row.time_ms is not None else None,
+        "time_ms": row.time_ms, "status": row.status,
+        "behind": format_gap(row.behind_ms, notation) if row.behind_ms is not None else None,
+        "pair": row.pair, "lane": row.lane,
+        "time_known": not row.place_reported, "source": row.source,
+    }
+
+
+def board_json(board: Board, basis: Basis, notation: Notation) -> dict[str, Any]:
+    return {"race": board.race, "basis": basis.as_json(board.position),
+            "rows": [row_json(r, notation) for r in board.rows]}
+
+
+def board_csv(board: Board, notation: Notation) -> str:
+    out = io.StringIO()
+    fields = ["rank", "skater", "nation", "time", "time_ms", "status", "behind", "pair", "lane"]
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in board.rows:
+        writer.writerow(row_json(row, notation))
+    return out.getvalue()
+
+
+def describe_basis(board: Board, basis: Basis) -> str:
+    parts = [f"position {board.position}"]
+    if basis.known_at:
+        parts.append(f"as known at {basis.known_at.isoformat()}")
+    if board.after_pair is not None:
+        parts.append(f"after pair {board.after_pair}")
+    if board.at_m is not None:
+        parts.append(f"at {board.at_m} m")
+    return ", ".join(parts)
+
+
+def board_table(board: Board, basis: Basis, notation: Notation, title: str) -> Table:
+    table = Table(title=f"{title}\n[dim]{describe_basis(board, basis)}[/dim]", title_justify="left")
+    for name, justify in (("Rank", "right"), ("Skater", "left"), ("Nat", "left"),
+                          ("Time", "right"), ("Behind", "right"), ("Pair", "right"),
+                          ("Lane", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in board.rows:
+        data = row_json(row, notation)
+        time = data["time"] or (STATUS_NOTE.get(row.status, "time unknown")
+                                if row.status != "OK" or row.place_reported else "")
+        table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
+                      row.nation or "", time, data["behind"] or "",
+                      str(row.pair) if row.pair else "", row.lane or "")
+    if not board.rows:
+        table.caption = "no results yet"
+    return table
+
+
+def race_title(state: LedgerState, key: str) -> str:
+    sheet = state.sheet(key)
+    if sheet is None:
+        return key
+    comp = state.competitions.get(sheet.competition_id)
+    label = f" ({sheet.label})" if sheet.label else ""
+    name = comp.name if comp else sheet.competition
+    return f"{name}: {sheet.category.capitalize()}'s {sheet.distance_m} m{label}, {sheet.day}"
+
+
+def races_json(state: LedgerState) -> list[dict[str, Any]]:
+    out = []
+    for sheet in state.races.values():
+        comp = state.competitions.get(sheet.competition_id)
+        out.append({"key": sheet.key, "competition": comp.name if comp else sheet.competition,
+                     "competition_slug": sheet.competition, "venue": comp.venue if comp else None,
+                     "date": sheet.day.isoformat(), "distance_m": sheet.distance_m,
+                     "category": sheet.category, "label": sheet.label,
+                     "starters": len(sheet.entries),
+                     "official": sheet.official is not None})
+    return sorted(out, key=lambda r: (r["date"], r["key"]))
+
+
+def races_table(state: LedgerState) -> Table:
+    table = Table(title="Races")
+    for name in ("Key", "Date", "Distance", "Category", "Label", "Starters", "Official"):
+        table.add_column(name)
+    for race in races_json(state):
+        table.add_row(race["key"], race["date"], f"{race['distance_m']} m", race["category"],
+                      race["label"] or "", str(race["starters"]), "yes" if race["official"] else "")
+    return table
+
+
+def print_json(console: Console, data: Any) -> None:
+    console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

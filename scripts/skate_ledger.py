@@ -1,0 +1,486 @@
+"""The ``skate-ledger`` command (design/interfaces.md).
+
+Exit codes: 0 success; 2 bad input or a refused command (one line on stderr, nothing appended);
+1 an internal failure. ``--db`` is accepted before or after the subcommand.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from ledger.application import Ledger, build_app
+from ledger.errors import InvalidInputError, LedgerError
+from ledger.formats import FORMATS, detect_format
+from ledger.formats.csv_results import read_csv
+from ledger.formats.jsonl import import_jsonl, write_jsonl
+from ledger.importing import record_rows
+from ledger.timing import lap_to_metres, parse_distance, parse_time
+from ledger.values import (
+    TIMING_SOURCES,
+    device_fact_id,
+    parse_category,
+    parse_date,
+    parse_datetime,
+)
+from projections.basis import Basis, state_as_of
+from projections.leaderboard import leaderboard, standings_at
+from scripts import output
+
+F = TypeVar("F", bound=Callable[..., Any])
+OUT = Console(soft_wrap=True)
+ERR = Console(stderr=True, soft_wrap=True)
+
+
+class Refused(click.ClickException):
+    exit_code = 2
+
+
+def db_option(command: F) -> F:
+    """``--db`` on the group and on every subcommand; the innermost given wins."""
+    return click.option("--db", "db", default=None, metavar="PATH|:memory:|postgresql://URL",
+                        help="The ledger: a SQLite file (default ./skate-ledger.db or "
+                             "$SKATE_LEDGER_DB), :memory: or a PostgreSQL URL.")(command)
+
+
+def ledger_command(command: F) -> F:
+    """Open the ledger for the command, and close it afterwards."""
+    @db_option
+    @click.pass_context
+    @functools.wraps(command)
+    def wrapper(ctx: click.Context, *args: Any, db: str | None, **kwargs: Any) -> Any:
+        chosen = db or ctx.find_root().params.get("db")
+        with open_ledger(chosen) as app:
+            return command(app, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def open_ledger(db: str | None) -> Iterator[Ledger]:
+    try:
+        app = build_app(db)
+    except LedgerError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the store could not be opened: say which and why
+        raise Refused(f"--db {db or os.environ.get('SKATE_LEDGER_DB') or 'skate-ledger.db'}: "
+                      f"cannot open the ledger ({str(e).strip().splitlines()[0]})") from None
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def said(position: int | None) -> None:
+    if position is None:
+        OUT.print("already recorded; nothing appended")
+    else:
+        OUT.print(f"recorded at position {position}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@db_option
+def cli(db: str | None) -> None:
+    """skate-ledger: an event-sourced results ledger for long-track speed skating."""
+
+
+# -- import / export ----------------------------------------------------------------------------
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@ledger_command
+def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
+    """Append the facts in FILES; re-importing the same file appends nothing."""
+    plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
+    appended = 0
+    with Progress(console=ERR, transient=True, disable=not ERR.is_terminal) as progress:
+        task = progress.add_task("importing", total=len(plan))
+        for path, kind in plan:
+            before = app.last_position()
+            position = import_file(app, path, kind)
+            appended += (position - before) if position else 0
+            progress.advance(task)
+    OUT.print(f"imported {len(plan)} file(s): {appended} new event(s); "
+              f"the ledger ends at position {app.last_position()}")
+
+
+def import_file(app: Ledger, path: Path, kind: str) -> int | None:
+    if kind == "csv":
+        return record_rows(app, str(path), read_csv(path))
+    if kind == "jsonl":
+        return import_jsonl(app, path)
+    raise InvalidInputError(f"{path}: the {kind} format is not supported yet (use csv or jsonl)")
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--output", "out", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@ledger_command
+def export(app: Ledger, fmt: str, out: Path | None) -> None:
+    """Write the whole log, in order, so that import of it rebuilds the same ledger."""
+    if out is None:
+        write_jsonl(app, sys.stdout)
+        return
+    with out.open("w", encoding="utf-8") as handle:
+        count = write_jsonl(app, handle)
+    ERR.print(f"exported {count} event(s) to {out}")
+
+
+# -- reading ------------------------------------------------------------------------------------
+@cli.command("races")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@ledger_command
+def races(app: Ledger, fmt: str) -> None:
+    """List the races with their keys."""
+    state = state_as_of(app)
+    if fmt == "json":
+        output.print_json(OUT, output.races_json(state))
+    else:
+        OUT.print(output.races_table(state))
+
+
+@cli.command("standings")
+@click.argument("race")
+@click.option("--at", "at_m", type=int, default=None, help="Standings at this passing point (m).")
+@click.option("--lap", type=int, default=None, help="Standings at the end of this full lap.")
+@click.option("--position", type=int, default=None, help="As of this log position.")
+@click.option("--known-at", default=None, help="As known at this moment (ISO 8601 with zone).")
+@click.option("--after-pair", type=int, default=None, help="As the race stood after pair N.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@ledger_command
+def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, position: int | None,
+              known_at: str | None, after_pair: int | None, fmt: str, notation: str) -> None:
+    """The leaderboard of RACE, or the standings at a passing point, as of a basis."""
+    if at_m is not None and lap is not None:
+        raise InvalidInputError("--at and --lap name the same thing; give one")
+    moment = parse_datetime(known_at) if known_at else None
+    state = state_as_of(app, Basis(position=position, known_at=moment))
+    if lap is not None:
+        sheet = state.sheet(race) or app.race(race).sheet
+        at_m = lap_to_metres(sheet.distance_m, lap, sheet.track_m)
+    basis = Basis(position=position, known_at=moment, after_pair=after_pair, at_m=at_m)
+    if state.sheet(race) is None:
+        app.race(race)  # an unknown race is named as such
+    board = (standings_at(state, race, at_m, after_pair) if at_m is not None
+             else leaderboard(state, race, after_pair))
+    show_board(state, board, basis, fmt, notation)  # type: ignore[arg-type]
+
+
+def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any) -> None:
+    if fmt == "json":
+        output.print_json(OUT, output.board_json(board, basis, notation))
+    elif fmt == "csv":
+        OUT.file.write(output.board_csv(board, notation))
+    else:
+        OUT.print(output.board_table(board, basis, notation, output.race_title(state, board.race)))
+
+
+# -- live recording -----------------------------------------------------------------------------
+@cli.group("record")
+def record() -> None:
+    """Append one live fact (a retransmitted fact is accepted once)."""
+
+
+def time_arg(text: str) -> int:
+    return parse_time(text)
+
+
+def fact_id_of(device: str | None, seq: int | None) -> UUID | None:
+    if (device is None) != (seq is None):
+        raise InvalidInputError("--device and --seq go together")
+    return device_fact_id(device, seq) if device is not None and seq is not None else None
+
+
+device_options = [
+    click.option("--device", default=None, help="Timing device id (with --seq: idempotent)."),
+    click.option("--seq", type=int, default=None, help="The device's sequence number."),
+]
+
+
+def with_device(command: F) -> F:
+    for option in reversed(device_options):
+        command = option(command)
+    return command
+
+
+@record.command("competition")
+@click.argument("name")
+@click.option("--venue", default=None)
+@click.option("--date", "day", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--last-day", default=None)
+@click.option("--track", "track_m", type=int, default=400, show_default=True)
+@ledger_command
+def record_competition(app: Ledger, name: str, venue: str | None, day: str,
+                       last_day: str | None, track_m: int) -> None:
+    """Schedule a competition; prints its key."""
+    slug = app.schedule_competition(name, venue, parse_date(day),
+                                    parse_date(last_day) if last_day else None, track_m)
+    OUT.print(slug)
+
+
+@record.command("race")
+@click.argument("competition")
+@click.option("--distance", required=True)
+@click.option("--category", required=True)
+@click.option("--date", "day", required=True)
+@click.option("--label", default=None, help='e.g. "Division B"')
+@ledger_command
+def record_race(app: Ledger, competition: str, distance: str, category: str, day: str,
+                label: str | None) -> None:
+    """Schedule a race of COMPETITION (its key); prints the race key."""
+    OUT.print(app.schedule_race(competition, parse_distance(distance), parse_category(category),
+                                parse_date(day), label))
+
+
+@record.command("skater")
+@click.argument("name")
+@click.option("--nation", default=None)
+@click.option("--club", default=None)
+@click.option("--hometown", default=None)
+@ledger_command
+def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
+                  hometown: str | None) -> None:
+    """Register a skater."""
+    app.register_skater(name, nation, club, hometown)
+    OUT.print(f"registered {name}")
+
+
+@record.command("enter")
+@click.argument("race")
+@click.argument("skaters", nargs=-1, required=True)
+@ledger_command
+def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
+    """Enter SKATERS in RACE (pair unknown)."""
+    for skater in skaters:
+        said(app.enter_starter(race, skater))
+
+
+@record.command("pair")
+@click.argument("race")
+@click.argument("pair", type=int)
+@click.option("--inner", default=None)
+@click.option("--outer", default=None)
+@ledger_command
+def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
+    """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
+    for name in (inner, outer):
+        if name:
+            app.enter_starter(race, name)
+    said(app.draw_pair(race, pair, inner, outer))
+
+
+@record.command("start")
+@click.argument("race")
+@click.argument("pair", type=int)
+@click.option("--at", "signal_at", default=None, help="The moment of the shot (ISO 8601).")
+@ledger_command
+def record_start(app: Ledger, race: str, pair: int, signal_at: str | None) -> None:
+    """The start signal of PAIR."""
+    said(app.start(race, pair, parse_datetime(signal_at) if signal_at else None))
+
+
+@record.command("false-start")
+@click.argument("race")
+@click.argument("skater")
+@ledger_command
+def record_false_start(app: Ledger, race: str, skater: str) -> None:
+    """A false start by SKATER (clears the clock; the second one disqualifies)."""
+    said(app.false_start(race, skater))
+
+
+@record.command("clear")
+@click.argument("race")
+@click.argument("pair", type=int)
+@click.option("--reason", required=True)
+@ledger_command
+def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
+    """Clear the clock of PAIR: its passings since the start are void."""
+    said(app.clear_clock(race, pair, reason))
+
+
+@record.command("pass")
+@click.argument("race")
+@click.argument("skater")
+@click.argument("metres", type=int)
+@click.argument("time")
+@click.option("--source", type=click.Choice(TIMING_SOURCES), default="transponder")
+@with_device
+@ledger_command
+def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str,
+                device: str | None, seq: int | None) -> None:
+    """SKATER passed METRES at TIME since the start."""
+    said(app.record_passing(race, skater, metres, time_arg(time), source, fact_id_of(device, seq)))
+
+
+@record.command("finish")
+@click.argument("race")
+@click.argument("skater")
+@click.argument("time")
+@click.option("--source", type=click.Choice(TIMING_SOURCES), default="photo-finish")
+@with_device
+@ledger_command
+def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
+                  device: str | None, seq: int | None) -> None:
+    """SKATER finished in TIME."""
+    said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
+
+
+@record.command("fall")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--at", "metres", type=int, default=None, help="Where, in metres from the start.")
+@click.option("--went-on/--stopped", default=True, help="Whether the skater got up and went on.")
+@ledger_command
+def record_fall(app: Ledger, race: str, skater: str, metres: int | None, went_on: bool) -> None:
+    """SKATER fell (with --stopped: did not finish)."""
+    said(app.record_fall(race, skater, metres, went_on))
+
+
+@record.command("dnf")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--reason", default=None)
+@click.option("--reached", type=int, default=None, help="Metres reached.")
+@ledger_command
+def record_dnf(app: Ledger, race: str, skater: str, reason: str | None,
+               reached: int | None) -> None:
+    """SKATER did not finish."""
+    said(app.record_dnf(race, skater, reached, reason))
+
+
+@record.command("dns")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--reason", default=None)
+@ledger_command
+def record_dns(app: Ledger, race: str, skater: str, reason: str | None) -> None:
+    """SKATER did not start."""
+    said(app.record_dns(race, skater, reason))
+
+
+@record.command("wdr")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--reason", default=None)
+@ledger_command
+def record_wdr(app: Ledger, race: str, skater: str, reason: str | None) -> None:
+    """SKATER withdrew before the race."""
+    said(app.record_withdrawal(race, skater, reason))
+
+
+@record.command("dq")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--rule", required=True, help="The rule broken, e.g. 'ISU 253: lane change'.")
+@click.option("--by", "author", default=None, help="The referee.")
+@ledger_command
+def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None) -> None:
+    """The referee disqualified SKATER."""
+    said(app.disqualify(race, skater, rule, author))
+
+
+@record.command("reskate")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--reason", required=True)
+@click.option("--by", "author", required=True)
+@click.option("--pair", type=int, default=None, help="The pair of the re-skate.")
+@ledger_command
+def record_reskate(app: Ledger, race: str, skater: str, reason: str, author: str,
+                   pair: int | None) -> None:
+    """The referee granted SKATER a re-skate (the better valid time counts)."""
+    said(app.grant_reskate(race, skater, reason, author, pair))
+
+
+def target_of(app: Ledger, race: str, skater: str | None, fact: str | None,
+              metres: int | None, kind: str | None) -> UUID:
+    if fact:
+        try:
+            return UUID(fact)
+        except ValueError:
+            raise InvalidInputError(f"--fact {fact!r} is not a fact id") from None
+    if not skater:
+        raise InvalidInputError("name the SKATER (with --at M for a passing) or give --fact ID")
+    chosen = kind or ("passing" if metres is not None else "finish")
+    return app.find_fact(race, skater, chosen, metres).fact_id
+
+
+@record.command("correct")
+@click.argument("race")
+@click.argument("skater", required=False)
+@click.option("--time", "time", required=True, help="The right time.")
+@click.option("--at", "metres", type=int, default=None, help="Correct the passing at M metres.")
+@click.option("--fact", default=None, help="The id of the fact to correct.")
+@click.option("--reason", required=True)
+@click.option("--by", "author", required=True)
+@ledger_command
+def record_correct(app: Ledger, race: str, skater: str | None, time: str, metres: int | None,
+                   fact: str | None, reason: str, author: str) -> None:
+    """Correct a recorded time (the finish, or a passing with --at); the original stays."""
+    target = target_of(app, race, skater, fact, metres, None)
+    said(app.correct_time(race, target, time_arg(time), reason, author))
+
+
+@record.command("void")
+@click.argument("race")
+@click.argument("skater", required=False)
+@click.option("--kind", type=click.Choice(["finish", "passing", "dnf", "dns", "wdr", "dq",
+                                           "fall", "place"]), default=None)
+@click.option("--at", "metres", type=int, default=None)
+@click.option("--fact", default=None)
+@click.option("--reason", required=True)
+@click.option("--by", "author", required=True)
+@ledger_command
+def record_void(app: Ledger, race: str, skater: str | None, kind: str | None,
+                metres: int | None, fact: str | None, reason: str, author: str) -> None:
+    """Void a recorded fact (it stays in the log, marked void)."""
+    target = target_of(app, race, skater, fact, metres, kind)
+    said(app.void_fact(race, target, reason, author))
+
+
+@record.command("official")
+@click.argument("race")
+@click.option("--by", "author", required=True, help="The referee.")
+@click.option("--announced-at", default=None, help="ISO 8601; default now.")
+@ledger_command
+def record_official(app: Ledger, race: str, author: str, announced_at: str | None) -> None:
+    """Declare the results of RACE official (later changes need a correction with a reason)."""
+    said(app.declare_official(race, author, parse_datetime(announced_at) if announced_at else None))
+
+
+# -- running ------------------------------------------------------------------------------------
+def fail(message: str, code: int) -> None:
+    ERR.file.write(f"skate-ledger: error: {' '.join(message.split())}\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="skate-ledger", standalone_mode=False)
+    except (LedgerError, Refused) as e:
+        fail(str(e) if isinstance(e, LedgerError) else e.format_message(), 2)
+    except click.exceptions.Abort:
+        fail("aborted", 1)
+    except click.ClickException as e:
+        fail(e.format_message(), 2)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as e:  # noqa: BLE001 - an internal failure: one line, or the traceback on demand
+        if os.environ.get("SKATE_LEDGER_DEBUG"):
+            raise
+        fail(f"internal failure: {type(e).__name__}: {e} (set SKATE_LEDGER_DEBUG=1 for details)", 1)
+
+
+if __name__ == "__main__":
+    main()
