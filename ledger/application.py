@@ -55,7 +55,7 @@ class Ledger(Application[UUID]):
                 return
             start = batch[-1].id + 1
 
-    def log(self, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, Any]]:
+    def read_log(self, start: int = 1, stop: int | None = None) -> Iterator[tuple[int, Any]]:
         """(position, domain event) pairs in log order."""
         for note in self.notifications(start, stop):
             yield note.id, self.mapper.to_domain_event(note)
@@ -143,10 +143,11 @@ class Ledger(Application[UUID]):
         race.enter_starter(self.skater(skater))
         return self.save_new(race)
 
-    def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None) -> int | None:
+    def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None,
+                  lanes_known: bool = True) -> int | None:
         race = self.race(key)
         lanes = [self.skater(n) if n else None for n in (inner, outer)]
-        race.draw_pair(pair, lanes[0], lanes[1])
+        race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
         return self.save_new(race)
 
     def start(self, key: str, pair: int, signal_at: datetime | None = None) -> int | None:
@@ -181,9 +182,10 @@ class Ledger(Application[UUID]):
         race.report_place(self.entered(race, skater), place, source)
         return self.save_new(race)
 
-    def record_fall(self, key: str, skater: str, metres: int | None, went_on: bool) -> int | None:
+    def record_fall(self, key: str, skater: str, metres: int | None, went_on: bool,
+                    reason: str | None = None) -> int | None:
         race = self.race(key)
-        race.record_fall(self.entered(race, skater), metres, went_on)
+        race.record_fall(self.entered(race, skater), metres, went_on, reason=reason)
         return self.save_new(race)
 
     def record_dnf(self, key: str, skater: str, metres_reached: int | None = None,

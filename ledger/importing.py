@@ -47,7 +47,7 @@ class Batch:
         found = self.find(aggregate_id)
         if found is None:
             found = self.loaded[aggregate_id] = create()
-        return found  # type: ignore[no-any-return]
+        return found
 
     def competition(self, name: str, venue: str | None, first: date, last: date) -> Competition:
         slug = competition_slug(name, first)
@@ -130,15 +130,17 @@ class at_line:  # noqa: N801 - used as a context manager, reads as a phrase
 def draw_pairs(path: str, race: Race, rows: list[ResultRow]) -> None:
     for pair, pair_rows in group([r for r in rows if r.pair is not None], lambda r: r.pair).items():
         lanes: dict[str, UUID] = {}
-        for row in pair_rows:
+        known = all(row.lane for row in pair_rows)
+        for n, row in enumerate(pair_rows):
             with at_line(path, row.line):
-                if row.lane is None:
-                    raise LedgerError(f"pair {pair} needs the lane of each skater (inner/outer)")
-                if row.lane in lanes:
-                    raise LedgerError(f"pair {pair} has two skaters in the {row.lane} lane")
-                lanes[row.lane] = skater_id(row.skater)
+                if not known and any(r.lane for r in pair_rows):
+                    raise LedgerError(f"give the lane of every skater of pair {pair}, or of none")
+                lane = row.lane or ("inner", "outer", "")[min(n, 2)]
+                if lane in lanes or not lane:
+                    raise LedgerError(f"pair {pair} has two skaters in one lane (or more than two)")
+                lanes[lane] = skater_id(row.skater)
         with at_line(path, pair_rows[0].line):
-            race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"))
+            race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"), known)
 
 
 def record_row(race: Race, row: ResultRow, sid: UUID) -> None:

@@ -65,9 +65,10 @@ class Race(Aggregate):
         pair: int
         inner: UUID | None
         outer: UUID | None
+        lanes_known: bool  # False: the pair is known but not who skated which lane
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.draw_pair(self.pair, self.inner, self.outer)
+            sheet.draw_pair(self.pair, self.inner, self.outer, self.lanes_known)
             sheet.add(_fact(self, "pair", pair=self.pair))
 
     class Started(Event):
@@ -277,11 +278,13 @@ class Race(Aggregate):
             rules.refuse_after_official(self.sheet, "enter a starter")
             self.trigger_event(self.StarterEntered, fact_id=fid, skater=skater)
 
-    def draw_pair(self, pair: int, inner: UUID | None, outer: UUID | None) -> None:
+    def draw_pair(self, pair: int, inner: UUID | None, outer: UUID | None,
+                  lanes_known: bool = True) -> None:
         fid = self._natural("pair", pair, inner, outer)
         if not self.has(fid):
             rules.check_pair_draw(self.sheet, pair, inner, outer)
-            self.trigger_event(self.PairDrawn, fact_id=fid, pair=pair, inner=inner, outer=outer)
+            self.trigger_event(self.PairDrawn, fact_id=fid, pair=pair, inner=inner, outer=outer,
+                               lanes_known=lanes_known)
 
     def start(self, pair: int, signal_at: datetime | None, fid: UUID | None = None) -> None:
         if fid is None and rules.pair_is_running(self.sheet, pair):
@@ -338,7 +341,7 @@ class Race(Aggregate):
                            source=source)
 
     def record_fall(self, skater: UUID, metres: int | None, went_on: bool,
-                    fid: UUID | None = None) -> None:
+                    fid: UUID | None = None, reason: str | None = None) -> None:
         attempt = self.sheet.attempt_of(skater)
         fid = fid or self._natural("fall", skater, attempt, metres)
         if not self.has(fid):
@@ -346,7 +349,7 @@ class Race(Aggregate):
             self.trigger_event(self.Fell, fact_id=fid, skater=skater, attempt=attempt,
                                metres=metres, went_on=went_on)
         if not went_on:
-            self.record_dnf(skater, metres, f"fell at {metres} m" if metres else "fell")
+            self.record_dnf(skater, metres, reason or (f"fell at {metres} m" if metres else "fell"))
 
     def record_dnf(self, skater: UUID, metres_reached: int | None, reason: str | None,
                    fid: UUID | None = None) -> None:

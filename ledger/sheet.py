@@ -101,11 +101,12 @@ class RaceSheet:
         if pair is not None:
             entry.pair, entry.lane = pair, lane
 
-    def draw_pair(self, pair: int, inner: UUID | None, outer: UUID | None) -> None:
+    def draw_pair(self, pair: int, inner: UUID | None, outer: UUID | None,
+                  lanes_known: bool = True) -> None:
         self.pairs[pair] = (inner, outer)
         for skater, lane in ((inner, "inner"), (outer, "outer")):
             if skater is not None:
-                self.enter(skater, pair, lane)
+                self.enter(skater, pair, lane if lanes_known else None)
 
     def clock(self, pair: int) -> PairClock:
         return self.clocks.setdefault(pair, PairClock())
@@ -114,10 +115,10 @@ class RaceSheet:
         """A cleared clock voids the pair's passings and finishes of the current start."""
         self.clock(pair).running = False
         for fact in self.facts.values():
-            if fact.kind in TIMED_KINDS and fact.live and self.pair_of(fact.skater) == pair:
-                if fact.attempt == self.attempt_of(fact.skater):
-                    fact.voided = True
-                    fact.detail["voided_by"] = "clock cleared"
+            current = fact.attempt == self.attempt_of(fact.skater)
+            if fact.kind in TIMED_KINDS and fact.live and fact.pair == pair and current:
+                fact.voided = True
+                fact.detail["voided_by"] = "clock cleared"
 
     # -- reading ---------------------------------------------------------------------------
     @property

@@ -43,7 +43,7 @@ def state_as_of(app: Ledger, basis: Basis = Basis()) -> LedgerState:
     state = LedgerState()
     last = app.last_position()
     stop = last if basis.position is None else min(basis.position, last)
-    for position, event in app.log(stop=stop):
+    for position, event in app.read_log(stop=stop):
         if basis.known_at is not None and event.timestamp > basis.known_at:
             break
         state.apply(position, event)

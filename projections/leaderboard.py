@@ -6,7 +6,7 @@ ranked, and the gap to the leader given, in thousandths.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import attrs
@@ -14,7 +14,7 @@ import attrs
 from ledger.errors import InvalidInputError, UnknownRaceError
 from ledger.sheet import Fact, RaceSheet
 from ledger.values import DEFAULT_UNRANKED_ORDER
-from projections.ranking import rank
+from projections.ranking import Key, place_keys, rank
 from projections.results import FactFilter, Result, everything, result_of, results
 from projections.state import LedgerState
 
@@ -70,8 +70,19 @@ def leaderboard(state: LedgerState, key: str, after_pair: int | None = None,
                 unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER) -> Board:
     sheet = sheet_or_error(state, key)
     found = results(sheet, pair_filter(sheet, after_pair))
-    rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order)
+    rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,
+                      place_key=final_place_keys(sheet))
     return Board(key, state.position, None, after_pair, rows)
+
+
+def final_place_keys(sheet: RaceSheet) -> Callable[[tuple[Result, int | None]], Key | None]:
+    """Where each place-only result sits among the times of the whole list, so that a board of an
+    earlier moment (after pair N) ranks it against the skaters who had raced by then."""
+    full = results(sheet)
+    keys = place_keys([r.time_ms for r in full if r.status == "OK" and r.time_ms is not None],
+                      [r.place for r in full if r.status == "OK" and r.time_ms is None
+                       and r.place is not None])
+    return lambda item: keys.get(item[0].place) if item[0].place is not None else None
 
 
 def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | None = None,
@@ -107,8 +118,9 @@ def passing_at(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
 
 
 def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, int | None]],
-               unranked_order: Sequence[str],
-               ranked_statuses: tuple[str, ...] = ("OK",)) -> tuple[Row, ...]:
+               unranked_order: Sequence[str], ranked_statuses: tuple[str, ...] = ("OK",),
+               place_key: Callable[[tuple[Result, int | None]], Key | None] | None = None,
+               ) -> tuple[Row, ...]:
     names = {r.skater: state.name_of(r.skater) for r, _ in found}
     ordered = rank(
         found,
@@ -117,6 +129,7 @@ def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, i
         place=lambda i: i[0].place if i[0].status in ranked_statuses else None,
         name=lambda i: names[i[0].skater],
         unranked_order=unranked_order,
+        place_key=place_key,
     )
     leader = ordered[0][1][1] if ordered and ordered[0][0] == 1 else None
     return tuple(make_row(state, sheet, position, result, ms, leader)

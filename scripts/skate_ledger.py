@@ -35,10 +35,10 @@ from ledger.values import (
 )
 from projections.basis import Basis, state_as_of
 from projections.leaderboard import leaderboard, standings_at
-from scripts import output
+from scripts import okt2017, output
 
 F = TypeVar("F", bound=Callable[..., Any])
-OUT = Console(soft_wrap=True)
+OUT = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 ERR = Console(stderr=True, soft_wrap=True)
 
 
@@ -459,6 +459,27 @@ def record_official(app: Ledger, race: str, author: str, announced_at: str | Non
     said(app.declare_official(race, author, parse_datetime(announced_at) if announced_at else None))
 
 
+# -- the demo -----------------------------------------------------------------------------------
+@cli.command("demo")
+@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@ledger_command
+def demo(app: Ledger, notation: str) -> None:
+    """Load OKT 2017 day 1 (the founding report) and print its boards.
+
+    Both leaderboards, and the women's 1000 m as it stood before the last pair.
+    """
+    keys = okt2017.load(app)
+    state = state_as_of(app)
+    for key in keys.values():
+        show_board(state, leaderboard(state, key), Basis(), "table", notation)
+    last_pair = max(state.sheet(keys["women-1000"]).pairs)  # type: ignore[union-attr]
+    before = Basis(after_pair=last_pair - 1)
+    show_board(state, leaderboard(state, keys["women-1000"], last_pair - 1), before, "table",
+               notation)
+    OUT.print("[dim]Unknown skaters are placeholders for places the reports do not name; "
+              "their times are unknown.[/dim]")
+
+
 # -- running ------------------------------------------------------------------------------------
 def fail(message: str, code: int) -> None:
     ERR.file.write(f"skate-ledger: error: {' '.join(message.split())}\n")
@@ -476,7 +497,7 @@ def main(argv: list[str] | None = None) -> None:
         fail(e.format_message(), 2)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as e:  # noqa: BLE001 - an internal failure: one line, or the traceback on demand
+    except Exception as e:
         if os.environ.get("SKATE_LEDGER_DEBUG"):
             raise
         fail(f"internal failure: {type(e).__name__}: {e} (set SKATE_LEDGER_DEBUG=1 for details)", 1)

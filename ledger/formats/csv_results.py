@@ -92,7 +92,8 @@ def check_header(name: str, header: list[str]) -> None:
 def row_from(name: str, line: int, record: dict[str | None, str | list[str] | None]) -> ResultRow:
     if None in record:
         raise ImportFormatError(name, line, "has more fields than the header")
-    fields = {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}
+    fields = {k: (v if isinstance(v, str) else "").strip() for k, v in record.items()
+              if isinstance(k, str)}
     if any(v is None for v in record.values()):
         raise ImportFormatError(name, line, "has fewer fields than the header")
     try:

@@ -14,6 +14,7 @@ from typing import IO, Any
 from uuid import UUID
 
 import attrs
+from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
@@ -144,12 +145,10 @@ def check_replays(app: Ledger, name: str, lines: list[LoggedLine], fresh: list[S
     touched = {UUID(str(s.originator_id)) for s in fresh}
     for aggregate_id in touched:
         events = [app.mapper.to_domain_event(s) for s in app.recorder.select_events(aggregate_id)]
-        aggregate = None
         for stored in [s for s in fresh if s.originator_id == aggregate_id]:
             events.append(app.mapper.to_domain_event(stored))
         try:
-            for event in events:
-                aggregate = event.mutate(aggregate)
-        except Exception as e:  # noqa: BLE001 - a fact that cannot be folded is refused
+            project_aggregate(None, events)
+        except Exception as e:  # noqa: BLE001 - whatever stops the fold, the line is refused
             line = next((line_of[id(s)] for s in fresh if s.originator_id == aggregate_id), None)
             raise ImportFormatError(name, line, f"does not fold onto the ledger ({e!r})") from None
