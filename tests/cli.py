@@ -1,0 +1,32 @@
+"""Running the command in-process, as a user would from the shell (exit code, stdout, stderr)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pytest
+
+from scripts.skate_ledger import main
+
+
+@attrs.frozen
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    captured = capsys.readouterr()
+    return Ran(code, captured.out, captured.err)
