@@ -125,16 +125,17 @@ def test_export_then_import_rebuilds_the_same_ledger_byte_for_byte(capsys, day_c
     assert again.code == 0 and "0 new event" in again.out
 
 
-def test_a_damaged_export_is_refused_naming_the_line_and_nothing_is_appended(capsys, day_csv, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_export_is_refused_naming_the_line_and_nothing_is_appended(  # type: ignore[no-untyped-def]
+        capsys, day_csv, db, tmp_path) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     export = tmp_path / "log.jsonl"
     run(capsys, "--db", db, "export", "--output", str(export))
     lines = export.read_text(encoding="utf-8").splitlines()
     target = str(tmp_path / "target.db")
     damaged = tmp_path / "damaged.jsonl"
-    for bad, line in [(lines[:3] + ["{not json"] + lines[4:], 4),
+    for bad, line in [([*lines[:3], "{not json", *lines[4:]], 4),
                       (lines[:2] + lines[3:], 3),
-                      (lines[:5] + [lines[5].replace('"version":', '"versio":')] + lines[6:], 6)]:
+                      ([*lines[:5], lines[5].replace('"version":', '"versio":'), *lines[6:]], 6)]:
         damaged.write_text("\n".join(bad) + "\n", encoding="utf-8")
         refused = run(capsys, "--db", target, "import", str(damaged), "--format", "jsonl")
         assert refused.code == 2, refused
