@@ -336,6 +336,16 @@ def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
     said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
 
 
+@record.command("place")
+@click.argument("race")
+@click.argument("skater")
+@click.argument("place", type=int)
+@ledger_command
+def record_place(app: Ledger, race: str, skater: str, place: int) -> None:
+    """A published list gives SKATER's PLACE but not the time."""
+    said(app.report_place(race, skater, place))
+
+
 @record.command("fall")
 @click.argument("race")
 @click.argument("skater")
