@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ledger import rules
+from ledger.errors import RefusedFactError
 from ledger.sheet import Fact, RaceSheet
 from ledger.values import RaceRules, fact_id, race_id
 
@@ -81,6 +82,7 @@ class Race(Aggregate):
             clock = sheet.clock(self.pair)
             clock.starts += 1
             clock.running = True
+            clock.started_seq = self.originator_version
             sheet.add(_fact(self, "start", pair=self.pair, signal_at=self.signal_at))
 
     class FalseStartRecorded(Event):
@@ -203,10 +205,7 @@ class Race(Aggregate):
         author: str
 
         def record_on(self, sheet: RaceSheet) -> None:
-            entry = sheet.entries[self.skater]
-            entry.attempt = self.replaces_attempt + 1
-            if self.pair is not None:
-                entry.pair = self.pair
+            sheet.reskate(self.skater, self.replaces_attempt + 1, self.pair)
             sheet.add(_fact(self, "reskate", skater=self.skater, pair=self.pair,
                             attempt=self.replaces_attempt, reason=self.reason, author=self.author))
 
@@ -311,6 +310,7 @@ class Race(Aggregate):
             return  # nothing runs: a retransmitted clear
         fid = fid or self._natural("clear", pair, self.sheet.clock(pair).starts)
         if not self.has(fid):
+            rules.refuse_after_official(self.sheet, "clear the clock")
             self.trigger_event(self.ClockCleared, fact_id=fid, pair=pair, reason=reason)
 
     def record_passing(self, skater: UUID, metres: int, at_ms: int, source: str,
@@ -349,7 +349,7 @@ class Race(Aggregate):
             self.trigger_event(self.Fell, fact_id=fid, skater=skater, attempt=attempt,
                                metres=metres, went_on=went_on)
         if not went_on:
-            self.record_dnf(skater, metres, reason or (f"fell at {metres} m" if metres else "fell"))
+            self.record_dnf(skater, metres, reason or (f"fell at {metres} m" if metres is not None else "fell"))
 
     def record_dnf(self, skater: UUID, metres_reached: int | None, reason: str | None,
                    fid: UUID | None = None) -> None:
@@ -357,7 +357,8 @@ class Race(Aggregate):
         fid = fid or self._natural("dnf", skater, attempt)
         if not self.has(fid):
             rules.check_dnf(self.sheet, skater)
-            reached = metres_reached or rules.metres_reached(self.sheet, skater)
+            reached = (metres_reached if metres_reached is not None
+                       else rules.metres_reached(self.sheet, skater))
             self.trigger_event(self.DidNotFinish, fact_id=fid, skater=skater, attempt=attempt,
                                metres_reached=reached, reason=reason)
 
@@ -376,8 +377,12 @@ class Race(Aggregate):
     def disqualify(self, skater: UUID, rule: str, author: str | None,
                    fid: UUID | None = None) -> None:
         fid = fid or self._natural("dq", skater)
+        held = self.sheet.facts.get(fid)
+        if held is not None and held.live and held.detail.get("rule") != rule:
+            raise RefusedFactError(
+                f"the skater is already disqualified in {self.sheet.key} ({held.detail.get('rule')})")
         if not self.has(fid):
-            rules.check_disqualification(self.sheet, skater, rule)
+            rules.check_disqualification(self.sheet, skater, rule, author)
             self.trigger_event(self.Disqualified, fact_id=fid, skater=skater, rule=rule,
                                author=author)
 
@@ -385,7 +390,7 @@ class Race(Aggregate):
                       replaces_attempt: int = 1) -> None:
         fid = self._natural("reskate", skater, replaces_attempt)
         if not self.has(fid):
-            rules.check_reskate(self.sheet, skater, replaces_attempt, reason, author)
+            rules.check_reskate(self.sheet, skater, replaces_attempt, reason, author, pair)
             self.trigger_event(self.ReskateGranted, fact_id=fid, skater=skater,
                                replaces_attempt=replaces_attempt, pair=pair, reason=reason,
                                author=author)

@@ -133,10 +133,17 @@ def check_open(sheet: RaceSheet, skater: UUID, what: str) -> None:
 
 
 def check_clock(sheet: RaceSheet, skater: UUID) -> None:
+    """In a race recorded live (some pair has a start signal), times need the pair's clock running;
+    a race known only from a result list has no start signals, and needs none."""
     pair = sheet.pair_of(skater)
-    if pair is not None and pair in sheet.clocks and not sheet.clocks[pair].running:
+    if pair is None or not sheet.clocks:
+        return
+    if pair not in sheet.clocks:
+        raise RefusedFactError(f"pair {pair} has not been started; record the start signal first")
+    if not sheet.clocks[pair].running:
         raise RefusedFactError(
-            f"the clock of pair {pair} is stopped (cleared or false start); record a new start"
+            f"the clock of pair {pair} is stopped (cleared, false start or re-skate); "
+            "record a new start"
         )
 
 
@@ -239,15 +246,19 @@ def require_reason(reason: str | None, author: str | None, what: str) -> None:
         raise InvalidInputError(f"{what} needs an author (who decided it)")
 
 
-def check_disqualification(sheet: RaceSheet, skater: UUID, rule: str) -> None:
+def check_disqualification(sheet: RaceSheet, skater: UUID, rule: str,
+                           author: str | None = None) -> None:
     check_entered(sheet, skater)
+    if not (author and author.strip()):
+        refuse_after_official(sheet, "disqualify without an author")
     if not rule.strip():
         raise InvalidInputError("a disqualification needs the rule broken")
     if sheet.first(skater, "dq") is not None:
         raise RefusedFactError(f"the skater is already disqualified in {sheet.key}")
 
 
-def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, author: str) -> None:
+def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, author: str,
+                  pair: int | None = None) -> None:
     refuse_after_official(sheet, "grant a re-skate")
     check_entered(sheet, skater)
     require_reason(reason, author, "a re-skate")
@@ -255,6 +266,9 @@ def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, au
         raise RefusedFactError(f"the skater's current race is number {sheet.attempt_of(skater)}")
     if sheet.first(skater, "dq") is not None:
         raise RefusedFactError("a disqualified skater gets no re-skate; void the DQ first")
+    if pair is not None and pair != sheet.pair_of(skater) and pair in sheet.pairs:
+        if None not in sheet.pairs[pair]:
+            raise RefusedFactError(f"pair {pair} has no free lane for the re-skate")
 
 
 def target_fact(sheet: RaceSheet, target: UUID) -> Fact:

@@ -60,6 +60,7 @@ class PairClock:
 
     starts: int = 0
     running: bool = False
+    started_seq: int = 0  # the race's own order of the latest start signal
     false_starts: list[UUID] = attrs.Factory(list)
 
 
@@ -112,13 +113,26 @@ class RaceSheet:
         return self.clocks.setdefault(pair, PairClock())
 
     def clear_clock(self, pair: int) -> None:
-        """A cleared clock voids the pair's passings and finishes of the current start."""
-        self.clock(pair).running = False
+        """A cleared clock voids the pair's passings and finishes since its latest start signal."""
+        clock = self.clock(pair)
+        clock.running = False
         for fact in self.facts.values():
-            current = fact.attempt == self.attempt_of(fact.skater)
+            current = fact.attempt == self.attempt_of(fact.skater) and fact.seq > clock.started_seq
             if fact.kind in TIMED_KINDS and fact.live and fact.pair == pair and current:
                 fact.voided = True
                 fact.detail["voided_by"] = "clock cleared"
+
+    def reskate(self, skater: UUID, attempt: int, pair: int | None) -> None:
+        """A re-skate opens the skater's next race, in a new pair or a free lane, clock at rest."""
+        entry = self.entries[skater]
+        entry.attempt = attempt
+        if pair is not None and pair != entry.pair:
+            inner, outer = self.pairs.get(pair, (None, None))
+            lane = "inner" if inner is None else "outer"
+            self.pairs[pair] = (skater, outer) if lane == "inner" else (inner, skater)
+            entry.pair, entry.lane = pair, lane
+        if entry.pair is not None and entry.pair in self.clocks:
+            self.clocks[entry.pair].running = False
 
     # -- reading ---------------------------------------------------------------------------
     @property

@@ -46,6 +46,8 @@ def parse_time(text: str) -> int:
     seconds = int(match["sec"])
     if match["min"] is not None and seconds >= 60:
         raise InvalidTimeError(f"time {text!r} has {seconds} seconds in a minute")
+    if match["min"] is not None and len(match["sec"]) != 2:
+        raise InvalidTimeError(f"time {text!r} needs two-digit seconds after the minutes (1:07.08)")
     frac = (match["frac"] or "").ljust(3, "0")
     ms = (minutes * 60 + seconds) * 1000 + int(frac or 0)
     if ms <= 0:
