@@ -172,9 +172,9 @@ class Ledger(Application[UUID]):
         return self.save_new(race)
 
     def record_finish(self, key: str, skater: str, at_ms: int, source: str = "photo-finish",
-                      fid: UUID | None = None) -> int | None:
+                      fid: UUID | None = None, precision_ms: int = 1) -> int | None:
         race = self.race(key)
-        race.record_finish(self.entered(race, skater), at_ms, source, fid)
+        race.record_finish(self.entered(race, skater), at_ms, source, fid, precision_ms)
         return self.save_new(race)
 
     def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:

@@ -147,7 +147,11 @@ def record_row(race: Race, row: ResultRow, sid: UUID) -> None:
     for metres, ms in row.splits:
         race.record_passing(sid, metres, ms, "list")
     if row.time_ms is not None:
-        race.record_finish(sid, row.time_ms, "list")
+        race.record_finish(sid, row.time_ms, "list", precision_ms=row.precision_ms)
+    if row.place is not None:
+        race.report_place(sid, row.place, "list")
+    if row.marks:
+        race.publish_marks(sid, list(row.marks), "list")
     if row.status == "DNF":
         race.record_dnf(sid, None, None)
     elif row.status == "DNS":

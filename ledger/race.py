@@ -126,10 +126,12 @@ class Race(Aggregate):
         attempt: int
         at_ms: int
         source: str
+        precision_ms: int  # 1: timed to the thousandth; 10: only hundredths known (a list)
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
-                            metres=sheet.distance_m, ms=self.at_ms, source=self.source))
+                            metres=sheet.distance_m, ms=self.at_ms, source=self.source,
+                            precision_ms=self.precision_ms))
 
     class PlaceReported(Event):
         """A published list gives this skater's place but the time is not known."""
@@ -142,6 +144,19 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.add(_fact(self, "place", skater=self.skater, place=self.place, source=self.source))
+
+    class MarksPublished(Event):
+        """The record marks a published list prints beside a result (WR, NR, TR, PB, SB …)."""
+
+        TOPIC = "skate-ledger:Race.MarksPublished"
+        fact_id: UUID
+        skater: UUID
+        marks: list[str]
+        source: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "marks", skater=self.skater, source=self.source,
+                            marks=list(self.marks)))
 
     class Fell(Event):
         TOPIC = "skate-ledger:Race.Fell"
@@ -323,14 +338,27 @@ class Race(Aggregate):
         self.trigger_event(self.PassingRecorded, fact_id=fid, skater=skater, attempt=attempt,
                            metres=metres, at_ms=at_ms, source=source)
 
-    def record_finish(self, skater: UUID, at_ms: int, source: str, fid: UUID | None = None) -> None:
+    def record_finish(self, skater: UUID, at_ms: int, source: str, fid: UUID | None = None,
+                      precision_ms: int = 1) -> None:
         attempt = self.sheet.attempt_of(skater)
         fid = fid or self._natural("finish", skater, attempt)
         if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
             return
         rules.check_finish(self.sheet, skater, at_ms)
+        rules.check_precision(at_ms, precision_ms)
         self.trigger_event(self.FinishRecorded, fact_id=fid, skater=skater, attempt=attempt,
-                           at_ms=at_ms, source=source)
+                           at_ms=at_ms, source=source, precision_ms=precision_ms)
+
+    def publish_marks(self, skater: UUID, marks: list[str], source: str) -> None:
+        fid = self._natural("marks", skater, source)
+        held = self.sheet.facts.get(fid)
+        if held is not None and held.detail.get("marks") == list(marks):
+            return
+        rules.check_marks(self.sheet, skater, marks)
+        if held is not None:
+            raise RefusedFactError(f"{source} already gave other marks for this skater")
+        self.trigger_event(self.MarksPublished, fact_id=fid, skater=skater, marks=list(marks),
+                           source=source)
 
     def report_place(self, skater: UUID, place: int, source: str) -> None:
         fid = self._natural("place", skater)
@@ -349,7 +377,8 @@ class Race(Aggregate):
             self.trigger_event(self.Fell, fact_id=fid, skater=skater, attempt=attempt,
                                metres=metres, went_on=went_on)
         if not went_on:
-            self.record_dnf(skater, metres, reason or (f"fell at {metres} m" if metres is not None else "fell"))
+            where = f"fell at {metres} m" if metres is not None else "fell"
+            self.record_dnf(skater, metres, reason or where)
 
     def record_dnf(self, skater: UUID, metres_reached: int | None, reason: str | None,
                    fid: UUID | None = None) -> None:
@@ -397,6 +426,8 @@ class Race(Aggregate):
 
     def correct_time(self, target: UUID, at_ms: int, reason: str, author: str) -> None:
         fid = self._natural("correct", target, at_ms)
+        while self.has(fid) and self.sheet.facts[target].ms != at_ms:
+            fid = uuid5(fid, "again")  # back to a value since corrected away: a new correction
         if not self.has(fid):
             rules.check_time_correction(self.sheet, target, at_ms, reason, author)
             self.trigger_event(self.TimeCorrected, fact_id=fid, target=target, at_ms=at_ms,

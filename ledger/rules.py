@@ -204,6 +204,19 @@ def check_finish(sheet: RaceSheet, skater: UUID, at_ms: int) -> None:
     check_finish_time(sheet, skater, sheet.attempt_of(skater), at_ms)
 
 
+def check_precision(at_ms: int, precision_ms: int) -> None:
+    if precision_ms not in (1, 10, 100, 1000):
+        raise InvalidInputError(f"precision {precision_ms} ms is not 1, 10, 100 or 1000")
+    if at_ms % precision_ms:
+        raise InvalidInputError(f"{_show(at_ms)} has more digits than its precision ({precision_ms} ms)")
+
+
+def check_marks(sheet: RaceSheet, skater: UUID, marks: list[str]) -> None:
+    check_entered(sheet, skater)
+    if not marks or any(not m.strip() or len(m) > 12 for m in marks):
+        raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
+
+
 def check_place(sheet: RaceSheet, skater: UUID, place: int) -> None:
     refuse_after_official(sheet, "report a place")
     check_entered(sheet, skater)
@@ -266,9 +279,9 @@ def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, au
         raise RefusedFactError(f"the skater's current race is number {sheet.attempt_of(skater)}")
     if sheet.first(skater, "dq") is not None:
         raise RefusedFactError("a disqualified skater gets no re-skate; void the DQ first")
-    if pair is not None and pair != sheet.pair_of(skater) and pair in sheet.pairs:
-        if None not in sheet.pairs[pair]:
-            raise RefusedFactError(f"pair {pair} has no free lane for the re-skate")
+    moving = pair is not None and pair != sheet.pair_of(skater) and pair in sheet.pairs
+    if moving and None not in sheet.pairs[pair or 0]:
+        raise RefusedFactError(f"pair {pair} has no free lane for the re-skate")
 
 
 def target_fact(sheet: RaceSheet, target: UUID) -> Fact:
@@ -291,6 +304,18 @@ def check_time_correction(sheet: RaceSheet, target: UUID, at_ms: int, reason: st
         check_finish_time(sheet, fact.skater, fact.attempt, at_ms)
     else:
         check_order(sheet, fact.skater, fact.attempt, fact.metres, at_ms, ignore=fact.fact_id)
+        check_before_finish(sheet, fact.skater, fact.attempt, fact.metres, at_ms)
+
+
+def check_before_finish(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
+                        at_ms: int) -> None:
+    """A passing before the line comes before the finish (the finish is after the last passing)."""
+    finish = sheet.finish(skater, attempt)
+    finish_ms = finish.ms if finish is not None else None
+    if metres < sheet.distance_m and finish_ms is not None and at_ms >= finish_ms:
+        raise RefusedFactError(
+            f"{_show(at_ms)} at {metres} m is not before the finish ({_show(finish_ms)})"
+        )
 
 
 def check_void(sheet: RaceSheet, target: UUID, reason: str, author: str) -> None:

@@ -55,6 +55,13 @@ def parse_time(text: str) -> int:
     return ms
 
 
+def time_precision(text: str) -> int:
+    """The precision of a written time in ms: ``1:07.538`` → 1, ``1:07.54`` → 10, ``30.2`` → 100."""
+    match = _TIME.match(text.strip())
+    digits = len(match["frac"] or "") if match else 3
+    return int(10 ** (3 - digits))
+
+
 def truncate_to_hundredths(ms: int) -> int:
     """The published precision: hundredths by truncation, never rounding."""
     return ms - ms % 10

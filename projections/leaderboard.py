@@ -130,6 +130,7 @@ def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, i
         name=lambda i: names[i[0].skater],
         unranked_order=unranked_order,
         place_key=place_key,
+        tiebreak=lambda i: (i[0].place or 0) if i[0].precision_ms > 1 and i[1] is not None else 0,
     )
     leader = ordered[0][1][1] if ordered and ordered[0][0] == 1 else None
     return tuple(make_row(state, sheet, position, result, ms, leader)

@@ -46,11 +46,14 @@ def place_keys(times: Sequence[int], places: Sequence[int]) -> dict[int, Key]:
 def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T], int | None],
          place: Callable[[T], int | None], name: Callable[[T], str],
          unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
-         place_key: Callable[[T], Key | None] | None = None) -> list[tuple[int | None, T]]:
+         place_key: Callable[[T], Key | None] | None = None,
+         tiebreak: Callable[[T], int] | None = None) -> list[tuple[int | None, T]]:
     """Order items by the ISU rules and give each its rank (None for the unranked).
 
     ``place_key`` positions place-only items from a wider board (e.g. the final list, when
     ranking the board after pair N); by default they are placed among ``items`` themselves.
+    ``tiebreak`` separates equal times that are known only to the hundredth when the published
+    list separated them (it had the thousandths); by default equal times share the place.
     """
     def ok(i: T) -> bool:
         return status(i) == "OK" and (time_ms(i) is not None or place(i) is not None)
@@ -62,7 +65,7 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
     def key(i: T) -> Key:
         ms = time_ms(i)
         if ms is not None:
-            return (ms, 0, 0)
+            return (ms, 0, tiebreak(i) if tiebreak else 0)
         wider = place_key(i) if place_key else None
         return wider or own[place(i) or 0]
 

@@ -23,8 +23,9 @@ class Result:
     status: str  # OK, DNF, DNS, DQ, WDR
     time_ms: int | None = None
     attempt: int = 1
-    place: int | None = None  # a published place, when the time is unknown
+    place: int | None = None  # the place a published list gives (the only clue when time is unknown)
     source: str | None = None
+    precision_ms: int = 1  # 10 when only hundredths are known
     metres_reached: int | None = None
     fact: UUID | None = None
 
@@ -44,9 +45,11 @@ def result_of(sheet: RaceSheet, skater: UUID, keep: FactFilter = everything) -> 
         if kind in kinds:
             return Result(skater, status, attempt=kinds[kind].attempt, fact=kinds[kind].fact_id)
     finishes = [f for f in facts if f.kind == "finish" and f.ms is not None]
+    place = kinds["place"].detail["place"] if "place" in kinds else None
     if finishes:
         best = min(finishes, key=lambda f: (f.ms or 0, f.seq))
-        return Result(skater, "OK", best.ms, best.attempt, source=best.source, fact=best.fact_id)
+        return Result(skater, "OK", best.ms, best.attempt, place=place, source=best.source,
+                      precision_ms=best.detail.get("precision_ms", 1), fact=best.fact_id)
     if "dnf" in kinds:
         dnf = kinds["dnf"]
         return Result(skater, "DNF", attempt=dnf.attempt, metres_reached=dnf.metres, fact=dnf.fact_id)

@@ -277,3 +277,40 @@ def test_the_board_after_a_pair_ranks_only_the_pairs_skated_so_far(memory_app: L
     expected = {1: [(1, "Skater B"), (2, "Skater A")],
                 2: [(1, "Skater C"), (2, "Skater D"), (3, "Skater B"), (4, "Skater A")]}
     assert places(memory_app, key, after_pair=after_pair) == expected[after_pair]
+
+
+# -- lists that print hundredths but ranked on thousandths ---------------------------------------
+def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_them(memory_app) -> None:  # type: ignore[no-untyped-def]
+    """World Cup 2 2025/26 women's 1000 m: van Elst and Bosiek both 1:15.42 (+3.060), yet 17th
+    and 18th: the list had thousandths it did not print. Our ranking keeps the list's order then."""
+    from datetime import date
+
+    from projections.basis import state_as_of
+    from projections.leaderboard import leaderboard
+    app = memory_app
+    comp = app.schedule_competition("World Cup 2 2025/2026", "Olympic Oval", date(2025, 11, 21))
+    key = app.schedule_race(comp, 1000, "women", date(2025, 11, 21))
+    for name, place in (("Isabelle van Elst", 17), ("Karolina Bosiek", 18), ("Skater Z", 18)):
+        app.register_skater(name)
+        app.enter_starter(key, name)
+        app.record_finish(key, name, 75_420, source="list", precision_ms=10)
+        app.report_place(key, name, place)
+    rows = leaderboard(state_as_of(app), key).rows
+    assert [(r.rank, r.skater) for r in rows] == [
+        (1, "Isabelle van Elst"), (2, "Karolina Bosiek"), (2, "Skater Z")]
+
+
+def test_equal_thousandths_share_the_place_whatever_the_list_order(memory_app) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from projections.basis import state_as_of
+    from projections.leaderboard import leaderboard
+    app = memory_app
+    comp = app.schedule_competition("Tie Cup", "Rink", date(2025, 11, 21))
+    key = app.schedule_race(comp, 1000, "men", date(2025, 11, 21))
+    for name, place in (("Skater X", 9), ("Skater Y", 10)):
+        app.register_skater(name)
+        app.enter_starter(key, name)
+        app.record_finish(key, name, 67_013)
+        app.report_place(key, name, place)
+    assert [r.rank for r in leaderboard(state_as_of(app), key).rows] == [1, 1]

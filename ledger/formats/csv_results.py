@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
-from ledger.timing import parse_distance, parse_time
+from ledger.timing import parse_distance, parse_time, time_precision
 from ledger.values import parse_category, parse_date, parse_lane, parse_status
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
@@ -44,6 +44,9 @@ class ResultRow:
     time_ms: int | None
     status: str
     splits: tuple[tuple[int, int], ...]
+    precision_ms: int = 1
+    place: int | None = None  # the published place, when a list gives one (ISU text lists)
+    marks: tuple[str, ...] = ()  # record marks printed beside the result
 
 
 def read_csv(path: Path) -> list[ResultRow]:
@@ -123,6 +126,7 @@ def convert(line: int, f: dict[str, str]) -> ResultRow:
         skater=f["skater"], nation=f.get("nation") or None, club=f.get("club") or None,
         hometown=f.get("hometown") or None, time_ms=time_ms, status=status,
         splits=tuple(parse_splits(f.get("splits", ""))),
+        precision_ms=time_precision(f["time"]) if f.get("time") else 1,
     )
 
 
