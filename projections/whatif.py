@@ -1,0 +1,37 @@
+"""Where a given time would have placed in a race's board: the seed's "with 1:16.05 she would
+have finished third, behind ter Mors and Leenstra and ahead of Wüst"."""
+
+from __future__ import annotations
+
+import attrs
+
+from projections.leaderboard import leaderboard
+from projections.state import LedgerState
+
+
+@attrs.frozen
+class WhatIf:
+    race: str
+    time_ms: int
+    rank: int
+    behind: tuple[str, ...]  # the skaters who would still be ahead
+    ahead_of: tuple[str, ...]  # the skaters the time would beat
+    equal: tuple[str, ...]  # the skaters it would tie at full precision
+
+
+def what_if(state: LedgerState, key: str, time_ms: int, skater: str | None = None,
+            after_pair: int | None = None) -> WhatIf:
+    """Rank ``time_ms`` in the board of ``key`` (without ``skater``'s own result, if named)."""
+    rows = [r for r in leaderboard(state, key, after_pair).rows
+            if r.rank is not None and r.skater != skater]
+    faster = tuple(r.skater for r in rows if r.time_ms is not None and r.time_ms < time_ms)
+    equal = tuple(r.skater for r in rows if r.time_ms == time_ms)
+    slower = tuple(r.skater for r in rows if r.time_ms is not None and r.time_ms > time_ms)
+    place_only = [r for r in rows if r.time_ms is None]
+    # a place-only result is ahead when the list puts it before the first slower timed result
+    first_slower = min((r.rank for r in rows if r.skater in slower and r.rank), default=None)
+    ahead_unknown = tuple(r.skater for r in place_only
+                          if first_slower is None or (r.rank or 0) < first_slower)
+    behind_unknown = tuple(r.skater for r in place_only if r.skater not in ahead_unknown)
+    behind = faster + ahead_unknown
+    return WhatIf(key, time_ms, len(behind) + 1, behind, slower + behind_unknown, equal)

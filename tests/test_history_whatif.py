@@ -1,0 +1,56 @@
+"""A skater's history with PB/SB re-derived from the ledger, and the seed's what-if placement."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ledger.application import Ledger
+from ledger.timing import parse_time
+from projections.basis import state_as_of
+from projections.history import history, season_of
+from projections.whatif import what_if
+from scripts import okt2017
+
+
+def test_with_1_16_05_leerdam_would_have_been_third_behind_ter_mors_and_leenstra_ahead_of_wust(
+        memory_app: Ledger) -> None:
+    keys = okt2017.load(memory_app)
+    answer = what_if(state_as_of(memory_app), keys["women-1000"], parse_time("1:16.05"),
+                     skater="Jutta Leerdam")
+    assert answer.rank == 3
+    assert answer.behind == ("Jorien ter Mors", "Marrit Leenstra")
+    assert answer.ahead_of[0] == "Ireen Wüst"
+    assert "Jutta Leerdam" not in answer.ahead_of + answer.behind
+
+
+def test_an_equal_time_would_share_the_place(memory_app: Ledger) -> None:
+    keys = okt2017.load(memory_app)
+    answer = what_if(state_as_of(memory_app), keys["women-1000"], parse_time("1:16.03"))
+    assert (answer.rank, answer.equal) == (2, ("Marrit Leenstra",))
+
+
+def test_seasons_run_july_to_june() -> None:
+    assert [season_of(date(2017, 12, 26)), season_of(date(2018, 6, 30)),
+            season_of(date(2018, 7, 1))] == ["2017/18", "2017/18", "2018/19"]
+
+
+def test_personal_and_season_bests_follow_corrections_and_disqualifications(memory_app: Ledger) -> None:
+    app = memory_app
+    comp = app.schedule_competition("History Cup", "Rink", date(2017, 11, 1))
+    later = app.schedule_competition("Later Cup", "Rink", date(2017, 12, 1))
+    first = app.schedule_race(comp, 1000, "women", date(2017, 11, 1))
+    second = app.schedule_race(later, 1000, "women", date(2017, 12, 1))
+    app.register_skater("Skater H")
+    for key, ms in ((first, 77_000), (second, 76_500)):
+        app.enter_starter(key, "Skater H")
+        app.record_finish(key, "Skater H", ms)
+    now = history(state_as_of(app), "Skater H")
+    assert now.personal_bests == {1000: 76_500}
+    assert [r.marks for r in now.rows] == [("PB", "SB"), ("PB", "SB")]
+    app.disqualify(second, "Skater H", "ISU 253", "Referee R")
+    after_dq = history(state_as_of(app), "Skater H")
+    assert after_dq.personal_bests == {1000: 77_000}
+    assert [(r.status, r.marks) for r in after_dq.rows] == [("OK", ("PB", "SB")), ("DQ", ())]
+    target = app.find_fact(first, "Skater H", "finish").fact_id
+    app.correct_time(first, target, 76_900, "photo finish", "Referee R")
+    assert history(state_as_of(app), "Skater H").season_bests == {"2017/18": {1000: 76_900}}
