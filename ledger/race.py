@@ -45,11 +45,13 @@ class Race(Aggregate):
         category: str
         label: str | None
         track_m: int
+        #: "team-pursuit": passings every half lap; events stored before this field load as individual
+        discipline: str = "individual"
 
         def new_sheet(self) -> RaceSheet:
             return RaceSheet.scheduled(self.originator_id, self.key, self.competition_id,
                                        self.competition, self.day, self.distance_m, self.category,
-                                       self.label, self.track_m)
+                                       self.label, self.track_m, self.discipline)
 
     class StarterEntered(Event):
         TOPIC = "skate-ledger:Race.StarterEntered"
@@ -132,6 +134,36 @@ class Race(Aggregate):
             sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
                             metres=sheet.distance_m, ms=self.at_ms, source=self.source,
                             precision_ms=self.precision_ms))
+
+    class SourcePresented(Event):
+        """Which timing source's passing the timing system presents (shows) at a passing point."""
+
+        TOPIC = "skate-ledger:Race.SourcePresented"
+        fact_id: UUID
+        skater: UUID
+        attempt: int
+        metres: int
+        passing: UUID  # the PassingRecorded fact presented
+        source: str
+        at_ms: int
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.presented[(self.skater, self.attempt, self.metres)] = self.fact_id
+            sheet.add(_fact(self, "presented", skater=self.skater, attempt=self.attempt,
+                            metres=self.metres, ms=self.at_ms, source=self.source,
+                            passing=self.passing))
+
+    class TeamMembersNamed(Event):
+        """The skaters of a team that races as one competitor (team pursuit)."""
+
+        TOPIC = "skate-ledger:Race.TeamMembersNamed"
+        fact_id: UUID
+        team: UUID
+        members: list[UUID]
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.team_members[self.team] = list(self.members)
+            sheet.add(_fact(self, "team", skater=self.team, members=list(self.members)))
 
     class PlaceReported(Event):
         """A published list gives this skater's place but the time is not known."""
@@ -271,9 +303,10 @@ class Race(Aggregate):
 
     @event(Scheduled)
     def __init__(self, key: str, competition_id: UUID, competition: str, day: str,
-                 distance_m: int, category: str, label: str | None, track_m: int) -> None:
+                 distance_m: int, category: str, label: str | None, track_m: int,
+                 discipline: str = "individual") -> None:
         self.sheet = RaceSheet.scheduled(race_id(key), key, competition_id, competition, day,
-                                         distance_m, category, label, track_m)
+                                         distance_m, category, label, track_m, discipline)
 
     # -- commands: decide with the rules, then record --------------------------------------
     def has(self, fid: UUID) -> bool:
@@ -348,6 +381,21 @@ class Race(Aggregate):
         rules.check_precision(at_ms, precision_ms)
         self.trigger_event(self.FinishRecorded, fact_id=fid, skater=skater, attempt=attempt,
                            at_ms=at_ms, source=source, precision_ms=precision_ms)
+
+    def present_source(self, skater: UUID, metres: int, passing: UUID,
+                       fid: UUID | None = None) -> None:
+        attempt = self.sheet.attempt_of(skater)
+        fid = fid or self._natural("presented", skater, attempt, metres, passing)
+        if not self.has(fid):
+            shown = rules.check_presentation(self.sheet, skater, metres, passing)
+            self.trigger_event(self.SourcePresented, fact_id=fid, skater=skater, attempt=attempt,
+                               metres=metres, passing=passing, source=shown.source, at_ms=shown.ms)
+
+    def name_team_members(self, team: UUID, members: list[UUID], fid: UUID | None = None) -> None:
+        fid = fid or self._natural("team", team)
+        if not self.has(fid):
+            rules.check_team_members(self.sheet, team, members)
+            self.trigger_event(self.TeamMembersNamed, fact_id=fid, team=team, members=list(members))
 
     def publish_marks(self, skater: UUID, marks: list[str], source: str) -> None:
         fid = self._natural("marks", skater, source)
@@ -424,9 +472,10 @@ class Race(Aggregate):
                                replaces_attempt=replaces_attempt, pair=pair, reason=reason,
                                author=author)
 
-    def correct_time(self, target: UUID, at_ms: int, reason: str, author: str) -> None:
-        fid = self._natural("correct", target, at_ms)
-        while self.has(fid) and self.sheet.facts[target].ms != at_ms:
+    def correct_time(self, target: UUID, at_ms: int, reason: str, author: str,
+                     fid: UUID | None = None) -> None:
+        given, fid = fid, fid or self._natural("correct", target, at_ms)
+        while given is None and self.has(fid) and self.sheet.facts[target].ms != at_ms:
             fid = uuid5(fid, "again")  # back to a value since corrected away: a new correction
         if not self.has(fid):
             rules.check_time_correction(self.sheet, target, at_ms, reason, author)

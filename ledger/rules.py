@@ -297,6 +297,9 @@ def check_time_correction(sheet: RaceSheet, target: UUID, at_ms: int, reason: st
                           author: str) -> None:
     fact = target_fact(sheet, target)
     require_reason(reason, author, "a correction")
+    if fact.kind == "presented" and fact.metres is not None:
+        check_time_is_plausible(at_ms, fact.metres)  # the time shown; the device times stay as measured
+        return
     if fact.kind not in {"passing", "finish"} or fact.skater is None or fact.metres is None:
         raise RefusedFactError(f"fact {target} is a {fact.kind}, which has no time to correct")
     check_time_is_plausible(at_ms, fact.metres)
@@ -323,6 +326,29 @@ def check_void(sheet: RaceSheet, target: UUID, reason: str, author: str) -> None
     require_reason(reason, author, "a void")
     if fact.kind not in VOIDABLE:
         raise RefusedFactError(f"a {fact.kind} cannot be voided (only {', '.join(sorted(VOIDABLE))})")
+
+
+def check_presentation(sheet: RaceSheet, skater: UUID, metres: int, passing: UUID) -> Fact:
+    """The timing system presents one of the skater's live passings at that point; returns it."""
+    refuse_after_official(sheet, "present a timing source")
+    check_entered(sheet, skater)
+    fact = target_fact(sheet, passing)
+    if fact.kind != "passing" or fact.skater != skater or fact.metres != metres:
+        raise RefusedFactError(f"fact {passing} is not this skater's passing at {metres} m")
+    if fact.attempt != sheet.attempt_of(skater):
+        raise RefusedFactError(f"the passing at {metres} m belongs to an earlier race of the skater")
+    return fact
+
+
+def check_team_members(sheet: RaceSheet, team: UUID, members: list[UUID]) -> None:
+    """A team entered in the race, named with distinct members who are not the team itself."""
+    refuse_after_official(sheet, "name a team's members")
+    check_entered(sheet, team)
+    if not members or len(set(members)) != len(members) or team in members:
+        raise InvalidInputError("a team needs distinct members, other than the team itself")
+    named = sheet.team_members.get(team)
+    if named is not None and named != list(members):
+        raise RefusedFactError(f"the team's members are already named in {sheet.key}")
 
 
 def check_official(sheet: RaceSheet, author: str) -> None:

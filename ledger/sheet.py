@@ -16,7 +16,7 @@ import attrs
 
 from ledger.timing import passing_points
 
-TIMED_KINDS = frozenset({"passing", "finish"})
+TIMED_KINDS = frozenset({"passing", "finish", "presented"})
 OUTCOME_KINDS = frozenset({"finish", "dnf", "dns", "wdr", "dq", "place"})
 
 
@@ -75,20 +75,26 @@ class RaceSheet:
     category: str
     label: str | None
     track_m: int = 400
+    discipline: str = "individual"  # or "team-pursuit" (ledger.timing.DISCIPLINES)
     entries: dict[UUID, Entry] = attrs.Factory(dict)
     pairs: dict[int, tuple[UUID | None, UUID | None]] = attrs.Factory(dict)
     clocks: dict[int, PairClock] = attrs.Factory(dict)
     facts: dict[UUID, Fact] = attrs.Factory(dict)
     official: Fact | None = None
+    #: the presented source of each passing point: (skater, attempt, metres) → the SourcePresented fact
+    presented: dict[tuple[UUID, int, int], UUID] = attrs.Factory(dict)
+    #: the members of a team that races as one competitor (team pursuit): team → skaters, in order
+    team_members: dict[UUID, list[UUID]] = attrs.Factory(dict)
 
     # -- folding ---------------------------------------------------------------------------
     @classmethod
     def scheduled(cls, race_id: UUID, key: str, competition_id: UUID, competition: str, day: str,
-                  distance_m: int, category: str, label: str | None, track_m: int) -> RaceSheet:
+                  distance_m: int, category: str, label: str | None, track_m: int,
+                  discipline: str = "individual") -> RaceSheet:
         """The empty sheet of a race just scheduled."""
         return cls(race_id=race_id, key=key, competition_id=competition_id,
                    competition=competition, day=date.fromisoformat(day), distance_m=distance_m,
-                   category=category, label=label, track_m=track_m)
+                   category=category, label=label, track_m=track_m, discipline=discipline)
 
     def add(self, fact: Fact) -> Fact:
         """Record a fact; a skater's fact belongs to the pair the skater races in at that moment."""
@@ -137,7 +143,7 @@ class RaceSheet:
     # -- reading ---------------------------------------------------------------------------
     @property
     def points(self) -> tuple[int, ...]:
-        return passing_points(self.distance_m, self.track_m)
+        return passing_points(self.distance_m, self.track_m, self.discipline)
 
     @property
     def pair_count(self) -> int:
@@ -169,3 +175,10 @@ class RaceSheet:
 
     def finish(self, skater: UUID, attempt: int) -> Fact | None:
         return self.first(skater, "finish", attempt)
+
+    def presented_passing(self, skater: UUID, attempt: int, metres: int) -> Fact | None:
+        """The passing the timing system presents at ``metres`` (None when no source was presented)."""
+        fid = self.presented.get((skater, attempt, metres))
+        shown = self.facts.get(fid) if fid is not None else None
+        passing = self.facts.get(shown.detail["passing"]) if shown is not None and shown.live else None
+        return passing if passing is not None and passing.live else None

@@ -94,10 +94,24 @@ def parse_distance(text: str | int) -> int:
     return int(raw)
 
 
-def passing_points(distance_m: int, track_m: int = TRACK_LENGTH_M) -> tuple[int, ...]:
-    """The passing points of a distance: first at distance mod track (0 means a full lap), then every lap."""
-    first = distance_m % track_m or track_m
-    return tuple(range(first, distance_m + 1, track_m))
+#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, or teams of
+#: three in pairs (team pursuit: passings every half lap, rules.md §2). Mass start and team sprint
+#: are not supported yet.
+DISCIPLINES = ("individual", "team-pursuit")
+
+
+def passing_interval(track_m: int = TRACK_LENGTH_M, discipline: str = "individual") -> int:
+    """Metres between passing points: a lap, or half a lap in a team pursuit."""
+    return track_m // 2 if discipline == "team-pursuit" else track_m
+
+
+def passing_points(distance_m: int, track_m: int = TRACK_LENGTH_M,
+                   discipline: str = "individual") -> tuple[int, ...]:
+    """The passing points of a distance: first at distance mod track (0 means a full lap), then every lap
+    (every half lap in a team pursuit)."""
+    step = passing_interval(track_m, discipline)
+    first = distance_m % step or step
+    return tuple(range(first, distance_m + 1, step))
 
 
 def lap_to_metres(distance_m: int, lap: int, track_m: int = TRACK_LENGTH_M) -> int:

@@ -24,6 +24,7 @@ from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import read_csv
 from ledger.formats.jsonl import import_jsonl, write_jsonl
+from ledger.formats.vantage import import_vantage
 from ledger.importing import record_rows
 from ledger.timing import lap_to_metres, parse_distance, parse_time
 from ledger.values import (
@@ -118,6 +119,8 @@ def import_file(app: Ledger, path: Path, kind: str) -> int | None:
         return record_rows(app, str(path), read_csv(path))
     if kind == "jsonl":
         return import_jsonl(app, path)
+    if kind == "vantage":
+        return import_vantage(app, path)
     raise InvalidInputError(f"{path}: the {kind} format is not supported yet (use csv or jsonl)")
 
 

@@ -9,6 +9,7 @@ promises: ordered notifications, atomic inserts, conflicts detected, tracking mo
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,26 @@ from ledger.application import build_app
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
 
+def join_test_threads(before: set[threading.Thread]) -> None:
+    """The suites' reader threads are told to stop but not joined; closing a connection while one
+    still reads crashes the SQLite driver, so wait for them before closing the store."""
+    for thread in set(threading.enumerate()) - before:
+        if not thread.daemon and thread is not threading.current_thread():
+            thread.join(timeout=10)  # the store's own pool threads are daemons: left alone
+
+
 class SQLiteStore:
     """A fresh SQLite ledger file per test, opened through build_app."""
 
     def setUp(self) -> None:
         self._dir = tempfile.TemporaryDirectory()
         self._apps: list[Any] = []
+        self._threads = set(threading.enumerate())
         super().setUp()  # type: ignore[misc]
 
     def tearDown(self) -> None:
         super().tearDown()  # type: ignore[misc]
+        join_test_threads(self._threads)
         for app in self._apps:
             app.close()
         self._dir.cleanup()
@@ -48,10 +59,12 @@ class PostgresStore:
             pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
         self._schema = new_pg_schema()
         self._apps: list[Any] = []
+        self._threads = set(threading.enumerate())
         super().setUp()  # type: ignore[misc]
 
     def tearDown(self) -> None:
         super().tearDown()  # type: ignore[misc]
+        join_test_threads(self._threads)
         for app in self._apps:
             app.close()
         drop_pg_schema(self._schema)

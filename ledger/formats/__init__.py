@@ -12,8 +12,8 @@ FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage")
 def detect_format(path: Path) -> str:
     """Guess a file's format from its name and first line."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            first = handle.readline()
+        with path.open("rb") as handle:  # decode the first line only: a bad byte further on is
+            first = handle.readline().decode("utf-8")  # the reader's to report, with its line
     except UnicodeDecodeError:
         raise ImportFormatError(str(path), 1, "is not UTF-8 text") from None
     except OSError as e:

@@ -1,0 +1,1 @@
+"""Stateful tests (Hypothesis rule-based state machines) of the ledger."""
