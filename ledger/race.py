@@ -128,7 +128,7 @@ class Race(Aggregate):
         attempt: int
         at_ms: int
         source: str
-        precision_ms: int  # 1: timed to the thousandth; 10: only hundredths known (a list)
+        precision_ms: int = 1  # 1: timed to the thousandth; 10: only hundredths known (a list)
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,

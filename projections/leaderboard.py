@@ -111,6 +111,13 @@ def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | No
 
 def passing_at(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
                keep: FactFilter) -> Fact | None:
+    """The time shown at a passing point: the one the timing system presented (with any correction
+    of it), else the most precise source that timed it."""
+    fid = sheet.presented.get((skater, attempt, metres))
+    shown = sheet.facts.get(fid) if fid is not None else None
+    if shown is not None and shown.live and keep(shown) and sheet.presented_passing(
+            skater, attempt, metres) is not None:
+        return shown
     candidates = [f for f in sheet.passings(skater, attempt) if f.metres == metres and keep(f)]
     candidates.sort(key=lambda f: SOURCE_PRIORITY.index(f.source)
                     if f.source in SOURCE_PRIORITY else len(SOURCE_PRIORITY))

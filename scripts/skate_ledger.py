@@ -23,6 +23,7 @@ from ledger.application import Ledger, build_app
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import read_csv
+from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
 from ledger.importing import record_rows
@@ -121,6 +122,12 @@ def import_file(app: Ledger, path: Path, kind: str) -> int | None:
         return import_jsonl(app, path)
     if kind == "vantage":
         return import_vantage(app, path)
+    if kind == "isu-text":
+        rows, notices = read_isu_text(path)
+        position = record_rows(app, str(path), rows)
+        for notice in notices:  # after recording: a refused file prints its one error line only
+            ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
+        return position
     raise InvalidInputError(f"{path}: the {kind} format is not supported yet (use csv or jsonl)")
 
 
@@ -518,3 +525,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# The questions of the seed report (audit, what-if, history, …) live in their own module;
+# importing it registers them on the group above.
+from scripts import questions  # noqa: E402,F401

@@ -1,0 +1,487 @@
+"""ISU text result lists (design/interfaces.md, "ISU text lists").
+
+The layout of ``../shared/data/isu-lists/*.txt``::
+
+    2. World Cup 2025/2026                        title: the competition's name as printed
+    21. - 23.11.2025                              its days
+    Olympic Oval (CAN)                            the venue
+
+    1000 meter (Men), 21.11.2025                  a race heading
+
+    POS   NAME            AG       NAT   TIME      DIFF     RECORD
+    1     Jordan Stolz    Neo      USA   1:06.00
+    2     Jenning de Boo  Neo      NED   1:06.11   +0.110   SB
+          Jordan Stolz    Neo      USA   1:06.11   +0.110            (blank POS: the place above, shared)
+    DQ    Someone         Senior   KAZ   -
+
+Columns are fixed-width: a row is cut at the positions of the column header's words (names hold
+spaces, prefixes and diacritics). TIME is published in hundredths; DIFF is the gap to the winner,
+printed in thousandths. The same heading a second time on one day is a second race, Division B.
+
+Full precision: the winner's printed time plus DIFF, when that truncates to the printed TIME
+(``precision_ms=1``); else the printed time (``precision_ms=10``). Where skaters share a printed
+TIME (a tie in hundredths), their DIFFs must also agree with how the list places them (equal DIFF
+= shared place, smaller DIFF = better place); where they do not, the DIFF of that tie carries no
+thousandths, so the tied rows keep their printed time with ``precision_ms=10`` and the published
+place separates them (projections.ranking), and a notice says so.
+
+Team pursuit, team sprint, mixed relay and mass start sections are read (a damaged one still
+refuses the file) but skipped, with one notice each: they rank teams or points, not skaters'
+times. Anything that cannot be read raises :class:`ImportFormatError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+from itertools import groupby, pairwise
+from pathlib import Path
+from typing import NoReturn
+
+import attrs
+
+from ledger.errors import ImportFormatError, LedgerError
+from ledger.formats.csv_results import MAX_FIELD, ResultRow
+from ledger.timing import parse_time, truncate_to_hundredths
+from ledger.values import parse_date, skater_key, slugify
+
+COLUMNS = ("POS", "NAME", "AG", "NAT", "TIME", "DIFF", "RECORD")
+STATUSES = ("DQ", "DNF", "DNS", "WDR")
+#: Sections that rank teams or points rather than one skater's time: skipped with a notice.
+SKIPPED_EVENTS = {"team pursuit": "a team event", "team sprint": "a team event",
+                  "mixed relay": "a team event", "mass start": "ranked by points, not time"}
+CATEGORIES = {"men": "men", "women": "women"}
+
+HEADING = re.compile(r"(?P<event>\S.*?) \((?P<category>[^()]*)\), (?P<date>\S+)")
+INDIVIDUAL = re.compile(r"(?P<distance>\d{1,2}\.\d{3}|\d{1,5}) meter", re.IGNORECASE)
+DATE_RANGE = re.compile(
+    r"(?P<d1>\d{1,2})\.(?:(?P<m1>\d{1,2})\.(?P<y1>\d{4})?)?\s*-\s*(?P<last>\d{1,2}\.\d{1,2}\.\d{4})")
+TIME = re.compile(r"\d{1,3}:[0-5]\d\.\d\d|\d{1,2}\.\d\d")
+DIFF = re.compile(r"(?P<sign>[+-])(?:(?P<min>\d{1,3})\.(?P<minsec>[0-5]\d)|(?P<sec>\d{1,2}))\.(?P<ms>\d{3})")
+MARK = re.compile(r"[A-Z]{2,4}")
+NATION = re.compile(r"[A-Z]{3}")
+
+
+@attrs.frozen
+class Cells:
+    """One row of a list, cut into its columns as printed."""
+
+    line: int
+    pos: str
+    name: str
+    ag: str
+    nat: str
+    time: str
+    diff: str
+    record: str
+
+
+@attrs.frozen
+class Section:
+    """A heading and the rows under it."""
+
+    line: int
+    heading: str
+    event: str
+    distance_m: int | None  # None for the skipped (team / mass start) events
+    category: str
+    day: date
+    rows: tuple[Cells, ...]
+
+
+@attrs.frozen
+class Placed:
+    """A timed row with its place, printed time and the time the DIFF gives (if it agrees)."""
+
+    cells: Cells
+    place: int
+    printed_ms: int
+    full_ms: int | None
+
+
+def read_isu_text(path: Path) -> tuple[list[ResultRow], list[str]]:
+    """The individual-distance rows of an ISU text list, and the notices (skipped sections …)."""
+    name = str(path)
+    text = decode(name, path)
+    reader = ListReader(name, text)
+    sections = reader.sections()
+    rows: list[ResultRow] = []
+    notices: list[str] = []
+    seen: Counter[tuple[int | str, str, date]] = Counter()
+    for section in sections:
+        same = (section.distance_m or section.event.lower(), section.category, section.day)
+        seen[same] += 1
+        if seen[same] > 26:
+            raise ImportFormatError(name, section.line, "the same race heading more than 26 times "
+                                                        "on one day")
+        label = division(seen[same])
+        race = section.heading + (f" ({label})" if label else "")
+        if section.distance_m is None:
+            for cells in section.rows:
+                try:
+                    check_cells(cells, skipped=True)
+                except LedgerError as e:
+                    raise ImportFormatError(name, cells.line, str(e)) from None
+            why = SKIPPED_EVENTS[section.event.lower()]
+            notices.append(f"line {section.line}: {race}: skipped, {len(section.rows)} rows ({why}; "
+                           "only individual distances are imported)")
+            continue
+        race_rows, race_notices = race_rows_of(name, section, reader.title, reader.venue, label)
+        rows.extend(race_rows)
+        notices.extend(f"line {line}: {race}: {text}" for line, text in race_notices)
+    return rows, notices
+
+
+def division(occurrence: int) -> str | None:
+    """The first race of a heading on a day has no label; the second is Division B, and so on."""
+    return None if occurrence == 1 else f"Division {chr(ord('A') + occurrence - 1)}"
+
+
+def decode(name: str, path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        raise ImportFormatError(name, data[:e.start].count(b"\n") + 1, "is not UTF-8 text") from None
+
+
+class ListReader:
+    """Reads the title lines and the sections of one list, refusing what does not fit."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.ends_with_newline = text.endswith("\n")
+        self.lines = [line.removesuffix("\r") for line in text.split("\n")]
+        if self.ends_with_newline:
+            self.lines.pop()
+        for n, line in enumerate(self.lines, 1):
+            bad = next((c for c in line if unicodedata.category(c) == "Cc"
+                        or c in "\u2028\u2029"), None)
+            if bad is not None:
+                self.fail(n, f"holds a control character (U+{ord(bad):04X}); "
+                             "an ISU list is plain text in fixed-width columns")
+        if not any(line.strip() for line in self.lines):
+            self.fail(None, "is empty")
+        self.title = self.header_line(1, "the competition's name")
+        try:
+            slugify(self.title)
+        except LedgerError as e:
+            self.fail(1, f"the competition's name: {e}")
+        self.first_day, self.last_day = self.date_line(self.header_line(2, "the competition's days"))
+        self.venue = self.header_line(3, "the venue")
+
+    def fail(self, line: int | None, message: str) -> NoReturn:
+        raise ImportFormatError(self.name, line, message)
+
+    def header_line(self, n: int, what: str) -> str:
+        if n > len(self.lines):
+            self.fail(len(self.lines), f"the file ends on line {len(self.lines)}, before {what} "
+                                       f"(line {n}): truncated?")
+        text = self.lines[n - 1].strip()
+        if not text or HEADING.fullmatch(text) or text.startswith("POS "):
+            self.fail(n, f"line {n} should give {what} (a title, a date line and a venue line "
+                         "come before the first race)")
+        if len(text) > MAX_FIELD:
+            self.fail(n, f"{what} is longer than {MAX_FIELD} characters")
+        return text
+
+    def date_line(self, text: str) -> tuple[date, date]:
+        """``21. - 23.11.2025``, ``31.01. - 02.02.2025``, ``13.03.2025 - 16.03.2025`` or one day."""
+        try:
+            match = DATE_RANGE.fullmatch(text)
+            if match is None:
+                day = parse_date(text)
+                return day, day
+            last = parse_date(match["last"])
+            year = int(match["y1"] or last.year)
+            first = date(year, int(match["m1"] or last.month), int(match["d1"]))
+            if first > last and match["y1"] is None:
+                first = first.replace(year=year - 1)  # 30.12. - 02.01.2026
+        except (LedgerError, ValueError) as e:
+            self.fail(2, f"the date line {text!r} is not a day or days like '21. - 23.11.2025' ({e})")
+        if first > last:
+            self.fail(2, f"the date line {text!r} ends before it begins")
+        return first, last
+
+    def sections(self) -> list[Section]:
+        found: list[Section] = []
+        n = 4
+        total = len(self.lines)
+        while n <= total:
+            line = self.lines[n - 1]
+            if not line.strip():
+                n += 1
+                continue
+            heading = HEADING.fullmatch(line.strip())
+            if heading is None:
+                self.fail(n, f"expected a race heading like '500 meter (Women), 22.11.2025', "
+                             f"found {shorten(line)!r}")
+            head_line = n
+            n += 1
+            while n <= total and not self.lines[n - 1].strip():
+                n += 1
+            if n > total:
+                self.fail(head_line, "the file ends after this race heading: truncated?")
+            if not self.lines[n - 1].startswith("POS "):
+                self.fail(n, f"the race heading on line {head_line} should be followed by the "
+                             "column header POS NAME AG NAT TIME DIFF RECORD")
+            starts, width = self.columns(n)
+            n += 1
+            cells: list[Cells] = []
+            while n <= total and self.lines[n - 1].strip() \
+                    and not HEADING.fullmatch(self.lines[n - 1].strip()):
+                cells.append(self.cut(n, starts, width))
+                n += 1
+            if not cells:
+                self.fail(head_line, f"the race {line.strip()!r} has no rows"
+                                     + (" (the file ends there: truncated?)" if n > total else ""))
+            found.append(self.section(head_line, line.strip(), heading, tuple(cells)))
+        if not found:
+            self.fail(None, "holds no race: expected headings like '500 meter (Women), 22.11.2025' "
+                            "after the title, date and venue lines")
+        return found
+
+    def section(self, n: int, text: str, heading: re.Match[str], rows: tuple[Cells, ...]) -> Section:
+        event = " ".join(heading["event"].split())
+        category = CATEGORIES.get(heading["category"].strip().lower())
+        if category is None:
+            self.fail(n, f"the category {heading['category']!r} is not Men or Women")
+        try:
+            day = parse_date(heading["date"])
+        except LedgerError as e:
+            self.fail(n, str(e))
+        if not self.first_day <= day <= self.last_day:
+            self.fail(n, f"the race day {day:%d.%m.%Y} is outside the competition's days "
+                         f"({self.first_day:%d.%m.%Y} - {self.last_day:%d.%m.%Y}, line 2)")
+        distance = INDIVIDUAL.fullmatch(event)
+        if distance is not None:
+            metres = int(distance["distance"].replace(".", ""))
+            if metres <= 0:
+                self.fail(n, f"the distance {distance['distance']!r} is not a distance")
+            return Section(n, text, event, metres, category, day, rows)
+        if event.lower() not in SKIPPED_EVENTS:
+            self.fail(n, f"unknown event {event!r}: expected '<distance> meter', Team Pursuit, "
+                         "Team Sprint, Mixed Relay or Mass Start")
+        return Section(n, text, event, None, category, day, rows)
+
+    def columns(self, n: int) -> tuple[tuple[int, ...], int]:
+        line = self.lines[n - 1]
+        words = [(m.group(), m.start()) for m in re.finditer(r"\S+", line)]
+        if tuple(w for w, _ in words) != COLUMNS:
+            self.fail(n, f"the column header {shorten(line.strip())!r} is not "
+                         f"{' '.join(COLUMNS)}")
+        return tuple(s for _, s in words), len(line)
+
+    def cut(self, n: int, starts: tuple[int, ...], width: int) -> Cells:
+        """One row, cut at the header's column positions; a field running into the next column,
+        or a last line shorter than its header (the file cut off), is refused."""
+        line = self.lines[n - 1]
+        if n == len(self.lines) and not self.ends_with_newline and len(line) < width:
+            self.fail(n, f"the file ends in the middle of a row ({len(line)} of {width} "
+                         "characters, no end of line): truncated?")
+        time_at = starts[COLUMNS.index("TIME")]
+        if len(line.rstrip()) <= time_at:
+            self.fail(n, f"the row ends before the TIME column: {shorten(line.strip())!r}")
+        for column, start in zip(COLUMNS[1:], starts[1:], strict=True):
+            if len(line) > start and not line[start - 1].isspace():
+                before = COLUMNS[COLUMNS.index(column) - 1]
+                self.fail(n, f"the {before} field runs into the {column} column "
+                             f"(column {start + 1}): the row is not aligned with its header")
+        bounds = [*starts, len(line)]
+        return Cells(n, *(line[a:b].strip() for a, b in pairwise(bounds)))
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# -- one race ------------------------------------------------------------------------------------
+def race_rows_of(name: str, section: Section, competition: str, venue: str,
+                 label: str | None) -> tuple[list[ResultRow], list[tuple[int, str]]]:
+    """Check one individual race's rows against each other and convert them."""
+    placed: list[Placed] = []
+    unplaced: list[tuple[Cells, str, int | None]] = []
+    names: dict[str, int] = {}
+    winner_ms: int | None = None
+    for cells in section.rows:
+        try:
+            check_cells(cells, skipped=False)
+            key = skater_key(cells.name)
+        except LedgerError as e:
+            raise ImportFormatError(name, cells.line, str(e)) from None
+        if key in names:
+            raise ImportFormatError(name, cells.line, f"{cells.name} is listed twice in this race "
+                                                      f"(also on line {names[key]})")
+        names[key] = cells.line
+        if cells.pos in STATUSES:
+            unplaced.append((cells, cells.pos, status_time(name, cells)))
+            continue
+        if unplaced:
+            raise ImportFormatError(name, cells.line, f"a placed row after the {unplaced[0][1]} "
+                                                      f"row on line {unplaced[0][0].line}")
+        row = place_row(name, cells, placed, winner_ms)
+        winner_ms = placed[0].printed_ms if placed else row.printed_ms
+        placed.append(row)
+    rows_precision, notices = precisions(placed)
+    rows: list[ResultRow] = []
+    for row, (ms, precision) in zip(placed, rows_precision, strict=True):
+        rows.append(result_row(section, row.cells, competition, venue, label, "OK", ms,
+                               precision, row.place))
+    for cells, status, measured in unplaced:
+        rows.append(result_row(section, cells, competition, venue, label, status, measured,
+                               10 if measured is not None else 1, None))
+    return rows, notices
+
+
+def check_cells(cells: Cells, *, skipped: bool) -> None:
+    """Each field on its own (LedgerError with the reason)."""
+    if not (cells.pos == "" or cells.pos.isdigit() or cells.pos in STATUSES):
+        raise not_like("POS", cells.pos, "a place, blank (shared), DQ, DNF, DNS or WDR")
+    if cells.pos.isdigit() and int(cells.pos) < 1:
+        raise LedgerError(f"POS {cells.pos} is not a place")
+    if not cells.name:
+        raise LedgerError("the NAME is empty")
+    if len(cells.name) > MAX_FIELD:
+        raise LedgerError(f"the NAME is longer than {MAX_FIELD} characters")
+    if any(c.isspace() for c in cells.ag):
+        raise not_like("AG", cells.ag, "an age group like Senior, Neo or A2")
+    if not NATION.fullmatch(cells.nat):
+        raise not_like("NAT", cells.nat, "a three-letter nation code like NED")
+    if cells.time != "-" and not TIME.fullmatch(cells.time):
+        raise not_like("TIME", cells.time, "a time in hundredths like 1:07.54 or 38.42, "
+                                                     "or -")
+    if cells.time != "-":
+        parse_time(cells.time)
+    diff = DIFF.fullmatch(cells.diff)
+    if cells.diff and (diff is None or (diff["sign"] == "-" and not skipped)):
+        raise not_like("DIFF", cells.diff, "a gap to the winner like +0.110 or +1.35.340")
+    if cells.record:
+        marks(cells.record)
+
+
+def not_like(column: str, value: str, expected: str) -> LedgerError:
+    return LedgerError(f"{column} {value!r} is not {expected}")
+
+
+def marks(text: str) -> tuple[str, ...]:
+    found = tuple(m.strip() for m in text.split(","))
+    for mark in found:
+        if not MARK.fullmatch(mark):
+            raise LedgerError(f"RECORD {text!r} is not record marks like 'TR, PB' "
+                              f"({mark!r} is not a mark)")
+    return found
+
+
+def gap_ms(text: str) -> int:
+    match = DIFF.fullmatch(text)
+    assert match is not None  # checked by check_cells
+    if match["min"] is not None:
+        return (int(match["min"]) * 60 + int(match["minsec"])) * 1000 + int(match["ms"])
+    return int(match["sec"]) * 1000 + int(match["ms"])
+
+
+def status_time(name: str, cells: Cells) -> int | None:
+    """A DQ may carry the measured time; DNF, DNS and WDR have none. No DIFF, no marks."""
+    if cells.time != "-" and cells.pos != "DQ":
+        raise ImportFormatError(name, cells.line, f"a {cells.pos} row cannot have a time "
+                                                  f"({cells.time}); its TIME is -")
+    if cells.diff or cells.record:
+        raise ImportFormatError(name, cells.line, f"a {cells.pos} row has no DIFF or RECORD")
+    return parse_time(cells.time) if cells.time != "-" else None
+
+
+def place_row(name: str, cells: Cells, above: list[Placed], winner_ms: int | None) -> Placed:
+    """The place (blank POS shares the place above), checked against the rows above it."""
+    def refuse(message: str) -> ImportFormatError:
+        return ImportFormatError(name, cells.line, message)
+
+    if cells.time == "-":
+        raise refuse("a placed row needs a TIME (DQ, DNF, DNS and WDR rows have -)")
+    printed = parse_time(cells.time)
+    last = above[-1] if above else None
+    if last is None:
+        if cells.pos != "1":
+            raise refuse(f"the first row of a race is placed 1, not {cells.pos or 'blank'}")
+        place = 1
+    elif cells.pos == "" or int(cells.pos) == last.place:
+        place = last.place
+        if printed != last.printed_ms:
+            raise refuse(f"shares place {place} with the row above but its TIME {cells.time} "
+                         f"differs from {last.cells.time}")
+    else:
+        place = int(cells.pos)
+        if place != len(above) + 1:
+            raise refuse(f"POS {place} does not follow: after {len(above)} placed rows the next "
+                         f"place is {len(above) + 1} (or blank, to share place {last.place})")
+        if printed < last.printed_ms:
+            raise refuse(f"TIME {cells.time} is faster than {last.cells.time} placed above it")
+    full: int | None = None
+    if cells.diff:
+        gap = gap_ms(cells.diff)
+        if place == 1 and gap:
+            raise refuse(f"a row placed 1 cannot be {cells.diff} behind the winner")
+        full = (winner_ms if winner_ms is not None else printed) + gap
+    elif place == 1:
+        full = printed  # the winner, or a skater sharing first place
+    if full is not None and truncate_to_hundredths(full) != printed:
+        full = None  # the DIFF disagrees with the printed time: only hundredths are known
+    return Placed(cells, place, printed, full)
+
+
+def precisions(placed: list[Placed]) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    """(time, precision) for each placed row; a tie in hundredths keeps the DIFF's thousandths only
+    when they agree with the published places."""
+    out: list[tuple[int, int]] = []
+    notices: list[tuple[int, str]] = []
+    for printed, tied_iter in groupby(placed, key=lambda p: p.printed_ms):
+        tied = list(tied_iter)
+        fulls = [p.full_ms for p in tied]
+        agree = all(f is not None for f in fulls) and all(
+            (a.full_ms == b.full_ms) == (a.place == b.place)
+            and (a.full_ms or 0) <= (b.full_ms or 0)
+            for a, b in pairwise(tied))
+        if agree:
+            out.extend((p.full_ms or p.printed_ms, 1) for p in tied)
+            continue
+        out.extend((printed, 10) for _ in tied)
+        if len(tied) > 1:
+            notices.append(tie_notice(tied))
+        elif tied[0].cells.diff:
+            row = tied[0].cells
+            notices.append((row.line, f"{row.name}: DIFF {row.diff} behind the winner's "
+                                      f"{placed[0].cells.time} does not give the printed TIME "
+                                      f"{row.time}, so the printed time is kept (hundredths)"))
+    return out, notices
+
+
+def tie_notice(tied: list[Placed]) -> tuple[int, str]:
+    names = " and ".join(p.cells.name for p in tied) if len(tied) < 3 else \
+        ", ".join(p.cells.name for p in tied)
+    places = " and ".join(str(p.place) for p in tied)
+    diffs = {p.cells.diff for p in tied}
+    if len(diffs) == 1 and "" not in diffs:
+        why = (f"with the same DIFF {tied[0].cells.diff} but are placed {places}: that DIFF has "
+               "no thousandths")
+    else:
+        shown = ", ".join(p.cells.diff or "none" for p in tied)
+        why = f"but their DIFFs ({shown}) do not agree with their places ({places})"
+    return tied[0].cells.line, (
+        f"{names} (lines {tied[0].cells.line}-{tied[-1].cells.line}) tie at {tied[0].cells.time} "
+        f"{why}, so they keep the printed time (hundredths) and the published places decide")
+
+
+def result_row(section: Section, cells: Cells, competition: str, venue: str, label: str | None,
+               status: str, ms: int | None, precision: int, place: int | None) -> ResultRow:
+    assert section.distance_m is not None
+    return ResultRow(
+        line=cells.line, competition=competition, venue=venue, day=section.day,
+        distance_m=section.distance_m, category=section.category, label=label, pair=None,
+        lane=None, skater=cells.name, nation=cells.nat, club=None, hometown=None, time_ms=ms,
+        status=status, splits=(), precision_ms=precision, place=place,
+        marks=marks(cells.record) if cells.record else ())
+

@@ -1,0 +1,295 @@
+"""The questions of the seed report as commands: audit, what-if, history, classification,
+qualification, report and replay. Each takes the same "as of" basis as ``standings``.
+"""
+
+from __future__ import annotations
+
+import time as wall
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.table import Table
+
+from ledger.application import Ledger
+from ledger.errors import InvalidInputError
+from ledger.timing import format_time, parse_time
+from ledger.values import parse_datetime
+from projections.audit import audit as audit_trail
+from projections.audit import ordinal
+from projections.basis import Basis, state_as_of
+from projections.classification import classify, format_points
+from projections.history import history as skater_history
+from projections.leaderboard import leaderboard
+from projections.qualification import evaluate, load_rule
+from projections.results import result_of
+from projections.state import LedgerState
+from projections.whatif import what_if as place_time
+from scripts import output
+from scripts.skate_ledger import OUT, cli, ledger_command, show_board
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def basis_options(command: F) -> F:
+    command = click.option("--known-at", default=None,
+                           help="As known at this moment (ISO 8601 with zone).")(command)
+    return click.option("--position", type=int, default=None,
+                        help="As of this log position.")(command)  # type: ignore[return-value]
+
+
+def basis_of(position: int | None, known_at: str | None, **more: Any) -> Basis:
+    return Basis(position=position, known_at=parse_datetime(known_at) if known_at else None, **more)
+
+
+def format_choice(*choices: str) -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0])
+
+
+@cli.command("audit")
+@click.argument("race", required=False)
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def audit(app: Ledger, race: str | None, position: int | None, known_at: str | None,
+          fmt: str) -> None:
+    """Every correction, void, DQ, re-skate and status change, with the places it moved."""
+    if race:
+        app.race(race)
+    basis = basis_of(position, known_at)
+    stop = state_as_of(app, basis).position
+    entries = audit_trail(app.read_log(stop=stop), race)
+    if fmt == "json":
+        output.print_json(OUT, {"basis": basis.as_json(stop), "entries": [{
+            "position": e.position, "recorded_at": e.recorded_at.isoformat(), "race": e.race,
+            "act": e.act, "skater": e.skater, "author": e.author, "reason": e.reason,
+            "before": e.before, "after": e.after, "changes": [str(c) for c in e.changes]}
+            for e in entries]})
+        return
+    table = Table(title=f"Audit{' of ' + race if race else ''} (position {stop})")
+    for name in ("Pos", "Recorded", "Race", "Act", "Skater", "By", "Why", "Before → after", "Places"):
+        table.add_column(name)
+    for e in entries:
+        table.add_row(str(e.position), e.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), e.race, e.act,
+                      e.skater or "", e.author or "", e.reason or "",
+                      f"{e.before or ''} → {e.after or ''}", "; ".join(map(str, e.changes)))
+    OUT.print(table)
+
+
+@cli.command("what-if")
+@click.argument("race")
+@click.argument("time")
+@click.option("--skater", default=None, help="Leave this skater's own result out.")
+@click.option("--after-pair", type=int, default=None)
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
+            position: int | None, known_at: str | None, fmt: str) -> None:
+    """Where TIME would rank in RACE's board, and whom it would pass."""
+    state = state_as_of(app, basis_of(position, known_at))
+    if state.sheet(race) is None:
+        app.race(race)
+    answer = place_time(state, race, parse_time(time), skater, after_pair)
+    data = {"race": race, "time": format_time(answer.time_ms), "time_ms": answer.time_ms,
+            "rank": answer.rank, "ahead_of": list(answer.ahead_of), "behind": list(answer.behind),
+            "equal": list(answer.equal), "position": state.position}
+    if fmt == "json":
+        output.print_json(OUT, data)
+        return
+    OUT.print(f"{data['time']} would rank {answer.rank} in {race}"
+              + (f", behind {', '.join(answer.behind)}" if answer.behind else "")
+              + (f", level with {', '.join(answer.equal)}" if answer.equal else "")
+              + (f", ahead of {', '.join(answer.ahead_of[:3])}" if answer.ahead_of else "")
+              + (" …" if len(answer.ahead_of) > 3 else ""))
+
+
+@cli.command("history")
+@click.argument("skater")
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
+            fmt: str) -> None:
+    """Every race of SKATER with place, time and passings; personal and season bests."""
+    found = skater_history(state_as_of(app, basis_of(position, known_at)), skater)
+    data = {"skater": found.skater,
+            "results": [{"race": r.race, "competition": r.competition, "date": r.day.isoformat(),
+                         "distance_m": r.distance_m, "rank": r.rank, "status": r.status,
+                         "time": format_time(r.time_ms) if r.time_ms is not None else None,
+                         "time_ms": r.time_ms, "marks": list(r.marks),
+                         "published_marks": list(r.published_marks),
+                         "passings": [{"at_m": m, "time": format_time(ms)} for m, ms in r.passings]}
+                        for r in found.rows],
+            "personal_bests": {str(d): format_time(ms) for d, ms in sorted(found.personal_bests.items())},
+            "season_bests": {season: {str(d): format_time(ms) for d, ms in sorted(bests.items())}
+                             for season, bests in found.season_bests.items()}}
+    if fmt == "json":
+        output.print_json(OUT, data)
+        return
+    table = Table(title=f"{found.skater}: personal bests "
+                  + ", ".join(f"{d} m {t}" for d, t in data["personal_bests"].items()))
+    for name in ("Date", "Race", "Rank", "Time", "Status", "Marks"):
+        table.add_column(name)
+    for r in data["results"]:
+        table.add_row(r["date"], r["race"], str(r["rank"] or ""), r["time"] or "", r["status"],
+                      " ".join(r["marks"]))
+    OUT.print(table)
+
+
+@cli.command("classification")
+@click.argument("races", nargs=-1, required=True)
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def classification(app: Ledger, races: tuple[str, ...], position: int | None,
+                   known_at: str | None, fmt: str) -> None:
+    """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
+    state = state_as_of(app, basis_of(position, known_at))
+    times = []
+    distances = []
+    for key in races:
+        sheet = state.sheet(key) or app.race(key).sheet
+        distances.append(sheet.distance_m)
+        for skater in sheet.entries:
+            result = result_of(sheet, skater)
+            if result is not None:
+                ok = result.status == "OK" and result.time_ms is not None
+                times.append((state.name_of(skater), sheet.distance_m, result.time_ms if ok else None))
+    if len(set(distances)) != len(distances):
+        raise InvalidInputError("a classification takes each distance once")
+    standings = classify(times, distances)
+    rows = [{"rank": s.rank, "skater": s.skater,
+             "points": format_points(s.points) if s.points is not None else None,
+             "distances": s.distances} for s in standings]
+    if fmt == "json":
+        output.print_json(OUT, {"races": list(races), "rows": rows})
+        return
+    table = Table(title="Classification (samalog points, truncated)")
+    for name in ("Rank", "Skater", "Points"):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(str(r["rank"] or "-"), r["skater"], r["points"] or "")
+    OUT.print(table)
+
+
+@cli.command("qualification")
+@click.argument("rule")
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def qualification(app: Ledger, rule: str, position: int | None, known_at: str | None,
+                  fmt: str) -> None:
+    """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
+    basis = basis_of(position, known_at)
+    state = state_as_of(app, basis)
+    outcome = evaluate(state, load_rule(rule))
+    slots = [{"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
+              "skater": s.skater, "status": s.status, "reason": s.reason} for s in outcome.slots]
+    if fmt == "json":
+        output.print_json(OUT, {"rule": outcome.rule, "version": outcome.version,
+                                "basis": basis.as_json(state.position), "slots": slots,
+                                "selected": list(outcome.selected), "skaters": outcome.skaters})
+        return
+    table = Table(title=f"{outcome.rule} v{outcome.version} (position {state.position})")
+    for name in ("Slot", "Distance", "Place", "Skater", "Status", "Why"):
+        table.add_column(name)
+    for s in slots:
+        table.add_row(str(s["slot"]), f"{s['distance_m']} m" if s["distance_m"] else "?",
+                      str(s["place"] or "?"), s["skater"] or "", s["status"], s["reason"])
+    OUT.print(table)
+    OUT.print("Selected: " + (", ".join(outcome.selected) or "nobody yet"))
+
+
+@cli.command("report")
+@click.option("--hometown", multiple=True)
+@click.option("--club", multiple=True)
+@click.option("--nation", multiple=True)
+@click.option("--competition", default=None, help="The competition's key.")
+@click.option("--date", "day", default=None, help="One day of the competition (YYYY-MM-DD).")
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation: tuple[str, ...],
+           competition: str | None, day: str | None, position: int | None, known_at: str | None,
+           fmt: str) -> None:
+    """A regional report: every selected skater's place and time, DNFs with where they fell."""
+    if not (hometown or club or nation):
+        raise InvalidInputError("choose skaters with --hometown, --club or --nation")
+    state = state_as_of(app, basis_of(position, known_at))
+    chosen = {sid for sid, info in state.skaters.items()
+              if info.hometown in hometown or info.club in club or info.nation in nation}
+    lines = []
+    for sheet in sorted(state.races.values(), key=lambda s: (s.day, s.key)):
+        if (competition and sheet.competition != competition) or (day and sheet.day.isoformat() != day):
+            continue
+        board = {row.skater_id: row for row in leaderboard(state, sheet.key).rows}
+        for sid in sheet.entries:
+            row = board.get(sid)
+            if sid not in chosen or row is None:
+                continue
+            result = result_of(sheet, sid)
+            dnf = result.metres_reached if result and result.status == "DNF" else None
+            reason = next((f.detail.get("reason") for f in sheet.live_facts(sid, frozenset({"dnf"}))),
+                          None)
+            lines.append({"race": sheet.key, "date": sheet.day.isoformat(), "skater": row.skater,
+                          "hometown": state.skaters[sid].hometown, "rank": row.rank,
+                          "time": format_time(row.time_ms) if row.time_ms is not None else None,
+                          "status": row.status, "reached_m": dnf, "reason": reason})
+    if fmt == "json":
+        output.print_json(OUT, {"skaters": lines})
+        return
+    for line in lines:
+        why = f" ({line['reason']})" if line["reason"] else ""
+        said = (f"{ordinal(line['rank'])} in {line['time']}"
+                if line["status"] == "OK" and line["time"] else f"{line['status']}{why}")
+        OUT.print(f"{line['date']} {line['race']}: {line['skater']} ({line['hometown'] or '-'}): {said}")
+    if not lines:
+        OUT.print("no results for the chosen skaters")
+
+
+@cli.command("replay")
+@click.argument("target")
+@click.option("--step", type=click.Choice(["pair", "event"]), default="pair")
+@click.option("--speed", type=float, default=0.0,
+              help="Replay at this multiple of the recorded pace (0: no waiting).")
+@click.option("--until", default=None, help="Stop at this recorded moment (ISO 8601).")
+@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@ledger_command
+def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
+           notation: str) -> None:
+    """The day (a competition key) or a race as it unfolded: the board after each step."""
+    stop_at = parse_datetime(until) if until else None
+    state = LedgerState()
+    last_time = None
+    keys = None
+    for position, event in app.read_log():
+        if stop_at is not None and event.timestamp > stop_at:
+            break
+        state.apply(position, event)
+        keys = keys or races_of(state, target)
+        sheet = state.races.get(event.originator_id)
+        if sheet is None or sheet.key not in (races_of(state, target) or ()):
+            continue
+        if step == "pair" and not ends_a_pair(state, sheet, event):
+            continue
+        if speed and last_time is not None:
+            wall.sleep(max(0.0, (event.timestamp - last_time).total_seconds() / speed))
+        last_time = event.timestamp
+        show_board(state, leaderboard(state, sheet.key), Basis(position=position), "table", notation)
+    if not races_of(state, target):
+        app.race(target)
+
+
+def races_of(state: LedgerState, target: str) -> set[str]:
+    return {s.key for s in state.races.values() if s.key == target or s.competition == target}
+
+
+def ends_a_pair(state: LedgerState, sheet: Any, event: Any) -> bool:
+    """A step of a pair: an outcome fact after which every skater of that pair has a result."""
+    fact = sheet.facts.get(getattr(event, "fact_id", None))
+    if fact is None or fact.kind not in {"finish", "dnf", "dns", "wdr", "dq", "place"}:
+        return False
+    if fact.pair is None:
+        return True
+    return all(result_of(sheet, s) is not None for s in sheet.pairs.get(fact.pair, ()) if s)

@@ -1,0 +1,102 @@
+"""The seed report's questions, asked through the command on the OKT 2017 demo day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli import Ran, run
+
+WOMEN = "okt-2017/women-1000m"
+MEN = "okt-2017/men-5000m"
+
+
+@pytest.fixture
+def okt(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
+    db = str(tmp_path / "okt.db")
+    assert run(capsys, "--db", db, "demo").code == 0
+    return db
+
+
+def ask(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> Ran:
+    done = run(capsys, "--db", db, *args)
+    assert done.code == 0, done
+    return done
+
+
+def test_what_if_places_leerdams_earlier_time_third(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(capsys, okt, "what-if", WOMEN, "1.16,05", "--skater", "Jutta Leerdam",
+                 "--format", "json").json()
+    assert answer["rank"] == 3
+    assert answer["behind"] == ["Jorien ter Mors", "Marrit Leenstra"]
+    assert answer["ahead_of"][0] == "Ireen Wüst"
+
+
+def test_history_gives_results_and_personal_bests(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    found = ask(capsys, okt, "history", "Jutta Leerdam", "--format", "json").json()
+    assert found["skater"] == "Jutta Leerdam"
+    assert [(r["race"], r["rank"], r["time"]) for r in found["results"]] == [(WOMEN, 9, "1:17.08")]
+    assert found["personal_bests"] == {"1000": "1:17.08"}
+    assert found["season_bests"] == {"2017/18": {"1000": "1:17.08"}}
+
+
+def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    towns = ["'s-Gravenzande", "Wassenaar", "Ter Aar", "Zoetermeer", "Hoogmade", "Boskoop",
+             "Lekkerkerk"]
+    args = [arg for town in towns for arg in ("--hometown", town)]
+    lines = ask(capsys, okt, "report", *args, "--format", "json").json()["skaters"]
+    got = {line["skater"]: (line["rank"], line["time"], line["status"]) for line in lines}
+    assert got == {
+        "Jutta Leerdam": (9, "1:17.08", "OK"), "Roxanne van Hemert": (11, "1:17.29", "OK"),
+        "Manouk van Tol": (14, "1:18.47", "OK"), "Leeyen Harteveld": (17, "1:18.83", "OK"),
+        "Tessa Boogaard": (18, "1:19.65", "OK"), "Erik Jan Kooiman": (13, "6:27.57", "OK"),
+        "Jos de Vos": (None, None, "DNF")}
+    de_vos = next(line for line in lines if line["skater"] == "Jos de Vos")
+    assert "fell after 2.5 laps" in de_vos["reason"]
+
+
+def test_qualification_after_day_1(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    outcome = ask(capsys, okt, "qualification", "knsb-olympic-2018-women", "--format", "json").json()
+    assert outcome["rule"] == "knsb-olympic-2018-women"
+    assert set(outcome["basis"]) == {"position", "known_at", "at_m", "after_pair"}
+    by_slot = {s["slot"]: (s["skater"], s["status"]) for s in outcome["slots"]}
+    assert by_slot[4] == ("Jorien ter Mors", "certain")
+    assert by_slot[12] == ("Ireen Wüst", "dependent")
+    assert outcome["selected"] == ["Jorien ter Mors", "Marrit Leenstra"]
+
+
+def test_audit_shows_a_correction_with_the_places_it_moved(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    ask(capsys, okt, "record", "correct", WOMEN, "Ireen Wüst", "--time", "1:16.02",
+        "--reason", "timing fault found", "--by", "Referee R")
+    entries = ask(capsys, okt, "audit", WOMEN, "--format", "json").json()["entries"]
+    assert [(e["act"], e["skater"], e["author"]) for e in entries] == [
+        ("TimeCorrected", "Ireen Wüst", "Referee R")]
+    assert entries[0]["changes"] == ["Ireen Wüst 3rd → 2nd", "Marrit Leenstra 2nd → 3rd"]
+    assert "1:16.02" in ask(capsys, okt, "audit", WOMEN).out.replace("16.020", "16.02")
+
+
+def test_classification_sums_truncated_points(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    rows = ask(capsys, okt, "classification", WOMEN, "--format", "json").json()["rows"]
+    assert rows[0] == {"rank": 1, "skater": "Jorien ter Mors", "points": "37.690", "distances": 1}
+
+
+def test_replay_shows_the_board_after_each_pair(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    every_event = ask(capsys, okt, "replay", MEN, "--step", "event").out
+    assert every_event.count("Men's 5000 m") == 32  # every fact of the race, one board each
+    by_pair = ask(capsys, okt, "replay", MEN).out
+    # 7 finishes + 6 places from the list + 1 DNF, less Kramer's (pair 8 ends with Kooiman) and
+    # Bergsma's (pair 9 never ends: Marcel Bosker's result is not known)
+    assert by_pair.count("Men's 5000 m") == 12
+    assert by_pair.index("Bob de Vries") < by_pair.index("Jos de Vos")
+
+
+def test_questions_about_unknown_things_are_refused(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    for args, says in ((["history", "Nobody"], "not registered"),
+                       (["what-if", "nowhere/men-500m", "38.00"], "not in the ledger"),
+                       (["qualification", "no-rule"], "no qualification rule"),
+                       (["report"], "choose skaters"),
+                       (["replay", "nowhere"], "not in the ledger")):
+        refused = run(capsys, "--db", okt, *args)
+        assert refused.code == 2, (args, refused)
+        assert says in refused.err
