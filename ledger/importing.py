@@ -82,9 +82,14 @@ class Batch:
         return self.app.save_new(*self.loaded.values())
 
 
-def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow]) -> int | None:
-    """Record the rows of one result file; the last position appended, or None if nothing new."""
-    batch = Batch(app)
+def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
+                batch: Batch | None = None) -> int | None:
+    """Record the rows of one result file; the last position appended, or None if nothing new.
+
+    With a ``batch``, the rows join it and nothing is saved: the caller saves several files at once.
+    """
+    shared = batch is not None
+    batch = batch or Batch(app)
     for comp_name, comp_rows in group(rows, lambda r: r.competition).items():
         days = [r.day for r in comp_rows]
         comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
@@ -99,7 +104,7 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow]) -> int | None
             for row in race_rows:
                 with at_line(path, row.line):
                     record_row(race, row, skater_id(row.skater))
-    return batch.save()
+    return None if shared else batch.save()
 
 
 K = TypeVar("K")

@@ -22,11 +22,11 @@ from rich.progress import Progress
 from ledger.application import Ledger, build_app
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
-from ledger.formats.csv_results import read_csv
+from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
-from ledger.importing import record_rows
+from ledger.importing import Batch, record_rows
 from ledger.timing import lap_to_metres, parse_distance, parse_time
 from ledger.values import (
     TIMING_SOURCES,
@@ -101,34 +101,52 @@ def cli(db: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @ledger_command
 def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
-    """Append the facts in FILES; re-importing the same file appends nothing."""
+    """Append the facts in FILES; re-importing the same file appends nothing.
+
+    Result lists (CSV, ISU text) are all read first and recorded in one transaction: a refused
+    line anywhere appends nothing. JSONL exports and Vantage streams are imported file by file.
+    """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
-    appended = 0
+    lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
+    start = app.last_position()
+    batch = Batch(app)
+    for path, (rows, _notices) in lists.items():
+        record_rows(app, str(path), rows, batch)
+    batch.save()
     with Progress(console=ERR, transient=True, disable=not ERR.is_terminal) as progress:
         task = progress.add_task("importing", total=len(plan))
-        for path, kind in plan:
-            before = app.last_position()
-            position = import_file(app, path, kind)
-            appended += (position - before) if position else 0
+        for done, (path, kind) in enumerate(plan):
+            if kind not in LIST_FORMATS:
+                import_stream(app, path, kind, done)
             progress.advance(task)
-    OUT.print(f"imported {len(plan)} file(s): {appended} new event(s); "
+    for path, (_rows, notices) in lists.items():
+        for notice in notices:
+            ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
+    OUT.print(f"imported {len(plan)} file(s): {app.last_position() - start} new event(s); "
               f"the ledger ends at position {app.last_position()}")
 
 
-def import_file(app: Ledger, path: Path, kind: str) -> int | None:
+LIST_FORMATS = ("csv", "isu-text")
+
+
+def read_list(path: Path, kind: str) -> tuple[list[ResultRow], list[str]]:
     if kind == "csv":
-        return record_rows(app, str(path), read_csv(path))
-    if kind == "jsonl":
-        return import_jsonl(app, path)
-    if kind == "vantage":
-        return import_vantage(app, path)
-    if kind == "isu-text":
-        rows, notices = read_isu_text(path)
-        position = record_rows(app, str(path), rows)
-        for notice in notices:  # after recording: a refused file prints its one error line only
-            ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
-        return position
-    raise InvalidInputError(f"{path}: the {kind} format is not supported yet (use csv or jsonl)")
+        return read_csv(path), []
+    return read_isu_text(path)
+
+
+def import_stream(app: Ledger, path: Path, kind: str, earlier: int) -> None:
+    try:
+        if kind == "jsonl":
+            import_jsonl(app, path)
+        elif kind == "vantage":
+            import_vantage(app, path)
+        else:
+            raise InvalidInputError(f"{path}: the {kind} format is not supported")
+    except LedgerError as e:
+        if earlier:
+            raise InvalidInputError(f"{e} (the {earlier} file(s) before it were imported)") from None
+        raise
 
 
 @cli.command("export")

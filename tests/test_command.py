@@ -263,3 +263,14 @@ def test_the_command_reads_the_ledger_from_the_environment(capsys, day_csv, tmp_
     assert run(capsys, "import", str(day_csv)).code == 0
     assert db.exists()
     assert os.environ["SKATE_LEDGER_DB"] == str(db)
+
+
+def test_several_result_files_import_in_one_transaction(capsys, day_csv, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    second = tmp_path / "second.csv"
+    second.write_text(CSV_HEADER + "Test Cup,Test Rink,2025-01-06,500,women,,,,Skater K,NED,"
+                      "38.429,,\nTest Cup,Test Rink,2025-01-06,500,women,,,,Skater L,NED,,DNS,"
+                      "100=10.2\n", encoding="utf-8")
+    refused = run(capsys, "--db", db, "import", str(day_csv), str(second))
+    assert refused.code == 2
+    assert f"{second}:3" in refused.err and "already raced" in refused.err
+    assert run(capsys, "--db", db, "races", "--format", "json").json() == []
