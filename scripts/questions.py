@@ -22,6 +22,7 @@ from projections.classification import classify, format_points
 from projections.history import history as skater_history
 from projections.leaderboard import leaderboard
 from projections.qualification import evaluate, load_rule
+from projections.records import records
 from projections.results import result_of
 from projections.state import LedgerState
 from projections.whatif import what_if as place_time
@@ -170,6 +171,29 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
         table.add_column(name)
     for r in rows:
         table.add_row(str(r["rank"] or "-"), r["skater"], r["points"] or "")
+    OUT.print(table)
+
+
+@cli.command("records")
+@click.option("--mark", default=None, help="Only this kind: TR, NR or CR.")
+@basis_options
+@format_choice("table", "json")
+@ledger_command
+def records_(app: Ledger, mark: str | None, position: int | None, known_at: str | None,
+             fmt: str) -> None:
+    """Track, national and championship records, derived from the ledger."""
+    found = records(state_as_of(app, basis_of(position, known_at)))
+    rows = [{"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
+             "time_ms": r.time_ms, "race": r.race, "date": r.day}
+            for (kind, _), r in sorted(found.current.items()) if mark in (None, kind)]
+    if fmt == "json":
+        output.print_json(OUT, {"records": rows})
+        return
+    table = Table(title="Records (derived from the results this ledger holds)")
+    for name in ("Mark", "Over", "Skater", "Time", "Race", "Date"):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(r["mark"], " / ".join(r["scope"]), r["skater"], r["time"], r["race"], r["date"])
     OUT.print(table)
 
 

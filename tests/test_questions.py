@@ -100,3 +100,10 @@ def test_questions_about_unknown_things_are_refused(capsys, okt) -> None:  # typ
         refused = run(capsys, "--db", okt, *args)
         assert refused.code == 2, (args, refused)
         assert says in refused.err
+
+
+def test_records_are_derived_from_the_ledger(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+    found = ask(capsys, okt, "records", "--mark", "TR", "--format", "json").json()["records"]
+    assert {(r["scope"][1], r["scope"][2], r["skater"], r["time"]) for r in found} == {
+        ("women", "1000", "Jorien ter Mors", "1:15.38"), ("men", "5000", "Bob de Vries", "6:15.06")}
+    assert all(r["scope"][0] == "Thialf, Heerenveen" for r in found)
