@@ -21,7 +21,7 @@ from projections.basis import Basis, state_as_of
 from projections.classification import classify, format_points
 from projections.history import history as skater_history
 from projections.leaderboard import leaderboard
-from projections.qualification import evaluate, load_rule
+from projections.qualification import STRENGTH, evaluate, load_rule
 from projections.records import records
 from projections.results import result_of
 from projections.state import LedgerState
@@ -231,12 +231,13 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
 @click.option("--nation", multiple=True)
 @click.option("--competition", default=None, help="The competition's key.")
 @click.option("--date", "day", default=None, help="One day of the competition (YYYY-MM-DD).")
+@click.option("--rule", "rules", multiple=True, help="Qualification rule(s) to report on.")
 @basis_options
 @format_choice("table", "json")
 @ledger_command
 def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation: tuple[str, ...],
-           competition: str | None, day: str | None, position: int | None, known_at: str | None,
-           fmt: str) -> None:
+           competition: str | None, day: str | None, rules: tuple[str, ...], position: int | None,
+           known_at: str | None, fmt: str) -> None:
     """A regional report: every selected skater's place and time, DNFs with where they fell."""
     if not (hometown or club or nation):
         raise InvalidInputError("choose skaters with --hometown, --club or --nation")
@@ -260,8 +261,16 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
                           "hometown": state.skaters[sid].hometown, "rank": row.rank,
                           "time": format_time(row.time_ms) if row.time_ms is not None else None,
                           "status": row.status, "reached_m": dnf, "reason": reason})
+    statuses: dict[str, str] = {}
+    for rule in rules:
+        for name, status in evaluate(state, load_rule(rule)).skaters.items():
+            statuses[name] = max(statuses.get(name, "out"), status, key=STRENGTH.__getitem__)
+    for line in lines:
+        line["qualification"] = statuses.get(line["skater"], "out") if rules else None
+    qualified = sorted({line["skater"] for line in lines
+                        if line["qualification"] in {"certain", "provisional"}})
     if fmt == "json":
-        output.print_json(OUT, {"skaters": lines})
+        output.print_json(OUT, {"skaters": lines, "qualified": qualified if rules else None})
         return
     for line in lines:
         why = f" ({line['reason']})" if line["reason"] else ""
@@ -270,6 +279,10 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
         OUT.print(f"{line['date']} {line['race']}: {line['skater']} ({line['hometown'] or '-'}): {said}")
     if not lines:
         OUT.print("no results for the chosen skaters")
+    elif rules:
+        depends = sorted({line["skater"] for line in lines if line["qualification"] == "dependent"})
+        OUT.print("Qualified: " + (", ".join(qualified) or "none of them")
+                  + (f"; depending on other results: {', '.join(depends)}" if depends else ""))
 
 
 @cli.command("replay")

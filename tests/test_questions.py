@@ -54,6 +54,12 @@ def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # typ
         "Jos de Vos": (None, None, "DNF")}
     de_vos = next(line for line in lines if line["skater"] == "Jos de Vos")
     assert "fell after 2.5 laps" in de_vos["reason"]
+    rules = ["--rule", "knsb-olympic-2018-women", "--rule", "knsb-olympic-2018-men"]
+    judged = ask(capsys, okt, "report", *args, *rules, "--format", "json").json()
+    assert judged["qualified"] == []  # "no skater from the region qualified on day 1"
+    assert {line["qualification"] for line in judged["skaters"]} == {"out"}
+    told = ask(capsys, okt, "report", *args, *rules).out
+    assert "Qualified: none of them" in told
 
 
 def test_qualification_after_day_1(capsys, okt) -> None:  # type: ignore[no-untyped-def]
