@@ -114,7 +114,7 @@ def occupant(state: LedgerState, competition: str, category: str, distance_m: in
         why = "nobody finished there" if final else f"nobody holds place {place} yet"
         return Occupant((), final, why)
     return Occupant(tuple(r.skater for r in rows), final,
-                    f"{place} in the {distance_m} m" + ("" if final else " so far"))
+                    f"place {place} in the {distance_m} m" + ("" if final else " so far"))
 
 
 def selection_order(state: LedgerState, rule: dict[str, Any]) -> Outcome:

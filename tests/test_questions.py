@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ledger.application import build_app
+from scripts import okt2017
 from tests.cli import Ran, run
 
 WOMEN = "okt-2017/women-1000m"
@@ -36,15 +38,17 @@ def test_what_if_places_leerdams_earlier_time_third(capsys, okt) -> None:  # typ
 def test_history_gives_results_and_personal_bests(capsys, okt) -> None:  # type: ignore[no-untyped-def]
     found = ask(capsys, okt, "history", "Jutta Leerdam", "--format", "json").json()
     assert found["skater"] == "Jutta Leerdam"
-    assert [(r["race"], r["rank"], r["time"]) for r in found["results"]] == [(WOMEN, 9, "1:17.08")]
-    assert found["personal_bests"] == {"1000": "1:17.08"}
-    assert found["season_bests"] == {"2017/18": {"1000": "1:17.08"}}
+    assert [(r["race"], r["rank"], r["time"]) for r in found["results"]] == [
+        (WOMEN, 9, "1:17.08"), ("okt-2017/women-500m", 7, "38.70")]
+    assert found["personal_bests"] == {"500": "38.70", "1000": "1:17.08"}
+    assert found["season_bests"] == {"2017/18": {"500": "38.70", "1000": "1:17.08"}}
 
 
 def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # type: ignore[no-untyped-def]
     towns = ["'s-Gravenzande", "Wassenaar", "Ter Aar", "Zoetermeer", "Hoogmade", "Boskoop",
              "Lekkerkerk"]
     args = [arg for town in towns for arg in ("--hometown", town)]
+    args += ["--date", "2017-12-26"]  # the founding report is about day 1
     lines = ask(capsys, okt, "report", *args, "--format", "json").json()["skaters"]
     got = {line["skater"]: (line["rank"], line["time"], line["status"]) for line in lines}
     assert got == {
@@ -56,14 +60,17 @@ def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # typ
     assert "fell after 2.5 laps" in de_vos["reason"]
     rules = ["--rule", "knsb-olympic-2018-women", "--rule", "knsb-olympic-2018-men"]
     judged = ask(capsys, okt, "report", *args, *rules, "--format", "json").json()
-    assert judged["qualified"] == []  # "no skater from the region qualified on day 1"
+    assert judged["qualified"] == []  # "no skater from the region qualified" (nor later)
     assert {line["qualification"] for line in judged["skaters"]} == {"out"}
     told = ask(capsys, okt, "report", *args, *rules).out
     assert "Qualified: none of them" in told
 
 
-def test_qualification_after_day_1(capsys, okt) -> None:  # type: ignore[no-untyped-def]
-    outcome = ask(capsys, okt, "qualification", "knsb-olympic-2018-women", "--format", "json").json()
+def test_qualification_after_day_1(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "day1.db")
+    with build_app(db) as app:
+        okt2017.load(app, through=okt2017.DAY)
+    outcome = ask(capsys, db, "qualification", "knsb-olympic-2018-women", "--format", "json").json()
     assert outcome["rule"] == "knsb-olympic-2018-women"
     assert set(outcome["basis"]) == {"position", "known_at", "at_m", "after_pair"}
     by_slot = {s["slot"]: (s["skater"], s["status"]) for s in outcome["slots"]}
@@ -111,5 +118,8 @@ def test_questions_about_unknown_things_are_refused(capsys, okt) -> None:  # typ
 def test_records_are_derived_from_the_ledger(capsys, okt) -> None:  # type: ignore[no-untyped-def]
     found = ask(capsys, okt, "records", "--mark", "TR", "--format", "json").json()["records"]
     assert {(r["scope"][1], r["scope"][2], r["skater"], r["time"]) for r in found} == {
-        ("women", "1000", "Jorien ter Mors", "1:15.38"), ("men", "5000", "Bob de Vries", "6:15.06")}
+        ("women", "1000", "Jorien ter Mors", "1:15.38"), ("men", "5000", "Bob de Vries", "6:15.06"),
+        ("women", "3000", "Antoinette de Jong", "4:02.07"), ("women", "500", "Anice Das", "38.42"),
+        ("women", "1500", "Ireen Wüst", "1:54.78"), ("women", "5000", "Annouk van der Weijden", "6:56.41"),
+        ("men", "10000", "Sven Kramer", "12:54.04"), ("men", "1500", "Kjeld Nuis", "1:43.48")}
     assert all(r["scope"][0] == "Thialf, Heerenveen" for r in found)
