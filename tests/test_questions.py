@@ -123,3 +123,29 @@ def test_records_are_derived_from_the_ledger(capsys, okt) -> None:  # type: igno
         ("women", "1500", "Ireen Wüst", "1:54.78"), ("women", "5000", "Annouk van der Weijden", "6:56.41"),
         ("men", "10000", "Sven Kramer", "12:54.04"), ("men", "1500", "Kjeld Nuis", "1:43.48")}
     assert all(r["scope"][0] == "Thialf, Heerenveen" for r in found)
+
+
+def test_the_questions_work_on_the_imported_real_lists(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The published ISU lists of ../shared/data/isu-lists (see tests/test_isu_text.py for their
+    attribution): Femke Kok's 1000 m of World Cup 2 2025/26, 1:12.36, placed back into its race."""
+    db = str(tmp_path / "isu.db")
+    lists = sorted((Path(__file__).resolve().parents[1].parent / "shared/data/isu-lists").glob("*.txt"))
+    assert run(capsys, "--db", db, "import", *map(str, lists)).code == 0
+    races = ask(capsys, db, "races", "--format", "json").json()
+    key = next(r["key"] for r in races if r["competition"].startswith("2. World Cup")
+               and r["distance_m"] == 1000 and r["category"] == "women" and not r["label"])
+    kok = ask(capsys, db, "history", "Femke Kok", "--format", "json").json()
+    thousand = [r for r in kok["results"] if r["distance_m"] == 1000 and r["status"] == "OK"]
+    assert kok["personal_bests"]["1000"] == min((r["time"] for r in thousand), key=len_then_text)
+    placed = ask(capsys, db, "what-if", key, "1:12.36", "--skater", "Femke Kok", "--format", "json")
+    assert placed.json()["rank"] == 1
+    records = ask(capsys, db, "records", "--mark", "NR", "--format", "json").json()["records"]
+    [dutch] = [r for r in records if r["scope"] == ["NED", "women", "1000"]]
+    assert dutch["time_ms"] <= 72_360
+    audit = ask(capsys, db, "audit", "--format", "json").json()["entries"]
+    assert len(audit) == 11  # the 11 DQ rows of the lists; a list holds no corrections
+    assert {e["act"] for e in audit} == {"Disqualified"}
+
+
+def len_then_text(time: str) -> tuple[int, str]:
+    return (len(time), time)
