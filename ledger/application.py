@@ -248,16 +248,20 @@ class Ledger(Application[UUID]):
 # -- the composition root --------------------------------------------------------------------
 def store_env(db: str | None = None) -> dict[str, str]:
     """The eventsourcing settings for a ``--db`` value: a SQLite path, ``:memory:``, ``memory``
-    (the library's in-process store) or a PostgreSQL URL."""
+    (the library's in-process store) or a PostgreSQL URL.
+
+    Every store gets our chained application recorder (``ledger.recorders``, decision 0007)."""
     target = db or os.environ.get("SKATE_LEDGER_DB") or DEFAULT_DB
     if target == "memory":
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "ledger.recorders:ChainedPOPOFactory"}
     if target.startswith(("postgresql://", "postgres://")):
-        return postgres_env(target)
+        return {**postgres_env(target),
+                "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedPostgresApplicationRecorder"}
     if "://" in target:
         raise InvalidInputError(f"--db {target!r}: only file paths, :memory: and postgresql:// URLs")
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target,
-            "SQLITE_LOCK_TIMEOUT": "10"}
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedSQLiteApplicationRecorder"}
 
 
 def postgres_env(url: str) -> dict[str, str]:

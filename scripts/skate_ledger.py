@@ -24,9 +24,18 @@ from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
-from ledger.formats.jsonl import import_jsonl, write_jsonl
+from ledger.formats.jsonl import dumps, import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
+from ledger.signing import (
+    KEY_ENV,
+    checkpoint_json,
+    configured_key,
+    generate_key_file,
+    public_key_path,
+    read_checkpoints,
+    read_public_key,
+)
 from ledger.timing import lap_to_metres, parse_distance, parse_time
 from ledger.values import (
     TIMING_SOURCES,
@@ -35,6 +44,7 @@ from ledger.values import (
     parse_date,
     parse_datetime,
 )
+from ledger.verify import TamperedError, sign_head, verify_export, verify_ledger
 from projections.basis import Basis, state_as_of
 from projections.leaderboard import leaderboard, standings_at
 from scripts import okt2017, output
@@ -162,6 +172,59 @@ def export(app: Ledger, fmt: str, out: Path | None) -> None:
     with out.open("w", encoding="utf-8") as handle:
         count = write_jsonl(app, handle)
     ERR.print(f"exported {count} event(s) to {out}")
+
+
+# -- tamper evidence (docs/decisions/0007-tamper-evidence.md) ------------------------------------
+@cli.command("verify")
+@click.option("--export", "export_file", type=click.Path(path_type=Path), default=None,
+              help="Check this exported JSONL file offline (no database is opened).")
+@click.option("--public-key", "public_key", type=click.Path(path_type=Path), default=None,
+              help="Every checkpoint must be signed by this key (a .pub file, or the key file).")
+@click.option("--checkpoint", "kept", type=click.Path(path_type=Path), multiple=True,
+              help="Checkpoints kept elsewhere (the JSON lines 'checkpoint' prints).")
+@db_option
+@click.pass_context
+def verify(ctx: click.Context, export_file: Path | None, public_key: Path | None,
+           kept: tuple[Path, ...], db: str | None) -> None:
+    """Recompute the hash chain of the whole log and check it and the signed checkpoints.
+
+    Exit 0 when intact; 2 naming the first position that fails.
+    """
+    key = read_public_key(public_key) if public_key is not None else None
+    elsewhere = [checkpoint for path in kept for checkpoint in read_checkpoints(path)]
+    if export_file is not None:
+        what = str(export_file)
+        verdict = verify_export(export_file, key, elsewhere)
+    else:
+        what = "the ledger"
+        with open_ledger(db or ctx.find_root().params.get("db")) as app:
+            verdict = verify_ledger(app.recorder, key, elsewhere)
+    if verdict.breach is not None:
+        raise TamperedError(verdict.summary(what))
+    OUT.print(verdict.summary(what), markup=False, highlight=False)
+
+
+@cli.command("checkpoint")
+@click.option("--key", "key_file", type=click.Path(path_type=Path), default=None,
+              help=f"The private key file (default ${KEY_ENV}); see 'keygen'.")
+@ledger_command
+def checkpoint(app: Ledger, key_file: Path | None) -> None:
+    """Verify the log, then sign and store a checkpoint of its head; print it as one JSON line."""
+    key = configured_key(key_file)
+    if key is None:
+        raise InvalidInputError(f"no signing key: give --key FILE or set {KEY_ENV} "
+                                "(make one with 'skate-ledger keygen --output FILE')")
+    OUT.file.write(dumps(checkpoint_json(sign_head(app.recorder, key))) + "\n")
+
+
+@cli.command("keygen")
+@click.option("--output", "out", type=click.Path(path_type=Path), required=True,
+              help="The private key file to write (its public key goes to FILE.pub).")
+def keygen(out: Path) -> None:
+    """Make an Ed25519 signing key for checkpoints (the private key is never printed)."""
+    public = generate_key_file(out)
+    OUT.print(f"wrote the private key to {out} (keep it secret) and the public key to "
+              f"{public_key_path(out)}: {public.hex()}", markup=False, highlight=False)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -493,8 +556,19 @@ def record_void(app: Ledger, race: str, skater: str | None, kind: str | None,
 @click.option("--announced-at", default=None, help="ISO 8601; default now.")
 @ledger_command
 def record_official(app: Ledger, race: str, author: str, announced_at: str | None) -> None:
-    """Declare the results of RACE official (later changes need a correction with a reason)."""
-    said(app.declare_official(race, author, parse_datetime(announced_at) if announced_at else None))
+    """Declare the results of RACE official (later changes need a correction with a reason).
+
+    With a signing key in $SKATE_LEDGER_KEY, a checkpoint of the log is signed too."""
+    key = configured_key()
+    if key is not None:  # a tampered log is refused before anything is appended
+        verdict = verify_ledger(app.recorder)
+        if verdict.breach is not None:
+            raise TamperedError(f"{verdict.summary('the ledger')}; nothing recorded")
+    position = app.declare_official(race, author, parse_datetime(announced_at) if announced_at else None)
+    said(position)
+    if key is not None and position is not None:
+        signed = sign_head(app.recorder, key)
+        OUT.print(f"signed a checkpoint at position {signed.position}")
 
 
 # -- the demo -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from ledger.application import Ledger, build_app
+from ledger.verify import verify_ledger
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile(
@@ -66,7 +67,8 @@ STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgre
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[Callable[[], Ledger]]:
-    """A factory of ledgers on one store: every call opens the same (initially empty) ledger."""
+    """A factory of ledgers on one store: every call opens the same (initially empty) ledger.
+    At teardown, ``verify`` must find the ledger's log intact (docs/decisions/0007)."""
     kind = request.param
     opened: list[Ledger] = []
     if kind == "postgres" and not _PG:
@@ -85,6 +87,9 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         return app
 
     yield open_ledger
+    for app in (shared or opened)[:1]:  # every ledger a test builds keeps its hash chain intact
+        verdict = verify_ledger(app.recorder)
+        assert verdict.breach is None, verdict.summary(f"the {kind} ledger of this test")
     for app in opened:
         app.close()
     if schema:

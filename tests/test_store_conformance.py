@@ -1,9 +1,12 @@
 """The stores as skate-ledger configures them pass the eventsourcing library's own conformance suites.
 
-We write no recorder or transcoder of our own (docs/decisions/0005-store-layout.md); these suites,
-written by the library's authors, check that the recorders and transcoder that ``build_app`` wires
-up — SQLite file in WAL mode, PostgreSQL with our pool settings and schema — behave as the library
-promises: ordered notifications, atomic inserts, conflicts detected, tracking monotonic.
+``build_app`` wires our own application recorders (``ledger.recorders``: the library's plus the hash
+chain, docs/decisions/0007-tamper-evidence.md) and the library's transcoder (0005). These suites,
+written by the library's authors, check that what ``build_app`` wires up — SQLite file in WAL mode,
+PostgreSQL with our pool settings and schema, the in-process store — behaves as the library
+promises: ordered notifications, atomic inserts, conflicts detected, tracking monotonic. After each
+application recorder test, every event the suite wrote (concurrently, in batches, with conflicts)
+must be chained: ``verify`` finds the log intact.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ from eventsourcing.persistence import ApplicationRecorder, TrackingRecorder, Tra
 from eventsourcing.tests import persistence as suites
 
 from ledger.application import build_app
+from ledger.recorders import (
+    ChainedPOPOApplicationRecorder,
+    ChainedPostgresApplicationRecorder,
+    ChainedSQLiteApplicationRecorder,
+)
+from ledger.verify import verify_ledger
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
 
@@ -75,15 +84,75 @@ class PostgresStore:
         return app
 
 
-class TestSQLiteApplicationRecorder(SQLiteStore, suites.ApplicationRecorderTestCase[ApplicationRecorder]):
+class ChainChecked:
+    """The recorder build_app wires is our chained one, and it chained all the suite wrote."""
+
+    chained_class: type[ApplicationRecorder]
+    gaps_allowed: bool
+    _recorders: list[ApplicationRecorder]
+
+    def chained_recorder(self, app: Any) -> ApplicationRecorder:
+        recorder = app.recorder
+        assert type(recorder) is self.chained_class
+        self._recorders.append(recorder)
+        return recorder  # type: ignore[no-any-return]
+
+    def assert_chained(self) -> None:
+        for recorder in self._recorders:
+            verdict = verify_ledger(recorder)
+            assert verdict.breach is None, verdict.summary("the suite's log")
+            assert verdict.events == (recorder.max_notification_id() or 0) or self.gaps_allowed
+
+
+class TestSQLiteApplicationRecorder(SQLiteStore, ChainChecked,
+                                    suites.ApplicationRecorderTestCase[ApplicationRecorder]):
+    chained_class = ChainedSQLiteApplicationRecorder
+    gaps_allowed = False
+
+    def setUp(self) -> None:
+        self._recorders = []
+        super().setUp()
+
+    def tearDown(self) -> None:
+        self.assert_chained()
+        super().tearDown()
+
     def create_recorder(self) -> ApplicationRecorder:
-        return self.ledger().recorder  # type: ignore[no-any-return]
+        return self.chained_recorder(self.ledger())
 
 
 @pytest.mark.postgres
-class TestPostgresApplicationRecorder(PostgresStore, suites.ApplicationRecorderTestCase[ApplicationRecorder]):
+class TestPostgresApplicationRecorder(PostgresStore, ChainChecked,
+                                      suites.ApplicationRecorderTestCase[ApplicationRecorder]):
+    chained_class = ChainedPostgresApplicationRecorder
+    gaps_allowed = True  # a conflicting insert uses up sequence values: ids have gaps
+
+    def setUp(self) -> None:
+        self._recorders = []
+        super().setUp()
+
+    def tearDown(self) -> None:
+        self.assert_chained()
+        super().tearDown()
+
     def create_recorder(self) -> ApplicationRecorder:
-        return self.ledger().recorder  # type: ignore[no-any-return]
+        return self.chained_recorder(self.ledger())
+
+
+class TestPOPOApplicationRecorder(ChainChecked, suites.ApplicationRecorderTestCase[ApplicationRecorder]):
+    chained_class = ChainedPOPOApplicationRecorder
+    gaps_allowed = False
+
+    def setUp(self) -> None:
+        self._recorders = []
+        super().setUp()
+
+    def tearDown(self) -> None:
+        self.assert_chained()
+        super().tearDown()
+
+    def create_recorder(self) -> ApplicationRecorder:
+        return self.chained_recorder(build_app("memory"))
 
 
 class TestSQLiteTrackingRecorder(SQLiteStore, suites.TrackingRecorderTestCase):

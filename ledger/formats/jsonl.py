@@ -1,8 +1,11 @@
 """The native JSONL format: one stored event a line, in log order (design/interfaces.md).
 
-A line is ``{"position", "recorded_at", "topic", "aggregate_id", "version", "state"}`` where
-``state`` is the stored event's JSON exactly as the library's transcoder wrote it (recorded time
-included), so that importing an export into an empty ledger rebuilds it byte for byte.
+A line is ``{"position", "recorded_at", "topic", "aggregate_id", "version", "state", "hash"}``
+where ``state`` is the stored event's JSON exactly as the library's transcoder wrote it (recorded
+time included), so that importing an export into an empty ledger rebuilds it byte for byte, and
+``hash`` is the event's chain hash (hex; ``ledger.chain``), so the file can be checked offline
+(``skate-ledger verify --export``). Import checks the file's chain before appending anything;
+exports written before the chain (no ``hash`` on any line) are still accepted.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
 from ledger.errors import ImportFormatError
+from ledger.recorders import chained
+from ledger.verify import ExportedEvent, stored_chain, verify_exported
 
 KEYS = ("position", "recorded_at", "topic", "aggregate_id", "version", "state")
 
@@ -28,12 +33,17 @@ def dumps(obj: Any) -> str:
 
 
 def export_lines(app: Ledger) -> Iterator[str]:
+    hashes = stored_chain(chained(app.recorder))
+    held = next(hashes, None)
     for note in app.notifications():
+        while held is not None and held[0] < note.id:
+            held = next(hashes, None)
+        chain_hash = held[1].hex() if held is not None and held[0] == note.id else None
         state = json.loads(note.state)
         recorded = state.get("timestamp", {}).get("_data_")
         yield dumps({"position": note.id, "recorded_at": recorded, "topic": note.topic,
                      "aggregate_id": str(note.originator_id), "version": note.originator_version,
-                     "state": state})
+                     "state": state, "hash": chain_hash})
 
 
 def write_jsonl(app: Ledger, out: IO[str]) -> int:
@@ -48,6 +58,8 @@ def write_jsonl(app: Ledger, out: IO[str]) -> int:
 class LoggedLine:
     line: int
     stored: StoredEvent
+    position: Any = None
+    hash: Any = None
 
 
 def read_jsonl(path: Path) -> list[LoggedLine]:
@@ -61,12 +73,38 @@ def read_jsonl(path: Path) -> list[LoggedLine]:
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.strip():
-            lines.append(LoggedLine(number, stored_event(name, number, raw)))
+            stored = stored_event(name, number, raw)
+            obj = json.loads(raw)  # an object: stored_event checked it
+            lines.append(LoggedLine(number, stored, obj.get("position"), obj.get("hash")))
     if not lines:
         raise ImportFormatError(name, None, "holds no events")
     if not text.endswith("\n"):
         raise ImportFormatError(name, len(text.splitlines()), "is truncated (no final newline)")
+    check_chain(name, lines)
     return lines
+
+
+def check_chain(name: str, lines: list[LoggedLine]) -> None:
+    """An export carries its chain: check it before anything is appended. An export written before
+    the ledger was tamper-evident has no hash on any line and is taken as it is."""
+    if all(logged.hash is None for logged in lines):
+        return
+    events = []
+    for logged in lines:
+        position, held = logged.position, logged.hash
+        try:
+            if not isinstance(position, int) or isinstance(position, bool) or not isinstance(held, str):
+                raise ValueError
+            chain_hash = bytes.fromhex(held)
+        except ValueError:
+            raise ImportFormatError(name, logged.line, "has a bad position or hash") from None
+        s = logged.stored
+        events.append(ExportedEvent(position, s.originator_id, s.originator_version, s.topic, s.state,
+                                    chain_hash, logged.line))
+    breach = verify_exported(events).breach
+    if breach is not None:
+        line = next((e.line for e in events if e.id == breach.position), None)
+        raise ImportFormatError(name, line, f"breaks the file's hash chain at {breach}")
 
 
 def stored_event(name: str, number: int, raw: str) -> StoredEvent:

@@ -1,0 +1,310 @@
+"""Our application recorders: the library's, plus the hash chain (docs/decisions/0007).
+
+Each recorder, in the same transaction as the event insert, computes the chain hash of every new
+notification (``ledger.chain``) and stores it in its own table, ``ledger_chain(position PRIMARY
+KEY, hash)`` — on SQLite in the same file, on PostgreSQL ``<app>_chain`` in the same schema — and
+keeps signed checkpoints in ``ledger_checkpoints``. The previous hash is read inside the insert's
+transaction: SQLite holds the file's write lock from the first insert on, PostgreSQL holds ``LOCK
+TABLE … IN EXCLUSIVE MODE`` on the events table, so chain order is commit order is id order.
+
+Wired only by ``ledger.application.store_env`` (``APPLICATION_RECORDER_TOPIC`` for SQLite and
+PostgreSQL, a factory subclass as ``PERSISTENCE_MODULE`` for the in-process store).
+
+A ledger written before the chain existed has no chain table: opening it creates the table and
+backfills the chain over the events it holds, once, under the write lock (decision 0007).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.chain import GENESIS, Checkpoint, link
+
+CHAIN_BATCH = 5000
+
+
+@runtime_checkable
+class ChainedRecorder(Protocol):
+    """What ``ledger.verify`` and the signing commands need of a recorder besides the library's."""
+
+    def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
+        """Stored (position, chain hash) pairs from ``start`` on, in position order."""
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The stored (position, hash) with the greatest position, or None for an empty log."""
+
+    def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Store a signed checkpoint."""
+
+    def select_checkpoints(self) -> list[Checkpoint]:
+        """Every stored checkpoint, in the order stored."""
+
+
+def chained(recorder: ApplicationRecorder) -> ChainedRecorder:
+    if not isinstance(recorder, ChainedRecorder):
+        raise TypeError(f"{type(recorder).__name__} keeps no hash chain (build the ledger with build_app)")
+    return recorder
+
+
+def chain_rows(ids: Sequence[int], stored_events: Sequence[StoredEvent], previous: bytes,
+               canonical_id: Any) -> list[tuple[int, bytes]]:
+    """The (position, hash) rows of newly inserted events, continuing from ``previous``."""
+    rows = []
+    for position, s in sorted(zip(ids, stored_events, strict=True), key=lambda pair: pair[0]):
+        previous = link(previous, position, canonical_id(s.originator_id), s.originator_version,
+                        s.topic, s.state)
+        rows.append((position, previous))
+    return rows
+
+
+def as_stored(row: Any) -> StoredEvent:
+    state = row["state"]
+    return StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
+                       topic=row["topic"], state=state.encode() if isinstance(state, str) else bytes(state))
+
+
+# -- SQLite --------------------------------------------------------------------------------------
+class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    chain_table_name = "ledger_chain"
+    checkpoints_table_name = "ledger_checkpoints"
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        self.insert_chain_statement = f"INSERT INTO {self.chain_table_name} VALUES (?,?)"
+        self.previous_hash_statement = (f"SELECT hash FROM {self.chain_table_name} WHERE position<? "
+                                        "ORDER BY position DESC LIMIT 1")
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements.append(f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} ("
+                          "position INTEGER PRIMARY KEY, hash BLOB NOT NULL)")
+        statements.append(f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
+                          "id INTEGER PRIMARY KEY, position INTEGER NOT NULL, hash BLOB NOT NULL, "
+                          "signed_at TEXT NOT NULL, public_key BLOB NOT NULL, signature BLOB NOT NULL)")
+        return statements
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (self.chain_table_name,))
+            existed = c.fetchone() is not None
+        super().create_table()
+        if not existed:
+            self.backfill_chain()
+
+    def backfill_chain(self) -> None:
+        """Chain the events that have no chain hash after the chain's head (a ledger written before
+        the chain existed); under the write lock, so two processes opening it do it once."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {self.chain_table_name} WHERE position<0")  # takes the write lock
+            c.execute(f"SELECT position, hash FROM {self.chain_table_name} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            head, previous = (row[0], bytes(row[1])) if row else (0, GENESIS)
+            c.execute(f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid>? ORDER BY rowid",
+                      (head,))
+            found = c.fetchall()
+            rows = chain_rows([r["rowid"] for r in found], [as_stored(r) for r in found], previous,
+                              self.canonical_id)
+            c.executemany(self.insert_chain_statement, rows)
+
+    def canonical_id(self, originator_id: UUID | str) -> UUID | str:
+        """The id as select_notifications will return it."""
+        return self.convert_originator_id(
+            originator_id.hex if isinstance(originator_id, UUID) else originator_id)
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if ids:
+            c.execute(self.previous_hash_statement, (min(ids),))
+            row = c.fetchone()
+            previous = bytes(row[0]) if row else GENESIS
+            c.executemany(self.insert_chain_statement,
+                          chain_rows(ids, stored_events, previous, self.canonical_id))
+        return ids
+
+    # -- reading -------------------------------------------------------------------------------
+    def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, hash FROM {self.chain_table_name} WHERE position>=? "
+                      "ORDER BY position LIMIT ?", (start, limit))
+            return [(row[0], bytes(row[1])) for row in c.fetchall()]
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, hash FROM {self.chain_table_name} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            return (row[0], bytes(row[1])) if row else None
+
+    def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"INSERT INTO {self.checkpoints_table_name} "
+                      "(position, hash, signed_at, public_key, signature) VALUES (?,?,?,?,?)",
+                      (checkpoint.position, checkpoint.hash, checkpoint.signed_at,
+                       checkpoint.public_key, checkpoint.signature))
+
+    def select_checkpoints(self) -> list[Checkpoint]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, hash, signed_at, public_key, signature "
+                      f"FROM {self.checkpoints_table_name} ORDER BY id")
+            return [Checkpoint(position=r[0], hash=bytes(r[1]), signed_at=r[2],
+                               public_key=bytes(r[3]), signature=bytes(r[4])) for r in c.fetchall()]
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            # The library's insert function bypasses _insert_stored_events (and the table lock).
+            raise ProgrammingError("the chained recorder cannot use POSTGRES_ENABLE_DB_FUNCTIONS")
+        prefix = events_table_name.removesuffix("_events")
+        self.chain_table_name = f"{prefix}_chain"
+        self.checkpoints_table_name = f"{prefix}_checkpoints"
+        self.check_identifier_length(self.checkpoints_table_name)
+        schema = Identifier(datastore.schema)
+        chain = Identifier(self.chain_table_name)
+        checkpoints = Identifier(self.checkpoints_table_name)
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, hash bytea NOT NULL)"
+        ).format(schema, chain))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {0}.{1} (id bigserial PRIMARY KEY, position bigint NOT NULL, "
+            "hash bytea NOT NULL, signed_at text NOT NULL, public_key bytea NOT NULL, "
+            "signature bytea NOT NULL)"
+        ).format(schema, checkpoints))
+        self.insert_chain_statement = SQL("INSERT INTO {0}.{1} (position, hash) VALUES (%s, %s)").format(
+            schema, chain)
+        self.previous_hash_statement = SQL(
+            "SELECT hash FROM {0}.{1} WHERE position < %s ORDER BY position DESC LIMIT 1"
+        ).format(schema, chain)
+        self.head_statement = SQL(
+            "SELECT position, hash FROM {0}.{1} ORDER BY position DESC LIMIT 1").format(schema, chain)
+        self.select_chain_statement = SQL(
+            "SELECT position, hash FROM {0}.{1} WHERE position >= %s ORDER BY position LIMIT %s"
+        ).format(schema, chain)
+        self.insert_checkpoint_statement = SQL(
+            "INSERT INTO {0}.{1} (position, hash, signed_at, public_key, signature) "
+            "VALUES (%s, %s, %s, %s, %s)").format(schema, checkpoints)
+        self.select_checkpoints_statement = SQL(
+            "SELECT position, hash, signed_at, public_key, signature FROM {0}.{1} ORDER BY id"
+        ).format(schema, checkpoints)
+        self.backfill_select_statement = SQL(
+            "SELECT * FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id").format(
+            schema, Identifier(self.events_table_name))
+
+    def canonical_id(self, originator_id: UUID | str) -> UUID | str:
+        """The id as select_notifications will return it."""
+        if self.datastore.originator_id_type == "uuid":
+            return originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+        return str(originator_id)
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+                         "AND table_name = %s", (self.datastore.schema, self.chain_table_name))
+            existed = curs.fetchone() is not None
+        super().create_table()
+        if not existed:
+            self.backfill_chain()
+
+    def backfill_chain(self) -> None:
+        """Chain the events after the chain's head (a ledger written before the chain existed),
+        holding the events table's insert lock, so two processes opening it do it once."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            curs.execute(self.head_statement)
+            row = curs.fetchone()
+            head, previous = (row["position"], bytes(row["hash"])) if row else (0, GENESIS)
+            curs.execute(self.backfill_select_statement, (head,))
+            found = curs.fetchall()
+            rows = chain_rows([r["notification_id"] for r in found], [as_stored(r) for r in found],
+                              previous, self.canonical_id)
+            if rows:
+                curs.executemany(self.insert_chain_statement, rows)
+
+    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        # Still inside the insert's transaction, after LOCK TABLE … IN EXCLUSIVE MODE.
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if ids:
+            curs.execute(self.previous_hash_statement, (min(ids),))
+            row = curs.fetchone()
+            previous = bytes(row["hash"]) if row else GENESIS
+            curs.executemany(self.insert_chain_statement,
+                             chain_rows(ids, stored_events, previous, self.canonical_id))
+        return ids
+
+    # -- reading -------------------------------------------------------------------------------
+    def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_chain_statement, (start, limit))
+            return [(row["position"], bytes(row["hash"])) for row in curs.fetchall()]
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.head_statement)
+            row = curs.fetchone()
+            return (row["position"], bytes(row["hash"])) if row else None
+
+    def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.insert_checkpoint_statement,
+                         (checkpoint.position, checkpoint.hash, checkpoint.signed_at,
+                          checkpoint.public_key, checkpoint.signature))
+
+    def select_checkpoints(self) -> list[Checkpoint]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_checkpoints_statement)
+            return [Checkpoint(position=r["position"], hash=bytes(r["hash"]), signed_at=r["signed_at"],
+                               public_key=bytes(r["public_key"]), signature=bytes(r["signature"]))
+                    for r in curs.fetchall()]
+
+
+# -- the in-process store ------------------------------------------------------------------------
+class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._chain: list[tuple[int, bytes]] = []
+        self._checkpoints: list[Checkpoint] = []
+
+    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # Called holding the store's lock, after the uniqueness checks.
+        ids = super()._update_table(stored_events, **kwargs)
+        if ids:
+            previous = self._chain[-1][1] if self._chain else GENESIS
+            self._chain.extend(chain_rows(ids, stored_events, previous, lambda i: i))
+        return ids
+
+    def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
+        with self._database_lock:
+            first = max(start, 1) - 1  # positions here are 1, 2, 3 …
+            return self._chain[first:first + limit]
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        with self._database_lock:
+            return self._chain[-1] if self._chain else None
+
+    def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
+        with self._database_lock:
+            self._checkpoints.append(checkpoint)
+
+    def select_checkpoints(self) -> list[Checkpoint]:
+        with self._database_lock:
+            return list(self._checkpoints)
+
+
+class ChainedPOPOFactory(POPOFactory):
+    """The in-process store with the chained recorder (its factory reads no recorder topic)."""
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return ChainedPOPOApplicationRecorder()
