@@ -160,8 +160,8 @@ class RaceSheet:
 
     def live_facts(self, skater: UUID, kinds: frozenset[str] | None = None,
                    attempt: int | None = None) -> Iterator[Fact]:
-        for fact in self.facts.values():
-            if fact.live and fact.skater == skater and (kinds is None or fact.kind in kinds) and (
+        for fact in self.facts.values():  # the cheap tests first: comparing UUIDs is not
+            if (kinds is None or fact.kind in kinds) and not fact.voided and fact.skater == skater and (
                 attempt is None or fact.attempt == attempt
             ):
                 yield fact

@@ -39,7 +39,11 @@ def skater_facts(sheet: RaceSheet, skater: UUID, keep: FactFilter) -> list[Fact]
 
 
 def result_of(sheet: RaceSheet, skater: UUID, keep: FactFilter = everything) -> Result | None:
-    facts = skater_facts(sheet, skater, keep)
+    return result_from(skater, skater_facts(sheet, skater, keep))
+
+
+def result_from(skater: UUID, facts: list[Fact]) -> Result | None:
+    """The result of a skater given the skater's live facts (those kept), in the sheet's order."""
     kinds = {f.kind: f for f in facts}
     for status, kind in (("WDR", "wdr"), ("DNS", "dns"), ("DQ", "dq")):
         if kind in kinds:
@@ -62,5 +66,9 @@ def result_of(sheet: RaceSheet, skater: UUID, keep: FactFilter = everything) -> 
 
 def results(sheet: RaceSheet, keep: FactFilter = everything) -> list[Result]:
     """The result of every entered skater who has one, in entry order."""
-    found = (result_of(sheet, skater, keep) for skater in sheet.entries)
+    grouped: dict[UUID, list[Fact]] = {}  # one pass over the facts, not one per skater
+    for fact in sheet.facts.values():
+        if fact.live and fact.skater is not None and keep(fact):
+            grouped.setdefault(fact.skater, []).append(fact)
+    found = (result_from(skater, grouped.get(skater, [])) for skater in sheet.entries)
     return [r for r in found if r is not None]

@@ -1,0 +1,201 @@
+"""Checkpointed "as of" answers: the state at any basis from the nearest checkpoint plus a short fold.
+
+:func:`projections.basis.state_as_of` folds from position 1 every time (the obviously-correct
+baseline, docs/decisions/0004-as-of.md). A :class:`CheckpointStore` folds the log once, keeping a
+snapshot of the :class:`~projections.state.LedgerState` every ``every`` events, and the position and
+recorded time of every event; a question "as of position N" or "as known at T" then resolves T to a
+position, restores the last checkpoint at or before it and folds at most ``every - 1`` events.
+
+Checkpoints are derived data, kept in memory only and rebuilt from the log at will; they never
+change an answer (tests/test_checkpoints.py compares them with the fold from zero).
+
+Memory: a checkpoint shares every sheet that did not change since the one before it, and copies
+(:func:`~projections.state.copy_sheet`) only those that did, so all checkpoints together hold about
+one more copy of the ledger's sheets. The mappings of races, skaters, competitions and race keys
+are stored whole every ``FULL_EVERY`` checkpoints and as the changes in between.
+
+A restored state is copy-on-write (``LedgerState.owned``): its sheets are shared with the
+checkpoint until ``apply`` changes one, which copies it first. Read it freely, and change it only
+through ``apply``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ledger.application import Ledger
+from ledger.competition import Competition
+from ledger.race import Race
+from ledger.sheet import RaceSheet
+from ledger.skater import Skater
+from projections.basis import Basis
+from projections.state import CompetitionInfo, LedgerState, SkaterInfo, copy_sheet
+
+#: Events between two checkpoints: an as-of answer folds fewer than this many after a restore.
+DEFAULT_EVERY = 1000
+#: Every FULL_EVERY-th checkpoint holds whole mappings; the others only what changed since.
+FULL_EVERY = 32
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+# The checkpoints know which parts of a LedgerState an event changes (see _note); a new field of
+# LedgerState must be taught to them, and this guard fails at import until it is.
+_KNOWN = ("position", "recorded_at", "skaters", "competitions", "races", "race_keys", "owned")
+if tuple(f.name for f in attrs.fields(LedgerState)) != _KNOWN:
+    raise TypeError("LedgerState has new fields: teach projections.checkpoints about them")
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch (exact; ``moment`` must carry a time zone, as the basis requires)."""
+    return (moment - _EPOCH) // _US
+
+
+@attrs.define
+class Checkpoint:
+    """The state after the first ``count`` events of the log (a snapshot: never changed)."""
+
+    count: int
+    position: int
+    recorded_at: datetime | None
+    races: dict[UUID, RaceSheet]
+    race_keys: dict[str, UUID]
+    skaters: dict[UUID, SkaterInfo]
+    competitions: dict[UUID, CompetitionInfo]
+    full: bool  # whole mappings, or only the entries changed since the checkpoint before
+
+
+class CheckpointStore:
+    """Checkpoints of one ledger's log, caught up with it before each answer."""
+
+    def __init__(self, every: int = DEFAULT_EVERY, full_every: int = FULL_EVERY) -> None:
+        if every < 1 or full_every < 1:
+            raise ValueError("checkpoint intervals must be 1 or more")
+        self.every = every
+        self.full_every = full_every
+        self.head = LedgerState()  # the whole log folded so far (changed in place)
+        self.positions = array("q")  # the position of every event folded, in log order
+        self.latest = array("q")  # the latest recorded time (µs) among the events up to each one
+        self.checkpoints: list[Checkpoint] = [
+            Checkpoint(0, 0, None, {}, {}, {}, {}, full=True)]
+        self._dirty_races: dict[UUID, None] = {}  # changed since the last checkpoint, in order
+        self._new_keys: dict[str, None] = {}
+        self._new_skaters: dict[UUID, None] = {}
+        self._new_competitions: dict[UUID, None] = {}
+
+    # -- building ------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, app: Ledger, every: int = DEFAULT_EVERY) -> CheckpointStore:
+        store = cls(every)
+        store.catch_up(app)
+        return store
+
+    @property
+    def count(self) -> int:
+        return len(self.positions)
+
+    @property
+    def position(self) -> int:
+        return self.positions[-1] if self.positions else 0
+
+    def catch_up(self, app: Ledger) -> int:
+        """Fold the events appended since the last call; returns how many there were."""
+        if app.last_position() <= self.position:
+            return 0
+        before = self.count
+        for position, event in app.read_log(start=self.position + 1):
+            self.fold(position, event)
+        return self.count - before
+
+    def fold(self, position: int, event: Any) -> None:
+        """Fold one event (in log order) into the head, and take a checkpoint every ``every``."""
+        self.head.apply(position, event)
+        self._note(event)
+        stamp = micros(event.timestamp)
+        self.positions.append(position)
+        self.latest.append(max(stamp, self.latest[-1]) if self.latest else stamp)
+        if self.count % self.every == 0:
+            self._checkpoint()
+
+    def _note(self, event: Any) -> None:
+        """Which entries of the head's mappings ``event`` changed (LedgerState.apply's cases)."""
+        if isinstance(event, Race.Event):
+            self._dirty_races[event.originator_id] = None
+            if isinstance(event, Race.Scheduled):
+                self._new_keys[event.key] = None
+        elif isinstance(event, Skater.Registered):
+            self._new_skaters[event.originator_id] = None
+        elif isinstance(event, Competition.Scheduled):
+            self._new_competitions[event.originator_id] = None
+
+    def _checkpoint(self) -> None:
+        head = self.head
+        full = len(self.checkpoints) % self.full_every == 0
+        if full:
+            races = dict(head.races)
+            for rid in self._dirty_races:
+                races[rid] = copy_sheet(head.races[rid])
+            keys, skaters, comps = dict(head.race_keys), dict(head.skaters), dict(head.competitions)
+        else:
+            races = {rid: copy_sheet(head.races[rid]) for rid in self._dirty_races}
+            keys = {k: head.race_keys[k] for k in self._new_keys}
+            skaters = {s: head.skaters[s] for s in self._new_skaters}
+            comps = {c: head.competitions[c] for c in self._new_competitions}
+        if full:  # the sheets not copied now are shared with the last copies taken of them
+            previous = self._restore_maps(len(self.checkpoints) - 1)[0]
+            for rid in races:
+                if rid not in self._dirty_races:
+                    races[rid] = previous[rid]
+        self.checkpoints.append(Checkpoint(self.count, self.position, head.recorded_at, races, keys,
+                                           skaters, comps, full))
+        self._dirty_races, self._new_keys = {}, {}
+        self._new_skaters, self._new_competitions = {}, {}
+
+    # -- answering -----------------------------------------------------------------------------
+    def resolve(self, basis: Basis) -> int:
+        """How many events of the log (as folded so far) the basis takes in."""
+        if basis.known_at is not None:
+            return bisect_right(self.latest, micros(basis.known_at))
+        if basis.position is not None:
+            return bisect_right(self.positions, basis.position)
+        return self.count
+
+    def state_as_of(self, app: Ledger, basis: Basis | None = None) -> LedgerState:
+        """The same state as :func:`projections.basis.state_as_of` (``app`` must be the ledger these
+        checkpoints were built from): the nearest checkpoint, then a short fold."""
+        self.catch_up(app)
+        count = self.resolve(basis or Basis())
+        index = count // self.every
+        state = self.restore(index)
+        if count > self.checkpoints[index].count:
+            for position, event in app.read_log(start=state.position + 1,
+                                                stop=self.positions[count - 1]):
+                state.apply(position, event)
+        return state
+
+    def restore(self, index: int) -> LedgerState:
+        """A copy-on-write state of checkpoint ``index`` (its sheets shared until changed)."""
+        cp = self.checkpoints[index]
+        races, keys, skaters, comps = self._restore_maps(index)
+        return LedgerState(position=cp.position, recorded_at=cp.recorded_at, skaters=skaters,
+                           competitions=comps, races=races, race_keys=keys, owned=set())
+
+    def _restore_maps(self, index: int) -> tuple[dict[UUID, RaceSheet], dict[str, UUID],
+                                                 dict[UUID, SkaterInfo], dict[UUID, CompetitionInfo]]:
+        base = index - index % self.full_every
+        first = self.checkpoints[base]
+        races, keys = dict(first.races), dict(first.race_keys)
+        skaters, comps = dict(first.skaters), dict(first.competitions)
+        for cp in self.checkpoints[base + 1:index + 1]:
+            races.update(cp.races)
+            keys.update(cp.race_keys)
+            skaters.update(cp.skaters)
+            comps.update(cp.competitions)
+        return races, keys, skaters, comps
+

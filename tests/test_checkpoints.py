@@ -1,0 +1,107 @@
+"""Checkpointed "as of" answers equal the fold from position 1 (docs/decisions/0004-as-of.md).
+
+Generated ledgers (scripts/generate.py, small sizes) are asked for the state, every race's
+leaderboard and the standings at every passing point, at random positions and known-at moments,
+once from checkpoints (projections/checkpoints.py) and once from zero; the answers must be equal.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.application import Ledger, build_app
+from projections.basis import Basis, state_as_of
+from projections.checkpoints import CheckpointStore
+from projections.leaderboard import Board, leaderboard, standings_at
+from projections.state import LedgerState, copy_sheet
+from scripts.generate import generate
+
+
+def season(seed: int, races: int) -> Ledger:
+    app = build_app("memory")
+    generate(app, races=races, seed=seed)
+    return app
+
+
+def answers(state: LedgerState) -> list[Board]:
+    """Every race's leaderboard, and its standings at each passing point before the line."""
+    found = []
+    for key, rid in state.race_keys.items():
+        found.append(leaderboard(state, key))
+        sheet = state.races[rid]
+        found += [standings_at(state, key, m) for m in sheet.points if m < sheet.distance_m]
+    return found
+
+
+def bases(app: Ledger) -> st.SearchStrategy[Basis]:
+    """A position anywhere in (or past) the log, or a moment around one event's recorded time."""
+    events = list(app.read_log())
+    last = events[-1][0]
+    moments = st.builds(lambda i, us: events[i][1].timestamp + timedelta(microseconds=us),
+                        st.integers(0, len(events) - 1), st.sampled_from((-1, 0, 0, 1)))
+    return st.one_of(st.builds(Basis, position=st.integers(0, last + 3)),
+                     st.builds(Basis, known_at=moments), st.just(Basis()))
+
+
+@given(st.integers(0, 2**16), st.integers(1, 3), st.integers(1, 60), st.data())
+def test_checkpointed_answers_equal_the_fold_from_zero(
+    seed: int, races: int, every: int, data: st.DataObject
+) -> None:
+    app = season(seed, races)
+    store = CheckpointStore.build(app, every=every)
+    assert store.head == state_as_of(app)
+    for basis in data.draw(st.lists(bases(app), min_size=1, max_size=6), label="bases"):
+        from_zero = state_as_of(app, basis)
+        checkpointed = state_as_of(app, basis, checkpoints=store)
+        assert checkpointed == from_zero, basis
+        assert checkpointed.position == from_zero.position
+        assert answers(checkpointed) == answers(from_zero), basis
+    # answering changed no checkpoint: the first checkpoints still give the same answers
+    for cp in store.checkpoints[:3]:
+        assert store.restore(store.checkpoints.index(cp)) == state_as_of(
+            app, Basis(position=cp.position))
+
+
+@given(st.integers(0, 2**16), st.integers(1, 40))
+def test_checkpoints_catch_up_with_a_growing_log(seed: int, every: int) -> None:
+    app = season(seed, 1)
+    store = CheckpointStore.build(app, every=every)
+    middle = app.last_position()
+    generate(app, races=2, seed=seed + 1, first_cup=50)  # a new competition, new skaters
+    now = state_as_of(app, checkpoints=store)
+    assert store.position == app.last_position() == now.position
+    assert now == state_as_of(app)
+    assert state_as_of(app, Basis(position=middle), checkpoints=store) == state_as_of(
+        app, Basis(position=middle))
+
+
+def test_a_restored_state_copies_a_sheet_before_it_changes_it() -> None:
+    app = season(7, 2)
+    store = CheckpointStore.build(app, every=50)
+    restored = store.restore(2)
+    first_race = next(e.originator_id for _, e in app.read_log(start=restored.position + 1))
+    shared = restored.races[first_race]
+    for position, event in app.read_log(start=restored.position + 1):
+        restored.apply(position, event)
+    assert restored == state_as_of(app)
+    assert restored.races[first_race] is not shared  # copied on the first change
+    assert store.restore(2) == state_as_of(app, Basis(position=store.checkpoints[2].position))
+
+
+def test_a_copied_sheet_is_equal_and_independent() -> None:
+    app = season(3, 1)
+    sheet = next(iter(state_as_of(app).races.values()))
+    copy = copy_sheet(sheet)
+    assert copy == sheet
+    fact = next(iter(copy.facts.values()))
+    fact.detail["voided_by"] = "test"
+    fact.corrections.append({})
+    next(iter(copy.entries.values())).attempt = 2
+    next(iter(copy.clocks.values())).false_starts.append(fact.fact_id)
+    assert copy != sheet
+    assert sheet == next(iter(state_as_of(app).races.values()))
+    if sheet.official is not None:
+        assert copy.official is copy.facts[sheet.official.fact_id]
