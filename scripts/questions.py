@@ -299,14 +299,12 @@ def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
     stop_at = parse_datetime(until) if until else None
     state = LedgerState()
     last_time = None
-    keys = None
     for position, event in app.read_log():
         if stop_at is not None and event.timestamp > stop_at:
             break
         state.apply(position, event)
-        keys = keys or races_of(state, target)
         sheet = state.races.get(event.originator_id)
-        if sheet is None or sheet.key not in (races_of(state, target) or ()):
+        if sheet is None or not (sheet.key == target or sheet.competition == target):
             continue
         if step == "pair" and not ends_a_pair(state, sheet, event):
             continue
