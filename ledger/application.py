@@ -7,19 +7,29 @@ finds its fact already recorded (a retransmission) saves nothing and returns ``N
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Mapping
+import random
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import IntegrityError, Notification
 
 from ledger.competition import Competition
-from ledger.errors import InvalidInputError, UnknownFactError, UnknownRaceError, UnknownSkaterError
+from ledger.errors import (
+    ConcurrentWriteError,
+    InvalidInputError,
+    UnknownFactError,
+    UnknownRaceError,
+    UnknownSkaterError,
+)
 from ledger.race import Race
 from ledger.sheet import Fact
 from ledger.skater import Skater
@@ -34,6 +44,50 @@ from ledger.values import (
 
 DEFAULT_DB = "skate-ledger.db"
 READ_BATCH = 1000
+#: The longest name, reason or other free text a command takes (as a result list's fields).
+MAX_TEXT = 200
+
+
+def check_text(what: str, value: str | None) -> None:
+    """Refuse free text (a name, a reason …) that is absurdly long or holds control characters."""
+    if value is None:
+        return
+    if len(value) > MAX_TEXT:
+        raise InvalidInputError(f"{what} is longer than {MAX_TEXT} characters")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")
+                or c in "\u2028\u2029"), None)
+    if bad is not None:
+        raise InvalidInputError(f"{what} holds a control character (U+{ord(bad):04X})")
+
+
+#: How often a command is run again after another writer saved the same aggregate first.
+ATTEMPTS = 8
+C = TypeVar("C", bound=Callable[..., Any])
+
+
+def retried(command: C) -> C:
+    """Run a command (load, decide, save) again when its save loses a race with another writer.
+
+    Two timing consoles recording the same race load it at the same version; the second save
+    violates the store's (aggregate, version) uniqueness and the library raises IntegrityError,
+    appending nothing. Running the whole command again reloads the aggregate, so the rules decide
+    on what the other console recorded (its retransmission of the same fact is then found and
+    nothing is appended). After ATTEMPTS lost races the command is refused with a clear line."""
+    @functools.wraps(command)
+    def run(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return command(self, *args, **kwargs)
+            except IntegrityError:
+                if attempt == ATTEMPTS:
+                    break
+                self.retried_conflicts += 1
+                time.sleep(random.uniform(0, 0.005 * 2 ** attempt))  # let the other writer finish
+        raise ConcurrentWriteError(
+            f"{command.__name__.replace('_', ' ')}: other writers changed the same race (or "
+            f"competition, or skater) {ATTEMPTS} times while this was recorded; nothing was "
+            "appended by this command; run it again")
+    return run  # type: ignore[return-value]
 
 
 class Ledger(Application[UUID]):
@@ -41,6 +95,16 @@ class Ledger(Application[UUID]):
 
     name = "Ledger"
     rules = RaceRules()
+    retried_conflicts = 0  # how many lost saves this instance's commands ran again (``retried``)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.appended: list[int] = []  # the positions this instance's saves appended, in order
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        self.appended.extend(r.notification.id for r in recordings)
+        return recordings
 
     # -- reading the log ---------------------------------------------------------------------
     def notifications(self, start: int = 1, stop: int | None = None,
@@ -92,8 +156,15 @@ class Ledger(Application[UUID]):
         return recordings[-1].notification.id if recordings else None
 
     # -- set-up facts ------------------------------------------------------------------------
+    @retried
     def schedule_competition(self, name: str, venue: str | None, first_day: date,
                              last_day: date | None = None, track_m: int = 400) -> str:
+        check_text("the competition's name", name)
+        check_text("the venue", venue)
+        if track_m < 100 or track_m > 1000:
+            raise InvalidInputError(f"track {track_m} m is not a speed skating track (100 to 1000 m)")
+        if last_day is not None and last_day < first_day:
+            raise InvalidInputError(f"the last day {last_day} is before the first day {first_day}")
         slug = competition_slug(name, first_day)
         if competition_id(slug) not in self.repository:
             self.save(Competition(slug=slug, name=name, venue=venue,
@@ -101,6 +172,7 @@ class Ledger(Application[UUID]):
                                   last_day=(last_day or first_day).isoformat(), track_m=track_m))
         return slug
 
+    @retried
     def schedule_race(self, competition: str, distance_m: int, category: str, day: date,
                       label: str | None = None) -> str:
         key, race = self.new_race(competition, distance_m, category, day, label)
@@ -111,6 +183,7 @@ class Ledger(Application[UUID]):
     def new_race(self, competition: str, distance_m: int, category: str, day: date,
                  label: str | None) -> tuple[str, Race | None]:
         """The key of the race and a new (unsaved) Race, or None when it exists already."""
+        check_text("the label", label)
         try:
             comp: Competition = self.repository.get(competition_id(competition))
         except AggregateNotFoundError:
@@ -122,6 +195,7 @@ class Ledger(Application[UUID]):
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m)
         return key, race
 
+    @retried
     def register_skater(self, name: str, nation: str | None = None, club: str | None = None,
                         hometown: str | None = None) -> UUID:
         skater = self.new_skater(name, nation, club, hometown)
@@ -133,16 +207,21 @@ class Ledger(Application[UUID]):
                    hometown: str | None) -> Skater | None:
         if not name.strip():
             raise InvalidInputError("skater name is empty")
+        for what, value in (("the skater's name", name), ("the nation", nation), ("the club", club),
+                            ("the hometown", hometown)):
+            check_text(what, value)
         if skater_id(name) in self.repository:
             return None
         return Skater(name=" ".join(name.split()), nation=nation, club=club, hometown=hometown)
 
     # -- race facts --------------------------------------------------------------------------
+    @retried
     def enter_starter(self, key: str, skater: str) -> int | None:
         race = self.race(key)
         race.enter_starter(self.skater(skater))
         return self.save_new(race)
 
+    @retried
     def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None,
                   lanes_known: bool = True) -> int | None:
         race = self.race(key)
@@ -150,85 +229,114 @@ class Ledger(Application[UUID]):
         race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
         return self.save_new(race)
 
+    @retried
     def start(self, key: str, pair: int, signal_at: datetime | None = None) -> int | None:
         race = self.race(key)
         race.start(pair, signal_at)
         return self.save_new(race)
 
+    @retried
     def false_start(self, key: str, skater: str) -> int | None:
         race = self.race(key)
         race.false_start(self.entered(race, skater), self.rules)
         return self.save_new(race)
 
+    @retried
     def clear_clock(self, key: str, pair: int, reason: str) -> int | None:
+        check_text("the reason", reason)
         race = self.race(key)
         race.clear_clock(pair, reason)
         return self.save_new(race)
 
+    @retried
     def record_passing(self, key: str, skater: str, metres: int, at_ms: int,
                        source: str = "transponder", fid: UUID | None = None) -> int | None:
         race = self.race(key)
         race.record_passing(self.entered(race, skater), metres, at_ms, source, fid)
         return self.save_new(race)
 
+    @retried
     def record_finish(self, key: str, skater: str, at_ms: int, source: str = "photo-finish",
                       fid: UUID | None = None, precision_ms: int = 1) -> int | None:
         race = self.race(key)
         race.record_finish(self.entered(race, skater), at_ms, source, fid, precision_ms)
         return self.save_new(race)
 
+    @retried
     def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:
         race = self.race(key)
         race.report_place(self.entered(race, skater), place, source)
         return self.save_new(race)
 
+    @retried
     def record_fall(self, key: str, skater: str, metres: int | None, went_on: bool,
                     reason: str | None = None) -> int | None:
+        check_text("the reason", reason)
         race = self.race(key)
         race.record_fall(self.entered(race, skater), metres, went_on, reason=reason)
         return self.save_new(race)
 
+    @retried
     def record_dnf(self, key: str, skater: str, metres_reached: int | None = None,
                    reason: str | None = None) -> int | None:
+        check_text("the reason", reason)
         race = self.race(key)
         race.record_dnf(self.entered(race, skater), metres_reached, reason)
         return self.save_new(race)
 
+    @retried
     def record_dns(self, key: str, skater: str, reason: str | None = None) -> int | None:
+        check_text("the reason", reason)
         race = self.race(key)
         race.record_dns(self.entered(race, skater), reason)
         return self.save_new(race)
 
+    @retried
     def record_withdrawal(self, key: str, skater: str, reason: str | None = None) -> int | None:
+        check_text("the reason", reason)
         race = self.race(key)
         race.record_withdrawal(self.entered(race, skater), reason)
         return self.save_new(race)
 
+    @retried
     def disqualify(self, key: str, skater: str, rule: str, author: str | None = None) -> int | None:
+        check_text("the rule", rule)
+        check_text("the author", author)
         race = self.race(key)
         race.disqualify(self.entered(race, skater), rule, author)
         return self.save_new(race)
 
+    @retried
     def grant_reskate(self, key: str, skater: str, reason: str, author: str,
                       pair: int | None = None) -> int | None:
+        check_text("the reason", reason)
+        check_text("the author", author)
         race = self.race(key)
         sid = self.entered(race, skater)
         race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid))
         return self.save_new(race)
 
+    @retried
     def correct_time(self, key: str, target: UUID, at_ms: int, reason: str,
                      author: str) -> int | None:
+        check_text("the reason", reason)
+        check_text("the author", author)
         race = self.race(key)
         race.correct_time(target, at_ms, reason, author)
         return self.save_new(race)
 
+    @retried
     def void_fact(self, key: str, target: UUID, reason: str, author: str) -> int | None:
+        check_text("the reason", reason)
+        check_text("the author", author)
         race = self.race(key)
         race.void_fact(target, reason, author)
         return self.save_new(race)
 
+    @retried
     def declare_official(self, key: str, author: str,
                          announced_at: datetime | None = None) -> int | None:
+        check_text("the author", author)
         race = self.race(key)
         race.declare_official(author, announced_at or datetime.now().astimezone())
         return self.save_new(race)

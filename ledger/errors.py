@@ -47,3 +47,7 @@ class ImportFormatError(InvalidInputError):
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
+
+
+class ConcurrentWriteError(LedgerError):
+    """Raised when other writers kept changing the same aggregate while a command was retried."""

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import click
+from eventsourcing.persistence import IntegrityError
 from rich.console import Console
 from rich.progress import Progress
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger, build_app, check_text
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
@@ -27,6 +28,18 @@ from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import dumps, import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
+from ledger.roles import (
+    AUTHOR_ENV,
+    ROLE_OF,
+    TOKEN_ENV,
+    TOKEN_FILE_ENV,
+    RoleStore,
+    author_of,
+    check_act,
+    given_token,
+    read_token,
+    set_referee,
+)
 from ledger.signing import (
     KEY_ENV,
     checkpoint_json,
@@ -77,6 +90,45 @@ def ledger_command(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def acts(act: str, author_required: bool = False, keeps_author: bool = False) -> Callable[[F], F]:
+    """A writing command of a role (docs/decisions/0008-roles.md): ``--by NAME`` (default
+    $SKATE_LEDGER_AUTHOR) names its author; the referee's acts also take ``--token-file``. The act
+    is checked before anything is appended, and noted in ``ledger_acts`` afterwards. With
+    ``keeps_author`` the command records the author in its event too (it gets ``author=``).
+    Put it below ``@ledger_command``: it wraps the function that takes the ledger."""
+    role = ROLE_OF[act]
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(app: Ledger, *args: Any, by: str | None, token_file: Path | None = None,
+                    **kwargs: Any) -> Any:
+            author = author_of(by)
+            if author is not None:
+                check_text("--by", author)
+            if author_required and author is None:
+                raise InvalidInputError(f"record {act}: name the {role} with --by NAME "
+                                        f"(or ${AUTHOR_ENV}); nothing recorded")
+            store = RoleStore(app.recorder)
+            check_act(store, act, author, token_file)
+            if keeps_author:
+                kwargs["author"] = author
+            app.appended.clear()
+            try:
+                return command(app, *args, **kwargs)
+            finally:
+                store.note_acts(list(app.appended), role, author, act)
+        wrapper = click.option(
+            "--by", "by", default=None, metavar="NAME",
+            help=f"Who does this ({role}); default ${AUTHOR_ENV}.")(wrapper)
+        if role == "referee":
+            wrapper = click.option(
+                "--token-file", "token_file", type=click.Path(path_type=Path), default=None,
+                help=f"The referee's token (default ${TOKEN_FILE_ENV}, or the token in ${TOKEN_ENV}); "
+                     "needed when the ledger has one configured.")(wrapper)
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
 @contextmanager
 def open_ledger(db: str | None) -> Iterator[Ledger]:
     try:
@@ -110,6 +162,7 @@ def cli(db: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @ledger_command
+@acts("import")
 def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """Append the facts in FILES; re-importing the same file appends nothing.
 
@@ -227,6 +280,58 @@ def keygen(out: Path) -> None:
               f"{public_key_path(out)}: {public.hex()}", markup=False, highlight=False)
 
 
+# -- roles (docs/decisions/0008-roles.md) --------------------------------------------------------
+@cli.group("roles")
+def roles() -> None:
+    """Who may write: the referee's token, and the acts noted with their authors."""
+
+
+@roles.command("set-referee")
+@click.option("--token-file", "token_file", type=click.Path(path_type=Path), required=True,
+              help=f"The new token (16 to 4096 characters); keep the file where only the referee "
+                   f"can read it. Referee commands then need it (--token-file, ${TOKEN_FILE_ENV} "
+                   f"or ${TOKEN_ENV}).")
+@click.option("--current-token-file", "current_file", type=click.Path(path_type=Path), default=None,
+              help=f"The token configured now, to change it (default ${TOKEN_FILE_ENV} / ${TOKEN_ENV}).")
+@click.option("--by", "by", default=None, metavar="NAME", help=f"Who sets it; default ${AUTHOR_ENV}.")
+@ledger_command
+def roles_set_referee(app: Ledger, token_file: Path, current_file: Path | None, by: str | None) -> None:
+    """Configure the referee's token: a salted scrypt hash of it is stored in the ledger."""
+    OUT.print(set_referee(RoleStore(app.recorder), read_token(token_file), given_token(current_file),
+                          author_of(by)), markup=False, highlight=False)
+
+
+@roles.command("clear-referee")
+@click.option("--current-token-file", "current_file", type=click.Path(path_type=Path), default=None,
+              help=f"The token configured now (default ${TOKEN_FILE_ENV} / ${TOKEN_ENV}).")
+@ledger_command
+def roles_clear_referee(app: Ledger, current_file: Path | None) -> None:
+    """Remove the referee's token (the ledger is open again); needs the current token."""
+    OUT.print(set_referee(RoleStore(app.recorder), None, given_token(current_file), None),
+              markup=False, highlight=False)
+
+
+@roles.command("show")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@ledger_command
+def roles_show(app: Ledger, fmt: str) -> None:
+    """Whether a referee token is configured, and every act noted with its role and author."""
+    store = RoleStore(app.recorder)
+    secret = store.secret()
+    referee = None if secret is None else {"scheme": secret.scheme, "set_at": secret.set_at,
+                                          "set_by": secret.set_by}
+    noted = [{"position": p, "role": r, "author": a, "act": act} for p, r, a, act in store.acts()]
+    if fmt == "json":
+        output.print_json(OUT, {"referee_token": referee, "acts": noted})
+        return
+    OUT.print("referee token: " + ("none (the ledger is open)" if referee is None else
+                                   f"set {referee['set_at']} by {referee['set_by'] or 'unnamed'}"),
+              markup=False, highlight=False)
+    for act in noted:
+        OUT.print(f"{act['position']:>8}  {act['role']:<16} {act['act']:<12} {act['author'] or '-'}",
+                  markup=False, highlight=False)
+
+
 # -- reading ------------------------------------------------------------------------------------
 @cli.command("races")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
@@ -312,6 +417,7 @@ def with_device(command: F) -> F:
 @click.option("--last-day", default=None)
 @click.option("--track", "track_m", type=int, default=400, show_default=True)
 @ledger_command
+@acts("competition")
 def record_competition(app: Ledger, name: str, venue: str | None, day: str,
                        last_day: str | None, track_m: int) -> None:
     """Schedule a competition; prints its key."""
@@ -327,6 +433,7 @@ def record_competition(app: Ledger, name: str, venue: str | None, day: str,
 @click.option("--date", "day", required=True)
 @click.option("--label", default=None, help='e.g. "Division B"')
 @ledger_command
+@acts("race")
 def record_race(app: Ledger, competition: str, distance: str, category: str, day: str,
                 label: str | None) -> None:
     """Schedule a race of COMPETITION (its key); prints the race key."""
@@ -340,6 +447,7 @@ def record_race(app: Ledger, competition: str, distance: str, category: str, day
 @click.option("--club", default=None)
 @click.option("--hometown", default=None)
 @ledger_command
+@acts("skater")
 def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
                   hometown: str | None) -> None:
     """Register a skater."""
@@ -351,6 +459,7 @@ def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
 @click.argument("race")
 @click.argument("skaters", nargs=-1, required=True)
 @ledger_command
+@acts("enter")
 def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
     """Enter SKATERS in RACE (pair unknown)."""
     for skater in skaters:
@@ -363,6 +472,7 @@ def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
 @click.option("--inner", default=None)
 @click.option("--outer", default=None)
 @ledger_command
+@acts("pair")
 def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
     """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
     for name in (inner, outer):
@@ -376,6 +486,7 @@ def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str
 @click.argument("pair", type=int)
 @click.option("--at", "signal_at", default=None, help="The moment of the shot (ISO 8601).")
 @ledger_command
+@acts("start")
 def record_start(app: Ledger, race: str, pair: int, signal_at: str | None) -> None:
     """The start signal of PAIR."""
     said(app.start(race, pair, parse_datetime(signal_at) if signal_at else None))
@@ -385,6 +496,7 @@ def record_start(app: Ledger, race: str, pair: int, signal_at: str | None) -> No
 @click.argument("race")
 @click.argument("skater")
 @ledger_command
+@acts("false-start")
 def record_false_start(app: Ledger, race: str, skater: str) -> None:
     """A false start by SKATER (clears the clock; the second one disqualifies)."""
     said(app.false_start(race, skater))
@@ -395,6 +507,7 @@ def record_false_start(app: Ledger, race: str, skater: str) -> None:
 @click.argument("pair", type=int)
 @click.option("--reason", required=True)
 @ledger_command
+@acts("clear")
 def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
     """Clear the clock of PAIR: its passings since the start are void."""
     said(app.clear_clock(race, pair, reason))
@@ -408,6 +521,7 @@ def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
 @click.option("--source", type=click.Choice(TIMING_SOURCES), default="transponder")
 @with_device
 @ledger_command
+@acts("pass")
 def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str,
                 device: str | None, seq: int | None) -> None:
     """SKATER passed METRES at TIME since the start."""
@@ -421,6 +535,7 @@ def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, sou
 @click.option("--source", type=click.Choice(TIMING_SOURCES), default="photo-finish")
 @with_device
 @ledger_command
+@acts("finish")
 def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
                   device: str | None, seq: int | None) -> None:
     """SKATER finished in TIME."""
@@ -432,6 +547,7 @@ def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
 @click.argument("skater")
 @click.argument("place", type=int)
 @ledger_command
+@acts("place")
 def record_place(app: Ledger, race: str, skater: str, place: int) -> None:
     """A published list gives SKATER's PLACE but not the time."""
     said(app.report_place(race, skater, place))
@@ -443,6 +559,7 @@ def record_place(app: Ledger, race: str, skater: str, place: int) -> None:
 @click.option("--at", "metres", type=int, default=None, help="Where, in metres from the start.")
 @click.option("--went-on/--stopped", default=True, help="Whether the skater got up and went on.")
 @ledger_command
+@acts("fall")
 def record_fall(app: Ledger, race: str, skater: str, metres: int | None, went_on: bool) -> None:
     """SKATER fell (with --stopped: did not finish)."""
     said(app.record_fall(race, skater, metres, went_on))
@@ -454,6 +571,7 @@ def record_fall(app: Ledger, race: str, skater: str, metres: int | None, went_on
 @click.option("--reason", default=None)
 @click.option("--reached", type=int, default=None, help="Metres reached.")
 @ledger_command
+@acts("dnf")
 def record_dnf(app: Ledger, race: str, skater: str, reason: str | None,
                reached: int | None) -> None:
     """SKATER did not finish."""
@@ -465,6 +583,7 @@ def record_dnf(app: Ledger, race: str, skater: str, reason: str | None,
 @click.argument("skater")
 @click.option("--reason", default=None)
 @ledger_command
+@acts("dns")
 def record_dns(app: Ledger, race: str, skater: str, reason: str | None) -> None:
     """SKATER did not start."""
     said(app.record_dns(race, skater, reason))
@@ -475,6 +594,7 @@ def record_dns(app: Ledger, race: str, skater: str, reason: str | None) -> None:
 @click.argument("skater")
 @click.option("--reason", default=None)
 @ledger_command
+@acts("wdr")
 def record_wdr(app: Ledger, race: str, skater: str, reason: str | None) -> None:
     """SKATER withdrew before the race."""
     said(app.record_withdrawal(race, skater, reason))
@@ -484,8 +604,8 @@ def record_wdr(app: Ledger, race: str, skater: str, reason: str | None) -> None:
 @click.argument("race")
 @click.argument("skater")
 @click.option("--rule", required=True, help="The rule broken, e.g. 'ISU 253: lane change'.")
-@click.option("--by", "author", default=None, help="The referee.")
 @ledger_command
+@acts("dq", keeps_author=True)
 def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None) -> None:
     """The referee disqualified SKATER."""
     said(app.disqualify(race, skater, rule, author))
@@ -495,9 +615,9 @@ def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None
 @click.argument("race")
 @click.argument("skater")
 @click.option("--reason", required=True)
-@click.option("--by", "author", required=True)
 @click.option("--pair", type=int, default=None, help="The pair of the re-skate.")
 @ledger_command
+@acts("reskate", author_required=True, keeps_author=True)
 def record_reskate(app: Ledger, race: str, skater: str, reason: str, author: str,
                    pair: int | None) -> None:
     """The referee granted SKATER a re-skate (the better valid time counts)."""
@@ -524,8 +644,8 @@ def target_of(app: Ledger, race: str, skater: str | None, fact: str | None,
 @click.option("--at", "metres", type=int, default=None, help="Correct the passing at M metres.")
 @click.option("--fact", default=None, help="The id of the fact to correct.")
 @click.option("--reason", required=True)
-@click.option("--by", "author", required=True)
 @ledger_command
+@acts("correct", author_required=True, keeps_author=True)
 def record_correct(app: Ledger, race: str, skater: str | None, time: str, metres: int | None,
                    fact: str | None, reason: str, author: str) -> None:
     """Correct a recorded time (the finish, or a passing with --at); the original stays."""
@@ -541,8 +661,8 @@ def record_correct(app: Ledger, race: str, skater: str | None, time: str, metres
 @click.option("--at", "metres", type=int, default=None)
 @click.option("--fact", default=None)
 @click.option("--reason", required=True)
-@click.option("--by", "author", required=True)
 @ledger_command
+@acts("void", author_required=True, keeps_author=True)
 def record_void(app: Ledger, race: str, skater: str | None, kind: str | None,
                 metres: int | None, fact: str | None, reason: str, author: str) -> None:
     """Void a recorded fact (it stays in the log, marked void)."""
@@ -552,9 +672,9 @@ def record_void(app: Ledger, race: str, skater: str | None, kind: str | None,
 
 @record.command("official")
 @click.argument("race")
-@click.option("--by", "author", required=True, help="The referee.")
 @click.option("--announced-at", default=None, help="ISO 8601; default now.")
 @ledger_command
+@acts("official", author_required=True, keeps_author=True)
 def record_official(app: Ledger, race: str, author: str, announced_at: str | None) -> None:
     """Declare the results of RACE official (later changes need a correction with a reason).
 
@@ -603,6 +723,9 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="skate-ledger", standalone_mode=False)
     except (LedgerError, Refused) as e:
         fail(str(e) if isinstance(e, LedgerError) else e.format_message(), 2)
+    except IntegrityError:  # an import that lost a race with another writer (commands retry)
+        fail("another writer changed the same race, competition or skater at the same moment; "
+             "nothing was appended by this command; run it again", 2)
     except click.exceptions.Abort:
         fail("aborted", 1)
     except click.ClickException as e:

@@ -2,18 +2,59 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ledger.errors import ImportFormatError
 
 FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage")
 
+#: Size limits of the readers, so that a hostile or broken file is refused quickly and cannot
+#: exhaust memory: no line of any format is longer than 1 MiB (a Vantage event is a few KiB); a
+#: result list (CSV, ISU text) is at most 16 MiB (a championship's list is about 100 KiB), a
+#: Vantage stream of a day at most 256 MiB; a JSONL export is not limited as a whole (a season's
+#: log can be large), only per line.
+MAX_LINE_BYTES = 1 << 20
+MAX_LIST_BYTES = 16 << 20
+MAX_STREAM_BYTES = 256 << 20
+
+
+def read_limited(path: Path, max_bytes: int | None, max_line: int = MAX_LINE_BYTES) -> bytes:
+    """The bytes of a file, refused (ImportFormatError naming the file, and the line where one is
+    too long) when the file is larger than ``max_bytes`` or a line longer than ``max_line``; a
+    long line is found without reading past it."""
+    name = str(path)
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if max_bytes is not None and size > max_bytes:
+                raise ImportFormatError(name, None, f"is {size} bytes, more than this format's "
+                                                    f"limit of {max_bytes} bytes")
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                line = handle.readline(max_line + 1)
+                if not line:
+                    break
+                if len(line) > max_line and not (len(line) == max_line + 1 and line.endswith(b"\n")):
+                    raise ImportFormatError(name, len(chunks) + 1,
+                                            f"has a line longer than {max_line} bytes")
+                chunks.append(line)
+                total += len(line)
+                if max_bytes is not None and total > max_bytes:  # it grew while being read
+                    raise ImportFormatError(name, None, f"is more than this format's limit of "
+                                                        f"{max_bytes} bytes")
+    except OSError as e:
+        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+    return b"".join(chunks)
+
 
 def detect_format(path: Path) -> str:
     """Guess a file's format from its name and first line."""
     try:
         with path.open("rb") as handle:  # decode the first line only: a bad byte further on is
-            first = handle.readline().decode("utf-8")  # the reader's to report, with its line
+            raw = handle.readline(MAX_LINE_BYTES)  # the reader's to report, with its line
+            first = raw.decode("utf-8", "strict" if len(raw) < MAX_LINE_BYTES else "ignore")
     except UnicodeDecodeError:
         raise ImportFormatError(str(path), 1, "is not UTF-8 text") from None
     except OSError as e:

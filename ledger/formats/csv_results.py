@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import attrs
 
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.timing import parse_distance, parse_time, time_precision
 from ledger.values import parse_category, parse_date, parse_lane, parse_status
 
@@ -52,14 +54,17 @@ class ResultRow:
 def read_csv(path: Path) -> list[ResultRow]:
     """Every row of a CSV results file, checked; the first problem raises ImportFormatError."""
     name = str(path)
+    data = read_limited(path, MAX_LIST_BYTES)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ImportFormatError(name, _line_of(path, e.start), "is not UTF-8 text") from None
-    except OSError as e:
-        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+        raise ImportFormatError(name, data[:e.start].count(b"\n") + 1, "is not UTF-8 text") from None
     reader = csv.DictReader(text.splitlines(), strict=True)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as e:
+        raise ImportFormatError(name, 1, f"is not valid CSV ({e})") from None
+    header = [h.strip().lower() for h in fieldnames]
     check_header(name, header)
     reader.fieldnames = header
     rows: list[ResultRow] = []
@@ -71,10 +76,6 @@ def read_csv(path: Path) -> list[ResultRow]:
     if not rows:
         raise ImportFormatError(name, None, "has a header but no rows")
     return rows
-
-
-def _line_of(path: Path, offset: int) -> int:
-    return path.read_bytes()[:offset].count(b"\n") + 1
 
 
 def check_header(name: str, header: list[str]) -> None:
@@ -112,6 +113,9 @@ def convert(line: int, f: dict[str, str]) -> ResultRow:
     for column, value in f.items():
         if len(value) > MAX_FIELD:
             raise InvalidInputError(f"{column} is longer than {MAX_FIELD} characters")
+        bad = next((c for c in value if c != "\t" and unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise InvalidInputError(f"{column} holds a control character (U+{ord(bad):04X})")
     status = parse_status(f.get("status", ""))
     time_ms = parse_time(f["time"]) if f.get("time") else None
     if status == "OK" and time_ms is None:

@@ -43,6 +43,7 @@ from typing import NoReturn
 import attrs
 
 from ledger.errors import ImportFormatError, LedgerError
+from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.formats.csv_results import MAX_FIELD, ResultRow
 from ledger.timing import parse_time, truncate_to_hundredths
 from ledger.values import parse_date, skater_key, slugify
@@ -140,10 +141,7 @@ def division(occurrence: int) -> str | None:
 
 
 def decode(name: str, path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+    data = read_limited(path, MAX_LIST_BYTES)
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:

@@ -22,6 +22,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
 from ledger.errors import ImportFormatError
+from ledger.formats import read_limited
 from ledger.recorders import chained
 from ledger.verify import ExportedEvent, stored_chain, verify_exported
 
@@ -64,12 +65,11 @@ class LoggedLine:
 
 def read_jsonl(path: Path) -> list[LoggedLine]:
     name = str(path)
+    data = read_limited(path, None)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ImportFormatError(name, None, "is not UTF-8 text") from None
-    except OSError as e:
-        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ImportFormatError(name, data[:e.start].count(b"\n") + 1, "is not UTF-8 text") from None
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.strip():
@@ -112,6 +112,8 @@ def stored_event(name: str, number: int, raw: str) -> StoredEvent:
         obj = json.loads(raw)
     except json.JSONDecodeError as e:
         raise ImportFormatError(name, number, f"is not JSON ({e.msg})") from None
+    except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
+        raise ImportFormatError(name, number, "is not JSON this reader can take") from None
     if not isinstance(obj, dict) or any(k not in obj for k in KEYS):
         raise ImportFormatError(name, number, f"is not a ledger event (needs {', '.join(KEYS)})")
     try:

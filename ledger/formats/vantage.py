@@ -55,6 +55,7 @@ import attrs
 from ledger.application import Ledger
 from ledger.competition import Competition
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.formats import MAX_STREAM_BYTES, read_limited
 from ledger.importing import Batch, at_line
 from ledger.race import Race
 from ledger.skater import Skater
@@ -103,10 +104,7 @@ def save_rank(aggregate: object) -> int:
 def read_events(path: Path) -> list[tuple[int, Event]]:
     """Every event of the file with its line number; the first unreadable line raises."""
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
+    data = read_limited(path, MAX_STREAM_BYTES)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
