@@ -16,11 +16,17 @@ backfills the chain over the events it holds, once, under the write lock (decisi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -161,6 +167,15 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
+DDL_LOCK = 0x5C47E1ED  # an advisory lock key: serialises our CREATE statements across processes
+DDL_ATTEMPTS = 8
+
+
+def concurrent_ddl(error: BaseException) -> bool:
+    text = f"{error} {error.__cause__}".lower()
+    return "concurrently" in text or "duplicate key" in text or "already exists" in text
+
+
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -213,9 +228,22 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
                          "AND table_name = %s", (self.datastore.schema, self.chain_table_name))
             existed = curs.fetchone() is not None
-        super().create_table()
+        for attempt in range(DDL_ATTEMPTS):
+            try:
+                super().create_table()
+                break
+            except PersistenceError as e:
+                # Two processes opening a new ledger at once race in PostgreSQL's catalog
+                # ("tuple concurrently updated", a duplicate type): the DDL is idempotent, so retry.
+                if attempt == DDL_ATTEMPTS - 1 or not concurrent_ddl(e):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
         if not existed:
             self.backfill_chain()
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))  # one creator at a time
+        super()._create_table(curs)
 
     def backfill_chain(self) -> None:
         """Chain the events after the chain's head (a ledger written before the chain existed),

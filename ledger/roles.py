@@ -28,6 +28,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from ledger.errors import InvalidInputError, LedgerError
+from ledger.recorders import DDL_LOCK
 
 TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 #: The role of each writing command (``record …`` and ``import``).
@@ -136,6 +137,8 @@ class RoleStore:
 
     def _create(self, c: Any) -> None:
         blob = "bytea" if self.kind == "postgres" else "BLOB"
+        if self.kind == "postgres":  # serialise concurrent creators (PostgreSQL catalog races)
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
         c.execute(self._sql("CREATE TABLE IF NOT EXISTS {0} (role TEXT PRIMARY KEY, scheme TEXT NOT NULL, "
                             f"salt {blob} NOT NULL, hash {blob} NOT NULL, set_at TEXT NOT NULL, "
                             "set_by TEXT)", ROLES_TABLE))

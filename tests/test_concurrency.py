@@ -220,3 +220,21 @@ def test_a_command_that_keeps_losing_is_refused_in_one_line_and_appends_nothing(
     app = build_app(db)
     assert app.last_position() == before
     app.close()
+
+
+@pytest.mark.postgres
+def test_processes_opening_a_new_postgresql_ledger_at_once_all_succeed() -> None:
+    """PostgreSQL's catalog races concurrent CREATE statements ("tuple concurrently updated"):
+    our recorder serialises them with an advisory lock and retries, so every console opens."""
+    if not _PG:
+        pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
+    for _ in range(3 if IN_CI else 2):
+        schema = new_pg_schema()
+        try:
+            code = f"from ledger.application import build_app; build_app({pg_url(schema)!r}).close()"
+            procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE,
+                                      text=True) for _ in range(4)]
+            errors = [p.communicate(timeout=120)[1] for p in procs]
+            assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+        finally:
+            drop_pg_schema(schema)
