@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -30,3 +32,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
         code = int(e.code or 0)
     captured = capsys.readouterr()
     return Ran(code, captured.out, captured.err)
+
+
+def digest(path: Path) -> str:
+    """A SQLite ledger file and its write-ahead log, hashed: equal digests mean nothing changed."""
+    h = hashlib.sha256(path.read_bytes())
+    wal = Path(f"{path}-wal")
+    if wal.exists():
+        h.update(wal.read_bytes())
+    return h.hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
+from tests.cli import digest, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -25,12 +24,6 @@ DAY = [
 KEY = "test-cup-2025/men-1000m"
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256(path.read_bytes())
-    wal = Path(f"{path}-wal")
-    if wal.exists():
-        h.update(wal.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture

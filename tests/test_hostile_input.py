@@ -10,7 +10,6 @@ line, never an internal failure, and a refusal changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -27,7 +26,7 @@ from ledger.formats import MAX_LINE_BYTES, MAX_LIST_BYTES
 from ledger.formats.csv_results import read_csv
 from ledger.formats.jsonl import write_jsonl
 from ledger.importing import record_rows
-from tests.cli import Ran, run
+from tests.cli import Ran, digest, run
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
 ISU_LIST = SHARED / "isu-lists/2-world-cup-20252026.txt"
@@ -42,12 +41,6 @@ LIVE = "test-cup-2025/women-1000m"  # pair 1 (Skater E, Skater F) started, nothi
 FINE = "Live Cup,Live Rink,2025-02-01,1000,women,,1,inner,Skater X,NED,1:15.20,,200=18.10;600=47.00"
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256(path.read_bytes())
-    wal = Path(f"{path}-wal")
-    if wal.exists():
-        h.update(wal.read_bytes())
-    return h.hexdigest()
 
 
 def csv_text(*rows: str, header: str = HEADER) -> bytes:

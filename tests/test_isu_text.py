@@ -15,7 +15,6 @@ the status, for every row of every individual distance.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import re
 import shutil
@@ -29,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scripts.skate_ledger import main
-from tests.cli import run
+from tests.cli import digest, run
 
 LISTS = Path(__file__).resolve().parents[1].parent / "shared/data/isu-lists"
 FILES = sorted(LISTS.glob("*.txt"))
@@ -93,12 +92,6 @@ def printed_sections(path: Path) -> tuple[str, list[Printed]]:
     return lines[0].strip(), sections
 
 
-def digest(db: Path) -> str:
-    h = hashlib.sha256(db.read_bytes())
-    wal = Path(f"{db}-wal")
-    if wal.exists():
-        h.update(wal.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

@@ -7,7 +7,6 @@ exit code 2, and the ledger is byte for byte unchanged.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,13 @@ import pytest
 from ledger.application import build_app
 from ledger.roles import ADMIN, REFEREE, ROLE_OF, TIMING, RoleStore, token_hash
 from ledger.verify import verify_ledger
-from tests.cli import Ran, run
+from tests.cli import Ran, digest, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
 KEY = "roles-cup-2025/men-500m"
 TOKEN = "correct horse battery staple"
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256(path.read_bytes())
-    wal = Path(f"{path}-wal")
-    if wal.exists():
-        h.update(wal.read_bytes())
-    return h.hexdigest()
 
 
 def ok(done: Ran) -> Ran:

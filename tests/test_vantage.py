@@ -12,7 +12,6 @@ members), it changes a copy of a real stream and says how; invented people are "
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 import shutil
@@ -31,7 +30,7 @@ from ledger.race import Race
 from ledger.sheet import RaceSheet
 from ledger.timing import passing_points
 from projections.basis import state_as_of
-from tests.cli import Ran, run
+from tests.cli import Ran, digest, run
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/vantage"
 LADIES = DATA / "ec2020-ladies-1000m-pair4.jsonl"
@@ -83,12 +82,6 @@ def sheet_of(db: Path, key: str) -> RaceSheet:
     return sheet
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256(path.read_bytes())
-    wal = Path(f"{path}-wal")
-    if wal.exists():
-        h.update(wal.read_bytes())
-    return h.hexdigest()
 
 
 def skater(db: Path, name: str) -> Any:

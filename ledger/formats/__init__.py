@@ -19,6 +19,16 @@ MAX_LIST_BYTES = 16 << 20
 MAX_STREAM_BYTES = 256 << 20
 
 
+def read_text(path: Path, max_bytes: int | None, encoding: str = "utf-8") -> str:
+    """A file's text within the size limits; invalid UTF-8 is refused naming its line."""
+    data = read_limited(path, max_bytes)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise ImportFormatError(str(path), line, "is not UTF-8 text") from None
+
+
 def read_limited(path: Path, max_bytes: int | None, max_line: int = MAX_LINE_BYTES) -> bytes:
     """The bytes of a file, refused (ImportFormatError naming the file, and the line where one is
     too long) when the file is larger than ``max_bytes`` or a line longer than ``max_line``; a

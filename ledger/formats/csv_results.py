@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
-from ledger.formats import MAX_LIST_BYTES, read_limited
+from ledger.formats import MAX_LIST_BYTES, read_text
 from ledger.timing import parse_distance, parse_time, time_precision
 from ledger.values import parse_category, parse_date, parse_lane, parse_status
 
@@ -54,11 +54,7 @@ class ResultRow:
 def read_csv(path: Path) -> list[ResultRow]:
     """Every row of a CSV results file, checked; the first problem raises ImportFormatError."""
     name = str(path)
-    data = read_limited(path, MAX_LIST_BYTES)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ImportFormatError(name, data[:e.start].count(b"\n") + 1, "is not UTF-8 text") from None
+    text = read_text(path, MAX_LIST_BYTES, "utf-8-sig")
     reader = csv.DictReader(text.splitlines(), strict=True)
     try:
         fieldnames = reader.fieldnames or []

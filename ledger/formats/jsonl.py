@@ -22,7 +22,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
 from ledger.errors import ImportFormatError
-from ledger.formats import read_limited
+from ledger.formats import read_text
 from ledger.recorders import chained
 from ledger.verify import ExportedEvent, stored_chain, verify_exported
 
@@ -65,11 +65,7 @@ class LoggedLine:
 
 def read_jsonl(path: Path) -> list[LoggedLine]:
     name = str(path)
-    data = read_limited(path, None)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ImportFormatError(name, data[:e.start].count(b"\n") + 1, "is not UTF-8 text") from None
+    text = read_text(path, None, "utf-8")
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.strip():

@@ -55,7 +55,7 @@ import attrs
 from ledger.application import Ledger
 from ledger.competition import Competition
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
-from ledger.formats import MAX_STREAM_BYTES, read_limited
+from ledger.formats import MAX_STREAM_BYTES, read_text
 from ledger.importing import Batch, at_line
 from ledger.race import Race
 from ledger.skater import Skater
@@ -104,11 +104,7 @@ def save_rank(aggregate: object) -> int:
 def read_events(path: Path) -> list[tuple[int, Event]]:
     """Every event of the file with its line number; the first unreadable line raises."""
     name = str(path)
-    data = read_limited(path, MAX_STREAM_BYTES)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ImportFormatError(name, data[:e.start].count(b"\n") + 1, "is not UTF-8 text") from None
+    text = read_text(path, MAX_STREAM_BYTES, "utf-8-sig")
     events = []
     for number, raw in enumerate(text.split("\n"), start=1):  # not splitlines: JSON may hold U+2028
         if raw.strip():
