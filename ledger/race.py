@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger import rules
 from ledger.errors import RefusedFactError
-from ledger.sheet import Fact, RaceSheet
+from ledger.sheet import NO_DETAIL, Fact, RaceSheet
 from ledger.values import RaceRules, fact_id, race_id
 
 
@@ -266,8 +266,9 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             target = sheet.facts[self.target]
-            target.corrections.append({"before": target.ms, "after": self.at_ms, "reason": self.reason,
-                                       "author": self.author, "by_fact": self.fact_id})
+            target.corrections = (*target.corrections, {
+                "before": target.ms, "after": self.at_ms, "reason": self.reason, "author": self.author,
+                "by_fact": self.fact_id})
             target.ms = self.at_ms
             sheet.add(_fact(self, "correction", skater=target.skater, target=self.target,
                             ms=self.at_ms, reason=self.reason, author=self.author))
@@ -282,7 +283,7 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceSheet) -> None:
             target = sheet.facts[self.target]
             target.voided = True
-            target.detail["voided_by"] = self.fact_id
+            target.detail = {**target.detail, "voided_by": self.fact_id}
             sheet.add(_fact(self, "void", skater=target.skater, target=self.target,
                             reason=self.reason, author=self.author))
 
@@ -307,6 +308,16 @@ class Race(Aggregate):
                  discipline: str = "individual") -> None:
         self.sheet = RaceSheet.scheduled(race_id(key), key, competition_id, competition, day,
                                          distance_m, category, label, track_m, discipline)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Race:
+        """The working copy a command gets of a cached race (the repository hands out copies, so a
+        refused or lost command cannot change its cache): the sheet copied field by field, which
+        is about thirty times cheaper than a generic deep copy of a 5000 m race."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied.sheet = self.sheet.copy()
+        copied.__dict__["_pending_events"] = list(self.__dict__.get("_pending_events", ()))
+        return copied
 
     # -- commands: decide with the rules, then record --------------------------------------
     def has(self, fid: UUID) -> bool:
@@ -502,4 +513,4 @@ def _fact(event: Any, kind: str, *, skater: UUID | None = None, pair: int | None
           source: str | None = None, **detail: Any) -> Fact:
     return Fact(fact_id=event.fact_id, kind=kind, seq=event.originator_version,
                 recorded_at=event.timestamp, skater=skater, pair=pair, attempt=attempt,
-                metres=metres, ms=ms, source=source, detail=detail)
+                metres=metres, ms=ms, source=source, detail=detail or NO_DETAIL)

@@ -31,12 +31,16 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.chain import GENESIS, Checkpoint, link
 
 CHAIN_BATCH = 5000
+#: (position, originator id, originator version, topic, state): a stored event as ``select_rows`` reads it
+Row = tuple[int, UUID | str, int, str, bytes]
+MAX_POSITION = 2**63 - 1
+KEPT_IDS = 1 << 16  # how many aggregate ids the SQLite recorder keeps as objects
 
 
 @runtime_checkable
@@ -45,6 +49,9 @@ class ChainedRecorder(Protocol):
 
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         """Stored (position, chain hash) pairs from ``start`` on, in position order."""
+
+    def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
+        """Stored events from ``start`` up to ``stop`` (inclusive) as plain rows, in log order."""
 
     def chain_head(self) -> tuple[int, bytes] | None:
         """The stored (position, hash) with the greatest position, or None for an empty log."""
@@ -89,6 +96,10 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.insert_chain_statement = f"INSERT INTO {self.chain_table_name} VALUES (?,?)"
         self.previous_hash_statement = (f"SELECT hash FROM {self.chain_table_name} WHERE position<? "
                                         "ORDER BY position DESC LIMIT 1")
+        self.select_rows_statement = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {events_table_name} "
+            "WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?")
+        self._ids: dict[str, UUID | str] = {}
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -123,9 +134,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.executemany(self.insert_chain_statement, rows)
 
     def canonical_id(self, originator_id: UUID | str) -> UUID | str:
-        """The id as select_notifications will return it."""
-        return self.convert_originator_id(
-            originator_id.hex if isinstance(originator_id, UUID) else originator_id)
+        """The id as select_notifications will return it (one object per id recently seen)."""
+        text = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        found = self._ids.get(text)
+        if found is None:
+            if len(self._ids) >= KEPT_IDS:
+                self._ids.clear()
+            found = self._ids[text] = self.convert_originator_id(text)
+        return found
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
@@ -139,6 +155,12 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return ids
 
     # -- reading -------------------------------------------------------------------------------
+    def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
+        """The stored events from ``start`` to ``stop`` as plain rows: the projections' fast read."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_rows_statement, (start, MAX_POSITION if stop is None else stop, limit))
+            return [(r[0], self.canonical_id(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT position, hash FROM {self.chain_table_name} WHERE position>=? "
@@ -213,6 +235,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_checkpoints_statement = SQL(
             "SELECT position, hash, signed_at, public_key, signature FROM {0}.{1} ORDER BY id"
         ).format(schema, checkpoints)
+        self.select_rows_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
+        ).format(schema, Identifier(self.events_table_name))
         self.backfill_select_statement = SQL(
             "SELECT * FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id").format(
             schema, Identifier(self.events_table_name))
@@ -273,6 +299,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         return ids
 
     # -- reading -------------------------------------------------------------------------------
+    def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
+        """The stored events from ``start`` to ``stop`` as plain rows: the projections' fast read."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_rows_statement,
+                         (start, MAX_POSITION if stop is None else stop, limit), prepare=True)
+            return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in curs.fetchall()]
+
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_chain_statement, (start, limit))
@@ -312,6 +345,10 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
             previous = self._chain[-1][1] if self._chain else GENESIS
             self._chain.extend(chain_rows(ids, stored_events, previous, lambda i: i))
         return ids
+
+    def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
+        return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in self.select_notifications(start, limit, stop)]
 
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         with self._database_lock:

@@ -14,7 +14,7 @@ import attrs
 
 from ledger.application import Ledger
 from ledger.errors import InvalidInputError
-from projections.state import LedgerState
+from projections.state import LedgerState, collector_paused
 
 if TYPE_CHECKING:
     from projections.checkpoints import CheckpointStore
@@ -53,8 +53,9 @@ def state_as_of(app: Ledger, basis: Basis = Basis(),
     state = LedgerState()
     last = app.last_position()
     stop = last if basis.position is None else min(basis.position, last)
-    for position, event in app.read_log(stop=stop):
-        if basis.known_at is not None and event.timestamp > basis.known_at:
-            break
-        state.apply(position, event)
+    with collector_paused():
+        for position, event in app.read_log(stop=stop):
+            if basis.known_at is not None and event.timestamp > basis.known_at:
+                break
+            state.apply(position, event)
     return state

@@ -35,7 +35,7 @@ from ledger.race import Race
 from ledger.sheet import RaceSheet
 from ledger.skater import Skater
 from projections.basis import Basis
-from projections.state import CompetitionInfo, LedgerState, SkaterInfo, copy_sheet
+from projections.state import CompetitionInfo, LedgerState, SkaterInfo, collector_paused, copy_sheet
 
 #: Events between two checkpoints: an as-of answer folds fewer than this many after a restore.
 DEFAULT_EVERY = 1000
@@ -109,8 +109,9 @@ class CheckpointStore:
         if app.last_position() <= self.position:
             return 0
         before = self.count
-        for position, event in app.read_log(start=self.position + 1):
-            self.fold(position, event)
+        with collector_paused():
+            for position, event in app.read_log(start=self.position + 1):
+                self.fold(position, event)
         return self.count - before
 
     def fold(self, position: int, event: Any) -> None:
@@ -174,9 +175,7 @@ class CheckpointStore:
         index = count // self.every
         state = self.restore(index)
         if count > self.checkpoints[index].count:
-            for position, event in app.read_log(start=state.position + 1,
-                                                stop=self.positions[count - 1]):
-                state.apply(position, event)
+            state.apply_all(app.read_log(start=state.position + 1, stop=self.positions[count - 1]))
         return state
 
     def restore(self, index: int) -> LedgerState:

@@ -66,9 +66,5 @@ def result_from(skater: UUID, facts: list[Fact]) -> Result | None:
 
 def results(sheet: RaceSheet, keep: FactFilter = everything) -> list[Result]:
     """The result of every entered skater who has one, in entry order."""
-    grouped: dict[UUID, list[Fact]] = {}  # one pass over the facts, not one per skater
-    for fact in sheet.facts.values():
-        if fact.live and fact.skater is not None and keep(fact):
-            grouped.setdefault(fact.skater, []).append(fact)
-    found = (result_from(skater, grouped.get(skater, [])) for skater in sheet.entries)
+    found = (result_from(skater, skater_facts(sheet, skater, keep)) for skater in sheet.entries)
     return [r for r in found if r is not None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 
 from ledger.application import Ledger
-from projections.state import LedgerState
+from projections.state import LedgerState, collector_paused
 
 
 @attrs.define
@@ -20,7 +20,8 @@ class LiveView:
     def catch_up(self, app: Ledger) -> int:
         """Fold the events appended since the last call; returns how many there were."""
         count = 0
-        for position, event in app.read_log(start=self.state.position + 1):
-            self.state.apply(position, event)
-            count += 1
+        with collector_paused():
+            for position, event in app.read_log(start=self.state.position + 1):
+                self.state.apply(position, event)
+                count += 1
         return count

@@ -7,7 +7,9 @@ give the same state, which a property test checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,8 +18,25 @@ import attrs
 
 from ledger.competition import Competition
 from ledger.race import Race
-from ledger.sheet import Entry, Fact, PairClock, RaceSheet
+from ledger.sheet import RaceSheet
 from ledger.skater import Skater
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a fold runs.
+
+    A fold creates hundreds of thousands of long-lived objects (facts, sheets) and no reference
+    cycles; the collector would walk all of them again and again as they accumulate (about a third
+    of a rebuild's time, docs/benchmarks.md) to free nothing. Reference counting still frees
+    everything that is dropped. Nested uses are fine: the outermost one restores the collector."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @attrs.frozen
@@ -78,8 +97,9 @@ class LedgerState:
         self.recorded_at = event.timestamp
 
     def apply_all(self, events: Iterable[tuple[int, Any]]) -> LedgerState:
-        for position, event in events:
-            self.apply(position, event)
+        with collector_paused():
+            for position, event in events:
+                self.apply(position, event)
         return self
 
     def sheet(self, key: str) -> RaceSheet | None:
@@ -91,45 +111,7 @@ class LedgerState:
         return info.name if info else str(skater)
 
 
-# -- independent copies of a sheet (checkpoints) -------------------------------------------------
-# copy_sheet copies every mutable part of a sheet and shares the immutable ones (ids, times,
-# strings, tuples). It names each field, so a field added to one of these classes must be added
-# here too: this guard fails at import until it is (and the checkpoint property test checks values).
-_COPIED_FIELDS = {
-    RaceSheet: ("race_id", "key", "competition_id", "competition", "day", "distance_m", "category",
-                "label", "track_m", "discipline", "entries", "pairs", "clocks", "facts", "official",
-                "presented", "team_members"),
-    Fact: ("fact_id", "kind", "seq", "recorded_at", "skater", "pair", "attempt", "metres", "ms",
-           "source", "detail", "voided", "corrections"),
-    Entry: ("skater", "pair", "lane", "attempt"),
-    PairClock: ("starts", "running", "started_seq", "false_starts"),
-}
-for _cls, _names in _COPIED_FIELDS.items():
-    if tuple(f.name for f in attrs.fields(_cls)) != _names:
-        raise TypeError(f"{_cls.__name__} has new fields: teach projections.state.copy_sheet them")
-
-
-def copy_fact(f: Fact) -> Fact:
-    # a correction is a dict appended once and never changed: the list is copied, not the dicts
-    return Fact(f.fact_id, f.kind, f.seq, f.recorded_at, f.skater, f.pair, f.attempt, f.metres,
-                f.ms, f.source, dict(f.detail), f.voided, list(f.corrections))
-
-
 def copy_sheet(sheet: RaceSheet) -> RaceSheet:
-    """An independent copy of ``sheet``: folding more facts into either leaves the other as it was.
-    About thirty times cheaper than ``copy.deepcopy`` (docs/benchmarks.md)."""
-    facts = {fid: copy_fact(f) for fid, f in sheet.facts.items()}
-    return RaceSheet(
-        race_id=sheet.race_id, key=sheet.key, competition_id=sheet.competition_id,
-        competition=sheet.competition, day=sheet.day, distance_m=sheet.distance_m,
-        category=sheet.category, label=sheet.label, track_m=sheet.track_m,
-        discipline=sheet.discipline,
-        entries={s: Entry(e.skater, e.pair, e.lane, e.attempt) for s, e in sheet.entries.items()},
-        pairs=dict(sheet.pairs),
-        clocks={p: PairClock(c.starts, c.running, c.started_seq, list(c.false_starts))
-                for p, c in sheet.clocks.items()},
-        facts=facts,
-        official=facts[sheet.official.fact_id] if sheet.official is not None else None,
-        presented=dict(sheet.presented),
-        team_members={t: list(m) for t, m in sheet.team_members.items()},
-    )
+    """An independent copy of ``sheet`` (:meth:`ledger.sheet.RaceSheet.copy`): checkpoints share
+    sheets copy-on-write."""
+    return sheet.copy()

@@ -43,7 +43,7 @@ from ledger.application import READ_BATCH, Ledger, build_app
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
-from projections.state import LedgerState, copy_sheet
+from projections.state import LedgerState, collector_paused, copy_sheet
 from scripts.generate import generate
 
 PG_SERVER = os.environ.get("SKATE_LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -157,11 +157,12 @@ def rebuild(db: str) -> dict[str, float]:
     base = rss_mb()
     started = time.perf_counter()
     state, count = LedgerState(), 0
-    for position, event in app.read_log():
-        state.apply(position, event)
-        count += 1
-    folded = time.perf_counter() - started
-    boards = [leaderboard(state, key) for key in state.race_keys]
+    with collector_paused():
+        for position, event in app.read_log():
+            state.apply(position, event)
+            count += 1
+        folded = time.perf_counter() - started
+        boards = [leaderboard(state, key) for key in state.race_keys]
     seconds = time.perf_counter() - started
     app.close()
     return {"events": count, "seconds": seconds, "fold_seconds": folded, "boards": len(boards),

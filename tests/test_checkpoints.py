@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -91,14 +92,22 @@ def test_a_restored_state_copies_a_sheet_before_it_changes_it() -> None:
     assert store.restore(2) == state_as_of(app, Basis(position=store.checkpoints[2].position))
 
 
+def test_the_shared_empty_detail_of_facts_cannot_be_changed_in_place() -> None:
+    fact = next(f for f in next(iter(state_as_of(season(3, 1)).races.values())).facts.values()
+                if not f.detail)
+    with pytest.raises(TypeError, match="replaced, never changed in place"):
+        fact.detail["voided_by"] = "test"  # type: ignore[index]
+
+
 def test_a_copied_sheet_is_equal_and_independent() -> None:
     app = season(3, 1)
     sheet = next(iter(state_as_of(app).races.values()))
     copy = copy_sheet(sheet)
     assert copy == sheet
     fact = next(iter(copy.facts.values()))
-    fact.detail["voided_by"] = "test"
-    fact.corrections.append({})
+    fact.detail = {**fact.detail, "voided_by": "test"}  # detail and corrections are replaced, as
+    fact.corrections = (*fact.corrections, {})  # the events' record_on do, never changed in place
+    fact.voided = True
     next(iter(copy.entries.values())).attempt = 2
     next(iter(copy.clocks.values())).false_starts.append(fact.fact_id)
     assert copy != sheet

@@ -151,7 +151,7 @@ def test_a_wrong_finish_then_its_correction_gives_the_board_of_the_right_time(
     as_it_was = state_as_of(app, Basis(position=before_correction)).sheet(key)
     assert as_it_was is not None
     assert as_it_was.facts[fact].ms == wrong
-    assert as_it_was.facts[fact].corrections == []
+    assert as_it_was.facts[fact].corrections == ()
 
 
 def without_repeats(values: list[int]) -> list[int]:
