@@ -26,7 +26,15 @@ from eventsourcing.persistence import (
 )
 
 #: JSON's own types: printed by orjson as they are (subclasses of these too, as json does).
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = (str, int, bool, type(None))
+
+
+class _LibraryWrites(Exception):
+    """A value this transcoder leaves to the library's encoder."""
+
+
+class _LibraryReads(Exception):
+    """Data this transcoder leaves to the library's decoder."""
 _UUIDS_KEPT = 1 << 16
 
 
@@ -48,11 +56,16 @@ class LedgerTranscoder(JSONTranscoder):
 
     # -- encoding -----------------------------------------------------------------------------
     def encode(self, obj: Any) -> bytes:
-        return orjson.dumps(self._prepare(obj), option=orjson.OPT_NON_STR_KEYS)
+        try:
+            return orjson.dumps(self._prepare(obj), option=orjson.OPT_NON_STR_KEYS)
+        except (_LibraryWrites, orjson.JSONEncodeError):
+            # floats (orjson prints some differently, and NaN as null), integers beyond 64 bits,
+            # strings that are not valid UTF-8: the library's own encoder, with its bytes or errors
+            return super().encode(obj)
 
     def _prepare(self, o: Any) -> Any:
         kind = type(o)
-        if kind is str or kind is int or kind is bool or o is None or kind is float:
+        if kind is str or kind is int or kind is bool or o is None:
             return o
         if kind is dict:
             return {k: self._prepare(v) for k, v in o.items()}
@@ -61,6 +74,8 @@ class LedgerTranscoder(JSONTranscoder):
         transcoding = self.types.get(kind)
         if transcoding is not None:
             return {"_type_": transcoding.name, "_data_": self._prepare(transcoding.encode(o))}
+        if isinstance(o, float):
+            raise _LibraryWrites
         if isinstance(o, _PLAIN):  # a subclass of str, int or float: JSON's value, as json prints it
             return o
         if isinstance(o, dict):
@@ -73,6 +88,14 @@ class LedgerTranscoder(JSONTranscoder):
 
     # -- decoding -----------------------------------------------------------------------------
     def decode(self, data: bytes) -> Any:
+        try:
+            return self._decode(data)
+        except (_LibraryReads, orjson.JSONDecodeError):
+            # any float (orjson reads integers beyond 64 bits as floats), NaN, Infinity, bytes that
+            # are not UTF-8 or not JSON: the library's own decoder, with its value or its error
+            return super().decode(data)
+
+    def _decode(self, data: bytes) -> Any:
         value = orjson.loads(data)
         if type(value) is dict:
             # An event's state: a flat object whose custom values are one level down. Walked here
@@ -87,11 +110,15 @@ class LedgerTranscoder(JSONTranscoder):
                         value[key] = self._restore(item)
                 elif kind is list:
                     value[key] = self._restore(item)
+                elif kind is float:
+                    raise _LibraryReads
             if len(value) == 2 and "_type_" in value and "_data_" in value:
                 return self._custom(value)
             return value
         if type(value) is list:
             return self._restore(value)
+        if type(value) is float:
+            raise _LibraryReads
         return value
 
     def _fast_value(self, name: str, data: str) -> Any:
@@ -108,11 +135,15 @@ class LedgerTranscoder(JSONTranscoder):
         """Turn every ``{"_type_", "_data_"}`` object back into its value, innermost first (as the
         library's object_hook does)."""
         if type(o) is list:
+            if any(type(v) is float for v in o):
+                raise _LibraryReads
             return [self._restore(v) if type(v) is dict or type(v) is list else v for v in o]
         for key, value in o.items():
             kind = type(value)
             if kind is dict or kind is list:
                 o[key] = self._restore(value)
+            elif kind is float:
+                raise _LibraryReads
         if len(o) != 2 or "_type_" not in o or "_data_" not in o:
             return o
         return self._custom(o)
