@@ -34,6 +34,7 @@ from ledger.roles import (
     TOKEN_ENV,
     TOKEN_FILE_ENV,
     RoleStore,
+    acting_as,
     author_of,
     check_act,
     given_token,
@@ -93,7 +94,8 @@ def ledger_command(command: F) -> F:
 def acts(act: str, author_required: bool = False, keeps_author: bool = False) -> Callable[[F], F]:
     """A writing command of a role (docs/decisions/0008-roles.md): ``--by NAME`` (default
     $SKATE_LEDGER_AUTHOR) names its author; the referee's acts also take ``--token-file``. The act
-    is checked before anything is appended, and noted in ``ledger_acts`` afterwards. With
+    is checked before anything is appended; the recorders note it in ``ledger_acts`` in the same
+    transaction as each of its events (``acting_as``). With
     ``keeps_author`` the command records the author in its event too (it gets ``author=``).
     Put it below ``@ledger_command``: it wraps the function that takes the ledger."""
     role = ROLE_OF[act]
@@ -113,10 +115,8 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
             if keeps_author:
                 kwargs["author"] = author
             app.appended.clear()
-            try:
+            with acting_as(act, author):
                 return command(app, *args, **kwargs)
-            finally:
-                store.note_acts(list(app.appended), role, author, act)
         wrapper = click.option(
             "--by", "by", default=None, metavar="NAME",
             help=f"Who does this ({role}); default ${AUTHOR_ENV}.")(wrapper)
