@@ -171,7 +171,6 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
-    start = app.last_position()
     batch = Batch(app)
     for path, (rows, _notices) in lists.items():
         record_rows(app, str(path), rows, batch)
@@ -185,7 +184,9 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     for path, (_rows, notices) in lists.items():
         for notice in notices:
             ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
-    OUT.print(f"imported {len(plan)} file(s): {app.last_position() - start} new event(s); "
+    # The positions returned, not a difference of positions: PostgreSQL leaves gaps in the ids
+    # after a rolled-back (or killed) transaction.
+    OUT.print(f"imported {len(plan)} file(s): {len(app.appended)} new event(s); "
               f"the ledger ends at position {app.last_position()}")
 
 
