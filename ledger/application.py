@@ -116,7 +116,7 @@ class Ledger(Application[UUID]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.appended: list[int] = []  # the positions this instance's saves appended, in order
+        self.appended: list[int] = []  # the positions this instance appended (saves, JSONL imports)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)

@@ -12,15 +12,25 @@ PostgreSQL, a factory subclass as ``PERSISTENCE_MODULE`` for the in-process stor
 
 A ledger written before the chain existed has no chain table: opening it creates the table and
 backfills the chain over the events it holds, once, under the write lock (decision 0007).
+
+The same recorders note who appended each event (docs/decisions/0008-roles.md): a command runs its
+saves inside :func:`acting`, which sets :data:`CURRENT_ACT`; the insert then writes one
+``ledger_acts(position, role, author, act, at)`` row per new position, in the events' transaction,
+so a fact is never committed without its author (or an author without its fact). Inserts made
+outside any act (the library's test suites, the tests' own set-ups) note nothing.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+import attrs
 from eventsourcing.persistence import (
     ApplicationRecorder,
     PersistenceError,
@@ -41,6 +51,45 @@ CHAIN_BATCH = 5000
 Row = tuple[int, UUID | str, int, str, bytes]
 MAX_POSITION = 2**63 - 1
 KEPT_IDS = 1 << 16  # how many aggregate ids the SQLite recorder keeps as objects
+ACTS_TABLE = "ledger_acts"
+#: The columns of ``ledger_acts``, as decision 0008 created them (old ledgers keep theirs).
+ACTS_COLUMNS = ("position BIGINT PRIMARY KEY, role TEXT NOT NULL, author TEXT, act TEXT NOT NULL, "
+                "at TEXT NOT NULL")
+
+
+@attrs.frozen
+class Act:
+    """Who appends, in which role, by which command (docs/decisions/0008-roles.md)."""
+
+    role: str
+    author: str | None
+    act: str
+
+
+#: The act the events saved now belong to; set by :func:`acting`, read inside the insert.
+CURRENT_ACT: ContextVar[Act | None] = ContextVar("skate_ledger_act", default=None)
+
+
+@contextmanager
+def acting(act: Act) -> Iterator[None]:
+    """Note every event inserted in this block (in this thread or task) as ``act``'s."""
+    token = CURRENT_ACT.set(act)
+    try:
+        yield
+    finally:
+        CURRENT_ACT.reset(token)
+
+
+ActRow = tuple[int, str, str | None, str, str]
+
+
+def act_rows(ids: Sequence[int]) -> list[ActRow]:
+    """The ``ledger_acts`` rows of newly inserted positions: none outside an act."""
+    act = CURRENT_ACT.get()
+    if act is None or not ids:
+        return []
+    at = datetime.now(UTC).isoformat()
+    return [(position, act.role, act.author, act.act, at) for position in sorted(ids)]
 
 
 @runtime_checkable
@@ -61,6 +110,9 @@ class ChainedRecorder(Protocol):
 
     def select_checkpoints(self) -> list[Checkpoint]:
         """Every stored checkpoint, in the order stored."""
+
+    def select_acts(self) -> list[tuple[int, str, str | None, str]]:
+        """Every noted act: (position, role, author, act), in position order."""
 
 
 def chained(recorder: ApplicationRecorder) -> ChainedRecorder:
@@ -90,10 +142,13 @@ def as_stored(row: Any) -> StoredEvent:
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     chain_table_name = "ledger_chain"
     checkpoints_table_name = "ledger_checkpoints"
+    acts_table_name = ACTS_TABLE
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
         self.insert_chain_statement = f"INSERT INTO {self.chain_table_name} VALUES (?,?)"
+        self.insert_acts_statement = (f"INSERT INTO {self.acts_table_name} "
+                                      "(position, role, author, act, at) VALUES (?,?,?,?,?)")
         self.previous_hash_statement = (f"SELECT hash FROM {self.chain_table_name} WHERE position<? "
                                         "ORDER BY position DESC LIMIT 1")
         self.select_rows_statement = (
@@ -108,6 +163,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         statements.append(f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
                           "id INTEGER PRIMARY KEY, position INTEGER NOT NULL, hash BLOB NOT NULL, "
                           "signed_at TEXT NOT NULL, public_key BLOB NOT NULL, signature BLOB NOT NULL)")
+        statements.append(f"CREATE TABLE IF NOT EXISTS {self.acts_table_name} ({ACTS_COLUMNS})")
         return statements
 
     def create_table(self) -> None:
@@ -152,6 +208,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             previous = bytes(row[0]) if row else GENESIS
             c.executemany(self.insert_chain_statement,
                           chain_rows(ids, stored_events, previous, self.canonical_id))
+            c.executemany(self.insert_acts_statement, act_rows(ids))
         return ids
 
     # -- reading -------------------------------------------------------------------------------
@@ -187,6 +244,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return [Checkpoint(position=r[0], hash=bytes(r[1]), signed_at=r[2],
                                public_key=bytes(r[3]), signature=bytes(r[4])) for r in c.fetchall()]
 
+    def select_acts(self) -> list[tuple[int, str, str | None, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, role, author, act FROM {self.acts_table_name} ORDER BY position")
+            return [(r[0], r[1], r[2], r[3]) for r in c.fetchall()]
+
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
 DDL_LOCK = 0x5C47E1ED  # an advisory lock key: serialises our CREATE statements across processes
@@ -207,10 +269,12 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         prefix = events_table_name.removesuffix("_events")
         self.chain_table_name = f"{prefix}_chain"
         self.checkpoints_table_name = f"{prefix}_checkpoints"
+        self.acts_table_name = f"{prefix}_acts"  # ledger_acts for the Ledger application
         self.check_identifier_length(self.checkpoints_table_name)
         schema = Identifier(datastore.schema)
         chain = Identifier(self.chain_table_name)
         checkpoints = Identifier(self.checkpoints_table_name)
+        acts = Identifier(self.acts_table_name)
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, hash bytea NOT NULL)"
         ).format(schema, chain))
@@ -219,6 +283,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "hash bytea NOT NULL, signed_at text NOT NULL, public_key bytea NOT NULL, "
             "signature bytea NOT NULL)"
         ).format(schema, checkpoints))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {0}.{1} (" + ACTS_COLUMNS + ")").format(schema, acts))
+        self.insert_acts_statement = SQL(
+            "INSERT INTO {0}.{1} (position, role, author, act, at) VALUES (%s, %s, %s, %s, %s)"
+        ).format(schema, acts)
+        self.select_acts_statement = SQL(
+            "SELECT position, role, author, act FROM {0}.{1} ORDER BY position").format(schema, acts)
         self.insert_chain_statement = SQL("INSERT INTO {0}.{1} (position, hash) VALUES (%s, %s)").format(
             schema, chain)
         self.previous_hash_statement = SQL(
@@ -296,6 +367,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             previous = bytes(row["hash"]) if row else GENESIS
             curs.executemany(self.insert_chain_statement,
                              chain_rows(ids, stored_events, previous, self.canonical_id))
+            noted = act_rows(ids)
+            if noted:
+                curs.executemany(self.insert_acts_statement, noted)
         return ids
 
     # -- reading -------------------------------------------------------------------------------
@@ -330,6 +404,11 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                                public_key=bytes(r["public_key"]), signature=bytes(r["signature"]))
                     for r in curs.fetchall()]
 
+    def select_acts(self) -> list[tuple[int, str, str | None, str]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_acts_statement)
+            return [(r["position"], r["role"], r["author"], r["act"]) for r in curs.fetchall()]
+
 
 # -- the in-process store ------------------------------------------------------------------------
 class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
@@ -337,6 +416,7 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
         super().__init__()
         self._chain: list[tuple[int, bytes]] = []
         self._checkpoints: list[Checkpoint] = []
+        self._acts: list[ActRow] = []
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # Called holding the store's lock, after the uniqueness checks.
@@ -344,6 +424,7 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
         if ids:
             previous = self._chain[-1][1] if self._chain else GENESIS
             self._chain.extend(chain_rows(ids, stored_events, previous, lambda i: i))
+            self._acts.extend(act_rows(ids))
         return ids
 
     def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
@@ -366,6 +447,10 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
     def select_checkpoints(self) -> list[Checkpoint]:
         with self._database_lock:
             return list(self._checkpoints)
+
+    def select_acts(self) -> list[tuple[int, str, str | None, str]]:
+        with self._database_lock:
+            return [row[:4] for row in self._acts]
 
 
 class ChainedPOPOFactory(POPOFactory):

@@ -4,10 +4,11 @@ Three roles write to the ledger: the timing operator, the referee and the admini
 command is whose: :data:`ROLE_OF`). Every write names its author. Only the referee's acts are
 guarded: when the ledger holds a referee token (a salted scrypt hash in the ``ledger_roles`` table,
 set with ``skate-ledger roles set-referee``), they need the token; a ledger without one stays open,
-as every ledger was before. Each act is noted in ``ledger_acts`` (position, role, author, act).
+as every ledger was before. Each act is noted in ``ledger_acts`` (position, role, author, act) by
+the recorders, in the events' own transaction: a command saves inside :func:`acting_as`.
 
 Both tables live beside the events (the same SQLite file, the same PostgreSQL schema; in memory on
-the in-process store). Reading them never creates them, so a refused act changes nothing.
+the in-process store). Reading the roles table never creates it, so a refused act changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -28,7 +30,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from ledger.errors import InvalidInputError, LedgerError
-from ledger.recorders import DDL_LOCK
+from ledger.recorders import DDL_LOCK, Act, acting, chained
 
 TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 #: The role of each writing command (``record …`` and ``import``).
@@ -46,7 +48,7 @@ MAX_TOKEN: Final = 4096
 #: scrypt parameters (RFC 7914): 16 MiB of memory, about 50 ms a check.
 SCRYPT: Final = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 SCHEME: Final = "scrypt-n16384-r8-p1"
-ROLES_TABLE, ACTS_TABLE = "ledger_roles", "ledger_acts"
+ROLES_TABLE = "ledger_roles"
 
 
 class RefusedActError(LedgerError, PermissionError):
@@ -91,6 +93,14 @@ def given_token(token_file: Path | None) -> str | None:
     return os.environ.get(TOKEN_ENV) or None
 
 
+@contextmanager
+def acting_as(act: str, author: str | None) -> Iterator[None]:
+    """Every event saved in this block is noted as ``act`` by ``author`` in its role, in the same
+    transaction as the event (``ledger.recorders``)."""
+    with acting(Act(ROLE_OF[act], author, act)):
+        yield
+
+
 def author_of(by: str | None) -> str | None:
     """The author a command names: ``--by``, else $SKATE_LEDGER_AUTHOR; blank is none."""
     name = by if by is not None else os.environ.get(AUTHOR_ENV)
@@ -112,7 +122,6 @@ class RoleStore:
             self.kind = "memory"
             if not hasattr(recorder, "_skate_roles"):
                 recorder._skate_roles = {}  # type: ignore[attr-defined]
-                recorder._skate_acts = []  # type: ignore[attr-defined]
 
     # -- helpers
     def _table(self, name: str) -> Any:
@@ -142,9 +151,6 @@ class RoleStore:
         c.execute(self._sql("CREATE TABLE IF NOT EXISTS {0} (role TEXT PRIMARY KEY, scheme TEXT NOT NULL, "
                             f"salt {blob} NOT NULL, hash {blob} NOT NULL, set_at TEXT NOT NULL, "
                             "set_by TEXT)", ROLES_TABLE))
-        c.execute(self._sql("CREATE TABLE IF NOT EXISTS {0} (position BIGINT PRIMARY KEY, "
-                            "role TEXT NOT NULL, author TEXT, act TEXT NOT NULL, at TEXT NOT NULL)",
-                            ACTS_TABLE))
 
     # -- the referee's secret
     def secret(self, role: str = REFEREE) -> Secret | None:
@@ -179,28 +185,9 @@ class RoleStore:
                           (secret.role, secret.scheme, secret.salt, secret.hash, secret.set_at,
                            secret.set_by))
 
-    # -- acts
-    def note_acts(self, positions: Sequence[int], role: str, author: str | None, act: str) -> None:
-        if not positions:
-            return
-        at = datetime.now(UTC).isoformat()
-        rows = [(position, role, author, act, at) for position in positions]
-        if self.kind == "memory":
-            self.recorder._skate_acts.extend(rows)  # type: ignore[attr-defined]
-            return
-        with self.datastore.transaction(commit=True) as c:
-            self._create(c)
-            c.executemany(self._sql("INSERT INTO {0} (position, role, author, act, at) VALUES (?,?,?,?,?)",
-                                    ACTS_TABLE), rows)
-
+    # -- acts (written by the recorders, in the events' transaction)
     def acts(self) -> list[tuple[int, str, str | None, str]]:
-        if self.kind == "memory":
-            return [row[:4] for row in self.recorder._skate_acts]  # type: ignore[attr-defined]
-        if not self._exists(ACTS_TABLE):
-            return []
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self._sql("SELECT position, role, author, act FROM {0} ORDER BY position", ACTS_TABLE))
-            return [(r["position"], r["role"], r["author"], r["act"]) for r in c.fetchall()]
+        return chained(self.recorder).select_acts()
 
 
 def new_secret(token: str, set_by: str | None) -> Secret:

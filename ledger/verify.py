@@ -84,7 +84,20 @@ def verify_ledger(recorder: ApplicationRecorder, public_key: bytes | None = None
         after = f" after position {read[-1]}" if read else ""
         return Verdict(len(read), None, len(checkpoints),
                        Breach(None, f"the stored log cannot be read{after} ({type(e).__name__}: {e})"))
+    if walked.breach is None:
+        walked = attrs.evolve(walked, breach=stray_act(store, frozenset(read)))
     return judge(walked, checkpoints, public_key)
+
+
+def stray_act(store: ChainedRecorder, positions: frozenset[int]) -> Breach | None:
+    """An author's note (``ledger_acts``, decision 0008) names a position the log does not hold:
+    its event was deleted (with its chain hash: the chain alone cannot see the last events go),
+    or the note was put there by hand. Notes are written in their events' transaction."""
+    stray = next((act[0] for act in store.select_acts() if act[0] not in positions), None)
+    if stray is None:
+        return None
+    return Breach(stray, "an author's note (ledger_acts) without its event "
+                         "(the event was deleted, or the note forged)")
 
 
 def judge(walked: Walked, checkpoints: Sequence[Checkpoint], public_key: bytes | None) -> Verdict:

@@ -25,7 +25,7 @@ from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
-from ledger.formats.jsonl import dumps, import_jsonl, write_jsonl
+from ledger.formats.jsonl import dumps, export_lines, import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
 from ledger.roles import (
@@ -34,6 +34,7 @@ from ledger.roles import (
     TOKEN_ENV,
     TOKEN_FILE_ENV,
     RoleStore,
+    acting_as,
     author_of,
     check_act,
     given_token,
@@ -57,10 +58,17 @@ from ledger.values import (
     parse_date,
     parse_datetime,
 )
-from ledger.verify import TamperedError, sign_head, verify_export, verify_ledger
+from ledger.verify import (
+    TamperedError,
+    exported_event,
+    read_export,
+    sign_head,
+    verify_export,
+    verify_ledger,
+)
 from projections.basis import Basis, state_as_of
 from projections.leaderboard import leaderboard, standings_at
-from scripts import okt2017, output
+from scripts import okt2017, output, sheets
 
 F = TypeVar("F", bound=Callable[..., Any])
 OUT = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
@@ -93,7 +101,8 @@ def ledger_command(command: F) -> F:
 def acts(act: str, author_required: bool = False, keeps_author: bool = False) -> Callable[[F], F]:
     """A writing command of a role (docs/decisions/0008-roles.md): ``--by NAME`` (default
     $SKATE_LEDGER_AUTHOR) names its author; the referee's acts also take ``--token-file``. The act
-    is checked before anything is appended, and noted in ``ledger_acts`` afterwards. With
+    is checked before anything is appended; the recorders note it in ``ledger_acts`` in the same
+    transaction as each of its events (``acting_as``). With
     ``keeps_author`` the command records the author in its event too (it gets ``author=``).
     Put it below ``@ledger_command``: it wraps the function that takes the ledger."""
     role = ROLE_OF[act]
@@ -113,10 +122,8 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
             if keeps_author:
                 kwargs["author"] = author
             app.appended.clear()
-            try:
+            with acting_as(act, author):
                 return command(app, *args, **kwargs)
-            finally:
-                store.note_acts(list(app.appended), role, author, act)
         wrapper = click.option(
             "--by", "by", default=None, metavar="NAME",
             help=f"Who does this ({role}); default ${AUTHOR_ENV}.")(wrapper)
@@ -171,7 +178,6 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
-    start = app.last_position()
     batch = Batch(app)
     for path, (rows, _notices) in lists.items():
         record_rows(app, str(path), rows, batch)
@@ -185,7 +191,9 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     for path, (_rows, notices) in lists.items():
         for notice in notices:
             ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
-    OUT.print(f"imported {len(plan)} file(s): {app.last_position() - start} new event(s); "
+    # The positions returned, not a difference of positions: PostgreSQL leaves gaps in the ids
+    # after a rolled-back (or killed) transaction.
+    OUT.print(f"imported {len(plan)} file(s): {len(app.appended)} new event(s); "
               f"the ledger ends at position {app.last_position()}")
 
 
@@ -235,15 +243,24 @@ def export(app: Ledger, fmt: str, out: Path | None) -> None:
               help="Every checkpoint must be signed by this key (a .pub file, or the key file).")
 @click.option("--checkpoint", "kept", type=click.Path(path_type=Path), multiple=True,
               help="Checkpoints kept elsewhere (the JSON lines 'checkpoint' prints).")
+@click.option("--sheet", "sheet", type=click.Path(path_type=Path), default=None,
+              help="Check this results sheet (standings --format json --checkpoint) against the "
+                   "export (or the ledger): its checkpoint, signature and rows.")
 @db_option
 @click.pass_context
 def verify(ctx: click.Context, export_file: Path | None, public_key: Path | None,
-           kept: tuple[Path, ...], db: str | None) -> None:
+           kept: tuple[Path, ...], sheet: Path | None, db: str | None) -> None:
     """Recompute the hash chain of the whole log and check it and the signed checkpoints.
 
-    Exit 0 when intact; 2 naming the first position that fails.
+    Exit 0 when intact; 2 naming the first position that fails. With --sheet, check a results
+    sheet instead: exit 0 when it holds, 2 naming the first thing that does not.
     """
     key = read_public_key(public_key) if public_key is not None else None
+    if sheet is not None:
+        if kept:
+            raise InvalidInputError("--checkpoint does not go with --sheet (a sheet carries its own)")
+        OUT.print(check_sheet(ctx, sheet, export_file, key, db), markup=False, highlight=False)
+        return
     elsewhere = [checkpoint for path in kept for checkpoint in read_checkpoints(path)]
     if export_file is not None:
         what = str(export_file)
@@ -255,6 +272,17 @@ def verify(ctx: click.Context, export_file: Path | None, public_key: Path | None
     if verdict.breach is not None:
         raise TamperedError(verdict.summary(what))
     OUT.print(verdict.summary(what), markup=False, highlight=False)
+
+
+def check_sheet(ctx: click.Context, sheet: Path, export_file: Path | None, key: bytes | None,
+                db: str | None) -> str:
+    """``verify --sheet``: against an export, offline, or else against the ledger's own log."""
+    if export_file is not None:
+        return sheets.verify_sheet(sheet, str(export_file), read_export(export_file), key)
+    with open_ledger(db or ctx.find_root().params.get("db")) as app:
+        events = [exported_event("the ledger", n, line)
+                  for n, line in enumerate(export_lines(app), start=1)]
+        return sheets.verify_sheet(sheet, "the ledger", events, key)
 
 
 @cli.command("checkpoint")
@@ -354,12 +382,22 @@ def races(app: Ledger, fmt: str) -> None:
 @click.option("--after-pair", type=int, default=None, help="As the race stood after pair N.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@click.option("--checkpoint", "with_checkpoint", is_flag=True,
+              help="Carry the sheet's checkpoint (position, chain hash, and a signature when one is "
+                   "stored at that position) so a reader can check it: verify --sheet.")
+@click.option("--sign", is_flag=True,
+              help=f"Sign a checkpoint of the sheet's position (with --key FILE or ${KEY_ENV}), "
+                   "store it and carry it; implies --checkpoint.")
+@click.option("--key", "key_file", type=click.Path(path_type=Path), default=None,
+              help=f"The private key for --sign (default ${KEY_ENV}).")
 @ledger_command
 def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, position: int | None,
-              known_at: str | None, after_pair: int | None, fmt: str, notation: str) -> None:
+              known_at: str | None, after_pair: int | None, fmt: str, notation: str,
+              with_checkpoint: bool, sign: bool, key_file: Path | None) -> None:
     """The leaderboard of RACE, or the standings at a passing point, as of a basis."""
     if at_m is not None and lap is not None:
         raise InvalidInputError("--at and --lap name the same thing; give one")
+    key = signing_key(sign, key_file, fmt, with_checkpoint)
     moment = parse_datetime(known_at) if known_at else None
     state = state_as_of(app, Basis(position=position, known_at=moment))
     if lap is not None:
@@ -370,16 +408,40 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
         app.race(race)  # an unknown race is named as such
     board = (standings_at(state, race, at_m, after_pair) if at_m is not None
              else leaderboard(state, race, after_pair))
-    show_board(state, board, basis, fmt, notation)  # type: ignore[arg-type]
+    carried = (sheets.sheet_checkpoint(app, board.position, key)
+               if with_checkpoint or sign else None)
+    show_board(state, board, basis, fmt, notation, carried)  # type: ignore[arg-type]
 
 
-def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any) -> None:
+def signing_key(sign: bool, key_file: Path | None, fmt: str, with_checkpoint: bool) -> Any:
+    """The key ``standings --sign`` signs with; the options checked before anything is read or
+    stored."""
+    if key_file is not None and not sign:
+        raise InvalidInputError("--key is the key of --sign; give --sign too")
+    if fmt == "csv" and (sign or with_checkpoint):
+        raise InvalidInputError(f"--{'sign' if sign else 'checkpoint'}: a CSV sheet has no place for "
+                                "its checkpoint; use --format json (or table)")
+    if not sign:
+        return None
+    key = configured_key(key_file)
+    if key is None:
+        raise InvalidInputError(f"--sign: no signing key: give --key FILE or set {KEY_ENV}")
+    return key
+
+
+def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any,
+               checkpoint: dict[str, Any] | None = None) -> None:
     if fmt == "json":
-        output.print_json(OUT, output.board_json(board, basis, notation))
+        sheet = output.board_json(board, basis, notation)
+        if checkpoint is not None:  # added keys only (design/interfaces.md)
+            sheet.update(notation=notation, checkpoint=checkpoint)
+        output.print_json(OUT, sheet)
     elif fmt == "csv":
         OUT.file.write(output.board_csv(board, notation))
     else:
         OUT.print(output.board_table(board, basis, notation, output.race_title(state, board.race)))
+        if checkpoint is not None:
+            OUT.print(sheets.checkpoint_line(checkpoint), markup=False, highlight=False)
 
 
 # -- live recording -----------------------------------------------------------------------------

@@ -7,12 +7,15 @@ exit code 2, and the ledger is byte for byte unchanged.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ledger.application import build_app
-from ledger.roles import ADMIN, REFEREE, ROLE_OF, TIMING, RoleStore, token_hash
+from ledger.roles import ADMIN, REFEREE, ROLE_OF, TIMING, RoleStore, acting_as, token_hash
 from ledger.verify import verify_ledger
 from tests.cli import Ran, digest, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
@@ -180,7 +183,7 @@ def test_a_short_or_unreadable_token_is_refused(capsys, day: str, tmp_path: Path
             "cannot be read")
 
 
-def test_the_referee_token_works_on_postgres_and_in_memory(tmp_path: Path) -> None:
+def test_the_referee_token_and_the_acts_work_on_postgres_and_in_memory(tmp_path: Path) -> None:
     from ledger.roles import check_act, new_secret
     schema = new_pg_schema() if _PG else None
     try:
@@ -196,10 +199,66 @@ def test_the_referee_token_works_on_postgres_and_in_memory(tmp_path: Path) -> No
                 check_act(store, "dq", "Referee", token)
                 with pytest.raises(PermissionError):
                     check_act(store, "dq", "Referee", None)
-                store.note_acts([1, 2], REFEREE, "Referee", "dq")
-                assert store.acts() == [(1, REFEREE, "Referee", "dq"), (2, REFEREE, "Referee", "dq")]
+                app.register_skater("Skater Z")  # outside an act: noted nowhere
+                with acting_as("competition", "Admin A"):
+                    app.schedule_competition("Roles Cup", None, date(2025, 1, 5))
+                with acting_as("skater", "Admin A"):
+                    app.register_skater("Skater A")
+                assert store.acts() == [(2, ADMIN, "Admin A", "competition"),
+                                        (3, ADMIN, "Admin A", "skater")]
+                assert verify_ledger(app.recorder).breach is None
             finally:
                 app.close()
     finally:
         if schema:
             drop_pg_schema(schema)
+
+
+def test_dropping_the_last_facts_with_their_chain_hashes_is_seen_by_their_authors_notes(  # type: ignore[no-untyped-def]
+        capsys, day: str) -> None:
+    ok(run(capsys, "--db", day, "verify"))
+    with closing(sqlite3.connect(day, isolation_level=None)) as conn:
+        last = conn.execute("SELECT max(rowid) FROM stored_events").fetchone()[0]
+        conn.execute("DELETE FROM stored_events WHERE rowid=?", (last,))
+        conn.execute("DELETE FROM ledger_chain WHERE position=?", (last,))
+    refused(run(capsys, "--db", day, "verify"), f"tampered at position {last}", "author's note")
+    with closing(sqlite3.connect(day, isolation_level=None)) as conn:
+        conn.execute("DELETE FROM ledger_acts WHERE position=?", (last,))
+        conn.execute("INSERT INTO ledger_acts VALUES (999, 'referee', 'Forger', 'dq', 'now')")
+    refused(run(capsys, "--db", day, "verify"), "tampered at position 999", "author's note")
+
+
+def test_a_ledger_with_acts_noted_before_this_change_opens_and_keeps_them(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    app = build_app(str(db))
+    try:
+        app.register_skater("Skater A")
+    finally:
+        app.close()
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:  # as decision 0008 first wrote it
+        conn.execute("DROP TABLE ledger_acts")
+        conn.execute("CREATE TABLE ledger_acts (position BIGINT PRIMARY KEY, role TEXT NOT NULL, "
+                     "author TEXT, act TEXT NOT NULL, at TEXT NOT NULL)")
+        conn.execute("INSERT INTO ledger_acts VALUES (1, 'administrator', 'Admin A', 'skater', 'then')")
+    app = build_app(str(db))
+    try:
+        with acting_as("skater", "Admin B"):
+            app.register_skater("Skater B")
+        assert RoleStore(app.recorder).acts() == [(1, ADMIN, "Admin A", "skater"),
+                                                  (2, ADMIN, "Admin B", "skater")]
+        assert verify_ledger(app.recorder).breach is None
+    finally:
+        app.close()
+
+
+def test_an_imported_export_is_noted_as_the_administrators_and_counted_exactly(  # type: ignore[no-untyped-def]
+        capsys, day: str, tmp_path: Path) -> None:
+    export = tmp_path / "day.jsonl"
+    ok(run(capsys, "--db", day, "export", "--output", str(export)))
+    events = len(export.read_text().splitlines())
+    copy = str(tmp_path / "copy.db")
+    done = ok(run(capsys, "--db", copy, "import", str(export), "--by", "Admin B"))
+    assert f"{events} new event(s)" in done.out
+    shown = ok(run(capsys, "--db", copy, "roles", "show", "--format", "json")).json()
+    assert [(a["act"], a["author"]) for a in shown["acts"]] == [("import", "Admin B")] * events
+    assert "0 new event(s)" in ok(run(capsys, "--db", copy, "import", str(export))).out

@@ -150,6 +150,7 @@ def import_jsonl(app: Ledger, path: Path) -> int | None:
     if not fresh:
         return None
     recordings = app.recorder.insert_events(fresh)
+    app.appended.extend(recordings or ())
     return max(recordings) if recordings else app.last_position()
 
 

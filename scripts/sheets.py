@@ -1,0 +1,226 @@
+"""Results sheets that carry their checkpoint, and the offline check of one (docs/decisions/0007).
+
+``standings RACE --format json --checkpoint`` adds to the sheet a ``checkpoint`` object — the
+sheet's position, the chain hash there and, when the ledger holds a checkpoint signed at exactly that
+position or ``--sign`` asks for one, its signature and public key — and the ``notation`` its times
+are written in. ``verify --sheet SHEET --export FILE [--public-key FILE]`` then checks, with no
+database: the signature; the export's chain up to the sheet's position, and that its hash there is
+the sheet's; and the sheet's rows against the standings folded from the export as of that position.
+The first thing that fails is named in one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import StoredEvent
+
+from ledger.application import Ledger, build_app
+from ledger.chain import HASH_SIZE, Checkpoint, walk
+from ledger.errors import InvalidInputError, LedgerError
+from ledger.recorders import chained
+from ledger.signing import NothingToSignError, checkpoint_json, sign, signature_holds
+from ledger.timing import Notation
+from ledger.values import parse_datetime
+from ledger.verify import ExportedEvent, TamperedError, export_chain, verify_ledger
+from projections.basis import Basis
+from projections.leaderboard import leaderboard, standings_at
+from projections.state import LedgerState
+from scripts import output
+
+NOTATIONS = ("iso", "nl")
+
+
+class SheetMismatchError(LedgerError, ValueError):
+    """Raised when a results sheet does not hold against the ledger's export: its checkpoint, its
+    signature or one of its rows."""
+
+
+# -- issuing ----------------------------------------------------------------------------------------
+def sheet_checkpoint(app: Ledger, position: int, key: Ed25519PrivateKey | None) -> dict[str, Any]:
+    """The checkpoint a sheet as of ``position`` carries. The whole log is verified first; with
+    ``key`` a new checkpoint of that position is signed and stored, else a stored one signed at
+    exactly that position is carried, else the position and hash alone."""
+    verdict = verify_ledger(app.recorder)
+    if verdict.breach is not None:
+        raise TamperedError(f"{verdict.summary('the ledger')}; no checkpoint given")
+    if position == 0:
+        raise NothingToSignError("the sheet is at position 0: there is nothing to vouch for")
+    store = chained(app.recorder)
+    held = store.select_chain(position, 1)
+    if not held or held[0][0] != position:  # a board's position is that of an event it folded
+        raise TamperedError(f"the ledger holds no chain hash at position {position}")
+    chain_hash = held[0][1]
+    if key is not None:
+        signed = sign(key, position, chain_hash)
+        store.insert_checkpoint(signed)
+        return checkpoint_json(signed)
+    stored = [c for c in store.select_checkpoints()
+              if c.position == position and c.hash == chain_hash and signature_holds(c)]
+    if stored:
+        return checkpoint_json(stored[-1])
+    return {"position": position, "hash": chain_hash.hex(), "signed_at": None, "public_key": None,
+            "signature": None}
+
+
+def checkpoint_line(checkpoint: dict[str, Any]) -> str:
+    """The checkpoint under a table."""
+    signed = (f"; signed {checkpoint['signed_at']} by key {checkpoint['public_key']}"
+              if checkpoint.get("signature") else "; not signed")
+    return f"checkpoint: position {checkpoint['position']}, chain hash {checkpoint['hash']}{signed}"
+
+
+# -- checking -----------------------------------------------------------------------------------------
+def read_sheet(path: Path) -> dict[str, Any]:
+    try:
+        sheet = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInputError(f"{path}: cannot be read ({e})") from None
+    except (ValueError, RecursionError):
+        raise InvalidInputError(f"{path}: is not JSON") from None
+    shape = (isinstance(sheet, dict) and isinstance(sheet.get("race"), str)
+             and isinstance(sheet.get("basis"), dict) and isinstance(sheet.get("rows"), list)
+             and all(isinstance(row, dict) for row in sheet["rows"]))
+    if not shape:
+        raise InvalidInputError(f"{path}: is not a results sheet (standings --format json)")
+    if not isinstance(sheet.get("checkpoint"), dict):
+        raise InvalidInputError(f"{path}: carries no checkpoint "
+                                "(standings --format json --checkpoint writes one)")
+    found: dict[str, Any] = sheet
+    return found
+
+
+def sheet_checkpoint_of(path: Path, sheet: dict[str, Any]) -> tuple[int, bytes, Checkpoint | None]:
+    """The sheet's position and chain hash, and its signed checkpoint if it carries one."""
+    held = sheet["checkpoint"]
+    try:
+        position, chain_hash = held["position"], bytes.fromhex(held["hash"])
+        if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+            raise ValueError
+        if len(chain_hash) != HASH_SIZE:
+            raise ValueError
+        if held.get("signature") is None:
+            return position, chain_hash, None
+        return position, chain_hash, Checkpoint(
+            position=position, hash=chain_hash, signed_at=str(held["signed_at"]),
+            public_key=bytes.fromhex(held["public_key"]), signature=bytes.fromhex(held["signature"]))
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInputError(f"{path}: its checkpoint is not a position, a 64-digit hash and "
+                                "(if signed) signed_at, public_key and signature") from None
+
+
+def check_signature(signed: Checkpoint | None, public_key: bytes | None) -> str:
+    if signed is None:
+        if public_key is not None:
+            raise SheetMismatchError("the sheet's checkpoint is not signed, and --public-key asks "
+                                     "for one signed by that key")
+        return "not signed"
+    if not signature_holds(signed, public_key):
+        whose = "the given key" if public_key is not None else "its key"
+        raise SheetMismatchError(f"the sheet's checkpoint is not signed by {whose} "
+                                 "(forged or altered checkpoint)")
+    return f"signed {signed.signed_at} by key {signed.public_key.hex()}"
+
+
+def check_chain(what: str, events: Sequence[ExportedEvent], position: int, chain_hash: bytes) -> None:
+    upto = [e for e in events if e.id <= position]
+    walked = walk(upto, export_chain(upto), frozenset({position}))
+    if walked.breach is not None:
+        raise SheetMismatchError(f"{what} is tampered at {walked.breach}")
+    held = walked.hashes.get(position)
+    if held is None:
+        raise SheetMismatchError(f"{what} holds no event at the sheet's position {position}")
+    if held != chain_hash:
+        raise SheetMismatchError(f"the sheet's chain hash at position {position} is not {what}'s "
+                                 "(the sheet, its checkpoint or the log was altered)")
+
+
+def fold(what: str, events: Sequence[ExportedEvent], position: int) -> tuple[LedgerState, Any]:
+    """The state as of ``position``, and the first event after it (None at the end)."""
+    mapper = build_app("memory").mapper
+    state = LedgerState()
+    for event in events:
+        try:
+            domain = mapper.to_domain_event(StoredEvent(
+                originator_id=event.originator_id, originator_version=event.originator_version,
+                topic=event.topic, state=event.state))
+        except Exception as e:  # noqa: BLE001 - whatever stops the decoding, the line is unreadable
+            raise SheetMismatchError(f"{what}: line {event.line} is not an event this ledger "
+                                     f"knows ({e})") from None
+        if event.id > position:
+            return state, domain
+        state.apply(event.id, domain)
+    return state, None
+
+
+def basis_of(path: Path, sheet: dict[str, Any], position: int) -> Basis:
+    basis = sheet["basis"]
+    if basis.get("position") != position:
+        raise SheetMismatchError(f"the sheet's basis position {basis.get('position')!r} is not its "
+                                 f"checkpoint's position {position}")
+    at_m, after_pair, known_at = basis.get("at_m"), basis.get("after_pair"), basis.get("known_at")
+    for name, value in (("at_m", at_m), ("after_pair", after_pair)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise InvalidInputError(f"{path}: basis {name} is not a whole number")
+    if known_at is not None and not isinstance(known_at, str):
+        raise InvalidInputError(f"{path}: basis known_at is not a time")
+    return Basis(known_at=parse_datetime(known_at) if known_at else None, at_m=at_m,
+                 after_pair=after_pair)
+
+
+def check_known_at(basis: Basis, state: LedgerState, after: Any, position: int) -> None:
+    """As known at T resolves to the last position recorded at or before T: that must be the
+    sheet's position."""
+    if basis.known_at is None:
+        return
+    if state.recorded_at is not None and state.recorded_at > basis.known_at:
+        raise SheetMismatchError(f"the sheet's position {position} was recorded after its "
+                                 f"known_at {basis.known_at.isoformat()}")
+    if after is not None and after.timestamp <= basis.known_at:
+        raise SheetMismatchError(f"the ledger knew more than position {position} at the sheet's "
+                                 f"known_at {basis.known_at.isoformat()}")
+
+
+def check_rows(sheet: dict[str, Any], expected: dict[str, Any]) -> None:
+    rows, want = sheet["rows"], expected["rows"]
+    for number, (have, should) in enumerate(zip(rows, want, strict=False), start=1):
+        for key in [*should, *(k for k in have if k not in should)]:
+            if have.get(key) != should.get(key):
+                raise SheetMismatchError(
+                    f"row {number} of the sheet ({json.dumps(have.get('skater'))}): {key} is "
+                    f"{json.dumps(have.get(key))} on the sheet, {json.dumps(should.get(key))} in the "
+                    "ledger")
+    if len(rows) != len(want):
+        raise SheetMismatchError(f"the sheet has {len(rows)} row(s), the ledger {len(want)}")
+
+
+def verify_sheet(path: Path, what: str, events: Sequence[ExportedEvent],
+                 public_key: bytes | None) -> str:
+    """Check a results sheet against the exported log; one line when it holds, else raise naming
+    the first thing that fails."""
+    sheet = read_sheet(path)
+    position, chain_hash, signed = sheet_checkpoint_of(path, sheet)
+    signature = check_signature(signed, public_key)
+    check_chain(what, events, position, chain_hash)
+    basis = basis_of(path, sheet, position)
+    notation = sheet.get("notation", "iso")
+    if notation not in NOTATIONS:
+        raise InvalidInputError(f"{path}: notation {notation!r} is not iso or nl")
+    state, after = fold(what, events, position)
+    check_known_at(basis, state, after, position)
+    race = sheet["race"]
+    if state.sheet(race) is None:
+        raise SheetMismatchError(f"race {race!r} is not in {what} at position {position}")
+    board = (standings_at(state, race, basis.at_m, basis.after_pair) if basis.at_m is not None
+             else leaderboard(state, race, basis.after_pair))
+    expected = output.board_json(board, basis, cast(Notation, notation))
+    if sheet["basis"] != expected["basis"]:
+        raise SheetMismatchError(f"the sheet's basis {json.dumps(sheet['basis'])} is not "
+                                 f"{json.dumps(expected['basis'])}")
+    check_rows(sheet, expected)
+    return (f"{path} holds: {race} as of position {position}, {len(sheet['rows'])} row(s) as "
+            f"{what} folds them; chain hash {chain_hash.hex()}; {signature}")
