@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -42,6 +43,7 @@ from scripts.board.openapi import OPENAPI
 HERE = Path(__file__).resolve().parent
 KEEPALIVE_S = 15.0
 RETRY_MS = 1000
+MEMO_SIZE = 512
 
 
 class BadQuery(InvalidInputError):
@@ -72,6 +74,7 @@ def basis_of(request: Request) -> Basis:
             raise BadQuery(f"known_at={known[:40]!r} has no time zone")
     elif delay is not None:
         moment = datetime.now(UTC) - timedelta(seconds=seconds(delay))
+    reference_of(request)  # checked on every page, as every link carries it
     return Basis(position=position, known_at=moment, after_pair=whole(request, "after_pair"),
                  at_m=whole(request, "at"))
 
@@ -113,11 +116,23 @@ class Board:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(["html"]), trim_blocks=True,
                                lstrip_blocks=True)
+        self.memory: OrderedDict[str, Any] = OrderedDict()
         self.env.filters["q"] = lambda text: quote(str(text), safe="")
         self.env.filters["script_json"] = lambda data: Markup(
             views.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
     # -- rendering ------------------------------------------------------------------------------
+    def memo(self, name: str, make: Callable[[], Any]) -> Any:
+        """What depends on the whole ledger at one position (records, qualification), kept for the
+        last few hundred positions asked about."""
+        if name in self.memory:
+            self.memory.move_to_end(name)
+            return self.memory[name]
+        value = self.memory[name] = make()
+        if len(self.memory) > MEMO_SIZE:
+            self.memory.popitem(last=False)
+        return value
+
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
@@ -129,7 +144,7 @@ class Board:
 
     def race_fragment(self, key: str, basis: Basis, ref: str, query: str = "") -> tuple[dict[str, Any], str]:
         state = self.race_state(key, basis)
-        view = views.race_view(state, key, basis, ref)
+        view = views.race_view(state, key, basis, ref, self.memo)
         return view, self.html("_race_live.html", v=view, query=query)
 
     def render_topic(self, topic: str) -> Message:
@@ -195,7 +210,7 @@ class Board:
         events = f"/races/{key}/events?ref={ref}" if live else None
 
         def page() -> Response:
-            view = views.race_view(state, key, basis, ref)
+            view = views.race_view(state, key, basis, ref, self.memo)
             fragment = self.html("_race_live.html", v=view, query=query)
             return HTMLResponse(self.html("race.html", v=view, fragment=fragment, query=query,
                                           events=events, request=request,
@@ -238,7 +253,7 @@ class Board:
         frame_state = self.ledgers.state(shown)
         if frame_state.sheet(race) is None:
             race = current.race
-        view = views.race_view(frame_state, race, shown, "sb")
+        view = views.race_view(frame_state, race, shown, "sb", self.memo)
         fragment = self.html("_race_live.html", v=view, query="")
         return self.tagged(request, view["position"], lambda: HTMLResponse(self.html(
             "replay.html", slug=slug, steps=steps_json(steps), step=step, current=current,
@@ -278,6 +293,8 @@ class Board:
         sheet = state.sheet(key)
         assert sheet is not None
         pair = whole(request, "pair")
+        if basis.at_m is not None and basis.at_m not in sheet.points:
+            raise BadQuery(f"at={basis.at_m} is not a passing point of {key}")
         view = views.pair_view(state, sheet, basis.after_pair, ref, pair)
         return self.tagged(request, state.position, lambda: JSONResponse(json.loads(views.dumps(
             {"race": key, "basis": basis.as_json(state.position), "pair": view}))))
@@ -369,7 +386,7 @@ def point_links(request: Request, points: list[int]) -> list[tuple[str, str]]:
 
 def steps_json(steps: list[Any]) -> list[dict[str, Any]]:
     return [{"position": s.position, "recorded_at": s.recorded_at.isoformat(), "race": s.race,
-             "kind": s.kind, "label": s.label, "ends_pair": s.ends_pair} for s in steps]
+             "kind": s.kind, "label": s.label, "ends_pair": s.ends_pair, "at_m": s.at_m} for s in steps]
 
 
 def race_key(request: Request) -> str:

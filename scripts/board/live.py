@@ -41,6 +41,7 @@ class Step:
     kind: str
     label: str
     ends_pair: bool
+    at_m: int | None = None
 
 
 class Ledgers:
@@ -83,7 +84,8 @@ class Ledgers:
         pair = f" pair {fact.pair}" if fact is not None and fact.pair and not who else ""
         label = f"{sheet.key}: {kind}{where}{pair}" + (f" — {who}" if who else "")
         self.timeline.append(Step(position, event.timestamp, sheet.key, sheet.competition, kind, label,
-                                  ends_a_pair(state, sheet, event)))
+                                  ends_a_pair(state, sheet, event),
+                                  fact.metres if fact is not None else None))
 
     def state(self, basis: Basis) -> LedgerState:
         """The ledger as of ``basis`` (which facts were known; the race moment is the views' part)."""

@@ -8,6 +8,7 @@ command (scripts/output.py) are reused as they are, and extended only with new k
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -158,15 +159,27 @@ def board_of(state: LedgerState, key: str, basis: Basis) -> Board:
     return leaderboard(state, key, basis.after_pair)
 
 
-def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb") -> dict[str, Any]:
-    """Everything the race page shows: the board, the pair on ice, corrections, qualification."""
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def no_memo(_: str, make: Callable[[], Any]) -> Any:
+    return make()
+
+
+def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
+              memo: Memo = no_memo) -> dict[str, Any]:
+    """Everything the race page shows: the board, the pair on ice, corrections, qualification.
+
+    ``memo(name, make)`` may keep what depends on the whole ledger (records, qualification) per
+    position: states at the same position are equal."""
     sheet = state.sheet(key)
     assert sheet is not None
     board = board_of(state, key, basis)
     comp = state.competitions.get(sheet.competition_id)
     zone = zone_of(comp)
     data = output.board_json(board, basis, "iso")
-    marks = marks_of(state, sheet)
+    derived = memo(f"records@{state.position}", lambda: records(state).marks)
+    marks = marks_of(state, sheet, derived)
     for row, shown in zip(board.rows, data["rows"], strict=True):
         shown.update(row_extras(state, sheet, row.skater_id, marks, zone))
     return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
@@ -175,7 +188,8 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb")
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
             "pair": pair_view(state, sheet, basis.after_pair, reference),
             "corrections": corrections_of(state, sheet, zone),
-            "qualification": qualification_of(state, sheet)}
+            "qualification": memo(f"qualification:{sheet.competition}:{sheet.category}@{state.position}",
+                                  lambda: qualification_of(state, sheet))}
 
 
 def official_of(sheet: RaceSheet, zone: ZoneInfo) -> dict[str, Any] | None:
@@ -201,12 +215,12 @@ def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID, marks: dict[UUID
             "recorded_at": moment(fact.recorded_at, zone) if fact else None}
 
 
-def marks_of(state: LedgerState, sheet: RaceSheet) -> dict[UUID, list[str]]:
+def marks_of(state: LedgerState, sheet: RaceSheet,
+             derived: dict[tuple[str, UUID], tuple[str, ...]]) -> dict[UUID, list[str]]:
     """PB/SB (ours, as each result stood at its moment), the record marks derived from the ledger,
     and the marks a published list printed (MarksPublished)."""
     found: dict[UUID, list[str]] = {}
     bests = prior_bests(state, sheet)
-    derived = records(state).marks
     for sid in sheet.entries:
         result = result_of(sheet, sid)
         marks: list[str] = []
