@@ -13,8 +13,9 @@ NULLABLE_INT: dict[str, Any] = {"type": ["integer", "null"]}
 
 
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}
+    """An optional query parameter; empty means not given (as an HTML form sends an empty field)."""
+    return {"name": name, "in": "query", "required": False,
+            "schema": {"anyOf": [schema, {"const": ""}]}, "description": description}
 
 
 def path(name: str) -> dict[str, Any]:
