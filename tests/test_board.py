@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,15 +37,15 @@ def client_of(app: Ledger) -> TestClient:
 
 
 @pytest.fixture
-def okt(memory_app: Ledger) -> Iterator[TestClient]:
+def okt(memory_app: Ledger) -> TestClient:
     okt2017.load(memory_app)
-    yield client_of(memory_app)
+    return client_of(memory_app)
 
 
 @pytest.fixture
-def ladies(memory_app: Ledger) -> Iterator[TestClient]:
+def ladies(memory_app: Ledger) -> TestClient:
     import_vantage(memory_app, LADIES)
-    yield client_of(memory_app)
+    return client_of(memory_app)
 
 
 def vantage_laps(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
@@ -162,7 +161,8 @@ def test_after_the_finish_the_board_and_panel_show_the_photo_finish_and_the_corr
     assert "Vantage presents the photo-finish passing" in page  # the correction, with its reason
     pair = ladies.get(f"/api/races/{WOMEN_1000}/pair").json()["pair"]
     finish = {s["skater"]: s["passings"][-1] for s in pair["skaters"]}
-    assert (finish[SMEDING]["at_m"], finish[SMEDING]["time"], finish[SMEDING]["place"]) == (1000, "1:18.50", 1)
+    smeding = finish[SMEDING]
+    assert (smeding["at_m"], smeding["time"], smeding["place"]) == (1000, "1:18.50", 1)
     assert finish[SMEDING]["lap_ms"] == vantage_laps(LADIES)[(SMEDING, 1000)]["lapTime"] // 10_000
 
 
@@ -170,7 +170,8 @@ def test_the_estimate_runs_against_the_season_best_and_is_labelled(memory_app: L
     key = race_day(memory_app, 1000, ["Skater A", "Skater B"])
     draw(memory_app, key, ("Skater A", "Skater B"))
     memory_app.start(key, 1)
-    for name, at_200, at_600, at_1000 in (("Skater A", 16800, 42100, 67541), ("Skater B", 16900, 42000, 67546)):
+    for name, at_200, at_600, at_1000 in (("Skater A", 16800, 42100, 67541),
+                                          ("Skater B", 16900, 42000, 67546)):
         memory_app.record_passing(key, name, 200, at_200)
         memory_app.record_passing(key, name, 600, at_600)
         memory_app.record_finish(key, name, at_1000)

@@ -1,5 +1,6 @@
 """The board's JSON API fuzzed from its own OpenAPI description (schemathesis): no 500s, and every
-answer is one the description allows (status, headers, body). The demo day is loaded so that known races answer too."""
+answer is one the description allows (status, headers, body). The demo day is loaded so that known
+races answer too."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import attrs
 
@@ -77,7 +78,8 @@ class Ledgers:
         sheet = state.races.get(event.originator_id)
         if sheet is None:
             return
-        fact = sheet.facts.get(getattr(event, "fact_id", None))
+        fid = getattr(event, "fact_id", None)
+        fact = sheet.facts.get(fid) if isinstance(fid, UUID) else None
         kind = fact.kind if fact is not None else type(event).__name__
         who = state.name_of(fact.skater) if fact is not None and fact.skater else None
         where = f" {fact.metres} m" if fact is not None and fact.kind == "passing" else ""
@@ -170,7 +172,7 @@ class Hub:
         for topic, subs in list(self.topics.items()):
             try:
                 message = self.render(topic)
-            except Exception:  # noqa: BLE001 - one topic that cannot render must not stop the others
+            except Exception:
                 LOG.exception("cannot render %s", topic)
                 continue
             if self.last.get(topic) == message.content:
@@ -190,5 +192,5 @@ class Hub:
             await asyncio.sleep(interval)
             try:
                 self.ledgers.refresh()
-            except Exception:  # noqa: BLE001 - a store that fails once is tried again next time
+            except Exception:
                 LOG.exception("cannot read the newest position")

@@ -260,7 +260,8 @@ def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo) -> list
     for fact in sorted(sheet.facts.values(), key=lambda f: f.seq):
         if fact.kind not in {"correction", "void", "dq"}:
             continue
-        target = sheet.facts.get(fact.detail.get("target")) if fact.detail.get("target") else None
+        target_id = fact.detail.get("target")
+        target = sheet.facts.get(target_id) if isinstance(target_id, UUID) else None
         what = describe(target) if target is not None else fact.kind
         out.append({"act": fact.kind, "skater": state.name_of(fact.skater) if fact.skater else None,
                     "what": what, "after": time_text(fact.ms) if fact.kind == "correction" else None,
@@ -445,6 +446,9 @@ def history_json(found: History) -> dict[str, Any]:
                              for season, bests in found.season_bests.items()}}
 
 
+CHART_PAD = 12
+
+
 def progression(found: History, width: int = 320, height: int = 120) -> list[dict[str, Any]]:
     """One small chart per distance: valid times by date (lower is faster, so drawn higher)."""
     charts = []
@@ -457,13 +461,11 @@ def progression(found: History, width: int = 320, height: int = 120) -> list[dic
         times = [t for _, t in points]
         d0, d1 = min(days), max(days) or 1
         t0, t1 = min(times), max(times)
-        pad = 12
-
         def x(d: int, d0: int = d0, d1: int = d1) -> float:
-            return pad + (width - 2 * pad) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5)
+            return CHART_PAD + (width - 2 * CHART_PAD) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5)
 
         def y(t: int, t0: int = t0, t1: int = t1) -> float:
-            return pad + (height - 2 * pad) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5)
+            return CHART_PAD + (height - 2 * CHART_PAD) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5)
 
         dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {format_time(t)}"}
                 for d, t, (day, _) in zip(days, times, points, strict=True)]
