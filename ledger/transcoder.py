@@ -5,7 +5,7 @@ custom types as ``{"_type_": name, "_data_": ...}``), so ledgers written before 
 the same and every transcoding registered with the application keeps working. What changes is the
 cost: the library encodes with ``json.JSONEncoder(default=...)`` and decodes with an
 ``object_hook`` called for every JSON object; here orjson does the parsing and printing, and one
-walk in Python converts the custom types (docs/decisions/0009-fast-transcoder.md).
+walk in Python converts the custom types (docs/decisions/0009-speed-of-the-log.md).
 
 The library's own ``TranscoderTestCase`` runs against this class (tests/test_store_conformance.py).
 """

@@ -774,6 +774,26 @@ def demo(app: Ledger, notation: str) -> None:
               "their times are unknown.[/dim]")
 
 
+# -- the web board ------------------------------------------------------------------------------
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--poll", type=click.FloatRange(0.01, 10.0), default=0.1, show_default=True,
+              help="Seconds between looks at the newest ledger position (for live boards).")
+@ledger_command
+def serve(app: Ledger, host: str, port: int, poll: float) -> None:
+    """A read-only web board of the ledger: the day, race boards, the pair on ice, skaters, replay,
+    JSON (/openapi.json) and live updates (server-sent events). Stop it with Ctrl-C."""
+    import uvicorn  # the web stack is loaded only by this command
+
+    from scripts.board.app import create_app
+
+    ERR.print(f"skate-ledger board on http://{host}:{port}/ (position {app.last_position()}); "
+              "Ctrl-C stops it", markup=False, highlight=False)
+    uvicorn.run(create_app(app, poll_interval=poll), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=1)
+
+
 # -- running ------------------------------------------------------------------------------------
 def fail(message: str, code: int) -> None:
     ERR.file.write(f"skate-ledger: error: {' '.join(message.split())}\n")

@@ -1,0 +1,196 @@
+"""The board server's read side: one live view of the ledger, checkpoints for any past basis, the
+day's timeline for replay, and the hub that pushes new boards to server-sent-event clients.
+
+Everything here runs on the server's one event loop, so the live state is never read while it is
+being folded. New facts are noticed by one poller of the newest position (about every 100 ms),
+shared by all clients; on both stores this is polling (PostgreSQL LISTEN/NOTIFY would replace the
+poll there, not the rest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from ledger.application import Ledger
+from ledger.race import Race
+from projections.basis import Basis
+from projections.checkpoints import CheckpointStore
+from projections.runner import LiveView
+from projections.state import LedgerState
+from scripts.questions import ends_a_pair
+
+LOG = logging.getLogger("skate_ledger.board")
+#: Events between two checkpoints: a past board folds fewer than this many after a restore.
+CHECKPOINT_EVERY = 100
+
+
+@attrs.frozen
+class Step:
+    """One fact of a race, for the replay slider."""
+
+    position: int
+    recorded_at: datetime
+    race: str
+    competition: str
+    kind: str
+    label: str
+    ends_pair: bool
+    at_m: int | None = None
+
+
+class Ledgers:
+    """The ledger as the board reads it: now (a live view) and as of any basis (checkpoints)."""
+
+    def __init__(self, app: Ledger, every: int = CHECKPOINT_EVERY) -> None:
+        self.app = app
+        self.live = LiveView()
+        self.checkpoints = CheckpointStore(every)
+        self.timeline: list[Step] = []
+        self.listeners: list[Callable[[int], None]] = []
+        self.refresh()
+
+    @property
+    def position(self) -> int:
+        return self.live.state.position
+
+    def refresh(self) -> int:
+        """Fold what was appended since the last look; tell the listeners when there was something."""
+        if self.app.last_position() <= self.position:
+            return self.position
+        state = self.live.state
+        for position, event in self.app.read_log(start=state.position + 1):
+            state.apply(position, event)
+            self.note(state, position, event)
+        for listener in self.listeners:
+            listener(self.position)
+        return self.position
+
+    def note(self, state: LedgerState, position: int, event: Any) -> None:
+        if not isinstance(event, Race.Event):
+            return
+        sheet = state.races.get(event.originator_id)
+        if sheet is None:
+            return
+        fid = getattr(event, "fact_id", None)
+        fact = sheet.facts.get(fid) if isinstance(fid, UUID) else None
+        kind = fact.kind if fact is not None else type(event).__name__
+        who = state.name_of(fact.skater) if fact is not None and fact.skater else None
+        where = f" {fact.metres} m" if fact is not None and fact.kind == "passing" else ""
+        pair = f" pair {fact.pair}" if fact is not None and fact.pair and not who else ""
+        label = f"{sheet.key}: {kind}{where}{pair}" + (f" — {who}" if who else "")
+        self.timeline.append(Step(position, event.timestamp, sheet.key, sheet.competition, kind, label,
+                                  ends_a_pair(state, sheet, event),
+                                  fact.metres if fact is not None else None))
+
+    def state(self, basis: Basis) -> LedgerState:
+        """The ledger as of ``basis`` (which facts were known; the race moment is the views' part)."""
+        if basis.position is None and basis.known_at is None:
+            self.refresh()
+            return self.live.state
+        return self.checkpoints.state_as_of(self.app, Basis(position=basis.position,
+                                                            known_at=basis.known_at))
+
+    def steps(self, competition: str) -> list[Step]:
+        self.refresh()
+        return [s for s in self.timeline if s.competition == competition]
+
+
+@attrs.frozen
+class Message:
+    """One rendered board of a topic at a position, encoded once for every client."""
+
+    position: int
+    data: str
+    content: str  # what the clients show (the rendered fragment): unchanged, nothing is pushed
+
+    def frame(self, event: str) -> bytes:
+        return f"id: {self.position}\nevent: {event}\ndata: {self.data}\n\n".encode()
+
+
+class Subscriber:
+    """One client's mailbox: only the newest message waits, so a slow client skips boards instead
+    of queueing them."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self.pending: Message | None = None
+        self.closed = False
+        self.ready = asyncio.Event()
+
+    def put(self, message: Message | None) -> None:
+        if message is None:
+            self.closed = True
+        else:
+            self.pending = message
+        self.ready.set()
+
+    async def get(self) -> Message | None:
+        await self.ready.wait()
+        self.ready.clear()
+        message, self.pending = self.pending, None
+        return message
+
+
+class Hub:
+    """Topics (a race board, a day) with their subscribers; renders each new board once per topic."""
+
+    def __init__(self, ledgers: Ledgers, render: Callable[[str], Message]) -> None:
+        self.ledgers = ledgers
+        self.render = render
+        self.topics: dict[str, set[Subscriber]] = {}
+        self.last: dict[str, str] = {}
+        ledgers.listeners.append(self.publish)
+
+    def subscribe(self, topic: str) -> Subscriber:
+        sub = Subscriber(topic)
+        self.topics.setdefault(topic, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        subs = self.topics.get(sub.topic)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.topics[sub.topic]
+                self.last.pop(sub.topic, None)
+
+    def snapshot(self, topic: str) -> Message:
+        self.ledgers.refresh()
+        message = self.render(topic)
+        self.last.setdefault(topic, message.content)
+        return message
+
+    def publish(self, position: int) -> None:
+        del position  # every topic is rendered at the live position
+        for topic, subs in list(self.topics.items()):
+            try:
+                message = self.render(topic)
+            except Exception:
+                LOG.exception("cannot render %s", topic)
+                continue
+            if self.last.get(topic) == message.content:
+                continue  # nothing this topic shows changed
+            self.last[topic] = message.content
+            for sub in subs:
+                sub.put(message)
+
+    def close(self) -> None:
+        for subs in self.topics.values():
+            for sub in subs:
+                sub.put(None)
+
+    async def poll(self, interval: float) -> None:
+        """The one poller of the newest position, for all clients."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.ledgers.refresh()
+            except Exception:
+                LOG.exception("cannot read the newest position")

@@ -1,0 +1,150 @@
+// skate-ledger board: applies server-sent boards in place, replays a day, shows times in the
+// viewer's zone too. Plain JavaScript, no build; the pages work without it.
+(function () {
+  "use strict";
+
+  function announce(text) {
+    var region = document.getElementById("announce");
+    if (region && text) { region.textContent = text; }
+  }
+
+  function localTimes(root) {
+    (root || document).querySelectorAll("time[data-local]").forEach(function (el) {
+      if (el.querySelector(".viewer")) { return; }
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) { return; }
+      var span = document.createElement("span");
+      span.className = "viewer";
+      span.textContent = " (your time " + when.toLocaleTimeString() + ")";
+      el.appendChild(span);
+    });
+  }
+
+  // Replace the live fragment, keeping the reader's scroll position.
+  function apply(container, html, position) {
+    var x = window.scrollX, y = window.scrollY;
+    container.innerHTML = html;
+    container.setAttribute("data-position", String(position));
+    document.querySelectorAll("[data-field=position]").forEach(function (el) {
+      el.textContent = String(position);
+    });
+    localTimes(container);
+    window.scrollTo(x, y);
+  }
+
+  function follow(container) {
+    var url = container.getAttribute("data-events");
+    if (!url || !window.EventSource) { return; }
+    var source = new EventSource(url);
+    var status = document.getElementById("live-tag");
+    function onBoard(event) {
+      var data = JSON.parse(event.data);
+      apply(container, data.html, data.position);
+      container.setAttribute("data-last-event-id", event.lastEventId);
+      if (event.type === "board") { announce(data.summary); }
+      if (status) { status.textContent = "live"; }
+      document.dispatchEvent(new CustomEvent("board:update", { detail: data }));
+    }
+    source.addEventListener("snapshot", onBoard);
+    source.addEventListener("board", onBoard);
+    source.onerror = function () { if (status) { status.textContent = "reconnecting…"; } };
+    window.skateLedgerSource = source;  // for tests and the curious
+  }
+
+  // ?delay= boards follow live by refetching the fragment (ETag: unchanged boards cost a 304).
+  function refresh(container) {
+    var url = container.getAttribute("data-refresh");
+    if (!url) { return; }
+    var etag = null;
+    setInterval(function () {
+      fetch(url, { headers: etag ? { "If-None-Match": etag } : {} }).then(function (r) {
+        if (r.status !== 200) { return null; }
+        etag = r.headers.get("ETag");
+        return r.text();
+      }).then(function (html) {
+        if (html !== null && html !== undefined) { apply(container, html, (etag || "").replace(/"/g, "")); }
+      }).catch(function () {});
+    }, 1000);
+  }
+
+  function replay(form) {
+    var all = JSON.parse(document.getElementById("replay-steps").textContent);
+    var slider = document.getElementById("replay-slider");
+    var kind = document.getElementById("replay-step");
+    var speed = document.getElementById("replay-speed");
+    var play = document.getElementById("replay-play");
+    var frame = document.getElementById("frame");
+    var slug = form.getAttribute("data-slug");
+    var steps = [], timer = null;
+    var shown = Number(frame.getAttribute("data-position"));
+
+    function choose() {
+      steps = kind.value === "pair" ? all.filter(function (s) { return s.ends_pair; }) : all.slice();
+      if (!steps.length) { steps = all.slice(); }
+      slider.max = String(steps.length - 1);
+      var i = steps.findIndex(function (s) { return s.position > shown; });
+      slider.value = String(i === -1 ? steps.length - 1 : Math.max(0, i - 1));
+    }
+
+    function show(index) {
+      var step = steps[index];
+      if (!step) { return; }
+      shown = step.position;
+      slider.value = String(index);
+      slider.setAttribute("aria-valuetext", "position " + step.position + ": " + step.label);
+      document.getElementById("replay-label").textContent = step.label;
+      var t = document.getElementById("replay-time");
+      t.setAttribute("datetime", step.recorded_at);
+      t.textContent = step.recorded_at;
+      localTimes(t.parentNode);
+      var query = "?position=" + step.position + "&step=" + kind.value + "&race=" + encodeURIComponent(step.race);
+      history.replaceState(null, "", location.pathname + query);
+      fetch("/competitions/" + encodeURIComponent(slug) + "/replay/frame" + query).then(function (r) {
+        return r.text();
+      }).then(function (html) {
+        apply(frame, html, step.position);
+        frame.setAttribute("data-race", step.race);
+        announce(step.label);
+      });
+    }
+
+    function stop() {
+      if (timer) { clearTimeout(timer); timer = null; }
+      play.textContent = "▶ Play";
+      play.setAttribute("aria-label", "Play");
+    }
+
+    function tick() {
+      var i = Number(slider.value);
+      if (i >= steps.length - 1) { stop(); return; }
+      var gap = Date.parse(steps[i + 1].recorded_at) - Date.parse(steps[i].recorded_at);
+      // the recorded gap at the chosen speed, kept between 50 ms and 5 s so a day stays watchable
+      var wait = Math.min(5000, Math.max(50, gap / Number(speed.value)));
+      timer = setTimeout(function () { show(i + 1); tick(); }, wait);
+    }
+
+    play.addEventListener("click", function () {
+      if (timer) { stop(); return; }
+      play.textContent = "❚❚ Pause";
+      play.setAttribute("aria-label", "Pause");
+      tick();
+    });
+    slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });
+    kind.addEventListener("change", function () { choose(); show(Number(slider.value)); });
+    document.getElementById("replay-prev").addEventListener("click", function () {
+      stop(); show(Math.max(0, Number(slider.value) - 1));
+    });
+    document.getElementById("replay-next").addEventListener("click", function () {
+      stop(); show(Math.min(steps.length - 1, Number(slider.value) + 1));
+    });
+    choose();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    var live = document.getElementById("live");
+    if (live) { follow(live); refresh(live); }
+    var form = document.getElementById("replay");
+    if (form) { replay(form); }
+  });
+})();

@@ -1,0 +1,483 @@
+"""What the web board shows, as plain data for the templates and the JSON API.
+
+Each function takes a :class:`~projections.state.LedgerState` (the ledger as of one basis) and
+returns dicts and lists; nothing here reads the store or knows about HTTP. The JSON shapes of the
+command (scripts/output.py) are reused as they are, and extended only with new keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from ledger.errors import InvalidInputError
+from ledger.sheet import Fact, RaceSheet
+from ledger.timing import format_gap, format_time
+from ledger.values import skater_id
+from projections.basis import Basis
+from projections.history import History, season_of
+from projections.leaderboard import Board, leaderboard, passing_at, standings_at
+from projections.qualification import evaluate, load_rule
+from projections.records import records
+from projections.results import everything, result_of
+from projections.state import CompetitionInfo, LedgerState
+from scripts import output
+
+#: The ledger holds no time zone; a venue's is known from its name (rules.md: results are local).
+VENUE_ZONES = {
+    "heerenveen": "Europe/Amsterdam", "thialf": "Europe/Amsterdam", "amsterdam": "Europe/Amsterdam",
+    "enschede": "Europe/Amsterdam", "groningen": "Europe/Amsterdam", "utrecht": "Europe/Amsterdam",
+    "den haag": "Europe/Amsterdam", "tilburg": "Europe/Amsterdam", "inzell": "Europe/Berlin",
+    "berlin": "Europe/Berlin", "erfurt": "Europe/Berlin", "hamar": "Europe/Oslo",
+    "stavanger": "Europe/Oslo", "tomaszów": "Europe/Warsaw", "tomaszow": "Europe/Warsaw",
+    "kolomna": "Europe/Moscow", "collalbo": "Europe/Rome", "baselga": "Europe/Rome",
+    "calgary": "America/Edmonton", "salt lake": "America/Denver", "kearns": "America/Denver",
+    "milwaukee": "America/Chicago", "quebec": "America/Toronto", "québec": "America/Toronto",
+    "nagano": "Asia/Tokyo", "obihiro": "Asia/Tokyo", "tomakomai": "Asia/Tokyo",
+    "beijing": "Asia/Shanghai", "harbin": "Asia/Shanghai", "gangneung": "Asia/Seoul",
+    "astana": "Asia/Almaty", "almaty": "Asia/Almaty",
+}
+#: Dutch competitions (the demo's, the KNSB's) when the venue names no known rink.
+DEFAULT_ZONE = "Europe/Amsterdam"
+LANE_LABEL = {"inner": "inner · white armband", "outer": "outer · red armband"}
+REFERENCES = ("sb", "pb", "leader")
+
+
+def zone_of(comp: CompetitionInfo | None) -> ZoneInfo:
+    venue = (comp.venue or "").casefold() if comp else ""
+    for word, zone in VENUE_ZONES.items():
+        if word in venue:
+            return ZoneInfo(zone)
+    return ZoneInfo(DEFAULT_ZONE)
+
+
+def moment(value: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
+    """A recorded moment: ISO (for the viewer's own zone, in the browser) and venue-local text."""
+    if value is None:
+        return None
+    local = value.astimezone(zone)
+    return {"iso": value.isoformat(), "venue": local.strftime("%Y-%m-%d %H:%M:%S"),
+            "zone": local.tzname() or str(zone)}
+
+
+def time_text(ms: int | None) -> str | None:
+    return format_time(ms) if ms is not None else None
+
+
+def gap_text(ms: int | None) -> str | None:
+    return format_gap(ms) if ms is not None else None
+
+
+# -- the index and the day ------------------------------------------------------------------------
+def index_view(state: LedgerState) -> dict[str, Any]:
+    races = output.races_json(state)
+    comps = [{"slug": c.slug, "name": c.name, "venue": c.venue, "first_day": c.first_day,
+              "last_day": c.last_day, "races": [r for r in races if r["competition_slug"] == c.slug]}
+             for c in sorted(state.competitions.values(), key=lambda c: (c.first_day, c.slug))]
+    return {"competitions": comps}
+
+
+def competition_of(state: LedgerState, slug: str) -> CompetitionInfo | None:
+    return next((c for c in state.competitions.values() if c.slug == slug), None)
+
+
+def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str, Any]:
+    comp = competition_of(state, slug)
+    sheets = sorted((s for s in state.races.values() if s.competition == slug),
+                    key=lambda s: (s.day, s.key))
+    if comp is None and not sheets:
+        raise LookupError(f"competition {slug!r} is not in the ledger at position {state.position}")
+    zone = zone_of(comp)
+    days: dict[str, list[dict[str, Any]]] = {}
+    for sheet in sheets:
+        if day is None or sheet.day == day:
+            days.setdefault(sheet.day.isoformat(), []).append(race_summary(state, sheet))
+    on_ice = [r["on_ice"] for races in days.values() for r in races if r["on_ice"] and r["on_ice"]["racing"]]
+    return {"slug": slug, "name": comp.name if comp else slug, "venue": comp.venue if comp else None,
+            "zone": str(zone), "days": days, "on_ice": on_ice, "position": state.position,
+            "recorded_at": moment(state.recorded_at, zone)}
+
+
+def race_summary(state: LedgerState, sheet: RaceSheet) -> dict[str, Any]:
+    pair = pair_on_ice(state, sheet)
+    return {"key": sheet.key, "distance_m": sheet.distance_m, "category": sheet.category,
+            "label": sheet.label, "official": sheet.official is not None,
+            "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
+            "pairs": start_list(state, sheet), "on_ice": pair}
+
+
+def start_list(state: LedgerState, sheet: RaceSheet) -> list[dict[str, Any]]:
+    rows = []
+    for number in sorted(sheet.pairs):
+        lanes = []
+        for lane, sid in zip(("inner", "outer"), sheet.pairs[number], strict=True):
+            if sid is not None:
+                lanes.append(skater_cell(state, sid, lane))
+        rows.append({"pair": number, "skaters": lanes})
+    unpaired = [skater_cell(state, sid, None) for sid, e in sheet.entries.items() if e.pair is None]
+    if unpaired:
+        rows.append({"pair": None, "skaters": unpaired})
+    return rows
+
+
+def skater_cell(state: LedgerState, sid: UUID, lane: str | None) -> dict[str, Any]:
+    info = state.skaters.get(sid)
+    return {"skater": state.name_of(sid), "nation": info.nation if info else None, "lane": lane,
+            "lane_label": LANE_LABEL.get(lane or "", "lane unknown")}
+
+
+def latest_start(sheet: RaceSheet) -> tuple[int, Fact] | None:
+    starts = [f for f in sheet.facts.values() if f.kind == "start" and f.live and f.pair is not None]
+    if not starts:
+        return None
+    last = max(starts, key=lambda f: f.seq)
+    return last.pair or 0, last
+
+
+def pair_on_ice(state: LedgerState, sheet: RaceSheet) -> dict[str, Any] | None:
+    """The pair started last, and whether it is still racing (a skater without a result)."""
+    found = latest_start(sheet)
+    if found is None:
+        return None
+    number, start = found
+    skaters = [s for s in sheet.pairs.get(number, ()) if s is not None]
+    racing = sheet.clocks[number].running and any(result_of(sheet, s) is None for s in skaters)
+    return {"race": sheet.key, "pair": number, "racing": racing, "started_at": start.recorded_at,
+            "skaters": [skater_cell(state, s, sheet.entries[s].lane) for s in skaters]}
+
+
+# -- the race board ------------------------------------------------------------------------------
+def board_of(state: LedgerState, key: str, basis: Basis) -> Board:
+    if basis.at_m is not None:
+        return standings_at(state, key, basis.at_m, basis.after_pair)
+    return leaderboard(state, key, basis.after_pair)
+
+
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def no_memo(_: str, make: Callable[[], Any]) -> Any:
+    return make()
+
+
+def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
+              memo: Memo = no_memo) -> dict[str, Any]:
+    """Everything the race page shows: the board, the pair on ice, corrections, qualification.
+
+    ``memo(name, make)`` may keep what depends on the whole ledger (records, qualification) per
+    position: states at the same position are equal."""
+    sheet = state.sheet(key)
+    assert sheet is not None
+    board = board_of(state, key, basis)
+    comp = state.competitions.get(sheet.competition_id)
+    zone = zone_of(comp)
+    data = output.board_json(board, basis, "iso")
+    derived = memo(f"records@{state.position}", lambda: records(state).marks)
+    marks = marks_of(state, sheet, derived)
+    for row, shown in zip(board.rows, data["rows"], strict=True):
+        shown.update(row_extras(state, sheet, row.skater_id, marks, zone))
+    return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
+            "distance_m": sheet.distance_m, "category": sheet.category, "points": list(sheet.points),
+            "official": official_of(sheet, zone), "board": data, "position": state.position,
+            "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
+            "pair": pair_view(state, sheet, basis.after_pair, reference),
+            "corrections": corrections_of(state, sheet, zone),
+            "qualification": memo(f"qualification:{sheet.competition}:{sheet.category}@{state.position}",
+                                  lambda: qualification_of(state, sheet))}
+
+
+def official_of(sheet: RaceSheet, zone: ZoneInfo) -> dict[str, Any] | None:
+    fact = sheet.official
+    if fact is None:
+        return None
+    announced = fact.detail.get("announced_at")
+    return {"by": fact.detail.get("author"), "announced_at": moment(announced, zone),
+            "recorded_at": moment(fact.recorded_at, zone)}
+
+
+def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID, marks: dict[UUID, list[str]],
+               zone: ZoneInfo) -> dict[str, Any]:
+    result = result_of(sheet, sid)
+    fact = sheet.facts.get(result.fact) if result and result.fact else None
+    corrections = [{"before": time_text(c["before"]), "after": time_text(c["after"]),
+                    "reason": c["reason"], "by": c["author"]} for c in (fact.corrections if fact else [])]
+    reason = None
+    if fact is not None and fact.kind in {"dq", "dnf", "dns", "wdr"}:
+        reason = fact.detail.get("rule") or fact.detail.get("reason")
+    return {"skater_id": str(sid), "marks": marks.get(sid, []), "corrections": corrections,
+            "status_reason": reason, "official": sheet.official is not None,
+            "recorded_at": moment(fact.recorded_at, zone) if fact else None}
+
+
+def marks_of(state: LedgerState, sheet: RaceSheet,
+             derived: dict[tuple[str, UUID], tuple[str, ...]]) -> dict[UUID, list[str]]:
+    """PB/SB (ours, as each result stood at its moment), the record marks derived from the ledger,
+    and the marks a published list printed (MarksPublished)."""
+    found: dict[UUID, list[str]] = {}
+    bests = prior_bests(state, sheet)
+    for sid in sheet.entries:
+        result = result_of(sheet, sid)
+        marks: list[str] = []
+        if result is not None and result.status == "OK" and result.time_ms is not None:
+            pb, sb = bests.get(sid, (None, None))
+            marks += [m for m, best in (("PB", pb), ("SB", sb)) if best is None or result.time_ms < best]
+            marks += list(derived.get((sheet.key, sid), ()))
+        for fact in sheet.live_facts(sid, frozenset({"marks"})):
+            marks += [m for m in fact.detail["marks"] if m not in marks]
+        if marks:
+            found[sid] = marks
+    return found
+
+
+def prior_bests(state: LedgerState, sheet: RaceSheet) -> dict[UUID, tuple[int | None, int | None]]:
+    """Each entrant's personal and season best at this distance before this race."""
+    season = season_of(sheet.day)
+    bests: dict[UUID, tuple[int | None, int | None]] = {}
+    for other in state.races.values():
+        if other.distance_m != sheet.distance_m or other.key == sheet.key or other.day > sheet.day:
+            continue
+        for sid in sheet.entries.keys() & other.entries.keys():
+            result = result_of(other, sid)
+            if result is None or result.status != "OK" or result.time_ms is None:
+                continue
+            pb, sb = bests.get(sid, (None, None))
+            pb = min(pb, result.time_ms) if pb is not None else result.time_ms
+            if season_of(other.day) == season:
+                sb = min(sb, result.time_ms) if sb is not None else result.time_ms
+            bests[sid] = (pb, sb)
+    return bests
+
+
+def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Every correction, void and disqualification of the race with its reason and author."""
+    out = []
+    for fact in sorted(sheet.facts.values(), key=lambda f: f.seq):
+        if fact.kind not in {"correction", "void", "dq"}:
+            continue
+        target_id = fact.detail.get("target")
+        target = sheet.facts.get(target_id) if isinstance(target_id, UUID) else None
+        what = describe(target) if target is not None else fact.kind
+        out.append({"act": fact.kind, "skater": state.name_of(fact.skater) if fact.skater else None,
+                    "what": what, "after": time_text(fact.ms) if fact.kind == "correction" else None,
+                    "reason": fact.detail.get("reason") or fact.detail.get("rule"),
+                    "by": fact.detail.get("author"), "recorded_at": moment(fact.recorded_at, zone)})
+    return out
+
+
+def describe(fact: Fact) -> str:
+    where = f" at {fact.metres} m" if fact.kind == "passing" else ""
+    return f"{fact.kind}{where} ({fact.source})" if fact.source else f"{fact.kind}{where}"
+
+
+def qualification_of(state: LedgerState, sheet: RaceSheet) -> list[dict[str, Any]]:
+    """The outcome of every qualification rule of this competition and category."""
+    panels = []
+    for name in rule_names():
+        rule = load_rule(name)
+        if rule.get("competition") != sheet.competition or rule.get("category") not in (None, sheet.category):
+            continue
+        outcome = evaluate(state, rule)
+        panels.append({"rule": outcome.rule, "title": rule.get("title", outcome.rule),
+                       "slots": [{"slot": s.slot, "distance_m": s.distance_m, "place": s.place,
+                                  "skater": s.skater, "status": s.status, "reason": s.reason}
+                                 for s in outcome.slots],
+                       "selected": list(outcome.selected)})
+    return panels
+
+
+@lru_cache(maxsize=1)
+def rule_names() -> tuple[str, ...]:
+    folder = resources.files("projections").joinpath("qualification_rules")
+    return tuple(sorted(p.name.removesuffix(".json") for p in folder.iterdir()
+                        if p.name.endswith(".json")))
+
+
+# -- the pair on ice -----------------------------------------------------------------------------
+def pair_view(state: LedgerState, sheet: RaceSheet, after_pair: int | None = None,
+              reference: str = "sb", pair: int | None = None) -> dict[str, Any] | None:
+    """Both skaters of the pair on ice (or ``pair``): every passing with split, lap time, virtual
+    place and gap to the leader among all who passed that point so far, laps to go, and an
+    estimated finish against a reference (season best, personal best or the leader's race)."""
+    if reference not in REFERENCES:
+        raise InvalidInputError(f"ref {reference!r} is not one of {', '.join(REFERENCES)}")
+    if pair is None:
+        found = latest_start(sheet)
+        if found is None:
+            return None
+        pair = found[0]
+        if after_pair is not None and pair > after_pair:
+            pair = after_pair
+    if pair not in sheet.pairs:
+        return None
+    boards: dict[int, Board] = {}
+    skaters = [passings_of(state, sheet, sid, boards, after_pair, reference)
+               for sid in sheet.pairs[pair] if sid is not None]
+    clock = sheet.clocks.get(pair)
+    racing = bool(clock and clock.running) and any(s["result"] is None for s in skaters)
+    return {"race": sheet.key, "pair": pair, "racing": racing, "reference": reference,
+            "skaters": skaters}
+
+
+def passings_of(state: LedgerState, sheet: RaceSheet, sid: UUID, boards: dict[int, Board],
+                after_pair: int | None, reference: str) -> dict[str, Any]:
+    attempt = sheet.attempt_of(sid)
+    result = result_of(sheet, sid)
+    points = sheet.points
+    rows: list[dict[str, Any]] = []
+    previous: int | None = 0
+    for index, metres in enumerate(points):
+        shown = shown_at(sheet, sid, attempt, metres, result)
+        if shown is None:
+            previous = None
+            continue
+        if metres not in boards:
+            boards[metres] = standings_at(state, sheet.key, metres, after_pair)
+        row = next((r for r in boards[metres].rows if r.skater_id == sid), None)
+        cut = shown.ms - shown.ms % 10 if shown.ms is not None else None
+        lap = cut - previous if cut is not None and previous is not None else None
+        rows.append({"at_m": metres, "time": time_text(shown.ms), "time_ms": shown.ms,
+                     "lap": format_lap(lap), "lap_ms": lap, "source": shown.source,
+                     "place": row.rank if row else None, "passed": len(boards[metres].rows),
+                     "behind": gap_text(row.behind_ms) if row else None,
+                     "behind_ms": row.behind_ms if row else None,
+                     "laps_to_go": len(points) - index - 1,
+                     "corrected": [c["reason"] for c in shown.corrections]})
+        previous = cut
+    entry = sheet.entries[sid]
+    cell = skater_cell(state, sid, entry.lane)
+    done = result is not None
+    last = rows[-1] if rows else None
+    return {**cell, "result": result.status if result else None,
+            "time": time_text(result.time_ms) if result and result.time_ms is not None else None,
+            "passings": rows,
+            "laps_to_go": last["laps_to_go"] if last else len(points),
+            "estimate": None if done or last is None else estimate(state, sheet, sid, last, reference)}
+
+
+def shown_at(sheet: RaceSheet, sid: UUID, attempt: int, metres: int, result: Any) -> Fact | None:
+    if metres == sheet.distance_m and result is not None and result.fact is not None:
+        fact = sheet.facts.get(result.fact)
+        if fact is not None and fact.kind == "finish":
+            return fact
+    return passing_at(sheet, sid, attempt, metres, everything)
+
+
+def format_lap(ms: int | None) -> str | None:
+    return format_time(ms) if ms is not None and ms > 0 else None
+
+
+def estimate(state: LedgerState, sheet: RaceSheet, sid: UUID, last: dict[str, Any],
+             reference: str) -> dict[str, Any] | None:
+    """An estimated finish: the time at the last passing plus what the reference race took from that
+    point to the line (its own passing there when known, else in proportion to the distance)."""
+    ref = reference_race(state, sheet, sid, reference)
+    if ref is None:
+        return None
+    label, finish_ms, splits = ref
+    at_ms, metres = last["time_ms"], last["at_m"]
+    if metres in splits:
+        est = at_ms + finish_ms - splits[metres]
+    else:
+        est = at_ms * sheet.distance_m // metres if metres else finish_ms
+    return {"time": time_text(est), "time_ms": est, "reference": label,
+            "reference_time": time_text(finish_ms), "versus": gap_signed(est - finish_ms),
+            "label": "estimate"}
+
+
+def gap_signed(ms: int) -> str:
+    return format_gap(ms) if ms >= 0 else "-" + format_gap(-ms)[1:]
+
+
+def reference_race(state: LedgerState, sheet: RaceSheet, sid: UUID,
+                   reference: str) -> tuple[str, int, dict[int, int]] | None:
+    """The reference's finish and its passings: the skater's season or personal best at this
+    distance (from the ledger's other races), or this race's leader."""
+    if reference == "leader":
+        for row in leaderboard(state, sheet.key).rows:
+            if row.rank == 1 and row.time_ms is not None and row.skater_id != sid:
+                return f"leader {row.skater}", row.time_ms, splits_of(sheet, row.skater_id)
+        return None
+    season = season_of(sheet.day)
+    best: tuple[int, RaceSheet] | None = None
+    for other in state.races.values():
+        if other.key == sheet.key or other.distance_m != sheet.distance_m or sid not in other.entries:
+            continue
+        if reference == "sb" and season_of(other.day) != season:
+            continue
+        result = result_of(other, sid)
+        if result and result.status == "OK" and result.time_ms is not None and (
+                best is None or result.time_ms < best[0]):
+            best = (result.time_ms, other)
+    if best is None:
+        return None
+    label = "season best" if reference == "sb" else "personal best"
+    return label, best[0], splits_of(best[1], sid)
+
+
+def splits_of(sheet: RaceSheet, sid: UUID) -> dict[int, int]:
+    attempt = sheet.attempt_of(sid)
+    found = {}
+    for metres in sheet.points:
+        fact = passing_at(sheet, sid, attempt, metres, everything)
+        if fact is not None and fact.ms is not None:
+            found[metres] = fact.ms
+    return found
+
+
+# -- the skater ------------------------------------------------------------------------------------
+def history_json(found: History) -> dict[str, Any]:
+    """The shape of ``skate-ledger history --format json``."""
+    return {"skater": found.skater,
+            "results": [{"race": r.race, "competition": r.competition, "date": r.day.isoformat(),
+                         "distance_m": r.distance_m, "rank": r.rank, "status": r.status,
+                         "time": format_time(r.time_ms) if r.time_ms is not None else None,
+                         "time_ms": r.time_ms, "marks": list(r.marks),
+                         "published_marks": list(r.published_marks),
+                         "passings": [{"at_m": m, "time": format_time(ms)} for m, ms in r.passings]}
+                        for r in found.rows],
+            "personal_bests": {str(d): format_time(ms) for d, ms in sorted(found.personal_bests.items())},
+            "season_bests": {season: {str(d): format_time(ms) for d, ms in sorted(bests.items())}
+                             for season, bests in found.season_bests.items()}}
+
+
+CHART_PAD = 12
+
+
+def progression(found: History, width: int = 320, height: int = 120) -> list[dict[str, Any]]:
+    """One small chart per distance: valid times by date (lower is faster, so drawn higher)."""
+    charts = []
+    for distance in sorted({r.distance_m for r in found.rows}):
+        points = [(r.day, r.time_ms) for r in found.rows
+                  if r.distance_m == distance and r.status == "OK" and r.time_ms is not None]
+        if not points:
+            continue
+        days = [d.toordinal() for d, _ in points]
+        times = [t for _, t in points]
+        d0, d1 = min(days), max(days) or 1
+        t0, t1 = min(times), max(times)
+        def x(d: int, d0: int = d0, d1: int = d1) -> float:
+            return CHART_PAD + (width - 2 * CHART_PAD) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5)
+
+        def y(t: int, t0: int = t0, t1: int = t1) -> float:
+            return CHART_PAD + (height - 2 * CHART_PAD) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5)
+
+        dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {format_time(t)}"}
+                for d, t, (day, _) in zip(days, times, points, strict=True)]
+        charts.append({"distance_m": distance, "width": width, "height": height,
+                       "line": " ".join(f"{p['x']},{p['y']}" for p in dots), "dots": dots,
+                       "best": format_time(t0), "worst": format_time(t1)})
+    return charts
+
+
+def skater_key(name: str) -> UUID:
+    return skater_id(name)
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -1,0 +1,32 @@
+"""The board's JSON API fuzzed from its own OpenAPI description (schemathesis): no 500s, and every
+answer is one the description allows (status, headers, body). The demo day is loaded so that known
+races answer too."""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from starlette.applications import Starlette
+
+from ledger.application import build_app
+from scripts import okt2017
+from scripts.board.app import create_app
+
+
+def board() -> Starlette:
+    ledger = build_app("memory")
+    okt2017.load(ledger)
+    return create_app(ledger)
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", board())
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_json_api_never_fails_whatever_the_query(case: schemathesis.Case) -> None:
+    response = case.call()
+    assert response.status_code < 500, (case.formatted_path, case.query, response.text)
+    # "valid data must be accepted" does not hold: the schema cannot say that position, known_at
+    # and delay exclude each other, and such a request is rightly a 400
+    case.validate_response(response, excluded_checks=[schemathesis.checks.positive_data_acceptance])

@@ -1,0 +1,160 @@
+"""Live push of the web board: server-sent events from a real server on a loopback port, in-process.
+
+Each event's id is the ledger position; a new client gets a snapshot first, then a new board when a
+fact is recorded (by another connection to the ledger, as from another terminal); a client that
+resumes with ``Last-Event-ID`` of the current position gets no duplicate snapshot. Runs on the three
+stores (the PostgreSQL variant is marked ``postgres``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from ledger.application import Ledger
+from scripts.board.app import create_app
+from tests.helpers import draw, race_day
+
+READ_TIMEOUT = 5.0
+
+
+class Server:
+    """The board served by uvicorn on a free loopback port, in a thread of this process."""
+
+    def __init__(self, app: Ledger) -> None:
+        config = uvicorn.Config(create_app(app, poll_interval=0.02), host="127.0.0.1", port=0,
+                                log_level="warning", timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the board did not start"
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def events(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The server-sent events of a streamed response, one dict each (comments skipped)."""
+    event: dict[str, Any] = {}
+    for line in response.iter_lines():
+        if not line:
+            if "data" in event:
+                event["json"] = json.loads(event["data"])
+                yield event
+            event = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            event[name] = value.removeprefix(" ")
+
+
+def a_pair_on_ice(app: Ledger) -> str:
+    key = race_day(app, 1000, ["Skater A", "Skater B"])
+    draw(app, key, ("Skater A", "Skater B"))
+    app.start(key, 1)
+    return key
+
+
+@pytest.fixture
+def live(store: Callable[[], Ledger]) -> Iterator[tuple[Ledger, Ledger, str, str]]:
+    """A server on one connection to the ledger, a recorder on another, a race with a pair on ice."""
+    server_side, recorder = store(), store()
+    key = a_pair_on_ice(recorder)
+    with Server(server_side) as url:
+        yield server_side, recorder, key, url
+
+
+def test_a_new_client_gets_a_snapshot_then_the_board_after_each_new_fact(live) -> None:  # type: ignore[no-untyped-def]
+    _, recorder, key, url = live
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream("GET", f"{url}/races/{key}/events") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        stream = events(r)
+        first = next(stream)
+        assert first["event"] == "snapshot" and int(first["id"]) == recorder.last_position()
+        assert first["json"]["position"] == int(first["id"]) and 'id="board"' in first["json"]["html"]
+        recorded = recorder.record_passing(key, "Skater A", 200, 16_800)
+        update = next(stream)
+        assert update["event"] == "board" and int(update["id"]) == recorded
+        assert 'data-at="200" data-place="1"' in update["json"]["html"]
+        finished = [recorder.record_finish(key, "Skater A", 67_541),
+                    recorder.record_finish(key, "Skater B", 67_546)]
+        rows: list[Any] = []
+        while len(rows) < 2:  # the poller may see both finishes at once or one by one
+            update = next(stream)
+            rows = update["json"]["board"]["rows"]
+        assert int(update["id"]) == finished[-1]
+        assert [(row["skater"], row["rank"]) for row in rows] == [("Skater A", 1), ("Skater B", 2)]
+
+
+def test_a_client_resuming_at_the_current_position_gets_no_duplicate_snapshot(live) -> None:  # type: ignore[no-untyped-def]
+    _, recorder, key, url = live
+    current = recorder.last_position()
+    headers = {"Last-Event-ID": str(current)}
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/races/{key}/events", headers=headers) as r:
+        stream = events(r)
+        recorded = recorder.record_passing(key, "Skater B", 200, 16_900)
+        first = next(stream)
+        assert first["event"] == "board" and int(first["id"]) == recorded
+    behind = {"Last-Event-ID": str(current)}  # a client that missed the passing: the newest board
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/races/{key}/events", headers=behind) as r:
+        first = next(events(r))
+        assert first["event"] == "snapshot" and int(first["id"]) == recorded
+
+
+def test_a_bad_last_event_id_or_an_unknown_race_is_refused_in_one_line(live) -> None:  # type: ignore[no-untyped-def]
+    _, _, key, url = live
+    with httpx.Client(timeout=READ_TIMEOUT) as client:
+        bad = client.get(f"{url}/races/{key}/events", headers={"Last-Event-ID": "yesterday"})
+        assert bad.status_code == 400 and bad.text.count("\n") == 1
+        assert client.get(f"{url}/races/test-cup-2025/women-500m/events").status_code == 404
+        assert client.get(f"{url}/api/races/{key}").json()["race"] == key
+
+
+def test_the_day_stream_shows_the_pair_on_the_ice(live) -> None:  # type: ignore[no-untyped-def]
+    _, recorder, key, url = live
+    slug = key.split("/")[0]
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/competitions/{slug}/events") as r:
+        first = next(events(r))
+        assert first["event"] == "snapshot" and 'data-pair="1"' in first["json"]["html"]
+        assert int(first["id"]) == recorder.last_position()
+
+
+def test_a_slow_client_skips_to_the_newest_board(memory_app: Ledger) -> None:
+    """The hub keeps one pending board per client: many facts while it does not read are one event."""
+    import asyncio
+
+    from scripts.board.live import Hub, Ledgers
+
+    key = a_pair_on_ice(memory_app)
+    ledgers = Ledgers(memory_app)
+    board = create_app(memory_app).state.board
+    hub = Hub(ledgers, board.render_topic)
+
+    async def scenario() -> Any:
+        sub = hub.subscribe(f"race:sb:{key}")
+        for metres, ms in ((200, 16_800), (600, 42_100)):
+            memory_app.record_passing(key, "Skater A", metres, ms)
+            ledgers.refresh()
+        message = await asyncio.wait_for(sub.get(), 1)
+        assert not sub.ready.is_set() and sub.pending is None
+        return message
+
+    message = asyncio.run(scenario())
+    assert message.position == memory_app.last_position()
