@@ -163,6 +163,11 @@ class Ledger(Application[UUID]):
             raise UnknownRaceError(f"race {key!r} is not in the ledger (see 'races')") from None
         return race
 
+    def race_at(self, rid: UUID, version: int) -> Race:
+        """A race as it stood after its ``version``-th event (the write side's fold of its events)."""
+        race: Race = self.repository.get(rid, version=version)
+        return race
+
     def skater(self, name: str) -> UUID:
         sid = skater_id(name)
         if sid not in self.repository:

@@ -5,9 +5,12 @@ On a generated season (scripts/generate.py) of ``--events`` events, for SQLite a
 
 - ``append``: one fact per Ledger command on the loaded ledger (latency p50/p99, ms);
 - ``import``: the generator's bulk writing, one transaction per race (events/s, rules included);
-- ``limit``: ``recorder.select_notifications`` + ``mapper.to_domain_event`` of every event;
-- ``rebuild``: the whole log folded into a LedgerState plus every race's leaderboard, in a fresh
-  subprocess whose peak RSS is the ``rebuild_rss_mb`` (interpreter and imports included);
+- ``limit``: read and decode every event as the projections do (``Ledger.read_log``), beside
+  ``read`` (the rows alone) and ``library_read_decode`` (the library's notifications and mapper);
+- ``rebuild``: every race's board from the whole log in bounded memory (projections/rebuild.py),
+  in a fresh subprocess whose peak RSS is the ``rebuild_rss_mb`` (interpreter and imports
+  included); ``whole_fold``: the whole log folded into one LedgerState (every fact kept) and every
+  board, in another fresh subprocess (``whole_fold_rss_mb``);
 - ``asof``: random bases (positions and known-at moments) answered from checkpoints
   (projections/checkpoints.py) with one race's leaderboard (latency p50/p95), and a sample of the
   same bases folded from zero (``asof_speedup``: mean from zero / mean from checkpoints).
@@ -40,9 +43,11 @@ from typing import Any
 import psycopg
 
 from ledger.application import READ_BATCH, Ledger, build_app
+from ledger.recorders import chained
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
+from projections.rebuild import rebuild_boards
 from projections.state import LedgerState, collector_paused, copy_sheet
 from scripts.generate import generate
 
@@ -136,10 +141,28 @@ def measure_append(app: Ledger, races: int, skaters: int) -> list[float]:
     return latencies
 
 
-def measure_limit(app: Ledger) -> tuple[int, float]:
-    """Read and decode every event, nothing else: what any rebuild must at least do."""
-    count, start = 0, 1
+def measure_limit(app: Ledger) -> dict[str, float]:
+    """What any rebuild must at least do, three ways (events per second):
+
+    - ``read``: read every stored row (our recorders' ``select_rows``), nothing else;
+    - ``limit``: read and decode every event as the projections do (``Ledger.read_log``: the rows,
+      our transcoder, the library's mapper) — the limit a rebuild is measured against;
+    - ``library``: the library's own path, ``select_notifications`` + ``mapper.to_domain_event``."""
+    recorder = chained(app.recorder)
+    figures: dict[str, float] = {}
+    count, start, started = 0, 1, time.perf_counter()
+    while True:
+        rows = recorder.select_rows(start, None, READ_BATCH)
+        count += len(rows)
+        if len(rows) < READ_BATCH:
+            break
+        start = rows[-1][0] + 1
+    figures["read_eps"] = count / (time.perf_counter() - started)
     started = time.perf_counter()
+    count = sum(1 for _ in app.read_log())
+    figures["limit_eps"] = count / (time.perf_counter() - started)
+    figures["events"] = count
+    count, start, started = 0, 1, time.perf_counter()
     while True:
         batch = app.recorder.select_notifications(start=start, limit=READ_BATCH)
         for note in batch:
@@ -148,33 +171,46 @@ def measure_limit(app: Ledger) -> tuple[int, float]:
         if len(batch) < READ_BATCH:
             break
         start = batch[-1].id + 1
-    return count, time.perf_counter() - started
+    figures["library_read_decode_eps"] = count / (time.perf_counter() - started)
+    return figures
 
 
 def rebuild(db: str) -> dict[str, float]:
-    """Fold the whole log and compute every leaderboard (run in a fresh process: see main)."""
+    """Every race's board from the whole log, in bounded memory (projections/rebuild.py); run in a
+    fresh process (see main), so the peak RSS is the rebuild's alone."""
     app = build_app(db)
     base = rss_mb()
     started = time.perf_counter()
-    state, count = LedgerState(), 0
+    done = rebuild_boards(app)
+    seconds = time.perf_counter() - started
+    app.close()
+    return {"events": done.events, "seconds": seconds, "boards": len(done.boards),
+            "reloads": done.reloads, "rss_mb": peak_rss_mb(), "rss_before_mb": base}
+
+
+def fold_whole(db: str) -> dict[str, float]:
+    """The whole log folded into one LedgerState (every fact of every race kept), then every
+    board: what the as-of queries and checkpoints start from."""
+    app = build_app(db)
+    base = rss_mb()
+    started = time.perf_counter()
+    state = LedgerState()
     with collector_paused():
-        for position, event in app.read_log():
-            state.apply(position, event)
-            count += 1
+        state.apply_all(app.read_log())
         folded = time.perf_counter() - started
         boards = [leaderboard(state, key) for key in state.race_keys]
     seconds = time.perf_counter() - started
     app.close()
-    return {"events": count, "seconds": seconds, "fold_seconds": folded, "boards": len(boards),
-            "rss_mb": peak_rss_mb(), "rss_before_mb": base}
+    return {"events": state.position, "seconds": seconds, "fold_seconds": folded,
+            "boards": len(boards), "rss_mb": peak_rss_mb(), "rss_before_mb": base}
 
 
-def rebuild_in_subprocess(db: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-m", "scripts.bench", "--rebuild-child", db],
+def in_subprocess(flag: str, db: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-m", "scripts.bench", flag, db],
                          check=False, capture_output=True, text=True,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if out.returncode:
-        raise RuntimeError(f"the rebuild subprocess failed:\n{out.stderr[-4000:]}")
+        raise RuntimeError(f"the {flag} subprocess failed:\n{out.stderr[-4000:]}")
     result: dict[str, float] = json.loads(out.stdout)
     return result
 
@@ -246,25 +282,32 @@ def bench_store(kind: str, events: int, seed: int, small: bool, log: Callable[[s
         log(f"{kind}: {done.events:,} events in {done.seconds:.1f} s; live append")
         latencies = measure_append(app, races=2 if small else 6, skaters=10 if small else 16)
         log(f"{kind}: the limit (read + decode)")
-        count, limit_s = measure_limit(app)
+        limits = measure_limit(app)
         log(f"{kind}: rebuild (subprocess)")
-        rebuilt = rebuild_in_subprocess(db)
+        rebuilt = in_subprocess("--rebuild-child", db)
+        log(f"{kind}: whole fold (subprocess)")
+        whole = in_subprocess("--fold-child", db)
         log(f"{kind}: as-of queries")
         asof = measure_asof(app, queries=60 if small else 300, from_zero=4 if small else 6,
                             seed=seed)
         app.close()
     timings = asof.pop("timings")
     assert isinstance(timings, list)
-    limit_eps = count / limit_s
+    limit_eps = limits["limit_eps"]
+    count = limits["events"]
     rebuild_eps = rebuilt["events"] / rebuilt["seconds"]
     figures: dict[str, float] = {
         "events": count, "races": done.races,
         "append_p50_ms": percentile(latencies, 50), "append_p99_ms": percentile(latencies, 99),
         "append_commands": len(latencies),
         "import_eps": done.events_per_second,
-        "limit_eps": limit_eps,
+        "limit_eps": limit_eps, "read_eps": limits["read_eps"],
+        "library_read_decode_eps": limits["library_read_decode_eps"],
         "rebuild_eps": rebuild_eps, "rebuild_vs_limit": rebuild_eps / limit_eps,
-        "rebuild_fold_eps": rebuilt["events"] / rebuilt["fold_seconds"],
+        "rebuild_reloads": rebuilt["reloads"],
+        "whole_fold_eps": whole["events"] / whole["fold_seconds"],
+        "whole_fold_boards_eps": whole["events"] / whole["seconds"],
+        "whole_fold_rss_mb": whole["rss_mb"],
         "asof_p50_ms": percentile(timings, 50), "asof_p95_ms": percentile(timings, 95),
         "asof_zero_ms": float(asof["zero_mean"]),  # type: ignore[arg-type]
         "asof_speedup": float(asof["zero_mean"]) / float(asof["again_mean"]),  # type: ignore[arg-type]
@@ -316,9 +359,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--rebuild-child", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--fold-child", metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rebuild_child:
         print(json.dumps(rebuild(args.rebuild_child)))
+        return 0
+    if args.fold_child:
+        print(json.dumps(fold_whole(args.fold_child)))
         return 0
     events = 5_000 if args.small else args.events
     if args.stores:
