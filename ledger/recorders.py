@@ -306,6 +306,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_checkpoints_statement = SQL(
             "SELECT position, hash, signed_at, public_key, signature FROM {0}.{1} ORDER BY id"
         ).format(schema, checkpoints)
+        #: LISTEN to this channel to hear the newest position after every commit that appends
+        self.notify_channel = f"skate_ledger:{datastore.schema}.{events_table_name}"[:63]
+        self.notify_statement = SQL("SELECT pg_notify(%s, %s)")
         self.select_rows_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -370,6 +373,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             noted = act_rows(ids)
             if noted:
                 curs.executemany(self.insert_acts_statement, noted)
+            # Readers that LISTEN (the web board) hear of the new facts when this commits.
+            curs.execute(self.notify_statement, (self.notify_channel, str(max(ids))))
         return ids
 
     # -- reading -------------------------------------------------------------------------------

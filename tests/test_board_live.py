@@ -18,8 +18,9 @@ import httpx
 import pytest
 import uvicorn
 
-from ledger.application import Ledger
+from ledger.application import Ledger, build_app
 from scripts.board.app import create_app
+from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day
 
 READ_TIMEOUT = 5.0
@@ -28,8 +29,8 @@ READ_TIMEOUT = 5.0
 class Server:
     """The board served by uvicorn on a free loopback port, in a thread of this process."""
 
-    def __init__(self, app: Ledger) -> None:
-        config = uvicorn.Config(create_app(app, poll_interval=0.02), host="127.0.0.1", port=0,
+    def __init__(self, app: Ledger, poll_interval: float = 0.02) -> None:
+        config = uvicorn.Config(create_app(app, poll_interval=poll_interval), host="127.0.0.1", port=0,
                                 log_level="warning", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -158,3 +159,29 @@ def test_a_slow_client_skips_to_the_newest_board(memory_app: Ledger) -> None:
 
     message = asyncio.run(scenario())
     assert message.position == memory_app.last_position()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_new_fact_is_heard_at_once_not_at_the_next_poll() -> None:
+    """The server polls only every 60 s here: the update can only come from PostgreSQL's
+    notification (our recorder NOTIFYs in the appending transaction; the board LISTENs)."""
+    if not _PG:
+        pytest.skip("PostgreSQL is not reachable here (under CI=true this is a failure instead)")
+    schema = new_pg_schema()
+    try:
+        server_side, recorder = build_app(pg_url(schema)), build_app(pg_url(schema))
+        key = a_pair_on_ice(recorder)
+        with Server(server_side, poll_interval=60) as url, httpx.Client(timeout=READ_TIMEOUT) as client, \
+                client.stream("GET", f"{url}/races/{key}/events") as r:
+            stream = events(r)
+            assert next(stream)["event"] == "snapshot"
+            started = time.monotonic()
+            recorded = recorder.record_passing(key, "Skater A", 200, 16_800)
+            update = next(stream)
+            heard_in = time.monotonic() - started
+            assert update["event"] == "board" and int(update["id"]) == recorded
+            assert heard_in < READ_TIMEOUT  # not the 60 s poll
+        server_side.close()
+        recorder.close()
+    finally:
+        drop_pg_schema(schema)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -37,7 +38,7 @@ from projections.history import history
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import views
-from scripts.board.live import Hub, Ledgers, Message
+from scripts.board.live import NOTIFIED_POLL, Hub, Ledgers, Message, listen_for_appends
 from scripts.board.openapi import OPENAPI
 
 HERE = Path(__file__).resolve().parent
@@ -441,10 +442,16 @@ def create_app(ledger: Ledger, poll_interval: float = 0.1) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        poller = asyncio.create_task(board.hub.poll(board.poll_interval))
+        loop, wake, stop = asyncio.get_running_loop(), asyncio.Event(), threading.Event()
+        listener = listen_for_appends(ledger, lambda: loop.call_soon_threadsafe(wake.set), stop)
+        if listener is None:
+            poller = asyncio.create_task(board.hub.poll(board.poll_interval))
+        else:
+            poller = asyncio.create_task(board.hub.poll(max(board.poll_interval, NOTIFIED_POLL), wake))
         try:
             yield
         finally:
+            stop.set()
             board.hub.close()
             poller.cancel()
 

@@ -2,24 +2,30 @@
 day's timeline for replay, and the hub that pushes new boards to server-sent-event clients.
 
 Everything here runs on the server's one event loop, so the live state is never read while it is
-being folded. New facts are noticed by one poller of the newest position (about every 100 ms),
-shared by all clients; on both stores this is polling (PostgreSQL LISTEN/NOTIFY would replace the
-poll there, not the rest).
+being folded. New facts are noticed by one poller of the newest position, shared by all clients:
+on SQLite it looks about every 100 ms; on PostgreSQL a thread LISTENs to the channel our recorder
+NOTIFYs in every appending transaction and wakes the poller at once, which then looks only every
+second when nothing is heard (a safety net for a dropped connection).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import attrs
+import psycopg
+from psycopg import sql
 
 from ledger.application import Ledger
 from ledger.race import Race
+from ledger.recorders import ChainedPostgresApplicationRecorder
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.runner import LiveView
@@ -186,11 +192,52 @@ class Hub:
             for sub in subs:
                 sub.put(None)
 
-    async def poll(self, interval: float) -> None:
-        """The one poller of the newest position, for all clients."""
+    async def poll(self, interval: float, wake: asyncio.Event | None = None) -> None:
+        """The one poller of the newest position, for all clients: every ``interval`` seconds, and
+        at once whenever ``wake`` is set (PostgreSQL's notifications, :func:`listen_for_appends`)."""
         while True:
-            await asyncio.sleep(interval)
+            if wake is None:
+                await asyncio.sleep(interval)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), interval)
+                wake.clear()
             try:
                 self.ledgers.refresh()
             except Exception:
                 LOG.exception("cannot read the newest position")
+
+
+#: How often the poller looks when PostgreSQL's notifications wake it (only a safety net then).
+NOTIFIED_POLL = 1.0
+_CONNECT_KEYS = ("dbname", "host", "port", "user", "password", "connect_timeout")
+
+
+def listen_for_appends(app: Ledger, wake: Callable[[], None], stop: threading.Event
+                       ) -> threading.Thread | None:
+    """On PostgreSQL, a daemon thread that LISTENs to the channel our recorder notifies in every
+    transaction that appends (``ChainedPostgresApplicationRecorder.notify_channel``) and calls
+    ``wake`` for each notification, and once after each (re)connection; None on other stores."""
+    recorder = app.recorder
+    if not isinstance(recorder, ChainedPostgresApplicationRecorder):
+        return None
+    pool = recorder.datastore.pool
+    params = {k: v for k, v in pool.kwargs.items() if k in _CONNECT_KEYS}
+    listen = sql.SQL("LISTEN {}").format(sql.Identifier(recorder.notify_channel))
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                with psycopg.connect(pool.conninfo, autocommit=True, **params) as conn:
+                    conn.execute(listen)
+                    wake()  # whatever was appended while nobody listened
+                    while not stop.is_set():
+                        for _ in conn.notifies(timeout=0.5):
+                            wake()
+            except psycopg.Error:
+                LOG.exception("listening for new facts failed; trying again")
+                stop.wait(1.0)
+
+    thread = threading.Thread(target=run, name="skate-ledger-listen", daemon=True)
+    thread.start()
+    return thread
