@@ -16,10 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from ledger.application import Ledger
-from scripts.board.app import create_app
+from scripts.board.app import create_app, server
 from tests.helpers import draw, race_day
 
 READ_TIMEOUT = 5.0
@@ -28,10 +27,8 @@ READ_TIMEOUT = 5.0
 class Server:
     """The board served by uvicorn on a free loopback port, in a thread of this process."""
 
-    def __init__(self, app: Ledger) -> None:
-        config = uvicorn.Config(create_app(app, poll_interval=0.02), host="127.0.0.1", port=0,
-                                log_level="warning", timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(config)
+    def __init__(self, app: Ledger, port: int = 0) -> None:
+        self.server = server(app, port=port, poll_interval=0.02)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -158,3 +155,22 @@ def test_a_slow_client_skips_to_the_newest_board(memory_app: Ledger) -> None:
 
     message = asyncio.run(scenario())
     assert message.position == memory_app.last_position()
+
+
+def test_stopping_the_server_ends_the_open_streams_at_once(memory_app: Ledger) -> None:
+    """Shutdown closes the streams first, so an open page sees its stream end (and reconnects to the
+    next server) instead of the server waiting out its graceful timeout and cancelling them."""
+    key = a_pair_on_ice(memory_app)
+    server = Server(memory_app)
+    url = server.__enter__()
+    try:
+        with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+                "GET", f"{url}/races/{key}/events") as r:
+            stream = events(r)
+            assert next(stream)["event"] == "snapshot"
+            started = time.monotonic()
+            server.__exit__()
+            assert list(stream) == []  # the stream ended, cleanly
+            assert time.monotonic() - started < 0.9  # sooner than the graceful timeout (1 s)
+    finally:
+        server.__exit__()
