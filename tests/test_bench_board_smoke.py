@@ -1,5 +1,6 @@
 """The board's benchmark runs (scripts/bench_board.py --small --json) and reports every figure: no
-thresholds. It drives Debian's Chromium like the browser tests: required under CI=true."""
+thresholds (a figure may be 0: the page back before the probe saw the
+server restarted). It drives Debian's Chromium like the browser tests: required under CI=true."""
 
 from __future__ import annotations
 
@@ -29,4 +30,5 @@ def test_the_small_board_benchmark_reports_every_figure() -> None:
     assert report["figures"]["push_sse_samples"] == 10 * 20
     for name in FIGURES:
         value = report["figures"][name]
-        assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (name, value)
+        assert isinstance(value, int | float) and math.isfinite(value) and value >= 0, (name, value)
+    assert len(report["figures"]["resume_browser_samples"]) == 1
