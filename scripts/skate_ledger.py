@@ -784,14 +784,11 @@ def demo(app: Ledger, notation: str) -> None:
 def serve(app: Ledger, host: str, port: int, poll: float) -> None:
     """A read-only web board of the ledger: the day, race boards, the pair on ice, skaters, replay,
     JSON (/openapi.json) and live updates (server-sent events). Stop it with Ctrl-C."""
-    import uvicorn  # the web stack is loaded only by this command
-
-    from scripts.board.app import create_app
+    from scripts.board.app import server  # the web stack is loaded only by this command
 
     ERR.print(f"skate-ledger board on http://{host}:{port}/ (position {app.last_position()}); "
               "Ctrl-C stops it", markup=False, highlight=False)
-    uvicorn.run(create_app(app, poll_interval=poll), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=1)
+    server(app, host, port, poll).run()
 
 
 # -- running ------------------------------------------------------------------------------------

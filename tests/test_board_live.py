@@ -16,10 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from ledger.application import Ledger, build_app
-from scripts.board.app import create_app
+from scripts.board.app import create_app, server
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day
 
@@ -29,10 +28,8 @@ READ_TIMEOUT = 5.0
 class Server:
     """The board served by uvicorn on a free loopback port, in a thread of this process."""
 
-    def __init__(self, app: Ledger, poll_interval: float = 0.02) -> None:
-        config = uvicorn.Config(create_app(app, poll_interval=poll_interval), host="127.0.0.1", port=0,
-                                log_level="warning", timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(config)
+    def __init__(self, app: Ledger, port: int = 0, poll_interval: float = 0.02) -> None:
+        self.server = server(app, port=port, poll_interval=poll_interval)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -185,3 +182,22 @@ def test_on_postgresql_a_new_fact_is_heard_at_once_not_at_the_next_poll() -> Non
         recorder.close()
     finally:
         drop_pg_schema(schema)
+
+
+def test_stopping_the_server_ends_the_open_streams_at_once(memory_app: Ledger) -> None:
+    """Shutdown closes the streams first, so an open page sees its stream end (and reconnects to the
+    next server) instead of the server waiting out its graceful timeout and cancelling them."""
+    key = a_pair_on_ice(memory_app)
+    server = Server(memory_app)
+    url = server.__enter__()
+    try:
+        with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+                "GET", f"{url}/races/{key}/events") as r:
+            stream = events(r)
+            assert next(stream)["event"] == "snapshot"
+            started = time.monotonic()
+            server.__exit__()
+            assert list(stream) == []  # the stream ended, cleanly
+            assert time.monotonic() - started < 0.9  # sooner than the graceful timeout (1 s)
+    finally:
+        server.__exit__()

@@ -479,3 +479,24 @@ def create_app(ledger: Ledger, poll_interval: float = 0.1) -> Starlette:
         OverflowError: on_value_error})
     app.state.board = board
     return app
+
+
+def server(ledger: Ledger, host: str = "127.0.0.1", port: int = 8000, poll_interval: float = 0.1,
+           **options: Any) -> Any:
+    """A uvicorn server of the board whose shutdown ends the event streams first: an open page then
+    sees its stream end (and reconnects to whatever serves next) instead of the server waiting out its
+    graceful timeout and cancelling the streams with an error."""
+    import socket
+
+    import uvicorn
+
+    app = create_app(ledger, poll_interval)
+
+    class BoardServer(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app.state.board.hub.close()
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                            **{"timeout_graceful_shutdown": 1, **options})
+    return BoardServer(config)

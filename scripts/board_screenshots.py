@@ -1,0 +1,58 @@
+"""The README's screenshots of the board on the demo day: docs/board.png (1200x900) and
+docs/board-phone.png (390 px wide), taken with Playwright and Debian's Chromium.
+
+    python -m scripts.board_screenshots [--page /races/okt-2017/women-1000m] [--out docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from ledger.application import build_app
+from scripts import okt2017
+from scripts.board.app import server
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.board_screenshots", description=__doc__)
+    parser.add_argument("--page", default="/races/okt-2017/women-1000m")
+    parser.add_argument("--out", default="docs", type=Path)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="skate-shots-") as folder:
+        app = build_app(str(Path(folder) / "okt-2017.db"))
+        okt2017.load(app)
+        board = server(app, port=0)
+        thread = threading.Thread(target=board.run, daemon=True)
+        thread.start()
+        while not board.started:
+            time.sleep(0.01)
+        url = f"http://127.0.0.1:{board.servers[0].sockets[0].getsockname()[1]}{args.page}"
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+                for name, viewport, scale in (("board.png", {"width": 1200, "height": 900}, 1),
+                                              ("board-phone.png", {"width": 390, "height": 844}, 2)):
+                    page = browser.new_page(viewport=viewport, device_scale_factor=scale)
+                    page.goto(url)
+                    page.wait_for_function("() => document.getElementById('live').dataset.lastEventId")
+                    page.screenshot(path=str(args.out / name))
+                    print(args.out / name)
+                    page.close()
+                browser.close()
+        finally:
+            board.should_exit = True
+            thread.join(10)
+            app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
