@@ -78,7 +78,13 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    """This process's peak RSS: VmHWM of /proc/self/status. (getrusage's ru_maxrss is not used: on
+    Linux it survives fork and exec, so a child reported the bench process's own peak.)"""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def postgres_reachable() -> bool:
@@ -104,6 +110,18 @@ def store_target(kind: str) -> Iterator[str]:
     finally:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def settle(db: str) -> None:
+    """What an operator does after a bulk load, before the live day: SQLite folds its write-ahead
+    log into the file, PostgreSQL vacuums and analyses (else its autovacuum, or SQLite's first
+    checkpoints, fall on the live commands measured next)."""
+    if db.startswith("postgresql://"):
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+    else:
+        with sqlite3.connect(db) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # -- the measures -------------------------------------------------------------------------------
@@ -279,7 +297,9 @@ def bench_store(kind: str, events: int, seed: int, small: bool, log: Callable[[s
         app = build_app(db)
         log(f"{kind}: generating {events:,} events")
         done = generate(app, events=events, seed=seed)
-        log(f"{kind}: {done.events:,} events in {done.seconds:.1f} s; live append")
+        log(f"{kind}: {done.events:,} events in {done.seconds:.1f} s; settling the store")
+        settle(db)
+        log(f"{kind}: live append")
         latencies = measure_append(app, races=2 if small else 6, skaters=10 if small else 16)
         log(f"{kind}: the limit (read + decode)")
         limits = measure_limit(app)

@@ -1,9 +1,9 @@
 """Benchmark of the web board (issue 7): live push, past boards, reconnect and resume.
 
 The OKT 2017 demo day plus a bench race (a men's 10000 m with pairs on the ice) in a temporary SQLite
-file, served by ``skate-ledger serve`` in a subprocess on a free loopback port (its default poll of
-100 ms unless ``--poll``). This process records into the same file, as another terminal would, and
-measures:
+file, served by ``skate-ledger serve`` in a subprocess on a free loopback port (its default look for
+new facts every 20 ms unless ``--poll``). This process records into the same file, as another
+terminal would, and measures:
 
 - ``push``: record → updated page. One fact at a time (a passing of the pair on the ice), a random
   0–100 ms apart so the facts fall anywhere in the poll's cycle. From the moment the append has
@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--past", type=int, default=200, help="past boards of each kind")
     parser.add_argument("--resumes", type=int, default=20, help="SSE clients dropping and resuming")
     parser.add_argument("--restarts", type=int, default=3, help="server restarts under the browser")
-    parser.add_argument("--poll", type=float, default=0.1, help="the server's --poll (seconds)")
+    parser.add_argument("--poll", type=float, default=0.02, help="the server's --poll (seconds)")
     parser.add_argument("--small", action="store_true",
                         help="20 clients, 10 facts, 20 past boards, 3 resumes, 1 restart: a smoke run")
     parser.add_argument("--seed", type=int, default=1)

@@ -778,8 +778,9 @@ def demo(app: Ledger, notation: str) -> None:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--poll", type=click.FloatRange(0.01, 10.0), default=0.1, show_default=True,
-              help="Seconds between looks at the newest ledger position (for live boards).")
+@click.option("--poll", type=click.FloatRange(0.005, 10.0), default=0.02, show_default=True,
+              help="Seconds between looks for new facts (on SQLite a look reads the file's data "
+                   "version only; PostgreSQL notifies the board and this is its safety net).")
 @ledger_command
 def serve(app: Ledger, host: str, port: int, poll: float) -> None:
     """A read-only web board of the ledger: the day, race boards, the pair on ice, skaters, replay,

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ import pytest
 
 from ledger.application import Ledger, build_app
 from scripts.board.app import create_app, server
+from scripts.board.live import sqlite_watch
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day
 
@@ -201,3 +203,17 @@ def test_stopping_the_server_ends_the_open_streams_at_once(memory_app: Ledger) -
             assert time.monotonic() - started < 0.9  # sooner than the graceful timeout (1 s)
     finally:
         server.__exit__()
+
+
+def test_on_a_sqlite_file_the_board_reads_the_log_only_after_another_connection_committed(
+        tmp_path: Path) -> None:
+    db = str(tmp_path / "ledger.db")
+    writer = build_app(db)
+    key = a_pair_on_ice(writer)
+    changed = sqlite_watch(build_app(db))
+    assert changed is not None
+    assert changed()  # the first look: whatever the file holds is new to the board
+    assert not changed() and not changed()  # nothing committed since
+    writer.record_passing(key, "Skater A", 200, 16_800)
+    assert changed() and not changed()
+    assert sqlite_watch(build_app("memory")) is None and sqlite_watch(build_app(":memory:")) is None

@@ -38,7 +38,14 @@ from projections.history import history
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import views
-from scripts.board.live import NOTIFIED_POLL, Hub, Ledgers, Message, listen_for_appends
+from scripts.board.live import (
+    NOTIFIED_POLL,
+    Hub,
+    Ledgers,
+    Message,
+    listen_for_appends,
+    sqlite_watch,
+)
 from scripts.board.openapi import OPENAPI
 
 HERE = Path(__file__).resolve().parent
@@ -110,7 +117,7 @@ BASIS_NAMES = ("position", "known_at", "delay", "after_pair", "ref")
 class Board:
     """The board of one ledger: its views, pages, JSON and live push."""
 
-    def __init__(self, app: Ledger, poll_interval: float = 0.1) -> None:
+    def __init__(self, app: Ledger, poll_interval: float = 0.02) -> None:
         self.ledgers = Ledgers(app)
         self.hub = Hub(self.ledgers, self.render_topic)
         self.poll_interval = poll_interval
@@ -436,7 +443,7 @@ async def on_value_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, f"bad request: {exc}")
 
 
-def create_app(ledger: Ledger, poll_interval: float = 0.1) -> Starlette:
+def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
     """The web board of ``ledger``; the poller of new facts runs while the application does."""
     board = Board(ledger, poll_interval)
 
@@ -445,7 +452,8 @@ def create_app(ledger: Ledger, poll_interval: float = 0.1) -> Starlette:
         loop, wake, stop = asyncio.get_running_loop(), asyncio.Event(), threading.Event()
         listener = listen_for_appends(ledger, lambda: loop.call_soon_threadsafe(wake.set), stop)
         if listener is None:
-            poller = asyncio.create_task(board.hub.poll(board.poll_interval))
+            poller = asyncio.create_task(board.hub.poll(board.poll_interval,
+                                                        changed=sqlite_watch(ledger)))
         else:
             poller = asyncio.create_task(board.hub.poll(max(board.poll_interval, NOTIFIED_POLL), wake))
         try:
@@ -481,7 +489,7 @@ def create_app(ledger: Ledger, poll_interval: float = 0.1) -> Starlette:
     return app
 
 
-def server(ledger: Ledger, host: str = "127.0.0.1", port: int = 8000, poll_interval: float = 0.1,
+def server(ledger: Ledger, host: str = "127.0.0.1", port: int = 8000, poll_interval: float = 0.02,
            **options: Any) -> Any:
     """A uvicorn server of the board whose shutdown ends the event streams first: an open page then
     sees its stream end (and reconnects to whatever serves next) instead of the server waiting out its

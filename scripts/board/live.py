@@ -3,9 +3,10 @@ day's timeline for replay, and the hub that pushes new boards to server-sent-eve
 
 Everything here runs on the server's one event loop, so the live state is never read while it is
 being folded. New facts are noticed by one poller of the newest position, shared by all clients:
-on SQLite it looks about every 100 ms; on PostgreSQL a thread LISTENs to the channel our recorder
-NOTIFYs in every appending transaction and wakes the poller at once, which then looks only every
-second when nothing is heard (a safety net for a dropped connection).
+on a SQLite file it asks the file's data version (a PRAGMA, no read of the log) every 20 ms and
+reads the log only when another connection committed; on PostgreSQL a thread LISTENs to the
+channel our recorder NOTIFYs in every appending transaction and wakes the poller at once, which
+then looks only every second when nothing is heard (a safety net for a dropped connection).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -25,7 +27,7 @@ from psycopg import sql
 
 from ledger.application import Ledger
 from ledger.race import Race
-from ledger.recorders import ChainedPostgresApplicationRecorder
+from ledger.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.runner import LiveView
@@ -198,9 +200,12 @@ class Hub:
             for sub in subs:
                 sub.put(None)
 
-    async def poll(self, interval: float, wake: asyncio.Event | None = None) -> None:
+    async def poll(self, interval: float, wake: asyncio.Event | None = None,
+                   changed: Callable[[], bool] | None = None) -> None:
         """The one poller of the newest position, for all clients: every ``interval`` seconds, and
-        at once whenever ``wake`` is set (PostgreSQL's notifications, :func:`listen_for_appends`)."""
+        at once whenever ``wake`` is set (PostgreSQL's notifications, :func:`listen_for_appends`);
+        with ``changed`` (SQLite's data version, :func:`sqlite_watch`) the log is read only when
+        it says another connection committed."""
         while True:
             if wake is None:
                 await asyncio.sleep(interval)
@@ -208,6 +213,11 @@ class Hub:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), interval)
                 wake.clear()
+            try:
+                if changed is not None and not changed():
+                    continue
+            except sqlite3.Error:
+                LOG.exception("cannot read the ledger file's data version")
             try:
                 self.ledgers.refresh()
             except Exception:
@@ -247,3 +257,26 @@ def listen_for_appends(app: Ledger, wake: Callable[[], None], stop: threading.Ev
     thread = threading.Thread(target=run, name="skate-ledger-listen", daemon=True)
     thread.start()
     return thread
+
+
+def sqlite_watch(app: Ledger) -> Callable[[], bool] | None:
+    """On a SQLite file, a check whether another connection committed since the last check: SQLite's
+    ``PRAGMA data_version`` on a read-only connection of our own (no read of the log), cheap
+    enough to run every few milliseconds; None for other stores (and an in-memory database)."""
+    recorder = app.recorder
+    if not isinstance(recorder, ChainedSQLiteApplicationRecorder):
+        return None
+    pool = recorder.datastore.pool
+    if pool.is_sqlite_memory_mode:
+        return None
+    conn = sqlite3.connect(f"file:{pool.db_name}?mode=ro", uri=True, check_same_thread=False)
+    last = [-1]
+
+    def changed() -> bool:
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == last[0]:
+            return False
+        last[0] = version
+        return True
+
+    return changed
