@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ledger.timing import Notation, format_gap, format_time
 from projections.basis import Basis
+from projections.history import History
 from projections.leaderboard import Board, Row
 from projections.state import LedgerState
 
@@ -109,3 +110,18 @@ def races_table(state: LedgerState) -> Table:
 
 def print_json(console: Console, data: Any) -> None:
     console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def history_json(found: History) -> dict[str, Any]:
+    """The shape of ``skate-ledger history --format json``."""
+    return {"skater": found.skater,
+            "results": [{"race": r.race, "competition": r.competition, "date": r.day.isoformat(),
+                         "distance_m": r.distance_m, "rank": r.rank, "status": r.status,
+                         "time": format_time(r.time_ms) if r.time_ms is not None else None,
+                         "time_ms": r.time_ms, "marks": list(r.marks),
+                         "published_marks": list(r.published_marks),
+                         "passings": [{"at_m": m, "time": format_time(ms)} for m, ms in r.passings]}
+                        for r in found.rows],
+            "personal_bests": {str(d): format_time(ms) for d, ms in sorted(found.personal_bests.items())},
+            "season_bests": {season: {str(d): format_time(ms) for d, ms in sorted(bests.items())}
+                             for season, bests in found.season_bests.items()}}

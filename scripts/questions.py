@@ -114,17 +114,7 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
     found = skater_history(state_as_of(app, basis_of(position, known_at)), skater)
-    data = {"skater": found.skater,
-            "results": [{"race": r.race, "competition": r.competition, "date": r.day.isoformat(),
-                         "distance_m": r.distance_m, "rank": r.rank, "status": r.status,
-                         "time": format_time(r.time_ms) if r.time_ms is not None else None,
-                         "time_ms": r.time_ms, "marks": list(r.marks),
-                         "published_marks": list(r.published_marks),
-                         "passings": [{"at_m": m, "time": format_time(ms)} for m, ms in r.passings]}
-                        for r in found.rows],
-            "personal_bests": {str(d): format_time(ms) for d, ms in sorted(found.personal_bests.items())},
-            "season_bests": {season: {str(d): format_time(ms) for d, ms in sorted(bests.items())}
-                             for season, bests in found.season_bests.items()}}
+    data = output.history_json(found)
     if fmt == "json":
         output.print_json(OUT, data)
         return

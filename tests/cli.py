@@ -41,3 +41,15 @@ def digest(path: Path) -> str:
     if wal.exists():
         h.update(wal.read_bytes())
     return h.hexdigest()
+
+
+def ok(done: Ran) -> Ran:
+    assert done.code == 0, done
+    return done
+
+
+def refused(done: Ran, *words: str) -> None:
+    assert done.code == 2, done
+    assert len(done.err.splitlines()) == 1 and "Traceback" not in done.err, done.err
+    for word in words:
+        assert word in done.err, done.err

@@ -17,7 +17,7 @@ import pytest
 from ledger.application import build_app
 from ledger.roles import ADMIN, REFEREE, ROLE_OF, TIMING, RoleStore, acting_as, token_hash
 from ledger.verify import verify_ledger
-from tests.cli import Ran, digest, run
+from tests.cli import digest, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
 KEY = "roles-cup-2025/men-500m"
@@ -26,16 +26,6 @@ TOKEN = "correct horse battery staple"
 
 
 
-def ok(done: Ran) -> Ran:
-    assert done.code == 0, done
-    return done
-
-
-def refused(done: Ran, *words: str) -> None:
-    assert done.code == 2, done
-    assert len(done.err.splitlines()) == 1 and "Traceback" not in done.err, done.err
-    for word in words:
-        assert word in done.err, done.err
 
 
 @pytest.fixture

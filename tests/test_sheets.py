@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli import Ran, run
+from tests.cli import Ran, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
 KEY = "sheet-cup-2025/men-500m"
@@ -34,16 +34,6 @@ DAY = [
 ]
 
 
-def ok(done: Ran) -> Ran:
-    assert done.code == 0, done
-    return done
-
-
-def refused(done: Ran, *words: str) -> None:
-    assert done.code == 2, done
-    assert len(done.err.splitlines()) == 1 and "Traceback" not in done.err, done.err
-    for word in words:
-        assert word in done.err, done.err
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -240,7 +240,7 @@ class Board:
         found = history(state, request.path_params["name"])
         query = query_of(request, *BASIS_NAMES)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
-            "skater.html", h=views.history_json(found), charts=views.progression(found),
+            "skater.html", h=output.history_json(found), charts=views.progression(found),
             position=state.position, query=query, request=request)))
 
     async def replay(self, request: Request) -> Response:
@@ -310,7 +310,7 @@ class Board:
     async def api_skater(self, request: Request) -> Response:
         state = self.ledgers.state(basis_of(request))
         found = history(state, request.path_params["name"])
-        return self.tagged(request, state.position, lambda: JSONResponse(views.history_json(found)))
+        return self.tagged(request, state.position, lambda: JSONResponse(output.history_json(found)))
 
     async def api_replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]

@@ -431,21 +431,6 @@ def splits_of(sheet: RaceSheet, sid: UUID) -> dict[int, int]:
 
 
 # -- the skater ------------------------------------------------------------------------------------
-def history_json(found: History) -> dict[str, Any]:
-    """The shape of ``skate-ledger history --format json``."""
-    return {"skater": found.skater,
-            "results": [{"race": r.race, "competition": r.competition, "date": r.day.isoformat(),
-                         "distance_m": r.distance_m, "rank": r.rank, "status": r.status,
-                         "time": format_time(r.time_ms) if r.time_ms is not None else None,
-                         "time_ms": r.time_ms, "marks": list(r.marks),
-                         "published_marks": list(r.published_marks),
-                         "passings": [{"at_m": m, "time": format_time(ms)} for m, ms in r.passings]}
-                        for r in found.rows],
-            "personal_bests": {str(d): format_time(ms) for d, ms in sorted(found.personal_bests.items())},
-            "season_bests": {season: {str(d): format_time(ms) for d, ms in sorted(bests.items())}
-                             for season, bests in found.season_bests.items()}}
-
-
 CHART_PAD = 12
 
 
