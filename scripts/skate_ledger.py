@@ -54,6 +54,7 @@ from ledger.timing import lap_to_metres, parse_distance, parse_time
 from ledger.values import (
     TIMING_SOURCES,
     device_fact_id,
+    normal_name,
     parse_category,
     parse_date,
     parse_datetime,
@@ -114,6 +115,7 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
             author = author_of(by)
             if author is not None:
                 check_text("--by", author)
+                author = normal_name("--by", author)
             if author_required and author is None:
                 raise InvalidInputError(f"record {act}: name the {role} with --by NAME "
                                         f"(or ${AUTHOR_ENV}); nothing recorded")
@@ -508,13 +510,17 @@ def record_race(app: Ledger, competition: str, distance: str, category: str, day
 @click.option("--nation", default=None)
 @click.option("--club", default=None)
 @click.option("--hometown", default=None)
+@click.option("--new", "new", is_flag=True,
+              help="Another person than a registered skater whose name differs only by case, "
+                   "accents or invisible characters; give a --nation, --club or --hometown that "
+                   "differs from theirs.")
 @ledger_command
 @acts("skater")
 def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
-                  hometown: str | None) -> None:
-    """Register a skater."""
-    app.register_skater(name, nation, club, hometown)
-    OUT.print(f"registered {name}")
+                  hometown: str | None, new: bool) -> None:
+    """Register a skater (the name is normalised: NFC, single spaces)."""
+    app.register_skater(name, nation, club, hometown, new)
+    OUT.print(f"registered {normal_name('the name', name)}")
 
 
 @record.command("enter")
