@@ -304,11 +304,11 @@ class Ledger(Application[UUID]):
         top = self.last_position()
         if top > self._names_read:
             for note in self.notifications(self._names_read + 1, top, (Skater.Registered.TOPIC,)):
-                event = self.mapper.to_domain_event(note)
+                event: Any = self.mapper.to_domain_event(note)
                 self._names.setdefault(name_fold(event.name), []).append(event.originator_id)
             self._names_read = top
-        return [twin for sid in self._names.get(name_fold(name), ())
-                if plain_name((twin := self.repository.get(sid)).name) != name]
+        found: list[Skater] = [self.repository.get(sid) for sid in self._names.get(name_fold(name), ())]
+        return [twin for twin in found if plain_name(twin.name) != name]
 
     # -- race facts --------------------------------------------------------------------------
     @retried
@@ -404,12 +404,26 @@ class Ledger(Application[UUID]):
 
     @retried
     def grant_reskate(self, key: str, skater: str, reason: str, author: str,
-                      pair: int | None = None) -> int | None:
+                      pair: int | None = None, lane: str | None = None) -> int | None:
+        """A re-skate, in ``pair`` (default: the skater's own) and the ``lane`` the referee gave
+        (None: not known; the ledger does not pick one)."""
         check_text("the reason", reason)
         check_text("the author", author)
         race = self.race(key)
         sid = self.entered(race, skater)
-        race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid))
+        race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid), lane)
+        return self.save_new(race)
+
+    @retried
+    def correct_draw(self, key: str, pair: int, inner: str | None, outer: str | None,
+                     reason: str, author: str) -> int | None:
+        """The referee corrects the draw of ``pair``: these skaters, in these lanes, from now on;
+        the fact names the draw it supersedes (``rules.check_draw_correction``)."""
+        check_text("the reason", reason)
+        check_text("the author", author)
+        race = self.race(key)
+        lanes = [self.entered(race, name) if name else None for name in (inner, outer)]
+        race.correct_draw(pair, lanes[0], lanes[1], reason, author)
         return self.save_new(race)
 
     @retried

@@ -684,12 +684,29 @@ def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None
 @click.argument("skater")
 @click.option("--reason", required=True)
 @click.option("--pair", type=int, default=None, help="The pair of the re-skate.")
+@click.option("--lane", type=click.Choice(["inner", "outer"]), default=None,
+              help="The lane the referee gave in that pair (without it the lane is unknown).")
 @ledger_command
 @acts("reskate", author_required=True, keeps_author=True)
 def record_reskate(app: Ledger, race: str, skater: str, reason: str, author: str,
-                   pair: int | None) -> None:
+                   pair: int | None, lane: str | None) -> None:
     """The referee granted SKATER a re-skate (the better valid time counts)."""
-    said(app.grant_reskate(race, skater, reason, author, pair))
+    said(app.grant_reskate(race, skater, reason, author, pair, lane))
+
+
+@record.command("redraw")
+@click.argument("race")
+@click.argument("pair", type=int)
+@click.option("--inner", default=None, help="The skater in the inner (white) lane.")
+@click.option("--outer", default=None, help="The skater in the outer (red) lane.")
+@click.option("--reason", required=True)
+@ledger_command
+@acts("redraw", author_required=True, keeps_author=True)
+def record_redraw(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None,
+                  reason: str, author: str) -> None:
+    """The referee corrected the draw of PAIR (a wrong lane or skater, or a withdrawn skater's
+    lane given to another); the fact names the draw it supersedes, which stays in the log."""
+    said(app.correct_draw(race, pair, inner, outer, reason, author))
 
 
 def target_of(app: Ledger, race: str, skater: str | None, fact: str | None,
