@@ -396,6 +396,14 @@ def check_draw_correction(sheet: RaceSheet, pair: int, inner: UUID | None, outer
     lanes_known = all(sheet.entries[s].lane is not None for s in held if s in sheet.entries)
     if held == (inner, outer) and lanes_known:
         raise RefusedFactError(f"pair {pair} of {sheet.key} is drawn so already; nothing to correct")
+    for skater in held:
+        if skater is None or skater in (inner, outer):
+            continue
+        raced = next((f for f in sheet.live_facts(skater, RACED) if f.pair == pair), None)
+        if raced is not None:
+            raise RefusedFactError(
+                f"a skater who raced in pair {pair} ({raced.kind} recorded) cannot be drawn out "
+                "of it; a draw correction may swap their lanes, or void their facts first")
     for skater in (inner, outer):
         if skater is None or skater in held:
             continue
@@ -410,14 +418,6 @@ def check_draw_correction(sheet: RaceSheet, pair: int, inner: UUID | None, outer
                                    "and takes no lane")
         if pair_is_running(sheet, pair):
             raise RefusedFactError(f"pair {pair} is racing; no skater can join it now")
-    for skater in held:
-        if skater is None or skater in (inner, outer):
-            continue
-        raced = next((f for f in sheet.live_facts(skater, RACED) if f.pair == pair), None)
-        if raced is not None:
-            raise RefusedFactError(
-                f"a skater who raced in pair {pair} ({raced.kind} recorded) cannot be drawn out "
-                "of it; a draw correction may swap their lanes, or void their facts first")
 
 
 def check_reskate_lane(sheet: RaceSheet, skater: UUID, pair: int | None,
