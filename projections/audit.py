@@ -1,6 +1,6 @@
 """The audit trail: every correction (of a time or a draw), void, disqualification, re-skate, clock
-clear and official declaration, with who, why, when it was recorded, the value before and after, and the places it
-changed ("Skater A 4th → 3rd"). Folded from the log like every other projection.
+clear and official declaration, with who, why, when it was recorded, the value before and after,
+and the places it changed ("Skater A 4th → 3rd"). Folded from the log like every other projection.
 """
 
 from __future__ import annotations
