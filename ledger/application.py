@@ -176,8 +176,8 @@ class Ledger(Application[UUID]):
         return race
 
     def skater(self, name: str) -> UUID:
-        sid = self.skater_id_of(name)
-        if sid not in self.repository:
+        sid = self.registered_id(name)
+        if sid is None:
             raise UnknownSkaterError(f"skater {name!r} is not registered")
         return sid
 
@@ -292,10 +292,24 @@ class Ledger(Application[UUID]):
         return Skater(name=name, nation=nation, club=club, hometown=hometown)
 
     def skater_id_of(self, name: str) -> UUID:
-        """The id a skater's name finds: the skater registered with ``--new`` under exactly this
-        name, else the one its name key gives (docs/decisions/0003-ids.md)."""
-        exact = distinct_skater_id(name)
-        return exact if exact in self.repository else skater_id(name)
+        """The id a skater's name finds (``registered_id``), or the one its name key gives."""
+        return self.registered_id(name) or skater_id(name)
+
+    def registered_id(self, name: str) -> UUID | None:
+        """The registered skater a name finds: the one its name key gives when the names are the
+        same; else one registered with ``--new`` under exactly this name; else the name key's
+        (names are looked up without case, docs/decisions/0003-ids.md). None when not registered.
+        The usual case (the name as registered) costs one load, as before."""
+        sid = skater_id(name)
+        try:
+            held: Skater | None = self.repository.get(sid)
+        except AggregateNotFoundError:
+            held = None
+        if held is None or plain_name(held.name) != plain_name(name):
+            exact = distinct_skater_id(name)
+            if exact in self.repository:
+                return exact
+        return sid if held is not None else None
 
     def skaters_like(self, name: str) -> list[Skater]:
         """The registered skaters whose names differ from ``name`` only by case, accents or
