@@ -451,6 +451,9 @@ def test_new_with_a_distinguishing_field_registers_another_skater(capsys, db) ->
     board_json = ok(cli(capsys, db, "standings", "test-cup-2025/men-500m", "--format", "json")).json()
     assert [(r["skater"], r["lane"], r["time"]) for r in board_json["rows"]] == [
         ("Jan de Vries", "outer", "35.10"), ("Jan De Vries", "inner", "35.20")]
+    for name, time in (("Jan de Vries", "35.10"), ("Jan De Vries", "35.20")):
+        found = ok(cli(capsys, db, "history", name, "--format", "json")).json()
+        assert [r["time"] for r in found["results"]] == [time]
 
 
 def test_an_import_with_a_skater_like_a_registered_one_is_refused_naming_the_file_and_line(
