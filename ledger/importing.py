@@ -59,6 +59,8 @@ class Batch:
         return found
 
     def competition(self, name: str, venue: str | None, first: date, last: date) -> Competition:
+        name = normal_name("the competition's name", name)
+        venue = normal_name("the venue", venue) if venue is not None else None
         slug = competition_slug(name, first)
         return self.get_or_create(competition_id(slug), lambda: Competition(
             slug=slug, name=name, venue=venue, first_day=first.isoformat(),
@@ -122,7 +124,8 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
     batch = batch or Batch(app)
     for comp_name, comp_rows in group(rows, lambda r: r.competition).items():
         days = [r.day for r in comp_rows]
-        comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
+        with at_line(path, comp_rows[0].line):
+            comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
         for (distance, category, label, day), race_rows in group(
                 comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
             race = batch.race(comp, distance, category, day, label)

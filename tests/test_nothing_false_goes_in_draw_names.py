@@ -516,3 +516,18 @@ def test_a_skater_registered_with_new_is_found_by_a_later_import(tmp_path: Path)
     record_rows(app, str(listed), read_csv(listed))
     got = [(r.skater, r.time_ms) for r in board(app, "test-cup-2025/men-500m")]
     assert got == [("Jan de Vries", 35_100), ("Jan De Vries", 35_200)]
+
+
+def test_an_imported_competition_or_venue_that_is_not_a_name_is_refused_naming_the_file_and_line(
+        memory_app: Ledger, tmp_path: Path) -> None:
+    from ledger.formats.csv_results import read_csv
+    from ledger.importing import record_rows
+
+    listed = tmp_path / "day.csv"
+    listed.write_text("competition,venue,date,distance,category,skater,time\n"
+                      "Test Cup,Test Rink,2025-01-05,500,men,Skater A,35.10\n"
+                      "Other\u202e Cup,Test Rink,2025-01-05,500,men,Skater B,35.20\n",
+                      encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r":3: the competition's name .* \(U\+202E\)"):
+        record_rows(memory_app, str(listed), read_csv(listed))
+    assert memory_app.last_position() == 0
