@@ -531,3 +531,13 @@ def test_an_imported_competition_or_venue_that_is_not_a_name_is_refused_naming_t
     with pytest.raises(InvalidInputError, match=r":3: the competition's name .* \(U\+202E\)"):
         record_rows(memory_app, str(listed), read_csv(listed))
     assert memory_app.last_position() == 0
+
+
+def test_a_new_skater_differing_only_by_invisible_characters_from_one_stored_before_is_refused(
+        memory_app: Ledger) -> None:
+    from ledger.skater import Skater
+
+    memory_app.save(Skater(name="Jan \u200bde Vries", nation="NED", club=None, hometown=None))
+    with pytest.raises(RefusedFactError, match=r"registered skater 'Jan \\u200bde Vries' only by"):
+        memory_app.register_skater("Jan de Vries", "NED")
+    assert memory_app.last_position() == 1
