@@ -132,7 +132,7 @@ def test_a_retransmitted_draw_correction_appends_nothing(capsys, db) -> None:  #
                  ("a draw correction needs a reason",), id="blank reason"),
     pytest.param(("--inner", VOSTE, "--outer", DOMBEK), ("--by", "Referee"),
                  ("--reason",), id="no reason"),
-], )
+])
 def test_a_draw_correction_needs_a_reason_and_an_author(capsys, db, lanes, options, words) -> None:  # type: ignore[no-untyped-def]
     calgary(capsys, db)
     with unchanged(capsys, db):
