@@ -26,6 +26,7 @@ from ledger.competition import Competition
 from ledger.errors import (
     ConcurrentWriteError,
     InvalidInputError,
+    RefusedFactError,
     UnknownFactError,
     UnknownRaceError,
     UnknownSkaterError,
@@ -38,6 +39,10 @@ from ledger.values import (
     RaceRules,
     competition_id,
     competition_slug,
+    distinct_skater_id,
+    name_fold,
+    normal_name,
+    plain_name,
     race_id,
     race_key,
     skater_id,
@@ -117,6 +122,8 @@ class Ledger(Application[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.appended: list[int] = []  # the positions this instance appended (saves, JSONL imports)
+        self._names: dict[str, list[UUID]] = {}  # skaters by name_fold (skaters_like)
+        self._names_read = 0  # the log position the index of names was read to
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)
@@ -169,8 +176,8 @@ class Ledger(Application[UUID]):
         return race
 
     def skater(self, name: str) -> UUID:
-        sid = skater_id(name)
-        if sid not in self.repository:
+        sid = self.registered_id(name)
+        if sid is None:
             raise UnknownSkaterError(f"skater {name!r} is not registered")
         return sid
 
@@ -194,6 +201,8 @@ class Ledger(Application[UUID]):
                              last_day: date | None = None, track_m: int = 400) -> str:
         check_text("the competition's name", name)
         check_text("the venue", venue)
+        name = normal_name("the competition's name", name)
+        venue = normal_name("the venue", venue) if venue is not None else None
         if track_m < 100 or track_m > 1000:
             raise InvalidInputError(f"track {track_m} m is not a speed skating track (100 to 1000 m)")
         if last_day is not None and last_day < first_day:
@@ -230,22 +239,90 @@ class Ledger(Application[UUID]):
 
     @retried
     def register_skater(self, name: str, nation: str | None = None, club: str | None = None,
-                        hometown: str | None = None) -> UUID:
-        skater = self.new_skater(name, nation, club, hometown)
+                        hometown: str | None = None, new: bool = False) -> UUID:
+        """Register a skater; the id (an existing skater's when this one is registered already).
+        With ``new``, a skater whose name differs from a registered one's only by case, accents or
+        invisible characters, told apart by a nation, club or hometown that differs."""
+        skater = self.new_skater(name, nation, club, hometown, new)
         if skater is not None:
             self.save(skater)
-        return skater_id(name)
+            return skater.id
+        return self.skater_id_of(name)
 
     def new_skater(self, name: str, nation: str | None, club: str | None,
-                   hometown: str | None) -> Skater | None:
-        if not name.strip():
-            raise InvalidInputError("skater name is empty")
-        for what, value in (("the skater's name", name), ("the nation", nation), ("the club", club),
+                   hometown: str | None, new: bool = False) -> Skater | None:
+        """A new (unsaved) Skater, or None when this name is registered already (a retransmission).
+
+        The name is normalised (NFC, white space collapsed) and refused when it holds invisible,
+        direction-changing or control characters. A name that differs from a registered skater's
+        only by case, accents or invisible characters is refused, naming that skater, unless
+        ``new`` is given with a distinguishing field (docs/decisions/0016)."""
+        check_text("the skater's name", name)
+        name = normal_name("the skater's name", name)
+        for what, value in (("the nation", nation), ("the club", club),
                             ("the hometown", hometown)):
             check_text(what, value)
-        if skater_id(name) in self.repository:
+        if distinct_skater_id(name) in self.repository:
+            return None  # registered with --new under exactly this name
+        key_id = skater_id(name)
+        held: Skater | None = (self.repository.get(key_id) if key_id in self.repository
+                               else None)
+        if held is not None and plain_name(held.name) == name:
+            if new:
+                raise InvalidInputError(
+                    f"--new: skater {held.name!r} is registered with exactly this name; the "
+                    "ledger tells skaters apart by name (docs/decisions/0003-ids.md)")
             return None
-        return Skater(name=" ".join(name.split()), nation=nation, club=club, hometown=hometown)
+        twins = [held] if held is not None else self.skaters_like(name)
+        fields = {"nation": nation, "club": club, "hometown": hometown}
+        if twins and not new:
+            raise RefusedFactError(
+                f"skater {name!r} differs from the registered skater {twins[0].name!r} only by "
+                "case, accents or invisible characters; use that name for the same person, or "
+                "give --new with a --nation, --club or --hometown that tells them apart")
+        for twin in twins:
+            if not any(v is not None and v != getattr(twin, f) for f, v in fields.items()):
+                known = ", ".join(f"{f} {getattr(twin, f)}" for f in fields
+                                  if getattr(twin, f) is not None) or "no nation, club or hometown"
+                raise InvalidInputError(
+                    f"--new: give a --nation, --club or --hometown that differs from the "
+                    f"registered skater {twin.name!r} ({known})")
+        if held is not None:  # the same name key: the exact name makes the id
+            return Skater.registered_as(distinct_skater_id(name), name, nation, club, hometown)
+        return Skater(name=name, nation=nation, club=club, hometown=hometown)
+
+    def skater_id_of(self, name: str) -> UUID:
+        """The id a skater's name finds (``registered_id``), or the one its name key gives."""
+        return self.registered_id(name) or skater_id(name)
+
+    def registered_id(self, name: str) -> UUID | None:
+        """The registered skater a name finds: the one its name key gives when the names are the
+        same; else one registered with ``--new`` under exactly this name; else the name key's
+        (names are looked up without case, docs/decisions/0003-ids.md). None when not registered.
+        The usual case (the name as registered) costs one load, as before."""
+        sid = skater_id(name)
+        try:
+            held: Skater | None = self.repository.get(sid)
+        except AggregateNotFoundError:
+            held = None
+        if held is None or plain_name(held.name) != plain_name(name):
+            exact = distinct_skater_id(name)
+            if exact in self.repository:
+                return exact
+        return sid if held is not None else None
+
+    def skaters_like(self, name: str) -> list[Skater]:
+        """The registered skaters whose names differ from ``name`` only by case, accents or
+        invisible characters (not the one with exactly this name). The index of names is read
+        from the log once and then only from where it was last read."""
+        top = self.last_position()
+        if top > self._names_read:
+            for note in self.notifications(self._names_read + 1, top, (Skater.Registered.TOPIC,)):
+                event: Any = self.mapper.to_domain_event(note)
+                self._names.setdefault(name_fold(event.name), []).append(event.originator_id)
+            self._names_read = top
+        found: list[Skater] = [self.repository.get(sid) for sid in self._names.get(name_fold(name), ())]
+        return [twin for twin in found if plain_name(twin.name) != name]
 
     # -- race facts --------------------------------------------------------------------------
     @retried
@@ -341,12 +418,26 @@ class Ledger(Application[UUID]):
 
     @retried
     def grant_reskate(self, key: str, skater: str, reason: str, author: str,
-                      pair: int | None = None) -> int | None:
+                      pair: int | None = None, lane: str | None = None) -> int | None:
+        """A re-skate, in ``pair`` (default: the skater's own) and the ``lane`` the referee gave
+        (None: not known; the ledger does not pick one)."""
         check_text("the reason", reason)
         check_text("the author", author)
         race = self.race(key)
         sid = self.entered(race, skater)
-        race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid))
+        race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid), lane)
+        return self.save_new(race)
+
+    @retried
+    def correct_draw(self, key: str, pair: int, inner: str | None, outer: str | None,
+                     reason: str, author: str) -> int | None:
+        """The referee corrects the draw of ``pair``: these skaters, in these lanes, from now on;
+        the fact names the draw it supersedes (``rules.check_draw_correction``)."""
+        check_text("the reason", reason)
+        check_text("the author", author)
+        race = self.race(key)
+        lanes = [self.entered(race, name) if name else None for name in (inner, outer)]
+        race.correct_draw(pair, lanes[0], lanes[1], reason, author)
         return self.save_new(race)
 
     @retried

@@ -19,11 +19,19 @@ from eventsourcing.domain import Aggregate
 
 from ledger.application import Ledger
 from ledger.competition import Competition
-from ledger.errors import ImportFormatError, LedgerError
+from ledger.errors import ImportFormatError, LedgerError, RefusedFactError
 from ledger.formats.csv_results import ResultRow
 from ledger.race import Race
 from ledger.skater import Skater
-from ledger.values import competition_id, competition_slug, race_id, race_key, skater_id
+from ledger.values import (
+    competition_id,
+    competition_slug,
+    name_fold,
+    normal_name,
+    plain_name,
+    race_id,
+    race_key,
+)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -34,6 +42,7 @@ class Batch:
     def __init__(self, app: Ledger) -> None:
         self.app = app
         self.loaded: dict[UUID, Aggregate] = {}
+        self.skaters: dict[str, UUID] = {}  # the names this import gave, normalised, and their ids
 
     def find(self, aggregate_id: UUID) -> Any | None:
         if aggregate_id not in self.loaded:
@@ -50,6 +59,8 @@ class Batch:
         return found
 
     def competition(self, name: str, venue: str | None, first: date, last: date) -> Competition:
+        name = normal_name("the competition's name", name)
+        venue = normal_name("the venue", venue) if venue is not None else None
         slug = competition_slug(name, first)
         return self.get_or_create(competition_id(slug), lambda: Competition(
             slug=slug, name=name, venue=venue, first_day=first.isoformat(),
@@ -73,10 +84,31 @@ class Batch:
 
     def skater(self, name: str, nation: str | None, club: str | None,
                hometown: str | None) -> UUID:
-        sid = skater_id(name)
-        self.get_or_create(sid, lambda: Skater(name=" ".join(name.split()), nation=nation,
-                                               club=club, hometown=hometown))
+        """The skater of a row, registered when new, as ``record skater`` would: the name
+        normalised, and refused when it is not a name or differs from a registered skater's (or
+        one earlier in this import) only by case, accents or invisible characters."""
+        normal = normal_name("the skater's name", name)
+        sid = self.skaters.get(normal)
+        if sid is not None:
+            return sid
+        sid = self.app.skater_id_of(normal)
+        found = self.find(sid)
+        if found is None or plain_name(found.name) != normal:
+            twins = [found.name] if found is not None else [
+                *(s.name for s in self.app.skaters_like(normal)),
+                *(n for n in self.skaters if name_fold(n) == name_fold(normal))]
+            if twins:
+                raise RefusedFactError(
+                    f"skater {normal!r} differs from the registered skater {twins[0]!r} only by "
+                    "case, accents or invisible characters; write that name for the same person, "
+                    "or register the other one first with record skater --new")
+            self.loaded[sid] = Skater(name=normal, nation=nation, club=club, hometown=hometown)
+        self.skaters[normal] = sid
         return sid
+
+    def id_of(self, name: str) -> UUID:
+        """The id this import gave the skater of a row (``skater`` has seen the name)."""
+        return self.skaters[plain_name(name)]
 
     def save(self) -> int | None:
         return self.app.save_new(*self.loaded.values())
@@ -92,7 +124,8 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
     batch = batch or Batch(app)
     for comp_name, comp_rows in group(rows, lambda r: r.competition).items():
         days = [r.day for r in comp_rows]
-        comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
+        with at_line(path, comp_rows[0].line):
+            comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
         for (distance, category, label, day), race_rows in group(
                 comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
             race = batch.race(comp, distance, category, day, label)
@@ -100,10 +133,10 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
                 with at_line(path, row.line):
                     race.enter_starter(batch.skater(row.skater, row.nation, row.club,
                                                     row.hometown))
-            draw_pairs(path, race, race_rows)
+            draw_pairs(path, race, race_rows, batch)
             for row in race_rows:
                 with at_line(path, row.line):
-                    record_row(race, row, skater_id(row.skater))
+                    record_row(race, row, batch.id_of(row.skater))
     return None if shared else batch.save()
 
 
@@ -132,7 +165,7 @@ class at_line:  # noqa: N801 - used as a context manager, reads as a phrase
             raise ImportFormatError(self.path, self.line, str(error)) from None
 
 
-def draw_pairs(path: str, race: Race, rows: list[ResultRow]) -> None:
+def draw_pairs(path: str, race: Race, rows: list[ResultRow], batch: Batch) -> None:
     for pair, pair_rows in group([r for r in rows if r.pair is not None], lambda r: r.pair).items():
         lanes: dict[str, UUID] = {}
         known = all(row.lane for row in pair_rows)
@@ -143,7 +176,7 @@ def draw_pairs(path: str, race: Race, rows: list[ResultRow]) -> None:
                 lane = row.lane or ("inner", "outer", "")[min(n, 2)]
                 if lane in lanes or not lane:
                     raise LedgerError(f"pair {pair} has two skaters in one lane (or more than two)")
-                lanes[lane] = skater_id(row.skater)
+                lanes[lane] = batch.id_of(row.skater)
         with at_line(path, pair_rows[0].line):
             race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"), known)
 

@@ -250,11 +250,37 @@ class Race(Aggregate):
         pair: int | None
         reason: str
         author: str
+        #: the lane the referee gave in the re-skate's pair (None: not known)
+        lane: str | None = None
+        #: False for events stored before a re-skate stated its lane: they take the pair's free
+        #: lane on replay, as they always did (tests/test_nothing_false_goes_in_draw_names.py)
+        lane_stated: bool = False
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.reskate(self.skater, self.replaces_attempt + 1, self.pair)
+            sheet.reskate(self.skater, self.replaces_attempt + 1, self.pair, self.lane,
+                          self.lane_stated)
             sheet.add(_fact(self, "reskate", skater=self.skater, pair=self.pair,
                             attempt=self.replaces_attempt, reason=self.reason, author=self.author))
+
+    class DrawCorrected(Event):
+        """The referee corrected a pair's draw (a wrong lane, a wrong skater, or a withdrawn
+        skater's lane given to another); the draw it supersedes stays in the log."""
+
+        TOPIC = "skate-ledger:Race.DrawCorrected"
+        fact_id: UUID
+        pair: int
+        inner: UUID | None
+        outer: UUID | None
+        supersedes: UUID  # the fact of the pair's draw it replaces (PairDrawn or DrawCorrected)
+        reason: str
+        author: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            before = sheet.pairs.get(self.pair, (None, None))
+            sheet.redraw(self.pair, self.inner, self.outer)
+            sheet.add(_fact(self, "redraw", pair=self.pair, supersedes=self.supersedes,
+                            before=before, after=(self.inner, self.outer), reason=self.reason,
+                            author=self.author))
 
     class TimeCorrected(Event):
         TOPIC = "skate-ledger:Race.TimeCorrected"
@@ -475,13 +501,25 @@ class Race(Aggregate):
                                author=author)
 
     def grant_reskate(self, skater: UUID, reason: str, author: str, pair: int | None,
-                      replaces_attempt: int = 1) -> None:
+                      replaces_attempt: int = 1, lane: str | None = None) -> None:
         fid = self._natural("reskate", skater, replaces_attempt)
         if not self.has(fid):
             rules.check_reskate(self.sheet, skater, replaces_attempt, reason, author, pair)
+            rules.check_reskate_lane(self.sheet, skater, pair, lane)
             self.trigger_event(self.ReskateGranted, fact_id=fid, skater=skater,
                                replaces_attempt=replaces_attempt, pair=pair, reason=reason,
-                               author=author)
+                               author=author, lane=lane, lane_stated=True)
+
+    def correct_draw(self, pair: int, inner: UUID | None, outer: UUID | None, reason: str,
+                     author: str) -> None:
+        """A referee's correction of the pair's current draw (``rules.check_draw_correction``)."""
+        current = rules.current_draw(self.sheet, pair)
+        fid = fact_id(self.id, "redraw", pair, current.fact_id, inner, outer)
+        if self.has(fid) or rules.is_redraw_retransmission(self.sheet, current, inner, outer):
+            return
+        rules.check_draw_correction(self.sheet, pair, inner, outer, reason, author)
+        self.trigger_event(self.DrawCorrected, fact_id=fid, pair=pair, inner=inner, outer=outer,
+                           supersedes=current.fact_id, reason=reason, author=author)
 
     def correct_time(self, target: UUID, at_ms: int, reason: str, author: str,
                      fid: UUID | None = None) -> None:

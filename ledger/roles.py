@@ -37,7 +37,7 @@ TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 ROLE_OF: Final = {
     **dict.fromkeys(("start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start",
                      "clear"), TIMING),
-    **dict.fromkeys(("dq", "correct", "void", "reskate", "official"), REFEREE),
+    **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
     **dict.fromkeys(("competition", "race", "skater", "enter", "pair", "place", "import"), ADMIN),
 }
 AUTHOR_ENV: Final = "SKATE_LEDGER_AUTHOR"

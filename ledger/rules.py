@@ -354,3 +354,87 @@ def check_team_members(sheet: RaceSheet, team: UUID, members: list[UUID]) -> Non
 def check_official(sheet: RaceSheet, author: str) -> None:
     if not author.strip():
         raise InvalidInputError("declaring results official needs the referee's name")
+
+
+# -- draw corrections and the lane of a re-skate (docs/decisions/0016) ----------------------------
+#: A skater's facts that show they raced in their pair: such a skater cannot be drawn out of it.
+RACED = frozenset({"passing", "finish", "presented", "fall", "dnf", "place", "false-start", "dq"})
+#: Facts that close a skater's race before it is skated: such a skater takes no lane.
+NOT_RACING = {"wdr": "withdrawn", "dns": "did not start", "dq": "disqualified"}
+
+
+def current_draw(sheet: RaceSheet, pair: int) -> Fact:
+    """The fact that drew the pair as it stands: its draw, or the latest correction of it."""
+    check_pair_exists(sheet, pair)
+    drawn = [f for f in sheet.facts.values()
+             if f.kind in ("pair", "redraw") and f.pair == pair and f.live]
+    if not drawn:
+        raise RefusedFactError(f"pair {pair} of {sheet.key} has no recorded draw to correct")
+    return max(drawn, key=lambda f: f.seq)
+
+
+def is_redraw_retransmission(sheet: RaceSheet, current: Fact, inner: UUID | None,
+                             outer: UUID | None) -> bool:
+    """The pair's latest correction already drew exactly these skaters in these lanes."""
+    return current.kind == "redraw" and current.detail.get("after") == (inner, outer)
+
+
+def check_draw_correction(sheet: RaceSheet, pair: int, inner: UUID | None, outer: UUID | None,
+                          reason: str, author: str) -> None:
+    """A referee corrects a pair's draw. Allowed before the pair skates, and after it (even after
+    the results are official: it is a correction with a reason and an author, like a corrected
+    time) as long as nobody who raced leaves the pair: swapping the lanes of the skaters who
+    raced is a record's fix; naming another skater for times already recorded is not (void the
+    facts and record them for the right skater). A skater joins only a pair not racing now,
+    and only one who is not drawn elsewhere, nor withdrawn, not started or disqualified."""
+    require_reason(reason, author, "a draw correction")
+    if inner is None and outer is None:
+        raise InvalidInputError(f"pair {pair} has no skater")
+    if inner == outer:
+        raise InvalidInputError(f"pair {pair} has the same skater in both lanes")
+    held = sheet.pairs[pair]
+    lanes_known = all(sheet.entries[s].lane is not None for s in held if s in sheet.entries)
+    if held == (inner, outer) and lanes_known:
+        raise RefusedFactError(f"pair {pair} of {sheet.key} is drawn so already; nothing to correct")
+    for skater in held:
+        if skater is None or skater in (inner, outer):
+            continue
+        raced = next((f for f in sheet.live_facts(skater, RACED) if f.pair == pair), None)
+        if raced is not None:
+            raise RefusedFactError(
+                f"a skater who raced in pair {pair} ({raced.kind} recorded) cannot be drawn out "
+                "of it; a draw correction may swap their lanes, or void their facts first")
+    for skater in (inner, outer):
+        if skater is None or skater in held:
+            continue
+        check_entered(sheet, skater)
+        drawn = sheet.pair_of(skater)
+        if drawn is not None:
+            raise RefusedFactError(f"the skater is drawn in pair {drawn} of {sheet.key}; "
+                                   "correct that pair's draw first")
+        closed = next(sheet.live_facts(skater, frozenset(NOT_RACING)), None)
+        if closed is not None:
+            raise RefusedFactError(f"the skater is {NOT_RACING[closed.kind]} in {sheet.key} "
+                                   "and takes no lane")
+        if pair_is_running(sheet, pair):
+            raise RefusedFactError(f"pair {pair} is racing; no skater can join it now")
+
+
+def check_reskate_lane(sheet: RaceSheet, skater: UUID, pair: int | None,
+                       lane: str | None) -> None:
+    """The lane the referee gives a re-skate: free in the re-skate's pair; in the skater's own
+    pair the lane stays as drawn (a draw correction changes it)."""
+    if lane is None:
+        return
+    current = sheet.pair_of(skater)
+    if pair is None or pair == current:
+        drawn = sheet.entries[skater].lane
+        if drawn is not None and drawn != lane:
+            raise InvalidInputError(
+                f"--lane {lane}: the re-skate in the skater's own pair {current} keeps the lane "
+                f"drawn ({drawn}); give --pair N for another pair, or correct the draw")
+        return
+    inner, outer = sheet.pairs.get(pair, (None, None))
+    taken = inner if lane == "inner" else outer
+    if taken is not None and taken != skater:
+        raise RefusedFactError(f"the {lane} lane of pair {pair} is taken by another skater")

@@ -137,6 +137,15 @@ class RaceSheet:
             if skater is not None:
                 self.enter(skater, pair, lane if lanes_known else None)
 
+    def redraw(self, pair: int, inner: UUID | None, outer: UUID | None) -> None:
+        """A corrected draw: the pair holds these skaters in these lanes; a skater it no longer
+        holds is drawn in no pair (their facts keep the pair they were recorded in)."""
+        for skater in self.pairs.get(pair, ()):
+            entry = self.entries.get(skater) if skater is not None else None
+            if entry is not None and skater not in (inner, outer) and entry.pair == pair:
+                entry.pair = entry.lane = None
+        self.draw_pair(pair, inner, outer)
+
     def clock(self, pair: int) -> PairClock:
         return self.clocks.setdefault(pair, PairClock())
 
@@ -150,14 +159,22 @@ class RaceSheet:
                 fact.voided = True
                 fact.detail = {**fact.detail, "voided_by": "clock cleared"}
 
-    def reskate(self, skater: UUID, attempt: int, pair: int | None) -> None:
-        """A re-skate opens the skater's next race, in a new pair or a free lane, clock at rest."""
+    def reskate(self, skater: UUID, attempt: int, pair: int | None, lane: str | None = None,
+                lane_stated: bool = False) -> None:
+        """A re-skate opens the skater's next race, in a new pair or the same, clock at rest.
+
+        In a new pair the skater takes the lane the referee gave (``lane``; None: not known, and
+        the skater fills the pair's free place without a lane). A re-skate stored before the lane
+        was stated (``lane_stated`` False) takes the free lane, as such events always replayed."""
         entry = self.entries[skater]
         entry.attempt = attempt
         if pair is not None and pair != entry.pair:
             inner, outer = self.pairs.get(pair, (None, None))
-            lane = "inner" if inner is None else "outer"
-            self.pairs[pair] = (skater, outer) if lane == "inner" else (inner, skater)
+            free = "inner" if inner is None else "outer"
+            if not lane_stated:
+                lane = free
+            place = lane or free
+            self.pairs[pair] = (skater, outer) if place == "inner" else (inner, skater)
             entry.pair, entry.lane = pair, lane
         if entry.pair is not None and entry.pair in self.clocks:
             self.clocks[entry.pair].running = False

@@ -36,3 +36,11 @@ class Skater(Aggregate):
         self.nation = nation
         self.club = club
         self.hometown = hometown
+
+    @classmethod
+    def registered_as(cls, sid: UUID, name: str, nation: str | None, club: str | None,
+                      hometown: str | None) -> Skater:
+        """A skater with a given id: one registered with ``--new`` whose name has the key of
+        another skater's (``ledger.values.distinct_skater_id``)."""
+        return cls._create(cls.Registered, id=sid, name=name, nation=nation, club=club,
+                           hometown=hometown)

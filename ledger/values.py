@@ -151,3 +151,47 @@ class RaceRules:
     false_start_scope: Literal["skater", "pair"] = "skater"
     unranked_order: tuple[str, ...] = DEFAULT_UNRANKED_ORDER
     false_start_rule: str = "ISU 255.4: second false start"
+
+
+# -- names are people's names (docs/decisions/0016-draw-corrections-and-names.md) ---------------
+#: Characters that show nothing yet change how a name reads, sorts or compares: zero-width
+#: characters and joiners (U+200B–U+200F, U+2060–U+2064, U+FEFF), the bidirectional controls
+#: (U+202A–U+202E, U+2066–U+2069, U+061C), the soft hyphen and the Mongolian vowel separator.
+INVISIBLE: Final = frozenset(chr(c) for c in (
+    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+    *range(0x2060, 0x2065), 0xFEFF, 0x061C, 0x00AD, 0x180E))
+
+
+def plain_name(text: str) -> str:
+    """A name as stored and compared: NFC, white space collapsed to single spaces (no refusal:
+    this also reads names already stored)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def normal_name(what: str, text: str) -> str:
+    """The name to record: NFC with its white space collapsed. Refuses a name with an invisible or
+    direction-changing character, another control character, or no visible character at all."""
+    for c in text:
+        if c in INVISIBLE:
+            raise InvalidInputError(f"{what} {text!r} holds an invisible or direction-changing "
+                                    f"character (U+{ord(c):04X})")
+        if unicodedata.category(c) in ("Cc", "Cs") or c in "\u2028\u2029":
+            raise InvalidInputError(f"{what} {text!r} holds a control character (U+{ord(c):04X})")
+    name = plain_name(text)
+    if not any(unicodedata.category(c)[0] in "LNPS" for c in name):
+        raise InvalidInputError(f"{what} {text!r} has no visible character")
+    return name
+
+
+def name_fold(name: str) -> str:
+    """What two names share when they differ only by case, accents or invisible characters."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in INVISIBLE
+                   and unicodedata.category(c) != "Cf")
+    return " ".join(kept.split()).casefold()
+
+
+def distinct_skater_id(name: str) -> UUID:
+    """The id of a skater registered with ``--new`` whose name has the same key as another
+    skater's (it differs only by case): keyed by the exact name, so that name finds them."""
+    return uuid5(NAMESPACE, f"skater/exact/{plain_name(name)}")

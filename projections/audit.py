@@ -1,6 +1,6 @@
-"""The audit trail: every correction, void, disqualification, re-skate, clock clear and official
-declaration, with who, why, when it was recorded, the value before and after, and the places it
-changed ("Skater A 4th → 3rd"). Folded from the log like every other projection.
+"""The audit trail: every correction (of a time or a draw), void, disqualification, re-skate, clock
+clear and official declaration, with who, why, when it was recorded, the value before and after,
+and the places it changed ("Skater A 4th → 3rd"). Folded from the log like every other projection.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from projections.leaderboard import leaderboard
 from projections.state import LedgerState
 
 AUDITED = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
-           Race.ClockCleared, Race.FalseStartRecorded, Race.ResultsDeclaredOfficial)
+           Race.ClockCleared, Race.FalseStartRecorded, Race.ResultsDeclaredOfficial,
+           Race.DrawCorrected)
 
 
 @attrs.frozen
@@ -112,7 +113,15 @@ def describe_before(state: LedgerState, event: Any) -> str | None:
         return describe_fact(sheet.facts[event.target])
     if isinstance(event, Race.ReskateGranted):
         return f"race {event.replaces_attempt}"
+    if isinstance(event, Race.DrawCorrected):
+        return describe_pair(state, event.pair, sheet.pairs.get(event.pair, (None, None)))
     return None
+
+
+def describe_pair(state: LedgerState, pair: int, lanes: tuple[Any, Any]) -> str:
+    """``pair 3: inner Mathias Vosté, outer -``."""
+    names = [state.name_of(sid) if sid is not None else "-" for sid in lanes]
+    return f"pair {pair}: inner {names[0]}, outer {names[1]}"
 
 
 def describe_after(state: LedgerState, event: Any) -> str | None:
@@ -123,7 +132,11 @@ def describe_after(state: LedgerState, event: Any) -> str | None:
     if isinstance(event, Race.Disqualified):
         return "DQ"
     if isinstance(event, Race.ReskateGranted):
-        return f"race {event.replaces_attempt + 1}" + (f" in pair {event.pair}" if event.pair else "")
+        lane = f", {event.lane} lane" if event.pair and event.lane else ""
+        return (f"race {event.replaces_attempt + 1}"
+                + (f" in pair {event.pair}{lane}" if event.pair else ""))
+    if isinstance(event, Race.DrawCorrected):
+        return describe_pair(state, event.pair, (event.inner, event.outer))
     if isinstance(event, Race.ResultsDeclaredOfficial):
         return f"official, announced {event.announced_at.isoformat()}"
     return None

@@ -11,7 +11,7 @@ from datetime import date
 import attrs
 
 from ledger.errors import UnknownSkaterError
-from ledger.values import skater_id
+from ledger.values import distinct_skater_id, plain_name, skater_id
 from projections.leaderboard import leaderboard
 from projections.results import result_of
 from projections.state import LedgerState
@@ -48,6 +48,9 @@ class History:
 def history(state: LedgerState, name: str) -> History:
     sid = skater_id(name)
     info = state.skaters.get(sid)
+    exact = distinct_skater_id(name)  # a skater registered with --new (docs/decisions/0016)
+    if exact in state.skaters and (info is None or plain_name(info.name) != plain_name(name)):
+        sid, info = exact, state.skaters[exact]
     if info is None:
         raise UnknownSkaterError(f"skater {name!r} is not registered")
     raced = sorted((s for s in state.races.values() if sid in s.entries),

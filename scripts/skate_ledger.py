@@ -54,6 +54,7 @@ from ledger.timing import lap_to_metres, parse_distance, parse_time
 from ledger.values import (
     TIMING_SOURCES,
     device_fact_id,
+    normal_name,
     parse_category,
     parse_date,
     parse_datetime,
@@ -114,6 +115,7 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
             author = author_of(by)
             if author is not None:
                 check_text("--by", author)
+                author = normal_name("--by", author)
             if author_required and author is None:
                 raise InvalidInputError(f"record {act}: name the {role} with --by NAME "
                                         f"(or ${AUTHOR_ENV}); nothing recorded")
@@ -508,13 +510,17 @@ def record_race(app: Ledger, competition: str, distance: str, category: str, day
 @click.option("--nation", default=None)
 @click.option("--club", default=None)
 @click.option("--hometown", default=None)
+@click.option("--new", "new", is_flag=True,
+              help="Another person than a registered skater whose name differs only by case, "
+                   "accents or invisible characters; give a --nation, --club or --hometown that "
+                   "differs from theirs.")
 @ledger_command
 @acts("skater")
 def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
-                  hometown: str | None) -> None:
-    """Register a skater."""
-    app.register_skater(name, nation, club, hometown)
-    OUT.print(f"registered {name}")
+                  hometown: str | None, new: bool) -> None:
+    """Register a skater (the name is normalised: NFC, single spaces)."""
+    app.register_skater(name, nation, club, hometown, new)
+    OUT.print(f"registered {normal_name('the name', name)}")
 
 
 @record.command("enter")
@@ -678,12 +684,29 @@ def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None
 @click.argument("skater")
 @click.option("--reason", required=True)
 @click.option("--pair", type=int, default=None, help="The pair of the re-skate.")
+@click.option("--lane", type=click.Choice(["inner", "outer"]), default=None,
+              help="The lane the referee gave in that pair (without it the lane is unknown).")
 @ledger_command
 @acts("reskate", author_required=True, keeps_author=True)
 def record_reskate(app: Ledger, race: str, skater: str, reason: str, author: str,
-                   pair: int | None) -> None:
+                   pair: int | None, lane: str | None) -> None:
     """The referee granted SKATER a re-skate (the better valid time counts)."""
-    said(app.grant_reskate(race, skater, reason, author, pair))
+    said(app.grant_reskate(race, skater, reason, author, pair, lane))
+
+
+@record.command("redraw")
+@click.argument("race")
+@click.argument("pair", type=int)
+@click.option("--inner", default=None, help="The skater in the inner (white) lane.")
+@click.option("--outer", default=None, help="The skater in the outer (red) lane.")
+@click.option("--reason", required=True)
+@ledger_command
+@acts("redraw", author_required=True, keeps_author=True)
+def record_redraw(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None,
+                  reason: str, author: str) -> None:
+    """The referee corrected the draw of PAIR (a wrong lane or skater, or a withdrawn skater's
+    lane given to another); the fact names the draw it supersedes, which stays in the log."""
+    said(app.correct_draw(race, pair, inner, outer, reason, author))
 
 
 def target_of(app: Ledger, race: str, skater: str | None, fact: str | None,

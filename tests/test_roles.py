@@ -62,7 +62,7 @@ def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() ->
     assert {act for act, role in ROLE_OF.items() if role == TIMING} == {
         "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear"}
     assert {act for act, role in ROLE_OF.items() if role == REFEREE} == {
-        "dq", "correct", "void", "reskate", "official"}
+        "dq", "correct", "void", "reskate", "redraw", "official"}
     assert {act for act, role in ROLE_OF.items() if role == ADMIN} == {
         "competition", "race", "skater", "enter", "pair", "place", "import"}
     from scripts.skate_ledger import record
