@@ -1,6 +1,7 @@
-"""The audit trail: every correction, void, disqualification, re-skate, clock clear and official
-declaration, with who, why, when it was recorded, the value before and after, and the places it
-changed ("Skater A 4th → 3rd"). Folded from the log like every other projection.
+"""The audit trail: every correction, void, disqualification, re-skate, clock clear, status change
+(DNF, DNS, WDR) and official declaration, with who, why, when it was recorded, the value before and
+after, and the places it changed ("Skater A 4th → 3rd"). Folded from the log like every other
+projection.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from ledger.timing import format_time
 from projections.leaderboard import leaderboard
 from projections.state import LedgerState
 
+#: The status changes: a skater's result becomes DNF, DNS or WDR (a DQ is audited as well).
+STATUS_CHANGES = {Race.DidNotFinish: "DNF", Race.DidNotStart: "DNS", Race.Withdrawn: "WDR"}
 AUDITED = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
-           Race.ClockCleared, Race.FalseStartRecorded, Race.ResultsDeclaredOfficial)
+           Race.ClockCleared, Race.FalseStartRecorded, Race.ResultsDeclaredOfficial,
+           *STATUS_CHANGES)
 
 
 @attrs.frozen
@@ -122,6 +126,9 @@ def describe_after(state: LedgerState, event: Any) -> str | None:
         return "void"
     if isinstance(event, Race.Disqualified):
         return "DQ"
+    if type(event) in STATUS_CHANGES:
+        reached = getattr(event, "metres_reached", None)
+        return STATUS_CHANGES[type(event)] + (f" ({reached} m reached)" if reached is not None else "")
     if isinstance(event, Race.ReskateGranted):
         return f"race {event.replaces_attempt + 1}" + (f" in pair {event.pair}" if event.pair else "")
     if isinstance(event, Race.ResultsDeclaredOfficial):
