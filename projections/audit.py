@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from ledger.clocks import known_at_of
 from ledger.race import Race
 from ledger.timing import format_time
 from projections.leaderboard import leaderboard
@@ -70,7 +71,7 @@ def audit(events: Iterable[tuple[int, Any]], race: str | None = None) -> list[Au
         state.apply(position, event)
         ranks_after = ranks(state, sheet.key)
         entries.append(AuditEntry(
-            position=position, recorded_at=event.timestamp, race=sheet.key,
+            position=position, recorded_at=known_at_of(event), race=sheet.key,
             act=type(event).__name__, skater=skater_of(state, event),
             author=getattr(event, "author", None), reason=reason_of(event),
             before=before, after=describe_after(state, event),
