@@ -18,6 +18,7 @@ their race. The demo's notice and README.md say so.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -25,6 +26,7 @@ import attrs
 
 from ledger.application import Ledger
 from ledger.timing import parse_time
+from ledger.values import race_key
 
 DAY = date(2017, 12, 26)
 COMPETITION = "OKT 2017"
@@ -133,7 +135,6 @@ LATER_RESULTS = {"women-3000": at(date(2017, 12, 27), 19, 30), "men-10000": at(d
                  "men-1500": at(date(2017, 12, 30), 16, 0)}
 #: The competition was on the calendar before the day; its set-up is known at noon of the first day.
 SET_UP = at(DAY, 12, 0)
-WUST_WDR_AT = at(date(2017, 12, 29), 21, 0)  # "on the evening before"
 
 
 @attrs.frozen
@@ -167,27 +168,49 @@ def placeholder(category: str, distance_m: int, place: int) -> str:
 def load(app: Ledger, through: date = LAST_DAY) -> dict[str, str]:
     """Record the tournament up to and including ``through``; returns the race keys by name.
 
-    Loading twice appends nothing the second time; loading day 1, then the rest, gives the same
-    ledger as loading everything at once.
+    Each day's facts are recorded in the order of their (reconstructed) moments, so the log's
+    known-at moments rise with its positions. Loading twice appends nothing the second time;
+    loading day 1, then the rest, gives the same ledger as loading everything at once.
     """
     with app.known_at(SET_UP):
         slug = app.schedule_competition(COMPETITION, VENUE, DAY, LAST_DAY)
     keys = {}
     for day in sorted({race.day for race in RACES if race.day <= through}):
+        steps: list[Step] = []
         for race in (r for r in RACES if r.day == day):
-            keys[race.name] = load_race(app, slug, race)
-        if day == DAY:
-            with app.known_at(SCHEDULES["men-5000"].first_pair):
-                app.register_skater("Jos de Vos", "NED", hometown="Boskoop")
-                app.enter_starter(keys["men-5000"], "Jos de Vos")
-            with app.known_at(unpaired_known_at("men-5000")):
-                app.record_fall(keys["men-5000"], "Jos de Vos", None, went_on=False,
-                                reason=DNF_REASON)
-        if day == LAST_DAY:
-            with app.known_at(WUST_WDR_AT):
-                app.enter_starter(keys["women-5000"], "Ireen Wüst")
-                app.record_withdrawal(keys["women-5000"], "Ireen Wüst", WUST_WDR_REASON)
+            keys[race.name] = race_key(slug, race.category, race.distance_m, None)
+            steps += race_steps(app, slug, race)
+        steps += other_steps(app, day, keys)
+        for step in sorted(steps, key=lambda s: s.moment):  # stable: a moment's steps keep order
+            with app.known_at(step.moment):
+                step.run()
     return keys
+
+
+def other_steps(app: Ledger, day: date, keys: dict[str, str]) -> list[Step]:
+    """The facts the tables do not hold: Jos de Vos's fall (day 1), Wüst's withdrawal (last day)."""
+    if day == DAY:
+        men = keys["men-5000"]
+        return [Step(SCHEDULES["men-5000"].first_pair, lambda: (
+                    app.register_skater("Jos de Vos", "NED", hometown="Boskoop"),
+                    app.enter_starter(men, "Jos de Vos"))),
+                Step(unpaired_known_at("men-5000"), lambda: app.record_fall(
+                    men, "Jos de Vos", None, went_on=False, reason=DNF_REASON))]
+    if day == LAST_DAY:
+        # she withdrew on the evening before; known, at the latest, with the start list
+        women = keys["women-5000"]
+        return [Step(LATER_RESULTS["women-5000"], lambda: (
+            app.enter_starter(women, "Ireen Wüst"),
+            app.record_withdrawal(women, "Ireen Wüst", WUST_WDR_REASON)))]
+    return []
+
+
+@attrs.frozen
+class Step:
+    """Commands of the demo known at one (reconstructed) moment."""
+
+    moment: datetime
+    run: Callable[[], object]
 
 
 def unpaired_known_at(race: str) -> datetime:
@@ -214,10 +237,13 @@ def moments_of(race: RaceData) -> tuple[datetime, Callable[[str, int], datetime]
     return schedule.first_pair, finish, schedule.end
 
 
-def load_race(app: Ledger, slug: str, race: RaceData) -> str:
+def race_steps(app: Ledger, slug: str, race: RaceData) -> list[Step]:
+    """The steps that record one race, each at its reconstructed moment."""
     start_list, finish_at, published = moments_of(race)
-    with app.known_at(start_list):
-        key = app.schedule_race(slug, race.distance_m, race.category, race.day)
+    key = race_key(slug, race.category, race.distance_m, None)
+
+    def enter() -> None:
+        app.schedule_race(slug, race.distance_m, race.category, race.day)
         for _place, name, _time, hometown in race.known:
             nation = None if name.startswith("Unknown skater") else "NED"
             app.register_skater(name, nation, hometown=hometown)
@@ -226,22 +252,27 @@ def load_race(app: Ledger, slug: str, race: RaceData) -> str:
             for name in (first, second):
                 app.register_skater(name, "NED")
             app.draw_pair(key, pair, first, second, lanes_known=False)
+
+    steps = [Step(start_list, enter)]
     for place, name, time_text, _hometown in race.known:
         if time_text is not None:
             ms = parse_time(time_text)
-            with app.known_at(finish_at(name, ms)):
-                app.record_finish(key, name, ms, source="list", precision_ms=10)
+            steps.append(Step(finish_at(name, ms), functools.partial(
+                app.record_finish, key, name, ms, source="list", precision_ms=10)))
         else:
-            with app.known_at(published):
-                app.report_place(key, name, place, source="list")
+            steps.append(Step(published, functools.partial(app.report_place, key, name, place,
+                                                           source="list")))
     known_places = {place for place, *_ in race.known}
     unknown = [(place, placeholder(race.category, race.distance_m, place))
                for place in range(1, race.places + 1) if place not in known_places]
+
     # Who they are is unknown and so is their time: all we have is the place the final list gives
     # them, which counts the skaters of every pair; it is known when that list is, after the race.
-    with app.known_at(published):
+    def placeholders() -> None:
         for place, name in unknown:
             app.register_skater(name)
             app.enter_starter(key, name)
             app.report_place(key, name, place, source="list")
-    return key
+
+    steps.append(Step(published, placeholders))
+    return steps

@@ -19,6 +19,7 @@ from ledger.formats.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
+from scripts import okt2017
 from tests.cli import digest, ok, refused, run
 from tests.test_vantage import LADIES, SMEDING, WOJCIK, WOMEN_1000, stream, write_stream
 
@@ -139,3 +140,30 @@ def test_a_stream_event_whose_moment_has_no_zone_is_refused_with_its_line(
     assert digest(db) == before
     with pytest.raises(ImportFormatError):
         import_vantage(build_app("memory"), bad)
+
+
+# -- the demo day: reconstructed moments, and said so -----------------------------------------
+def test_the_demo_days_facts_are_known_at_reconstructed_moments_in_log_order(
+        memory_app: Ledger) -> None:
+    okt2017.load(memory_app)
+    moments = [known_at_of(event) for _, event in memory_app.read_log()]
+    assert moments == sorted(moments)
+    assert moments[0].date() == okt2017.DAY and moments[-1].date() == okt2017.LAST_DAY
+    assert {m.utcoffset() for m in moments} == {timedelta(hours=1)}  # Thialf in December
+
+
+def test_as_known_at_1502_on_the_demo_day_the_womens_1000m_is_before_its_last_pair(
+        memory_app: Ledger) -> None:
+    keys = okt2017.load(memory_app)
+    key = keys["women-1000"]
+    then = state_as_of(memory_app, Basis(known_at=datetime(2017, 12, 26, 15, 2, tzinfo=CET)))
+    shown = [(row.rank, row.skater) for row in leaderboard(then, key).rows]
+    assert shown[0] == (1, "Jorien ter Mors")
+    assert not {"Marrit Leenstra", "Ireen Wüst"} & {name for _, name in shown}  # pair 10: on the ice
+    later = state_as_of(memory_app, Basis(known_at=okt2017.SCHEDULES["women-1000"].end))
+    assert leaderboard(later, key).rows == leaderboard(state_as_of(memory_app), key).rows
+
+
+def test_the_demo_says_its_moments_are_reconstructed(capsys: pytest.CaptureFixture[str]) -> None:
+    shown = ok(run(capsys, "--db", ":memory:", "demo")).out
+    assert "reconstructed, not measured" in " ".join(shown.split())
