@@ -13,7 +13,7 @@ import pytest
 
 from ledger.application import Ledger, build_app
 from ledger.clocks import known_at_of
-from ledger.errors import ImportFormatError
+from ledger.errors import ImportFormatError, InvalidInputError
 from ledger.formats.jsonl import import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
 from projections.basis import Basis, state_as_of
@@ -167,3 +167,19 @@ def test_as_known_at_1502_on_the_demo_day_the_womens_1000m_is_before_its_last_pa
 def test_the_demo_says_its_moments_are_reconstructed(capsys: pytest.CaptureFixture[str]) -> None:
     shown = ok(run(capsys, "--db", ":memory:", "demo")).out
     assert "reconstructed, not measured" in " ".join(shown.split())
+
+
+def test_the_write_sides_race_and_a_fold_of_the_log_agree_on_when_each_fact_was_known(
+        memory_app: Ledger) -> None:
+    import_vantage(memory_app, LADIES)
+    written = memory_app.race(WOMEN_1000).sheet.facts
+    folded = state_as_of(memory_app).sheet(WOMEN_1000).facts  # type: ignore[union-attr]
+    assert {f: fact.recorded_at for f, fact in written.items()} == {
+        f: fact.recorded_at for f, fact in folded.items()}
+    assert all(fact.recorded_at.year == 2020 for fact in folded.values())
+
+
+def test_a_known_at_moment_without_a_zone_is_refused(memory_app: Ledger) -> None:
+    with pytest.raises(InvalidInputError, match="has no time zone"), \
+            memory_app.known_at(datetime(2017, 12, 26, 15, 2)):
+        pass
