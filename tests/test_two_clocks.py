@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger, build_app, stamp_pending
 from ledger.clocks import known_at_of
 from ledger.errors import ImportFormatError, InvalidInputError
 from ledger.formats.jsonl import import_jsonl, write_jsonl
@@ -169,14 +169,20 @@ def test_the_demo_says_its_moments_are_reconstructed(capsys: pytest.CaptureFixtu
     assert "reconstructed, not measured" in " ".join(shown.split())
 
 
-def test_the_write_sides_race_and_a_fold_of_the_log_agree_on_when_each_fact_was_known(
+def test_a_race_stamped_before_it_is_saved_holds_the_moment_a_fold_of_its_events_gives(
         memory_app: Ledger) -> None:
-    import_vantage(memory_app, LADIES)
-    written = memory_app.race(WOMEN_1000).sheet.facts
-    folded = state_as_of(memory_app).sheet(WOMEN_1000).facts  # type: ignore[union-attr]
-    assert {f: fact.recorded_at for f, fact in written.items()} == {
-        f: fact.recorded_at for f, fact in folded.items()}
-    assert all(fact.recorded_at.year == 2020 for fact in folded.values())
+    app = memory_app
+    comp = app.schedule_competition("Stamp Cup", "Rink", date(2025, 1, 1))
+    key = app.schedule_race(comp, 500, "men", date(2025, 1, 1))
+    app.register_skater("Skater A")
+    app.enter_starter(key, "Skater A")
+    race = app.race(key)
+    race.record_finish(app.skater("Skater A"), 36_000, "photo-finish")
+    stamp_pending(race, SMEDING_COMMITTED)
+    app.save(race)
+    [finish] = [f for f in race.sheet.facts.values() if f.kind == "finish"]
+    folded = state_as_of(app).sheet(key).facts[finish.fact_id]  # type: ignore[union-attr]
+    assert finish.recorded_at == folded.recorded_at == SMEDING_COMMITTED
 
 
 def test_a_known_at_moment_without_a_zone_is_refused(memory_app: Ledger) -> None:
