@@ -13,6 +13,7 @@ import random
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
@@ -22,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification
 
+from ledger.clocks import known_at_of, stamp_known_at
 from ledger.competition import Competition
 from ledger.errors import (
     ConcurrentWriteError,
@@ -124,8 +126,26 @@ class Ledger(Application[UUID]):
         self.appended: list[int] = []  # the positions this instance appended (saves, JSONL imports)
         self._names: dict[str, list[UUID]] = {}  # skaters by name_fold (skaters_like)
         self._names_read = 0  # the log position the index of names was read to
+        self._known_at: datetime | None = None
+
+    @contextmanager
+    def known_at(self, moment: datetime) -> Iterator[None]:
+        """Record the facts of the commands run in the block as known at ``moment`` (a moment with
+        a zone, from the source: a timing system's clock, or a reconstruction said to be one);
+        without it a fact is known at the store's time (decision 0014)."""
+        if moment.tzinfo is None:
+            raise InvalidInputError(f"the known-at moment {moment.isoformat()} has no time zone")
+        before, self._known_at = self._known_at, moment
+        try:
+            yield
+        finally:
+            self._known_at = before
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self._known_at is not None:
+            for obj in objs:
+                if isinstance(obj, Aggregate):
+                    stamp_pending(obj, self._known_at)
         recordings = super().save(*objs, **kwargs)
         self.appended.extend(r.notification.id for r in recordings)
         return recordings
@@ -475,6 +495,20 @@ class Ledger(Application[UUID]):
                 return fact
         where = f" at {metres} m" if metres is not None else ""
         raise UnknownFactError(f"{key} holds no {kind}{where} for {skater!r} to correct")
+
+
+def stamp_pending(aggregate: Aggregate, moment: datetime, start: int = 0) -> None:
+    """Give the aggregate's unsaved events from the ``start``-th on their known-at moment (those
+    without one), and a race's facts of them the same ``recorded_at`` a fold of the stored events
+    gives them."""
+    events = aggregate.pending_events[start:]
+    stamp_known_at(events, moment)
+    if isinstance(aggregate, Race):
+        facts = aggregate.sheet.facts
+        for event in events:
+            fact = facts.get(getattr(event, "fact_id", None))  # type: ignore[arg-type]
+            if fact is not None and fact.seq == event.originator_version:
+                fact.recorded_at = known_at_of(event)
 
 
 # -- the composition root --------------------------------------------------------------------

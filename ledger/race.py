@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ledger import rules
+from ledger.clocks import known_at_of
 from ledger.errors import RefusedFactError
 from ledger.sheet import NO_DETAIL, Fact, RaceSheet
 from ledger.values import RaceRules, fact_id, race_id
@@ -550,5 +551,5 @@ def _fact(event: Any, kind: str, *, skater: UUID | None = None, pair: int | None
           attempt: int = 1, metres: int | None = None, ms: int | None = None,
           source: str | None = None, **detail: Any) -> Fact:
     return Fact(fact_id=event.fact_id, kind=kind, seq=event.originator_version,
-                recorded_at=event.timestamp, skater=skater, pair=pair, attempt=attempt,
+                recorded_at=known_at_of(event), skater=skater, pair=pair, attempt=attempt,
                 metres=metres, ms=ms, source=source, detail=detail or NO_DETAIL)

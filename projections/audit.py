@@ -1,6 +1,7 @@
 """The audit trail: every correction (of a time or a draw), void, disqualification, re-skate, clock
-clear and official declaration, with who, why, when it was recorded, the value before and after,
-and the places it changed ("Skater A 4th → 3rd"). Folded from the log like every other projection.
+clear, status change (DNF, DNS, WDR) and official declaration, with who, why, when it was recorded,
+the value before and after, and the places it changed ("Skater A 4th → 3rd"). Folded from the log
+like every other projection.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from typing import Any
 
 import attrs
 
+from ledger.clocks import known_at_of
 from ledger.race import Race
 from ledger.timing import format_time
 from projections.leaderboard import leaderboard
 from projections.state import LedgerState
 
+#: The status changes: a skater's result becomes DNF, DNS or WDR (a DQ is audited as well).
+STATUS_CHANGES = {Race.DidNotFinish: "DNF", Race.DidNotStart: "DNS", Race.Withdrawn: "WDR"}
 AUDITED = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
            Race.ClockCleared, Race.FalseStartRecorded, Race.ResultsDeclaredOfficial,
-           Race.DrawCorrected)
+           Race.DrawCorrected, *STATUS_CHANGES)
 
 
 @attrs.frozen
@@ -67,7 +71,7 @@ def audit(events: Iterable[tuple[int, Any]], race: str | None = None) -> list[Au
         state.apply(position, event)
         ranks_after = ranks(state, sheet.key)
         entries.append(AuditEntry(
-            position=position, recorded_at=event.timestamp, race=sheet.key,
+            position=position, recorded_at=known_at_of(event), race=sheet.key,
             act=type(event).__name__, skater=skater_of(state, event),
             author=getattr(event, "author", None), reason=reason_of(event),
             before=before, after=describe_after(state, event),
@@ -131,6 +135,9 @@ def describe_after(state: LedgerState, event: Any) -> str | None:
         return "void"
     if isinstance(event, Race.Disqualified):
         return "DQ"
+    if type(event) in STATUS_CHANGES:
+        reached = getattr(event, "metres_reached", None)
+        return STATUS_CHANGES[type(event)] + (f" ({reached} m reached)" if reached is not None else "")
     if isinstance(event, Race.ReskateGranted):
         lane = f", {event.lane} lane" if event.pair and event.lane else ""
         return (f"race {event.replaces_attempt + 1}"

@@ -1,8 +1,10 @@
 """The "as of" basis of every query (docs/decisions/0004-as-of.md).
 
-Which facts were known: as of a log position, or as known at a recorded time (resolved to the last
-position recorded at or before it). Which moment of the race: after pair N, at a passing point.
-A repeatable answer pins both; the JSON output reports the resolved position.
+Which facts were known: as of a log position, or as known at a moment: every fact whose known-at
+moment (ledger.clocks: the timing system's own moment, else the store's time) is at or before it,
+in log order, that names only facts known by then (docs/decisions/0014-two-clocks-at-the-door.md).
+Which moment of the race: after pair N, at a passing point. A repeatable answer pins both; the
+JSON output reports the resolved position (the last fact taken in).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ledger.application import Ledger
+from ledger.clocks import known_at_of
 from ledger.errors import InvalidInputError
 from projections.state import LedgerState, collector_paused
 
@@ -55,7 +58,11 @@ def state_as_of(app: Ledger, basis: Basis = Basis(),
     stop = last if basis.position is None else min(basis.position, last)
     with collector_paused():
         for position, event in app.read_log(stop=stop):
-            if basis.known_at is not None and event.timestamp > basis.known_at:
-                break
-            state.apply(position, event)
+            if basis.known_at is None or known_by(state, event, basis.known_at):
+                state.apply(position, event)
     return state
+
+
+def known_by(state: LedgerState, event: Any, moment: datetime) -> bool:
+    """Whether ``event`` is a fact as known at ``moment``, folded after ``state``."""
+    return known_at_of(event) <= moment and state.knows_what_it_names(event)

@@ -3,8 +3,13 @@
 :func:`projections.basis.state_as_of` folds from position 1 every time (the obviously-correct
 baseline, docs/decisions/0004-as-of.md). A :class:`CheckpointStore` folds the log once, keeping a
 snapshot of the :class:`~projections.state.LedgerState` every ``every`` events, and the position and
-recorded time of every event; a question "as of position N" or "as known at T" then resolves T to a
+known-at moment of every event; a question "as of position N" or "as known at T" then resolves T to a
 position, restores the last checkpoint at or before it and folds at most ``every - 1`` events.
+
+"As known at T" takes every fact known at or before T (decision 0014). The log's prefix up to the
+first event known after T is one part; the rest are events *known earlier than one before them*
+(a timing system's stream imported after later facts): the store keeps the positions of those
+"late" events, and adds the ones known at T after the prefix's fold.
 
 Checkpoints are derived data, kept in memory only and rebuilt from the log at will; they never
 change an answer (tests/test_checkpoints.py compares them with the fold from zero).
@@ -30,6 +35,7 @@ from uuid import UUID
 import attrs
 
 from ledger.application import Ledger
+from ledger.clocks import known_at_of
 from ledger.competition import Competition
 from ledger.race import Race
 from ledger.sheet import RaceSheet
@@ -82,7 +88,11 @@ class CheckpointStore:
         self.full_every = full_every
         self.head = LedgerState()  # the whole log folded so far (changed in place)
         self.positions = array("q")  # the position of every event folded, in log order
-        self.latest = array("q")  # the latest recorded time (µs) among the events up to each one
+        self.latest = array("q")  # the latest known-at moment (µs) among the events up to each one
+        #: The events known earlier than an event before them: their index in ``positions`` and
+        #: their known-at moment (µs), in log order (none in a log recorded as it happened).
+        self.late_index = array("q")
+        self.late_known = array("q")
         self.checkpoints: list[Checkpoint] = [
             Checkpoint(0, 0, None, {}, {}, {}, {}, full=True)]
         self._dirty_races: dict[UUID, None] = {}  # changed since the last checkpoint, in order
@@ -119,7 +129,10 @@ class CheckpointStore:
         """Fold one event (in log order) into the head, and take a checkpoint every ``every``."""
         self.head.apply(position, event)
         self._note(event)
-        stamp = micros(event.timestamp)
+        stamp = micros(known_at_of(event))
+        if self.latest and stamp < self.latest[-1]:
+            self.late_index.append(self.count)
+            self.late_known.append(stamp)
         self.positions.append(position)
         self.latest.append(max(stamp, self.latest[-1]) if self.latest else stamp)
         if self.count % self.every == 0:
@@ -177,7 +190,23 @@ class CheckpointStore:
         state = self.restore(index)
         if count > self.checkpoints[index].count:
             state.apply_all(app.read_log(start=state.position + 1, stop=self.positions[count - 1]))
+        if basis is not None and basis.known_at is not None:
+            self._add_late(app, state, count, basis.known_at)
         return state
+
+    def _add_late(self, app: Ledger, state: LedgerState, count: int, moment: datetime) -> None:
+        """Fold the late events after the first ``count`` that were known at ``moment``."""
+        limit = micros(moment)
+        first = bisect_right(self.late_index, count - 1)
+        wanted = {self.positions[i] for i, known in zip(self.late_index[first:],
+                                                        self.late_known[first:], strict=True)
+                  if known <= limit}
+        if not wanted:
+            return
+        with collector_paused():
+            for position, event in app.read_log(start=min(wanted), stop=max(wanted)):
+                if position in wanted and state.knows_what_it_names(event):
+                    state.apply(position, event)
 
     def restore(self, index: int) -> LedgerState:
         """A copy-on-write state of checkpoint ``index`` (its sheets shared until changed)."""

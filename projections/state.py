@@ -16,6 +16,7 @@ from uuid import UUID
 
 import attrs
 
+from ledger.clocks import known_at_of
 from ledger.competition import Competition
 from ledger.race import Race
 from ledger.sheet import RaceSheet
@@ -94,7 +95,23 @@ class LedgerState:
                 event.originator_id, event.slug, event.name, event.venue, event.first_day,
                 event.last_day)
         self.position = position
-        self.recorded_at = event.timestamp
+        self.recorded_at = known_at_of(event)
+
+    def knows_what_it_names(self, event: Any) -> bool:
+        """Whether the race and the fact that ``event`` names are in this state.
+
+        Always so for a prefix of the log. An "as known at" fold takes the facts known by then in
+        log order, and a fact known early may name one that was known only later (a timing
+        system's correction of a fact entered by hand, a stream imported into a race scheduled
+        since): such a fact was not yet a fact of the ledger's story at that moment, and is left
+        out (docs/decisions/0014-two-clocks-at-the-door.md)."""
+        if not isinstance(event, Race.Event) or isinstance(event, Race.Scheduled):
+            return True
+        sheet = self.races.get(event.originator_id)
+        if sheet is None:
+            return False
+        named = getattr(event, "target", None) or getattr(event, "passing", None)
+        return named is None or named in sheet.facts
 
     def apply_all(self, events: Iterable[tuple[int, Any]]) -> LedgerState:
         with collector_paused():

@@ -5,16 +5,28 @@ skaters whose place is known but whose name and time are not are entered as clea
 placeholders ("Unknown skater …") with their published place and no time; pairs and lanes not
 reported are not recorded; times are known to the hundredth only (source "list"). Jos de Vos fell
 after 2.5 laps of the 5000 m: a fall and a DNF, where exactly is not known.
+
+The moments of the day are RECONSTRUCTED, not measured: the reports give no time of day. Each fact
+is recorded as known at a moment of its day in Thialf (Europe/Amsterdam, UTC+01:00 in December;
+decision 0014), from a stated schedule (:data:`SCHEDULES`): the start list at the first pair's
+start; a finish of a skater whose pair is reported at that pair's start plus the skater's time; a
+result of a skater whose pair is not reported (Jos de Vos's fall too) at the end of the last pair
+the skater may have skated in (known by then at the latest); what only the final list gives (the
+placeholders and their places) at the end of the race; the later days' results at the end of
+their race. The demo's notice and README.md say so.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
 
 import attrs
 
 from ledger.application import Ledger
 from ledger.timing import parse_time
+from ledger.values import race_key
 
 DAY = date(2017, 12, 26)
 COMPETITION = "OKT 2017"
@@ -78,6 +90,53 @@ WOMEN_5000 = [(1, "Annouk van der Weijden", "6:56.41", None), (2, "Esmee Visser"
 MEN_1500 = [(1, "Kjeld Nuis", "1:43.48", None), (2, "Koen Verweij", "1:43.54", None)]
 
 
+#: Thialf in December: Central European Time.
+CET = timezone(timedelta(hours=1), "CET")
+#: What the demo's notice prints about the moments (the README says the same).
+MOMENTS_NOTICE = ("Moments of the day are reconstructed, not measured (the reports give no times of "
+                  "day): the women's 1000 m from 14:26, a pair every 4 minutes, the men's 5000 m "
+                  "from 15:30, a pair every 8 minutes, later days' results at the end of their race "
+                  "(scripts/okt2017.py).")
+
+
+@attrs.frozen
+class Schedule:
+    """A race's RECONSTRUCTED timetable (the reports give none): when its pairs start (a pair
+    every ``every``), how long a pair takes to clear the ice, and in how many pairs it ran."""
+
+    first_pair: datetime
+    every: timedelta
+    pairs: int
+    pair_takes: timedelta
+
+    def pair_start(self, pair: int) -> datetime:
+        return self.first_pair + (pair - 1) * self.every
+
+    def pair_end(self, pair: int) -> datetime:
+        return self.pair_start(pair) + self.pair_takes
+
+    @property
+    def end(self) -> datetime:
+        return self.pair_end(self.pairs)
+
+
+def at(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), CET)
+
+
+SCHEDULES = {
+    "women-1000": Schedule(at(DAY, 14, 26), timedelta(minutes=4), 10, timedelta(minutes=2)),
+    "men-5000": Schedule(at(DAY, 15, 30), timedelta(minutes=8), 9, timedelta(minutes=7)),
+}
+#: Races of the later days: every fact known at the end of the race, an evening programme from 19:00.
+LATER_RESULTS = {"women-3000": at(date(2017, 12, 27), 19, 30), "men-10000": at(date(2017, 12, 28), 20, 0),
+                 "women-500": at(date(2017, 12, 28), 19, 0), "women-1500": at(date(2017, 12, 29), 19, 30),
+                 "women-5000": at(date(2017, 12, 30), 15, 30),
+                 "men-1500": at(date(2017, 12, 30), 16, 0)}
+#: The competition was on the calendar before the day; its set-up is known at noon of the first day.
+SET_UP = at(DAY, 12, 0)
+
+
 @attrs.frozen
 class RaceData:
     name: str
@@ -109,44 +168,111 @@ def placeholder(category: str, distance_m: int, place: int) -> str:
 def load(app: Ledger, through: date = LAST_DAY) -> dict[str, str]:
     """Record the tournament up to and including ``through``; returns the race keys by name.
 
-    Loading twice appends nothing the second time; loading day 1, then the rest, gives the same
-    ledger as loading everything at once.
+    Each day's facts are recorded in the order of their (reconstructed) moments, so the log's
+    known-at moments rise with its positions. Loading twice appends nothing the second time;
+    loading day 1, then the rest, gives the same ledger as loading everything at once.
     """
-    slug = app.schedule_competition(COMPETITION, VENUE, DAY, LAST_DAY)
+    with app.known_at(SET_UP):
+        slug = app.schedule_competition(COMPETITION, VENUE, DAY, LAST_DAY)
     keys = {}
     for day in sorted({race.day for race in RACES if race.day <= through}):
+        steps: list[Step] = []
         for race in (r for r in RACES if r.day == day):
-            keys[race.name] = load_race(app, slug, race)
-        if day == DAY:
-            app.register_skater("Jos de Vos", "NED", hometown="Boskoop")
-            app.enter_starter(keys["men-5000"], "Jos de Vos")
-            app.record_fall(keys["men-5000"], "Jos de Vos", None, went_on=False, reason=DNF_REASON)
-        if day == LAST_DAY:
-            app.enter_starter(keys["women-5000"], "Ireen Wüst")
-            app.record_withdrawal(keys["women-5000"], "Ireen Wüst", WUST_WDR_REASON)
+            keys[race.name] = race_key(slug, race.category, race.distance_m, None)
+            steps += race_steps(app, slug, race)
+        steps += other_steps(app, day, keys)
+        for step in sorted(steps, key=lambda s: s.moment):  # stable: a moment's steps keep order
+            with app.known_at(step.moment):
+                step.run()
     return keys
 
 
-def load_race(app: Ledger, slug: str, race: RaceData) -> str:
-    key = app.schedule_race(slug, race.distance_m, race.category, race.day)
-    for _place, name, _time, hometown in race.known:
-        nation = None if name.startswith("Unknown skater") else "NED"
-        app.register_skater(name, nation, hometown=hometown)
-        app.enter_starter(key, name)
-    for pair, (first, second) in race.pairs.items():
-        for name in (first, second):
-            app.register_skater(name, "NED")
-        app.draw_pair(key, pair, first, second, lanes_known=False)
-    for _place, name, time, _hometown in race.known:
-        if time is not None:
-            app.record_finish(key, name, parse_time(time), source="list", precision_ms=10)
+def other_steps(app: Ledger, day: date, keys: dict[str, str]) -> list[Step]:
+    """The facts the tables do not hold: Jos de Vos's fall (day 1), Wüst's withdrawal (last day)."""
+    if day == DAY:
+        men = keys["men-5000"]
+        return [Step(SCHEDULES["men-5000"].first_pair, lambda: (
+                    app.register_skater("Jos de Vos", "NED", hometown="Boskoop"),
+                    app.enter_starter(men, "Jos de Vos"))),
+                Step(unpaired_known_at("men-5000"), lambda: app.record_fall(
+                    men, "Jos de Vos", None, went_on=False, reason=DNF_REASON))]
+    if day == LAST_DAY:
+        # she withdrew on the evening before; known, at the latest, with the start list
+        women = keys["women-5000"]
+        return [Step(LATER_RESULTS["women-5000"], lambda: (
+            app.enter_starter(women, "Ireen Wüst"),
+            app.record_withdrawal(women, "Ireen Wüst", WUST_WDR_REASON)))]
+    return []
+
+
+@attrs.frozen
+class Step:
+    """Commands of the demo known at one (reconstructed) moment."""
+
+    moment: datetime
+    run: Callable[[], object]
+
+
+def unpaired_known_at(race: str) -> datetime:
+    """When a result of a skater whose pair is not reported was known at the latest: at the end of
+    the last pair the reports do not give in full (RECONSTRUCTED)."""
+    data = next(r for r in RACES if r.name == race)
+    schedule = SCHEDULES[race]
+    return schedule.pair_end(max(p for p in range(1, schedule.pairs + 1) if p not in data.pairs))
+
+
+def moments_of(race: RaceData) -> tuple[datetime, Callable[[str, int], datetime], datetime]:
+    """The RECONSTRUCTED moments of a race: its start list, a skater's finish, its published list."""
+    schedule = SCHEDULES.get(race.name)
+    if schedule is None:
+        done = LATER_RESULTS[race.name]
+        return done, lambda _name, _ms: done, done
+    paired = {name: pair for pair, names in race.pairs.items() for name in names}
+    unpaired = unpaired_known_at(race.name)
+
+    def finish(name: str, ms: int) -> datetime:
+        pair = paired.get(name)
+        return unpaired if pair is None else schedule.pair_start(pair) + timedelta(milliseconds=ms)
+
+    return schedule.first_pair, finish, schedule.end
+
+
+def race_steps(app: Ledger, slug: str, race: RaceData) -> list[Step]:
+    """The steps that record one race, each at its reconstructed moment."""
+    start_list, finish_at, published = moments_of(race)
+    key = race_key(slug, race.category, race.distance_m, None)
+
+    def enter() -> None:
+        app.schedule_race(slug, race.distance_m, race.category, race.day)
+        for _place, name, _time, hometown in race.known:
+            nation = None if name.startswith("Unknown skater") else "NED"
+            app.register_skater(name, nation, hometown=hometown)
+            app.enter_starter(key, name)
+        for pair, (first, second) in race.pairs.items():
+            for name in (first, second):
+                app.register_skater(name, "NED")
+            app.draw_pair(key, pair, first, second, lanes_known=False)
+
+    steps = [Step(start_list, enter)]
+    for place, name, time_text, _hometown in race.known:
+        if time_text is not None:
+            ms = parse_time(time_text)
+            steps.append(Step(finish_at(name, ms), functools.partial(
+                app.record_finish, key, name, ms, source="list", precision_ms=10)))
         else:
-            app.report_place(key, name, _place, source="list")
+            steps.append(Step(published, functools.partial(app.report_place, key, name, place,
+                                                           source="list")))
     known_places = {place for place, *_ in race.known}
-    for place in range(1, race.places + 1):
-        if place not in known_places:
-            name = placeholder(race.category, race.distance_m, place)
+    unknown = [(place, placeholder(race.category, race.distance_m, place))
+               for place in range(1, race.places + 1) if place not in known_places]
+
+    # Who they are is unknown and so is their time: all we have is the place the final list gives
+    # them, which counts the skaters of every pair; it is known when that list is, after the race.
+    def placeholders() -> None:
+        for place, name in unknown:
             app.register_skater(name)
             app.enter_starter(key, name)
             app.report_place(key, name, place, source="list")
-    return key
+
+    steps.append(Step(published, placeholders))
+    return steps

@@ -5,14 +5,18 @@ qualification, report and replay. Each takes the same "as of" basis as ``standin
 from __future__ import annotations
 
 import time as wall
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Any, TypeVar
 
+import attrs
 import click
 from rich.table import Table
 
 from ledger.application import Ledger
+from ledger.clocks import known_at_of
 from ledger.errors import InvalidInputError
+from ledger.race import Race
 from ledger.timing import format_time, parse_time
 from ledger.values import parse_datetime
 from projections.audit import audit as audit_trail
@@ -280,30 +284,73 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
 @click.option("--step", type=click.Choice(["pair", "event"]), default="pair")
 @click.option("--speed", type=float, default=0.0,
               help="Replay at this multiple of the recorded pace (0: no waiting).")
-@click.option("--until", default=None, help="Stop at this recorded moment (ISO 8601).")
+@click.option("--until", default=None, help="Stop at this known-at moment (ISO 8601).")
 @click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
 @ledger_command
 def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
            notation: str) -> None:
-    """The day (a competition key) or a race as it unfolded: the board after each step."""
+    """The day (a competition key) or a race as it unfolded: the board after each step.
+
+    By pair, a step is the end of a pair and every act that changes a board without one (a
+    correction, void, DQ, re-skate, status change, published place or marks, the official
+    declaration); the last frame of each race is its standings now (as of --until)."""
     stop_at = parse_datetime(until) if until else None
-    state = LedgerState()
     last_time = None
-    for position, event in app.read_log():
-        if stop_at is not None and event.timestamp > stop_at:
+    shown = False
+    for frame in replay_frames(app.read_log(), target, step, stop_at):
+        shown = True
+        moment = known_at_of(frame.event)
+        if speed and last_time is not None:
+            wall.sleep(max(0.0, (moment - last_time).total_seconds() / speed))
+        last_time = moment
+        show_board(frame.state, leaderboard(frame.state, frame.race), Basis(position=frame.position),
+                   "table", notation)
+    if not shown:
+        app.race(target)
+
+
+#: Acts that can change a board although no pair ends with them: each is a step by pair.
+CHANGES_A_BOARD = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
+                   Race.ClockCleared, Race.ResultsDeclaredOfficial, Race.DidNotFinish,
+                   Race.DidNotStart, Race.Withdrawn, Race.PlaceReported, Race.MarksPublished)
+
+
+@attrs.frozen
+class Frame:
+    """One step of a replay: the state just after ``position`` (shared: read it at once)."""
+
+    position: int
+    race: str
+    event: Any
+    state: LedgerState
+
+
+def replay_frames(events: Iterable[tuple[int, Any]], target: str, step: str,
+                  until: datetime | None = None) -> Iterator[Frame]:
+    """The frames of the replay of ``target`` (a race key or a competition slug).
+
+    ``step`` "event": a frame after every fact of the target; "pair": after each pair and each act
+    that changes a board (:data:`CHANGES_A_BOARD`). Either way, a race whose last fact made no
+    frame gets a closing one, so the last frame of every race is its board after all its facts."""
+    state = LedgerState()
+    last: dict[str, tuple[int, Any]] = {}  # race key → its latest fact (position, event)
+    framed: dict[str, int] = {}  # race key → the position of its latest frame
+    for position, event in events:
+        if until is not None and known_at_of(event) > until:
             break
         state.apply(position, event)
         sheet = state.races.get(event.originator_id)
         if sheet is None or not (sheet.key == target or sheet.competition == target):
             continue
-        if step == "pair" and not ends_a_pair(state, sheet, event):
+        last[sheet.key] = (position, event)
+        if step == "pair" and not (ends_a_pair(state, sheet, event)
+                                   or isinstance(event, CHANGES_A_BOARD)):
             continue
-        if speed and last_time is not None:
-            wall.sleep(max(0.0, (event.timestamp - last_time).total_seconds() / speed))
-        last_time = event.timestamp
-        show_board(state, leaderboard(state, sheet.key), Basis(position=position), "table", notation)
-    if not races_of(state, target):
-        app.race(target)
+        framed[sheet.key] = position
+        yield Frame(position, sheet.key, event, state)
+    for key, (position, event) in last.items():
+        if framed.get(key) != position:
+            yield Frame(position, key, event, state)  # its board: no later fact of it changed it
 
 
 def races_of(state: LedgerState, target: str) -> set[str]:

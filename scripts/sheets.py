@@ -27,7 +27,7 @@ from ledger.signing import NothingToSignError, checkpoint_json, sign, signature_
 from ledger.timing import Notation
 from ledger.values import parse_datetime
 from ledger.verify import ExportedEvent, TamperedError, export_chain, verify_ledger
-from projections.basis import Basis
+from projections.basis import Basis, known_by
 from projections.leaderboard import leaderboard, standings_at
 from projections.state import LedgerState
 from scripts import output
@@ -139,10 +139,14 @@ def check_chain(what: str, events: Sequence[ExportedEvent], position: int, chain
                                  "(the sheet, its checkpoint or the log was altered)")
 
 
-def fold(what: str, events: Sequence[ExportedEvent], position: int) -> tuple[LedgerState, Any]:
-    """The state as of ``position``, and the first event after it (None at the end)."""
+def fold(what: str, events: Sequence[ExportedEvent], position: int,
+         basis: Basis | None = None) -> tuple[LedgerState, Any]:
+    """The state as of ``position``, and the first event after it (None at the end). On a known-at
+    basis, the state as known at it (every event of the export known by then, decision 0014),
+    whatever its position: :func:`check_known_at` compares the two."""
     mapper = build_app("memory").mapper
     state = LedgerState()
+    moment = basis.known_at if basis is not None else None
     for event in events:
         try:
             domain = mapper.to_domain_event(StoredEvent(
@@ -151,6 +155,10 @@ def fold(what: str, events: Sequence[ExportedEvent], position: int) -> tuple[Led
         except Exception as e:  # noqa: BLE001 - whatever stops the decoding, the line is unreadable
             raise SheetMismatchError(f"{what}: line {event.line} is not an event this ledger "
                                      f"knows ({e})") from None
+        if moment is not None:
+            if known_by(state, domain, moment):
+                state.apply(event.id, domain)
+            continue
         if event.id > position:
             return state, domain
         state.apply(event.id, domain)
@@ -172,17 +180,15 @@ def basis_of(path: Path, sheet: dict[str, Any], position: int) -> Basis:
                  after_pair=after_pair)
 
 
-def check_known_at(basis: Basis, state: LedgerState, after: Any, position: int) -> None:
-    """As known at T resolves to the last position recorded at or before T: that must be the
-    sheet's position."""
-    if basis.known_at is None:
+def check_known_at(basis: Basis, state: LedgerState, position: int) -> None:
+    """As known at T resolves to the last fact known by T: that must be the sheet's position."""
+    if basis.known_at is None or state.position == position:
         return
-    if state.recorded_at is not None and state.recorded_at > basis.known_at:
+    if state.position < position:
         raise SheetMismatchError(f"the sheet's position {position} was recorded after its "
                                  f"known_at {basis.known_at.isoformat()}")
-    if after is not None and after.timestamp <= basis.known_at:
-        raise SheetMismatchError(f"the ledger knew more than position {position} at the sheet's "
-                                 f"known_at {basis.known_at.isoformat()}")
+    raise SheetMismatchError(f"the ledger knew more than position {position} at the sheet's "
+                             f"known_at {basis.known_at.isoformat()}")
 
 
 def check_rows(sheet: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -210,8 +216,8 @@ def verify_sheet(path: Path, what: str, events: Sequence[ExportedEvent],
     notation = sheet.get("notation", "iso")
     if notation not in NOTATIONS:
         raise InvalidInputError(f"{path}: notation {notation!r} is not iso or nl")
-    state, after = fold(what, events, position)
-    check_known_at(basis, state, after, position)
+    state, _after = fold(what, events, position, basis)
+    check_known_at(basis, state, position)
     race = sheet["race"]
     if state.sheet(race) is None:
         raise SheetMismatchError(f"race {race!r} is not in {what} at position {position}")

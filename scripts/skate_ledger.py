@@ -795,6 +795,7 @@ def demo(app: Ledger, notation: str) -> None:
                notation)
     OUT.print("[dim]Unknown skaters are placeholders for places the reports do not name; "
               "their times are unknown.[/dim]")
+    OUT.print(f"[dim]{okt2017.MOMENTS_NOTICE}[/dim]")
 
 
 # -- the web board ------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from uuid import UUID
 
 import attrs
 
-from ledger.application import Ledger
+from ledger.application import Ledger, stamp_pending
 from ledger.competition import Competition
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
 from ledger.formats import MAX_STREAM_BYTES, read_text
@@ -86,14 +86,32 @@ Event = dict[str, Any]
 
 
 def import_vantage(app: Ledger, path: Path | str) -> int | None:
-    """Record the facts of one Vantage stream; the last position appended, or None if nothing new."""
+    """Record the facts of one Vantage stream; the last position appended, or None if nothing new.
+
+    Each fact is known at the moment of the stream event it comes from (its ``_time``, the
+    recorder's clock; decision 0014); an event without one leaves its facts known at the store's
+    time."""
     name = str(path)
     stream = VantageStream(Batch(app))
+    stamped: dict[UUID, int] = {}  # per aggregate: how many of its new events have their moment
     for number, event in read_events(Path(path)):
         with at_line(name, number):
+            known = recorded_moment(event)
             stream.apply(event)
+            for aid, aggregate in stream.batch.loaded.items():
+                done, pending = stamped.get(aid, 0), len(aggregate.pending_events)
+                if pending > done:
+                    if known is not None:
+                        stamp_pending(aggregate, known, done)
+                    stamped[aid] = pending
     # one transaction; skaters before races, so that every race fact can name its skater
     return app.save_new(*sorted(stream.batch.loaded.values(), key=save_rank))
+
+
+def recorded_moment(event: Event) -> datetime | None:
+    """The moment the stream's recorder noted the event (``_time``, ISO 8601 with a zone)."""
+    value = opt_text(event, "_time")
+    return moment(value, "_time") if value is not None else None
 
 
 def save_rank(aggregate: object) -> int:

@@ -26,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 from ledger.application import Ledger
+from ledger.clocks import known_at_of
 from ledger.race import Race
 from ledger.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
 from projections.basis import Basis
@@ -93,7 +94,7 @@ class Ledgers:
         where = f" {fact.metres} m" if fact is not None and fact.kind == "passing" else ""
         pair = f" pair {fact.pair}" if fact is not None and fact.pair and not who else ""
         label = f"{sheet.key}: {kind}{where}{pair}" + (f" — {who}" if who else "")
-        self.timeline.append(Step(position, event.timestamp, sheet.key, sheet.competition, kind, label,
+        self.timeline.append(Step(position, known_at_of(event), sheet.key, sheet.competition, kind, label,
                                   ends_a_pair(state, sheet, event),
                                   fact.metres if fact is not None else None))
 
