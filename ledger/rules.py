@@ -76,25 +76,32 @@ def check_start(sheet: RaceSheet, pair: int, signal_at: datetime | None = None) 
         )
 
 
-#: The earliest and latest clocks on Earth (UTC+14, UTC-12): a moment is on a day when it falls
-#: within that day somewhere, so a moment given in UTC is not refused for a race far east or west.
+#: The earliest and latest clocks on Earth (UTC+14, UTC-12). A moment given with the venue's offset
+#: (15:00+01:00) is on the date it reads; one given in UTC (a timing system's ``…Z``) does not say
+#: the venue's zone, so it is on a day when it falls within that day somewhere on Earth (08:30 in
+#: Obihiro is 23:30 UTC the evening before).
 EARLIEST = timezone(timedelta(hours=14))
 LATEST = timezone(timedelta(hours=-12))
 
 
-def day_begins(day: date) -> datetime:
-    return datetime.combine(day, time(), EARLIEST)
-
-
-def day_ends(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(), LATEST)
+def in_utc(moment: datetime) -> bool:
+    return moment.tzinfo is not None and moment.utcoffset() == timedelta(0)
 
 
 def on_day(moment: datetime, day: date) -> bool:
-    """Whether ``moment`` falls on ``day`` in some time zone (a moment without a zone: its date)."""
-    if moment.tzinfo is None:
+    """Whether ``moment`` falls on the venue's ``day`` (see EARLIEST)."""
+    if not in_utc(moment):
         return moment.date() == day
-    return day_begins(day) <= moment.astimezone(UTC) < day_ends(day)
+    utc = moment.astimezone(UTC)
+    return (datetime.combine(day, time(), EARLIEST) <= utc
+            < datetime.combine(day + timedelta(days=1), time(), LATEST))
+
+
+def before_day(moment: datetime, day: date) -> bool:
+    """Whether ``moment`` is before the venue's ``day`` (see EARLIEST)."""
+    if not in_utc(moment):
+        return moment.date() < day
+    return moment.astimezone(UTC) < datetime.combine(day, time(), EARLIEST)
 
 
 def check_race_day(competition: str, first_day: date, last_day: date, day: date) -> None:
@@ -433,8 +440,7 @@ def check_official(sheet: RaceSheet, author: str, announced_at: datetime | None 
     skated; ``forced`` (the referee's reason) overrides the second, never the first."""
     if not author.strip():
         raise InvalidInputError("declaring results official needs the referee's name")
-    if announced_at is not None and announced_at.tzinfo is not None and (
-            announced_at.astimezone(UTC) < day_begins(sheet.day)):
+    if announced_at is not None and before_day(announced_at, sheet.day):
         raise RefusedFactError(
             f"the results of {sheet.key} cannot be official at {announced_at.isoformat()}, "
             f"before the race's day ({sheet.day})"
