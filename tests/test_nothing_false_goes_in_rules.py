@@ -17,8 +17,10 @@ from pathlib import Path
 
 import attrs
 import pytest
+from starlette.testclient import TestClient
 
 from ledger.application import Ledger, build_app
+from scripts.board.app import create_app
 from tests.cli import Ran, digest, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
@@ -389,3 +391,18 @@ def test_a_manual_time_with_thousandths_is_refused(
     refused(run(capsys, "--db", str(db), "record", "finish", RACE, "Skater F", "1:09.503",
                 "--source", "manual"), "more digits than its precision (10 ms)")
     assert digest(db) == before
+
+
+def test_the_board_shows_a_time_without_a_source_as_of_an_unknown_source(db: Path) -> None:
+    app = build_app(str(db))
+    try:
+        app.record_finish(RACE, "Skater F", 69_500)
+        with TestClient(create_app(app), raise_server_exceptions=True) as client:
+            page = client.get(f"/races/{RACE}").text
+            rows = {row["skater"]: row for row in client.get(f"/api/races/{RACE}").json()["rows"]}
+    finally:
+        app.close()
+    assert rows["Skater F"]["source"] is None and rows["Skater A"]["source"] == "photo-finish"
+    cells = [part.split("</td>")[0] for part in page.split('<td class="wide source">')[1:]]
+    assert '<span class="unknown">unknown</span>' in cells
+    assert "photo-finish" in cells
