@@ -148,7 +148,7 @@ class Race(Aggregate):
         attempt: int
         metres: int
         passing: UUID  # the PassingRecorded fact presented
-        source: str
+        source: str | None
         at_ms: int
 
         def record_on(self, sheet: RaceSheet) -> None:
