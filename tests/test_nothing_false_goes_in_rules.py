@@ -376,6 +376,8 @@ def test_a_manual_time_shares_the_place_with_an_electronic_time_equal_to_the_hun
     assert [(n, rows[n]["rank"]) for n in rows] == [("Skater M", 1), ("Skater P", 1),
                                                     ("Skater Q", 3)]
     assert rows["Skater M"]["source"] == "manual" and rows["Skater M"]["time"] == "35.12"
+    # the gap to a hand time is known to the hundredth only: no thousandth is invented
+    assert [rows[n]["behind"] for n in rows] == [None, None, "+0.010"]
 
 
 def test_electronic_times_equal_to_the_hundredth_are_still_split_by_thousandths(
