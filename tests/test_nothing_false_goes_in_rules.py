@@ -20,6 +20,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ledger.application import Ledger, build_app
+from ledger.formats.vantage import import_vantage
 from scripts.board.app import create_app
 from tests.cli import Ran, digest, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
@@ -27,6 +28,9 @@ from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 RACE = "rules-cup-2025/men-1000m"
 FIRST_DAY, LAST_DAY = date(2025, 11, 14), date(2025, 11, 15)
 SIGNAL = datetime(2025, 11, 14, 14, 0, tzinfo=UTC)
+VANTAGE_LADIES = (Path(__file__).resolve().parents[1].parent
+                  / "shared/data/vantage/ec2020-ladies-1000m-pair4.jsonl")
+EC2020 = "isu-european-single-distances-speed-skating-championships-2020"
 CSV_HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,splits"
 
 
@@ -408,3 +412,12 @@ def test_the_board_shows_a_time_without_a_source_as_of_an_unknown_source(db: Pat
     cells = [part.split("</td>")[0] for part in page.split('<td class="wide source">')[1:]]
     assert '<span class="unknown">unknown</span>' in cells
     assert "photo-finish" in cells
+
+
+def test_a_timing_system_s_own_detection_at_the_finish_line_is_still_kept(memory_app: Ledger) -> None:
+    """Vantage gives a lap at the line from each source beside the committed finish: those are
+    measurements of the line, kept as such (only a passing typed or listed at the line is refused)."""
+    import_vantage(memory_app, VANTAGE_LADIES)
+    sheet = memory_app.race(f"{EC2020}/women-1000m").sheet
+    at_line = [f for f in sheet.facts.values() if f.kind == "passing" and f.metres == 1000]
+    assert at_line and all(f.source is not None for f in at_line)
