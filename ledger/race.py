@@ -303,7 +303,7 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.official = sheet.add(_fact(self, "official", author=self.author,
                                              announced_at=self.announced_at,
-                                             forced_reason=self.forced_reason))
+                                             reason=self.forced_reason))
 
     # -- creation ----------------------------------------------------------------------------
     @staticmethod

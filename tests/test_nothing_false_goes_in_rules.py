@@ -296,6 +296,8 @@ def test_an_official_declaration_by_force_with_a_reason_is_recorded_with_its_rea
     assert official["state"]["forced_reason"] == "pairs 3 and 4 skate tomorrow"
     again = ok(run(capsys, "--db", str(db), *OFFICIAL))
     assert "already recorded" in again.out
+    trail = ok(run(capsys, "--db", str(db), "audit", RACE, "--format", "json")).out
+    assert "pairs 3 and 4 skate tomorrow" in trail
     races = ok(run(capsys, "--db", str(db), "races", "--format", "json")).json()
     assert races[0]["official"] is True
 
