@@ -227,7 +227,7 @@ class Ledger(Application[UUID]):
         if race_id(key) in self.repository:
             return key, None
         check_race_day(competition, date.fromisoformat(comp.first_day),
-                             date.fromisoformat(comp.last_day), day)
+                       date.fromisoformat(comp.last_day), day)
         race = Race(key=key, competition_id=comp.id, competition=competition, day=day.isoformat(),
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m)
         return key, race
