@@ -35,10 +35,12 @@ from ledger.errors import (
 )
 from ledger.race import Race
 from ledger.recorders import chained
+from ledger.rules import check_race_day
 from ledger.sheet import Fact
 from ledger.skater import Skater
 from ledger.values import (
     RaceRules,
+    check_nation,
     competition_id,
     competition_slug,
     distinct_skater_id,
@@ -253,6 +255,8 @@ class Ledger(Application[UUID]):
         key = race_key(competition, category, distance_m, label)
         if race_id(key) in self.repository:
             return key, None
+        check_race_day(competition, date.fromisoformat(comp.first_day),
+                       date.fromisoformat(comp.last_day), day)
         race = Race(key=key, competition_id=comp.id, competition=competition, day=day.isoformat(),
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m)
         return key, race
@@ -282,6 +286,7 @@ class Ledger(Application[UUID]):
         for what, value in (("the nation", nation), ("the club", club),
                             ("the hometown", hometown)):
             check_text(what, value)
+        check_nation(nation)
         if distinct_skater_id(name) in self.repository:
             return None  # registered with --new under exactly this name
         key_id = skater_id(name)
@@ -380,13 +385,13 @@ class Ledger(Application[UUID]):
 
     @retried
     def record_passing(self, key: str, skater: str, metres: int, at_ms: int,
-                       source: str = "transponder", fid: UUID | None = None) -> int | None:
+                       source: str | None = None, fid: UUID | None = None) -> int | None:
         race = self.race(key)
         race.record_passing(self.entered(race, skater), metres, at_ms, source, fid)
         return self.save_new(race)
 
     @retried
-    def record_finish(self, key: str, skater: str, at_ms: int, source: str = "photo-finish",
+    def record_finish(self, key: str, skater: str, at_ms: int, source: str | None = None,
                       fid: UUID | None = None, precision_ms: int = 1) -> int | None:
         race = self.race(key)
         race.record_finish(self.entered(race, skater), at_ms, source, fid, precision_ms)
@@ -478,11 +483,14 @@ class Ledger(Application[UUID]):
         return self.save_new(race)
 
     @retried
-    def declare_official(self, key: str, author: str,
-                         announced_at: datetime | None = None) -> int | None:
+    def declare_official(self, key: str, author: str, announced_at: datetime | None = None,
+                         forced_reason: str | None = None) -> int | None:
+        """``forced_reason``: the referee declares the results official although drawn pairs
+        have not skated (``record official --force --reason``)."""
         check_text("the author", author)
+        check_text("the reason", forced_reason)
         race = self.race(key)
-        race.declare_official(author, announced_at or datetime.now().astimezone())
+        race.declare_official(author, announced_at or datetime.now().astimezone(), forced_reason)
         return self.save_new(race)
 
     def find_fact(self, key: str, skater: str, kind: str, metres: int | None = None) -> Fact:

@@ -22,8 +22,10 @@ from ledger.competition import Competition
 from ledger.errors import ImportFormatError, LedgerError, RefusedFactError
 from ledger.formats.csv_results import ResultRow
 from ledger.race import Race
+from ledger.rules import check_race_day
 from ledger.skater import Skater
 from ledger.values import (
+    check_nation,
     competition_id,
     competition_slug,
     name_fold,
@@ -75,6 +77,9 @@ class Batch:
             key = base if n == 1 else f"{base}-{n}"
             race: Race | None = self.find(race_id(key))
             if race is None:
+                if not comp.pending_events:  # held before this import: its days are not the list's
+                    check_race_day(comp.slug, date.fromisoformat(comp.first_day),
+                                   date.fromisoformat(comp.last_day), day)
                 return self.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]
                     key=k, competition_id=comp.id, competition=comp.slug, day=day.isoformat(),
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m))
@@ -87,6 +92,7 @@ class Batch:
         """The skater of a row, registered when new, as ``record skater`` would: the name
         normalised, and refused when it is not a name or differs from a registered skater's (or
         one earlier in this import) only by case, accents or invisible characters."""
+        check_nation(nation)
         normal = normal_name("the skater's name", name)
         sid = self.skaters.get(normal)
         if sid is not None:
@@ -128,7 +134,8 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
             comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
         for (distance, category, label, day), race_rows in group(
                 comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
-            race = batch.race(comp, distance, category, day, label)
+            with at_line(path, race_rows[0].line):
+                race = batch.race(comp, distance, category, day, label)
             for row in race_rows:
                 with at_line(path, row.line):
                     race.enter_starter(batch.skater(row.skater, row.nation, row.club,

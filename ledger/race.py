@@ -19,6 +19,9 @@ from ledger.errors import RefusedFactError
 from ledger.sheet import NO_DETAIL, Fact, RaceSheet
 from ledger.values import RaceRules, fact_id, race_id
 
+#: The precision of a hand-timed (manual) finish: hundredths.
+MANUAL_PRECISION_MS = 10
+
 
 class Race(Aggregate):
     TOPIC = "skate-ledger:Race"
@@ -116,7 +119,7 @@ class Race(Aggregate):
         attempt: int
         metres: int
         at_ms: int
-        source: str
+        source: str | None  # None: the source was not given (unknown, never guessed)
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.add(_fact(self, "passing", skater=self.skater, attempt=self.attempt,
@@ -128,8 +131,9 @@ class Race(Aggregate):
         skater: UUID
         attempt: int
         at_ms: int
-        source: str
-        precision_ms: int = 1  # 1: timed to the thousandth; 10: only hundredths known (a list)
+        source: str | None  # None: the source was not given (unknown, never guessed)
+        #: 1: timed to the thousandth; 10: only hundredths known (a list, a hand time)
+        precision_ms: int = 1
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
@@ -145,7 +149,7 @@ class Race(Aggregate):
         attempt: int
         metres: int
         passing: UUID  # the PassingRecorded fact presented
-        source: str
+        source: str | None
         at_ms: int
 
         def record_on(self, sheet: RaceSheet) -> None:
@@ -319,10 +323,14 @@ class Race(Aggregate):
         fact_id: UUID
         author: str
         announced_at: datetime
+        #: the referee's reason for declaring the results official before every drawn pair had
+        #: skated (``--force``); None (and absent in events stored before it) when not forced
+        forced_reason: str | None = None
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.official = sheet.add(_fact(self, "official", author=self.author,
-                                             announced_at=self.announced_at))
+                                             announced_at=self.announced_at,
+                                             reason=self.forced_reason))
 
     # -- creation ----------------------------------------------------------------------------
     @staticmethod
@@ -376,7 +384,7 @@ class Race(Aggregate):
             return  # the start of the running clock, retransmitted
         fid = fid or self._natural("start", pair, self.sheet.clock(pair).starts + 1)
         if not self.has(fid):
-            rules.check_start(self.sheet, pair)
+            rules.check_start(self.sheet, pair, signal_at)
             self.trigger_event(self.Started, fact_id=fid, pair=pair, signal_at=signal_at)
 
     def false_start(self, skater: UUID, rule_set: RaceRules, fid: UUID | None = None) -> None:
@@ -399,18 +407,22 @@ class Race(Aggregate):
             rules.refuse_after_official(self.sheet, "clear the clock")
             self.trigger_event(self.ClockCleared, fact_id=fid, pair=pair, reason=reason)
 
-    def record_passing(self, skater: UUID, metres: int, at_ms: int, source: str,
-                       fid: UUID | None = None) -> None:
+    def record_passing(self, skater: UUID, metres: int, at_ms: int, source: str | None,
+                       fid: UUID | None = None, at_line: bool = False) -> None:
+        """``at_line``: a timing device's own detection at the finish line (rules.check_passing)."""
         attempt = self.sheet.attempt_of(skater)
         fid = fid or self._natural("passing", skater, attempt, metres, source)
         if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
             return
-        rules.check_passing(self.sheet, skater, metres, at_ms, source)
+        rules.check_passing(self.sheet, skater, metres, at_ms, source, at_line)
         self.trigger_event(self.PassingRecorded, fact_id=fid, skater=skater, attempt=attempt,
                            metres=metres, at_ms=at_ms, source=source)
 
-    def record_finish(self, skater: UUID, at_ms: int, source: str, fid: UUID | None = None,
-                      precision_ms: int = 1) -> None:
+    def record_finish(self, skater: UUID, at_ms: int, source: str | None,
+                      fid: UUID | None = None, precision_ms: int = 1) -> None:
+        """A hand (manual) time is known to the hundredth at best (rules.md §1)."""
+        if source == "manual":
+            precision_ms = max(precision_ms, MANUAL_PRECISION_MS)
         attempt = self.sheet.attempt_of(skater)
         fid = fid or self._natural("finish", skater, attempt)
         if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
@@ -471,7 +483,7 @@ class Race(Aggregate):
         attempt = self.sheet.attempt_of(skater)
         fid = fid or self._natural("dnf", skater, attempt)
         if not self.has(fid):
-            rules.check_dnf(self.sheet, skater)
+            rules.check_dnf(self.sheet, skater, metres_reached)
             reached = (metres_reached if metres_reached is not None
                        else rules.metres_reached(self.sheet, skater))
             self.trigger_event(self.DidNotFinish, fact_id=fid, skater=skater, attempt=attempt,
@@ -539,12 +551,13 @@ class Race(Aggregate):
             self.trigger_event(self.FactVoided, fact_id=fid, target=target, reason=reason,
                                author=author)
 
-    def declare_official(self, author: str, announced_at: datetime) -> None:
+    def declare_official(self, author: str, announced_at: datetime,
+                         forced_reason: str | None = None) -> None:
         fid = self._natural("official")
         if not self.has(fid):
-            rules.check_official(self.sheet, author)
+            rules.check_official(self.sheet, author, announced_at, forced_reason)
             self.trigger_event(self.ResultsDeclaredOfficial, fact_id=fid, author=author,
-                               announced_at=announced_at)
+                               announced_at=announced_at, forced_reason=forced_reason)
 
 
 def _fact(event: Any, kind: str, *, skater: UUID | None = None, pair: int | None = None,

@@ -6,6 +6,7 @@ run before a fact is recorded, never on replay: today's rules must not re-judge 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -63,11 +64,51 @@ def check_pair_draw(sheet: RaceSheet, pair: int, inner: UUID | None, outer: UUID
             raise RefusedFactError(f"the skater is already drawn in pair {drawn} of {sheet.key}")
 
 
-def check_start(sheet: RaceSheet, pair: int) -> None:
+def check_start(sheet: RaceSheet, pair: int, signal_at: datetime | None = None) -> None:
     refuse_after_official(sheet, "start a pair")
     check_pair_exists(sheet, pair)
     if pair_is_running(sheet, pair):
         raise RefusedFactError(f"pair {pair} is already racing; clear the clock first")
+    if signal_at is not None and not on_day(signal_at, sheet.day):
+        raise RefusedFactError(
+            f"the start signal at {signal_at.isoformat()} is not on the day of {sheet.key} "
+            f"({sheet.day})"
+        )
+
+
+#: The earliest and latest clocks on Earth (UTC+14, UTC-12). A moment given with the venue's offset
+#: (15:00+01:00) is on the date it reads; one given in UTC (a timing system's ``…Z``) does not say
+#: the venue's zone, so it is on a day when it falls within that day somewhere on Earth (08:30 in
+#: Obihiro is 23:30 UTC the evening before).
+EARLIEST = timezone(timedelta(hours=14))
+LATEST = timezone(timedelta(hours=-12))
+
+
+def in_utc(moment: datetime) -> bool:
+    return moment.tzinfo is not None and moment.utcoffset() == timedelta(0)
+
+
+def on_day(moment: datetime, day: date) -> bool:
+    """Whether ``moment`` falls on the venue's ``day`` (see EARLIEST)."""
+    if not in_utc(moment):
+        return moment.date() == day
+    utc = moment.astimezone(UTC)
+    return (datetime.combine(day, time(), EARLIEST) <= utc
+            < datetime.combine(day + timedelta(days=1), time(), LATEST))
+
+
+def before_day(moment: datetime, day: date) -> bool:
+    """Whether ``moment`` is before the venue's ``day`` (see EARLIEST)."""
+    if not in_utc(moment):
+        return moment.date() < day
+    return moment.astimezone(UTC) < datetime.combine(day, time(), EARLIEST)
+
+
+def check_race_day(competition: str, first_day: date, last_day: date, day: date) -> None:
+    """A race is held on one of its competition's days."""
+    if not first_day <= day <= last_day:
+        days = str(first_day) if first_day == last_day else f"{first_day} to {last_day}"
+        raise RefusedFactError(f"a race on {day} is outside the days of {competition} ({days})")
 
 
 def skater_pair(sheet: RaceSheet, skater: UUID) -> int:
@@ -81,6 +122,7 @@ def skater_pair(sheet: RaceSheet, skater: UUID) -> int:
 def check_false_start(sheet: RaceSheet, skater: UUID) -> int:
     refuse_after_official(sheet, "record a false start")
     pair = skater_pair(sheet, skater)
+    check_has_started(sheet, skater, "record a false start")
     if not pair_is_running(sheet, pair):
         raise RefusedFactError(f"pair {pair} has not been started; record the start signal first")
     return pair
@@ -114,9 +156,14 @@ def _show(ms: int | None) -> str:
     return format_time(ms, thousandths=True) if ms is not None else "no time"
 
 
+def source_name(source: str | None) -> str:
+    """A timing source as a user reads it; one not given is unknown (never guessed)."""
+    return source if source is not None else "an unknown source"
+
+
 def _describe(fact: Fact) -> str:
     if fact.kind == "passing":
-        return f"the passing at {fact.metres} m ({fact.source})"
+        return f"the passing at {fact.metres} m ({source_name(fact.source)})"
     return {"finish": "the finish", "place": "the place"}.get(fact.kind, fact.kind)
 
 
@@ -162,9 +209,21 @@ def check_order(sheet: RaceSheet, skater: UUID, attempt: int, metres: int, at_ms
             )
 
 
-def check_passing(sheet: RaceSheet, skater: UUID, metres: int, at_ms: int, source: str) -> None:
+def check_passing(sheet: RaceSheet, skater: UUID, metres: int, at_ms: int, source: str | None,
+                  at_line: bool = False) -> None:
+    """``at_line``: a timing device's detection at the finish line (a Vantage lap), kept as
+    measured beside the finish; anyone else records the finish line as a finish."""
     refuse_after_official(sheet, "record a passing")
     check_entered(sheet, skater)
+    if metres > sheet.distance_m:
+        raise InvalidInputError(
+            f"a passing at {metres} m is beyond the finish of the {sheet.distance_m} m"
+        )
+    if metres == sheet.distance_m and not at_line:
+        raise InvalidInputError(
+            f"a passing at {metres} m is at the finish of the {sheet.distance_m} m: "
+            "record the finish instead"
+        )
     if metres not in sheet.points:
         points = ", ".join(str(p) for p in sheet.points)
         raise InvalidInputError(
@@ -177,7 +236,8 @@ def check_passing(sheet: RaceSheet, skater: UUID, metres: int, at_ms: int, sourc
     for other in sheet.passings(skater, attempt):
         if other.metres == metres and other.source == source:
             raise RefusedFactError(
-                f"a passing at {metres} m from {source} is already recorded; correct it instead"
+                f"a passing at {metres} m from {source_name(source)} is already recorded; "
+                "correct it instead"
             )
     check_order(sheet, skater, attempt, metres, at_ms)
 
@@ -232,10 +292,31 @@ def check_fall(sheet: RaceSheet, skater: UUID, metres: int | None) -> None:
     check_open(sheet, skater, "record a fall")
 
 
-def check_dnf(sheet: RaceSheet, skater: UUID) -> None:
+def check_dnf(sheet: RaceSheet, skater: UUID, metres_reached: int | None = None) -> None:
     refuse_after_official(sheet, "record a DNF")
     check_entered(sheet, skater)
+    if metres_reached is not None and not 0 <= metres_reached < sheet.distance_m:
+        raise InvalidInputError(
+            f"a DNF that reached {metres_reached} m is not on the {sheet.distance_m} m "
+            f"(0 to {sheet.distance_m - 1} m; a skater who reached the line finished)"
+        )
     check_open(sheet, skater, "record a DNF")
+
+
+def did_not_start(sheet: RaceSheet, skater: UUID) -> Fact | None:
+    """The skater's live DNS or withdrawal, if any."""
+    return next(sheet.live_facts(skater, frozenset({"dns", "wdr"})), None)
+
+
+def check_has_started(sheet: RaceSheet, skater: UUID, what: str) -> None:
+    """Refuse a fact that needs the skater on the ice for a skater who did not start."""
+    absent = did_not_start(sheet, skater)
+    if absent is not None:
+        shown = "DNS" if absent.kind == "dns" else "withdrawn (WDR)"
+        raise RefusedFactError(
+            f"cannot {what}: the skater did not start in {sheet.key} ({shown}); "
+            "void that first if it is wrong"
+        )
 
 
 def metres_reached(sheet: RaceSheet, skater: UUID) -> int | None:
@@ -268,6 +349,7 @@ def check_disqualification(sheet: RaceSheet, skater: UUID, rule: str,
         raise InvalidInputError("a disqualification needs the rule broken")
     if sheet.first(skater, "dq") is not None:
         raise RefusedFactError(f"the skater is already disqualified in {sheet.key}")
+    check_has_started(sheet, skater, "disqualify")
 
 
 def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, author: str,
@@ -279,6 +361,7 @@ def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, au
         raise RefusedFactError(f"the skater's current race is number {sheet.attempt_of(skater)}")
     if sheet.first(skater, "dq") is not None:
         raise RefusedFactError("a disqualified skater gets no re-skate; void the DQ first")
+    check_has_started(sheet, skater, "grant a re-skate")
     moving = pair is not None and pair != sheet.pair_of(skater) and pair in sheet.pairs
     if moving and None not in sheet.pairs[pair or 0]:
         raise RefusedFactError(f"pair {pair} has no free lane for the re-skate")
@@ -351,9 +434,44 @@ def check_team_members(sheet: RaceSheet, team: UUID, members: list[UUID]) -> Non
         raise RefusedFactError(f"the team's members are already named in {sheet.key}")
 
 
-def check_official(sheet: RaceSheet, author: str) -> None:
+def check_official(sheet: RaceSheet, author: str, announced_at: datetime | None = None,
+                   forced: str | None = None) -> None:
+    """Results are declared official on or after the race's day, once every drawn pair has
+    skated; ``forced`` (the referee's reason) overrides the second, never the first."""
     if not author.strip():
         raise InvalidInputError("declaring results official needs the referee's name")
+    if announced_at is not None and before_day(announced_at, sheet.day):
+        raise RefusedFactError(
+            f"the results of {sheet.key} cannot be official at {announced_at.isoformat()}, "
+            f"before the race's day ({sheet.day})"
+        )
+    if forced is not None and not forced.strip():
+        raise InvalidInputError("declaring results official by force needs a reason")
+    waiting = pairs_not_skated(sheet)
+    if waiting and forced is None:
+        listed = ", ".join(str(p) for p in waiting)
+        raise RefusedFactError(
+            f"pair{'s' if len(waiting) > 1 else ''} {listed} of {sheet.key} "
+            f"{'have' if len(waiting) > 1 else 'has'} not skated; "
+            "declare the results official anyway only with --force and a --reason"
+        )
+
+
+def has_outcome(sheet: RaceSheet, skater: UUID) -> bool:
+    """Whether the skater's current race has an outcome: a time, a place, DNF, DQ, DNS or WDR."""
+    attempt = sheet.attempt_of(skater)
+    return any(f.kind in {"dq", "dns", "wdr"} or f.attempt == attempt
+               for f in sheet.live_facts(skater, OUTCOMES))
+
+
+OUTCOMES = frozenset({"finish", "place", "dnf", "dq", "dns", "wdr"})
+
+
+def pairs_not_skated(sheet: RaceSheet) -> list[int]:
+    """The drawn pairs with a skater whose current race has no outcome yet."""
+    return sorted(pair for pair, lanes in sheet.pairs.items()
+                  if any(s is not None and sheet.pair_of(s) == pair and not has_outcome(sheet, s)
+                         for s in lanes))
 
 
 # -- draw corrections and the lane of a re-skate (docs/decisions/0016) ----------------------------

@@ -90,6 +90,15 @@ def device_fact_id(device: str, sequence: int) -> UUID:
     return uuid5(NAMESPACE, f"device/{device}/{sequence}")
 
 
+NATION = re.compile(r"[A-Z]{3}")
+
+
+def check_nation(nation: str | None) -> None:
+    """A nation is a three-letter code (IOC/ISU: NED, NOR, USA); unknown stays None."""
+    if nation is not None and not NATION.fullmatch(nation):
+        raise InvalidInputError(f"nation {nation!r} is not a three-letter code like NED")
+
+
 def parse_date(text: str) -> date:
     """Read ``YYYY-MM-DD`` or ``DD.MM.YYYY``."""
     raw = text.strip()

@@ -97,7 +97,7 @@ def skater_of(state: LedgerState, event: Any) -> str | None:
 
 
 def reason_of(event: Any) -> str | None:
-    for name in ("reason", "rule"):
+    for name in ("reason", "rule", "forced_reason"):
         if getattr(event, name, None):
             return str(getattr(event, name))
     if isinstance(event, Race.FalseStartRecorded):

@@ -138,19 +138,26 @@ def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, i
         unranked_order=unranked_order,
         place_key=place_key,
         tiebreak=lambda i: (i[0].place or 0) if i[0].precision_ms > 1 and i[1] is not None else 0,
+        precision=lambda i: i[0].precision_ms,
     )
     leader = ordered[0][1][1] if ordered and ordered[0][0] == 1 else None
-    return tuple(make_row(state, sheet, position, result, ms, leader)
+    leader_precision = ordered[0][1][0].precision_ms if leader is not None else 1
+    return tuple(make_row(state, sheet, position, result, ms, leader, leader_precision)
                  for position, (result, ms) in ordered)
 
 
 def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result: Result,
-             ms: int | None, leader_ms: int | None) -> Row:
+             ms: int | None, leader_ms: int | None, leader_precision: int = 1) -> Row:
+    """``behind`` at the coarser precision of the row's and the leader's time: a gap to a hand
+    time (known to the hundredth) is known to the hundredth, never to an invented thousandth."""
     info = state.skaters.get(result.skater)
     entry = sheet.entries[result.skater]
     shown = ms if position is not None else None
-    behind = shown - leader_ms if shown is not None and leader_ms is not None else None
+    step = max(leader_precision, result.precision_ms)
+    behind = ((shown - shown % step) - (leader_ms - leader_ms % step)
+              if shown is not None and leader_ms is not None else None)
     return Row(rank=position, skater_id=result.skater, skater=state.name_of(result.skater),
                nation=info.nation if info else None, status=result.status, time_ms=shown,
-               behind_ms=behind if behind else None, pair=entry.pair, lane=entry.lane,
+               behind_ms=behind if behind and position != 1 else None, pair=entry.pair,
+               lane=entry.lane,
                place_reported=result.place is not None and ms is None, source=result.source)

@@ -2,6 +2,8 @@
 
 - Rank on full precision: equal hundredths are split by thousandths.
 - Equal at full precision share the place, and the next place is skipped.
+- Two times of which one is known only to the hundredth (a hand time, an old list) are compared at
+  the coarser precision of the two: a manual 35.12 shares the place with an electronic 35.129.
 - Statuses other than OK are unranked and come after every ranked time, in a configurable order.
 - A result known only by its published place (its time unknown) keeps that place: it sorts just
   after the timed results that the published list puts ahead of it.
@@ -28,6 +30,24 @@ def competition_ranks(times: Sequence[object]) -> list[int]:
     return ranks
 
 
+def coarse_ranks(ranked: Sequence[T], key: Callable[[T], Key],
+                 time_ms: Callable[[T], int | None],
+                 precision: Callable[[T], int]) -> list[int]:
+    """Ranks of sorted items, each 1 + the number of items strictly ahead of it, two times compared
+    at the coarser precision of the two (a published place breaks a tie of two coarse times only,
+    as the list that had their thousandths did)."""
+    def ahead(a: T, b: T) -> bool:
+        ms_a, ms_b = time_ms(a), time_ms(b)
+        if ms_a is None or ms_b is None:
+            return key(a) < key(b)
+        step = max(precision(a), precision(b))
+        both_coarse = precision(a) > 1 and precision(b) > 1
+        return ((ms_a // step, key(a)[2] if both_coarse else 0)
+                < (ms_b // step, key(b)[2] if both_coarse else 0))
+
+    return [1 + sum(1 for other in ranked if ahead(other, item)) for item in ranked]
+
+
 def place_keys(times: Sequence[int], places: Sequence[int]) -> dict[int, Key]:
     """Sort keys for published places among known times: place p comes after the p-1 results
     ahead of it, whatever mix of timed and placed results those are."""
@@ -47,13 +67,16 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
          place: Callable[[T], int | None], name: Callable[[T], str],
          unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
          place_key: Callable[[T], Key | None] | None = None,
-         tiebreak: Callable[[T], int] | None = None) -> list[tuple[int | None, T]]:
+         tiebreak: Callable[[T], int] | None = None,
+         precision: Callable[[T], int] | None = None) -> list[tuple[int | None, T]]:
     """Order items by the ISU rules and give each its rank (None for the unranked).
 
     ``place_key`` positions place-only items from a wider board (e.g. the final list, when
     ranking the board after pair N); by default they are placed among ``items`` themselves.
     ``tiebreak`` separates equal times that are known only to the hundredth when the published
     list separated them (it had the thousandths); by default equal times share the place.
+    ``precision`` gives each time's precision in ms (1 by default): two times are equal when they
+    are equal at the coarser precision of the two.
     """
     def ok(i: T) -> bool:
         return status(i) == "OK" and (time_ms(i) is not None or place(i) is not None)
@@ -70,7 +93,12 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
         return wider or own[place(i) or 0]
 
     ranked = sorted(rankable, key=lambda i: (key(i), name(i)))
-    ranks = competition_ranks([key(i) for i in ranked])
+    coarse = precision is not None and any(precision(i) > 1 for i in ranked
+                                           if time_ms(i) is not None)
+    if coarse and precision is not None:
+        ranks = coarse_ranks(ranked, key, time_ms, precision)
+    else:
+        ranks = competition_ranks([key(i) for i in ranked])
     order = {s: n for n, s in enumerate(unranked_order)}
     unranked = sorted((i for i in items if not ok(i)),
                       key=lambda i: (order.get(status(i), len(order)), name(i)))

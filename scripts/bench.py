@@ -38,7 +38,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import psycopg
@@ -136,13 +137,15 @@ def measure_append(app: Ledger, races: int, skaters: int) -> list[float]:
         latencies.append((time.perf_counter() - started) * 1000)
 
     day = date(2030, 1, 5)
-    comp = app.schedule_competition("Synthetic Live Cup", "Synthetic Rink", day)
+    comp = app.schedule_competition("Synthetic Live Cup", "Synthetic Rink", day,
+                                    day + timedelta(days=max(races - 1, 0) // 2))
     names = [f"Live Skater {n:02d}" for n in range(1, skaters + 1)]
     for name in names:
         timed(app.register_skater, name, "NED")
     for number in range(races):
         distance, category = (1500, 5000, 1000)[number % 3], ("men", "women")[number % 2]
-        key = app.schedule_race(comp, distance, category, day + timedelta(days=number // 2))
+        race_day = day + timedelta(days=number // 2)
+        key = app.schedule_race(comp, distance, category, race_day)
         for name in names:
             timed(app.enter_starter, key, name)
         for pair in range(1, skaters // 2 + 1):
@@ -156,7 +159,8 @@ def measure_append(app: Ledger, races: int, skaters: int) -> list[float]:
                     timed(app.record_passing, key, names[2 * pair - 2 + lane], metres, ms)
             for lane in (0, 1):
                 timed(app.record_finish, key, names[2 * pair - 2 + lane], 72 * distance + 300 * lane)
-        timed(app.declare_official, key, "Referee Live")
+        timed(app.declare_official, key, "Referee Live",
+              datetime.combine(race_day, dt_time(20), UTC))  # on the race's day, not today
     return latencies
 
 

@@ -459,6 +459,8 @@ def time_arg(text: str) -> int:
 def fact_id_of(device: str | None, seq: int | None) -> UUID | None:
     if (device is None) != (seq is None):
         raise InvalidInputError("--device and --seq go together")
+    if seq is not None and seq < 0:
+        raise InvalidInputError(f"--seq {seq} is negative: a device's sequence numbers are 0 or more")
     return device_fact_id(device, seq) if device is not None and seq is not None else None
 
 
@@ -586,11 +588,12 @@ def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
 @click.argument("skater")
 @click.argument("metres", type=int)
 @click.argument("time")
-@click.option("--source", type=click.Choice(TIMING_SOURCES), default="transponder")
+@click.option("--source", type=click.Choice(TIMING_SOURCES), default=None,
+              help="The timing source; without it the source is unknown (stored as none).")
 @with_device
 @ledger_command
 @acts("pass")
-def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str,
+def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str | None,
                 device: str | None, seq: int | None) -> None:
     """SKATER passed METRES at TIME since the start."""
     said(app.record_passing(race, skater, metres, time_arg(time), source, fact_id_of(device, seq)))
@@ -600,11 +603,13 @@ def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, sou
 @click.argument("race")
 @click.argument("skater")
 @click.argument("time")
-@click.option("--source", type=click.Choice(TIMING_SOURCES), default="photo-finish")
+@click.option("--source", type=click.Choice(TIMING_SOURCES), default=None,
+              help="The timing source; without it the source is unknown (stored as none). A manual "
+                   "(hand) time is known to the hundredth.")
 @with_device
 @ledger_command
 @acts("finish")
-def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
+def record_finish(app: Ledger, race: str, skater: str, time: str, source: str | None,
                   device: str | None, seq: int | None) -> None:
     """SKATER finished in TIME."""
     said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
@@ -758,18 +763,29 @@ def record_void(app: Ledger, race: str, skater: str | None, kind: str | None,
 @record.command("official")
 @click.argument("race")
 @click.option("--announced-at", default=None, help="ISO 8601; default now.")
+@click.option("--force", is_flag=True,
+              help="Declare official although drawn pairs have not skated (needs --reason).")
+@click.option("--reason", default=None, help="Why the results are declared official by --force.")
 @ledger_command
 @acts("official", author_required=True, keeps_author=True)
-def record_official(app: Ledger, race: str, author: str, announced_at: str | None) -> None:
+def record_official(app: Ledger, race: str, author: str, announced_at: str | None, force: bool,
+                    reason: str | None) -> None:
     """Declare the results of RACE official (later changes need a correction with a reason).
 
-    With a signing key in $SKATE_LEDGER_KEY, a checkpoint of the log is signed too."""
+    Refused while drawn pairs have not skated, unless --force with a --reason. With a signing key
+    in $SKATE_LEDGER_KEY, a checkpoint of the log is signed too."""
+    if force and not (reason and reason.strip()):
+        raise InvalidInputError("record official --force needs a --reason; nothing recorded")
+    if reason is not None and not force:
+        raise InvalidInputError("record official --reason goes with --force; nothing recorded")
     key = configured_key()
     if key is not None:  # a tampered log is refused before anything is appended
         verdict = verify_ledger(app.recorder)
         if verdict.breach is not None:
             raise TamperedError(f"{verdict.summary('the ledger')}; nothing recorded")
-    position = app.declare_official(race, author, parse_datetime(announced_at) if announced_at else None)
+    position = app.declare_official(race, author,
+                                    parse_datetime(announced_at) if announced_at else None,
+                                    reason if force else None)
     said(position)
     if key is not None and position is not None:
         signed = sign_head(app.recorder, key)

@@ -48,11 +48,12 @@ def live_race(app: Ledger, distance_m: int = 1000) -> str:
 
 
 def official_race(app: Ledger) -> str:
-    """Pair 1 finished (A 1:08.000, B 1:09.000), pair 2 not skated, and the results official."""
+    """Pair 1 finished (A 1:08.000, B 1:09.000), pair 2 not skated, and the results declared
+    official by force (with the referee's reason)."""
     key = live_race(app)
     app.record_finish(key, "Skater A", 68_000)
     app.record_finish(key, "Skater B", 69_000)
-    app.declare_official(key, "Referee R", ANNOUNCED)
+    app.declare_official(key, "Referee R", ANNOUNCED, forced_reason="pair 2 is postponed")
     return key
 
 
@@ -170,9 +171,9 @@ def test_a_second_finish_with_another_time_is_refused(app: Ledger) -> None:
 def test_a_second_passing_at_the_same_point_from_the_same_source_is_refused(memory_app: Ledger
                                                                             ) -> None:
     key = live_race(memory_app)
-    memory_app.record_passing(key, "Skater A", 200, 17_000)
+    memory_app.record_passing(key, "Skater A", 200, 17_000, source="transponder")
     with refused(memory_app, RefusedFactError, r"passing at 200 m \(transponder\) is already"):
-        memory_app.record_passing(key, "Skater A", 200, 17_100)
+        memory_app.record_passing(key, "Skater A", 200, 17_100, source="transponder")
 
 
 def test_a_finish_after_a_dnf_is_refused(memory_app: Ledger) -> None:

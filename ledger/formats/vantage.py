@@ -58,6 +58,7 @@ from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
 from ledger.formats import MAX_STREAM_BYTES, read_text
 from ledger.importing import Batch, at_line
 from ledger.race import Race
+from ledger.rules import check_race_day
 from ledger.skater import Skater
 from ledger.timing import format_time
 from ledger.values import fact_id, parse_category, race_id, race_key
@@ -396,6 +397,8 @@ class VantageStream:
             key = base if n == 1 else f"{base}-{n}"
             race: Race | None = self.batch.find(race_id(key))
             if race is None:
+                check_race_day(comp.slug, date.fromisoformat(comp.first_day),
+                               date.fromisoformat(comp.last_day), on)
                 return self.batch.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]
                     key=k, competition_id=comp.id, competition=comp.slug, day=on.isoformat(),
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m,
@@ -501,7 +504,8 @@ class VantageStream:
         metres, at_ms = points[index], ms_of(ticks)
         fid = competitor.fid("lap", how, appliance, index)
         race, sid = competitor.race, competitor.skater
-        self.timed(race, fid, at_ms, lambda: race.record_passing(sid, metres, at_ms, source, fid),
+        self.timed(race, fid, at_ms, lambda: race.record_passing(sid, metres, at_ms, source, fid,
+                                                                 at_line=True),
                    f"Vantage gave the {source} passing at {metres} m again, at another time")
         competitor.laps.append(Lap(metres, ticks, fid, source, appliance or how))
 

@@ -272,6 +272,8 @@ def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo) -> list
 
 def describe(fact: Fact) -> str:
     where = f" at {fact.metres} m" if fact.kind == "passing" else ""
+    if fact.source is None and fact.kind in ("passing", "finish"):
+        return f"{fact.kind}{where} (source unknown)"
     return f"{fact.kind}{where} ({fact.source})" if fact.source else f"{fact.kind}{where}"
 
 

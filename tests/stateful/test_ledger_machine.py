@@ -257,7 +257,9 @@ class LedgerAgainstModel(RuleBasedStateMachine):
             return REFUSED
         if metres in s.passings:  # the same fact again: a retransmission, or a second value
             return NOTHING if s.passings[metres].sent == ms else REFUSED
-        if metres not in self.points or s.closed or not self.clock_runs(s):
+        if metres not in self.points or metres >= self.distance:  # the line: record the finish
+            return REFUSED
+        if s.closed or not self.clock_runs(s):
             return REFUSED
         return APPEND if plausible(ms, metres) and self.in_order(s, metres, ms) else REFUSED
 
@@ -308,8 +310,8 @@ class LedgerAgainstModel(RuleBasedStateMachine):
             expect = REFUSED
         elif mark in s.marks:
             expect = NOTHING
-        elif mark == "dq":
-            expect = APPEND  # a referee may disqualify after anything, even a finish
+        elif mark == "dq":  # a referee may disqualify after anything, even a finish, but only
+            expect = REFUSED if s.marks & {"dns", "wdr"} else APPEND  # a skater who started
         elif s.closed or (mark != "dnf" and (s.passings or s.finish)):
             expect = REFUSED  # DNS and WDR only for a skater who has not raced
         else:
