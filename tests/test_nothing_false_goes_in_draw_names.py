@@ -80,7 +80,8 @@ def calgary(capsys: pytest.CaptureFixture[str], db: str) -> None:
     process, in one go: the commands under test run through the command."""
     app = build_app(db)
     try:
-        comp = app.schedule_competition("World Cup 2 Calgary", "Olympic Oval", date(2025, 11, 21))
+        comp = app.schedule_competition("World Cup 2 Calgary", "Olympic Oval", date(2025, 11, 21),
+                                         date(2025, 11, 23))
         app.schedule_race(comp, 1500, "men", date(2025, 11, 22), "Division B")
         for name, nation in ((VOSTE, "BEL"), (HOWE, "CAN"), (DOMBEK, "GER")):
             app.register_skater(name, nation)
@@ -111,9 +112,10 @@ def test_a_withdrawn_skaters_lane_is_given_to_another_and_the_withdrawal_stays(c
     assert (shown[VOSTE]["pair"], shown[VOSTE]["lane"], shown[VOSTE]["time"]) == (3, "inner", "1:45.23")
     assert (shown[HOWE]["status"], shown[HOWE]["pair"], shown[HOWE]["rank"]) == ("WDR", None, None)
     trail = ok(cli(capsys, db, "audit", KEY, "--format", "json")).json()["entries"]
-    assert [(e["act"], e["reason"], e["author"], e["before"], e["after"]) for e in trail] == [(
-        "DrawCorrected", "Vosté skates Howe's lane", "Referee",
-        f"pair 3: inner {HOWE}, outer {DOMBEK}", f"pair 3: inner {VOSTE}, outer {DOMBEK}")]
+    assert [(e["act"], e["reason"], e["author"], e["before"], e["after"]) for e in trail] == [
+        ("Withdrawn", None, None, None, "WDR"),
+        ("DrawCorrected", "Vosté skates Howe's lane", "Referee",
+         f"pair 3: inner {HOWE}, outer {DOMBEK}", f"pair 3: inner {VOSTE}, outer {DOMBEK}")]
     ok(cli(capsys, db, "verify"))
 
 
@@ -203,7 +205,7 @@ def test_the_lanes_of_a_pair_that_skated_can_be_corrected_even_after_the_results
     memory_app.start(key, 1)
     memory_app.record_finish(key, "Skater A", 68_000)
     memory_app.record_finish(key, "Skater B", 69_000)
-    memory_app.declare_official(key, "Referee")
+    memory_app.declare_official(key, "Referee", forced_reason="pair 2 skates another day")
     memory_app.correct_draw(key, 1, "Skater B", "Skater A", "the lanes were swapped in the draw",
                             "Referee")
     got = {(row_of(memory_app, key, n).pair, row_of(memory_app, key, n).lane, row_of(memory_app, key, n).rank)
