@@ -26,6 +26,7 @@ from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import dumps, export_lines, import_jsonl, write_jsonl
+from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
 from ledger.roles import (
@@ -212,6 +213,8 @@ def import_stream(app: Ledger, path: Path, kind: str, earlier: int) -> None:
             import_jsonl(app, path)
         elif kind == "vantage":
             import_vantage(app, path)
+        elif kind == "records":
+            import_records(app, path)
         else:
             raise InvalidInputError(f"{path}: the {kind} format is not supported")
     except LedgerError as e:
@@ -433,13 +436,17 @@ def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any,
                checkpoint: dict[str, Any] | None = None) -> None:
     if fmt == "json":
         sheet = output.board_json(board, basis, notation)
+        output.add_marks(state, board, sheet)
         if checkpoint is not None:  # added keys only (design/interfaces.md)
             sheet.update(notation=notation, checkpoint=checkpoint)
         output.print_json(OUT, sheet)
     elif fmt == "csv":
         OUT.file.write(output.board_csv(board, notation))
     else:
-        OUT.print(output.board_table(board, basis, notation, output.race_title(state, board.race)))
+        data = output.board_json(board, basis, notation)
+        output.add_marks(state, board, data)
+        OUT.print(output.board_table(board, basis, notation, output.race_title(state, board.race),
+                                     data["rows"]))
         if checkpoint is not None:
             OUT.print(sheets.checkpoint_line(checkpoint), markup=False, highlight=False)
 

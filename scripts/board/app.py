@@ -35,6 +35,7 @@ from ledger.errors import InvalidInputError, LedgerError
 from ledger.values import parse_datetime
 from projections.basis import Basis
 from projections.history import history
+from projections.marks import meaning
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import views
@@ -126,6 +127,7 @@ class Board:
                                lstrip_blocks=True)
         self.memory: OrderedDict[str, Any] = OrderedDict()
         self.env.filters["q"] = lambda text: quote(str(text), safe="")
+        self.env.filters["mark_meaning"] = meaning
         self.env.filters["script_json"] = lambda data: Markup(
             views.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
