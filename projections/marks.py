@@ -97,6 +97,8 @@ def derive(state: LedgerState, only: RaceSheet | None = None) -> Marks:
     walk = Walk(state)
     for sheet in races:
         walk.race(sheet)
+    if only is None:
+        walk.take_tables(None)  # the records as they stand now, raced since or not
     return Marks(walk.derived, walk.records, walk.pbs, walk.sbs)
 
 
@@ -183,14 +185,15 @@ class Walk:
         return ()
 
     # -- records --------------------------------------------------------------------------------
-    def take_tables(self, sheet: RaceSheet) -> None:
-        """The record table lines dated on or before this race's day become the records, unless the
-        ledger has bettered them since the table's date."""
-        day = sheet.day.isoformat()
+    def take_tables(self, sheet: RaceSheet | None) -> None:
+        """The record table lines dated on or before this race's day (all of them, without a race)
+        become the records, unless the ledger has bettered them since the table's date."""
+        day = sheet.day.isoformat() if sheet is not None else "9999-12-31"
         for line in self.tables:
             if line.as_of > day:
                 break
-            if (line.category, line.distance_m) != (sheet.category, sheet.distance_m):
+            if sheet is not None and (line.category, line.distance_m) != (sheet.category,
+                                                                          sheet.distance_m):
                 continue
             key = (line.scope, line.category, line.distance_m)
             held = self.records.get(key)

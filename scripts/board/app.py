@@ -294,7 +294,7 @@ class Board:
         basis = basis_of(request)
         state = self.race_state(key, basis)
         return self.tagged(request, state.position, lambda: JSONResponse(
-            output.board_json(views.board_of(state, key, basis), basis, "iso")))
+            board_with_marks(state, views.board_of(state, key, basis), basis)))
 
     async def api_pair(self, request: Request) -> Response:
         key = race_key(request)
@@ -510,3 +510,10 @@ def server(ledger: Ledger, host: str = "127.0.0.1", port: int = 8000, poll_inter
     config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                             **{"timeout_graceful_shutdown": 1, **options})
     return BoardServer(config)
+
+
+def board_with_marks(state: LedgerState, board: Any, basis: Basis) -> dict[str, Any]:
+    """The command's standings JSON: the board with each row's derived and published marks."""
+    data = output.board_json(board, basis, "iso")
+    output.add_marks(state, board, data)
+    return data
