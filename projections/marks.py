@@ -19,13 +19,16 @@ apart as published.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from importlib import resources
+from typing import Any
 from uuid import UUID
 
 import attrs
 
-from ledger.record import SCOPE_MARKS, season_of
+from ledger.record import season_of
 from ledger.sheet import RaceSheet
 from projections.leaderboard import Row, leaderboard
 from projections.state import LedgerState, RecordInfo
@@ -38,8 +41,17 @@ LEGEND: dict[str, str] = {
 }
 EQUALLED = "="
 BESTS = frozenset({"bests"})
+
+
+def load_scopes() -> list[dict[str, Any]]:
+    """The record scopes (projections/record_scopes.json), in the order their marks are shown."""
+    text = resources.files("projections").joinpath("record_scopes.json").read_text(encoding="utf-8")
+    return json.loads(text)["scopes"]  # type: ignore[no-any-return]
+
+
 #: The order record marks are shown in.
-SCOPE_ORDER = ("world", "championship", "track", "national")
+SCOPE_ORDER = tuple(scope["kind"] for scope in load_scopes())
+MARK_OF = {scope["kind"]: scope["mark"] for scope in load_scopes()}
 
 
 def meaning(mark: str) -> str:
@@ -249,6 +261,6 @@ def least(*times: int | None) -> int:
 
 
 def held_of(line: RecordInfo) -> Held:
-    mark = SCOPE_MARKS[line.scope.partition(":")[0]]
+    mark = MARK_OF[line.scope.partition(":")[0]]
     return Held(mark, line.scope, line.category, line.distance_m, line.time_ms, line.skater,
                 line.as_of, None, line.source)

@@ -16,9 +16,10 @@ import pytest
 from ledger.application import Ledger
 from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
+from ledger.record import SCOPE_MARKS
 from projections.basis import state_as_of
 from projections.history import history
-from projections.marks import derive, legend
+from projections.marks import MARK_OF, derive, legend, meaning
 from projections.records import records
 from scripts import okt2017
 from tests.cli import digest, ok, refused, run
@@ -162,6 +163,11 @@ def test_a_championship_record_is_kept_over_the_championship_by_its_name(memory_
         memory_app.enter_starter(keys[-1], "Skater S")
         memory_app.record_finish(keys[-1], "Skater S", 77_500)
     assert marks(memory_app, keys) == [("CR",), ()]
+
+
+def test_every_scope_a_record_table_may_name_has_its_mark_and_legend() -> None:
+    assert MARK_OF == SCOPE_MARKS
+    assert all(meaning(mark) != "as published" for mark in MARK_OF.values())
 
 
 # -- importing record tables and streams -----------------------------------------------------------

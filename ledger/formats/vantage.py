@@ -15,6 +15,8 @@ What each ``typeName`` becomes:
 - ``HeatActivatedEvent`` → ``Skater.Registered`` (name, nation; a team is registered like a
   skater, and its members, when the stream names them, as skaters in ``Race.TeamMembersNamed``),
   ``Race.StarterEntered`` and ``Race.PairDrawn`` (the heat is the pair; lane 0 inner, 1 outer);
+  the ``personalBest`` and ``seasonBest`` a competitor carries → ``Race.BestsKnown``, the bests
+  known before the race (baselines of derived marks, not marks);
 - ``HeatStartedEvent`` → ``Race.Started``; ``HeatClearedEvent`` → ``Race.ClockCleared`` when the
   stream had started the heat (or given it laps);
 - ``RaceLapAddedEvent`` → ``Race.PassingRecorded``: a lap is a passing at a passing point, from one
