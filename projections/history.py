@@ -16,7 +16,7 @@ from ledger.errors import UnknownSkaterError
 from ledger.record import season_of
 from ledger.values import skater_id
 from projections.leaderboard import leaderboard
-from projections.marks import Marks, derive
+from projections.marks import Marks, derive_for
 from projections.results import result_of
 from projections.state import LedgerState
 
@@ -49,9 +49,9 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
     info = state.skaters.get(sid)
     if info is None:
         raise UnknownSkaterError(f"skater {name!r} is not registered")
-    found = found or derive(state)
     raced = sorted((s for s in state.races.values() if sid in s.entries),
                    key=lambda s: (s.day, s.key))
+    found = found or derive_for(state, raced)
     rows: list[HistoryRow] = []
     best: dict[int, int] = {}
     for sheet in raced:

@@ -95,17 +95,19 @@ def hundredths(ms: int) -> int:
     return ms - ms % 10
 
 
-def derive(state: LedgerState, only: RaceSheet | None = None) -> Marks:
+def derive(state: LedgerState, only: RaceSheet | None = None,
+           over: set[tuple[str, int]] | None = None) -> Marks:
     """Every derived mark of the ledger, race by race in the order they were skated; with
     ``only``, just what that race's marks depend on (its distance and category, up to its day),
-    and nothing at all, quickly, when the ledger holds no baseline for it."""
-    races = sorted((s for s in state.races.values() if s.discipline != "mass-start"),
-                   key=lambda s: (s.day, s.key))
-    if only is not None:
-        races = [s for s in races if s.day <= only.day
-                 and (s.distance_m, s.category) == (only.distance_m, only.category)]
-        if not has_evidence(state, races, only):
-            return Marks({}, {}, {}, {})
+    and nothing at all, quickly, when the ledger holds no baseline for it; with ``over``, only the
+    races of these (category, distance)."""
+    races = [s for s in state.races.values() if s.discipline != "mass-start" and (
+        only is None or (s.day <= only.day and (s.distance_m, s.category) == (only.distance_m,
+                                                                              only.category)))
+             and (over is None or (s.category, s.distance_m) in over)]
+    races.sort(key=lambda s: (s.day, s.key))
+    if only is not None and not has_evidence(state, races, only):
+        return Marks({}, {}, {}, {})
     walk = Walk(state)
     for sheet in races:
         walk.race(sheet)
@@ -121,8 +123,13 @@ def has_evidence(state: LedgerState, races: list[RaceSheet], only: RaceSheet) ->
     if any((r.category, r.distance_m) == (only.category, only.distance_m) and r.as_of <= day
            for r in state.records.values()):
         return True
-    return any(next(sheet.live_facts(sid, BESTS), None) is not None
-               for sheet in races for sid in only.entries if sid in sheet.entries)
+    entrants = only.entries.keys()
+    for sheet in races:
+        for sid in entrants & sheet.entries.keys():
+            for fact in sheet.by_skater.get(sid, ()):
+                if fact.kind == "bests" and fact.live:
+                    return True
+    return False
 
 
 def norm(name: str) -> str:
@@ -264,3 +271,22 @@ def held_of(line: RecordInfo) -> Held:
     mark = MARK_OF[line.scope.partition(":")[0]]
     return Held(mark, line.scope, line.category, line.distance_m, line.time_ms, line.skater,
                 line.as_of, None, line.source)
+
+
+def derive_for(state: LedgerState, sheets: Iterable[RaceSheet]) -> Marks:
+    """The derived marks of these races (a skater's, say), and the bests and records they depend
+    on: one fold per distance and category, each up to the last of these races, skipped when the
+    ledger holds no baseline for it."""
+    last: dict[tuple[int, str], RaceSheet] = {}
+    for sheet in sheets:
+        key = (sheet.distance_m, sheet.category)
+        if key not in last or (sheet.day, sheet.key) > (last[key].day, last[key].key):
+            last[key] = sheet
+    found = Marks({}, {}, {}, {})
+    for sheet in last.values():
+        part = derive(state, sheet)
+        found.derived.update(part.derived)
+        found.records.update(part.records)
+        found.personal_bests.update(part.personal_bests)
+        found.season_bests.update(part.season_bests)
+    return found

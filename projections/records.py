@@ -37,7 +37,11 @@ class Records:
 
 
 def records(state: LedgerState) -> Records:
-    found = derive(state)
+    """The records as they stand, and the record marks (with the PBs and SBs) of the races of the
+    categories and distances that a record table covers."""
+    if not state.records:
+        return Records({}, {})
+    found = derive(state, over={(r.category, r.distance_m) for r in state.records.values()})
     current: dict[tuple[str, tuple[str, ...]], Record] = {}
     for (scope, category, distance), held in found.records.items():
         key = (scope, category, str(distance))
