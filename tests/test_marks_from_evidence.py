@@ -17,7 +17,8 @@ from ledger.application import Ledger
 from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
 from ledger.record import SCOPE_MARKS
-from projections.basis import state_as_of
+from projections.basis import Basis, state_as_of
+from projections.checkpoints import CheckpointStore
 from projections.history import history
 from projections.marks import MARK_OF, derive, legend, meaning
 from projections.records import records
@@ -233,6 +234,18 @@ def test_the_bests_a_stream_carries_are_baselines_not_marks(app: Ledger) -> None
     assert wojcik.personal_bests == {1000: 77_570}  # as the stream gives it, not her 1:19.24
     assert wojcik.season_bests == {"2019/20": {1000: 78_730}}
     assert wojcik.ledger_bests == {1000: 79_248} and wojcik.rows[0].marks == ()
+
+
+def test_checkpoints_hold_the_record_tables_as_the_fold_does(memory_app: Ledger,
+                                                             tmp_path: Path) -> None:
+    races_of(memory_app, [77_000, 76_900])
+    table(memory_app, tmp_path, "world,1000,women,1:11.61,,,2017-07-01,ISU",
+          "world,1000,women,1:11.60,,,2017-11-15,ISU")
+    store = CheckpointStore(every=2, full_every=2)
+    for position in range(1, memory_app.last_position() + 1):
+        basis = Basis(position=position)
+        assert store.state_as_of(memory_app, basis) == state_as_of(memory_app, basis)
+    assert len(store.state_as_of(memory_app).records) == 2
 
 
 # -- what the user reads ---------------------------------------------------------------------------
