@@ -175,7 +175,9 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """Append the facts in FILES; re-importing the same file appends nothing.
 
     Result lists (CSV, ISU text) are all read first and recorded in one transaction: a refused
-    line anywhere appends nothing. JSONL exports and Vantage streams are imported file by file.
+    line anywhere appends nothing. JSONL exports, Vantage streams and record tables (--format
+    records: scope, distance, category, time, skater, nation, date, source) are imported file by
+    file.
     """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
@@ -620,6 +622,21 @@ def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
 def record_place(app: Ledger, race: str, skater: str, place: int) -> None:
     """A published list gives SKATER's PLACE but not the time."""
     said(app.report_place(race, skater, place))
+
+
+@record.command("bests")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--pb", default=None, help="The personal best at the race's distance before it.")
+@click.option("--sb", default=None, help="The season best at the race's distance before it.")
+@click.option("--source", required=True, help="Where the bests come from (an entry list, a federation).")
+@ledger_command
+@acts("bests")
+def record_bests(app: Ledger, race: str, skater: str, pb: str | None, sb: str | None,
+                 source: str) -> None:
+    """SKATER's personal and season best known before RACE (the baseline a derived PB or SB needs)."""
+    said(app.know_bests(race, skater, time_arg(pb) if pb else None, time_arg(sb) if sb else None,
+                        source))
 
 
 @record.command("fall")

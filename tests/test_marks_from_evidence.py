@@ -115,6 +115,22 @@ def test_bests_that_name_no_time_are_refused(memory_app: Ledger) -> None:
         memory_app.know_bests(keys[0], "Skater S", 77_000, 76_000, "entry list")
 
 
+def test_bests_recorded_by_hand_are_a_baseline_and_recorded_once(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = str(tmp_path / "day.db")
+    ok(run(capsys, "--db", db, "demo"))
+    key, args = "okt-2017/women-1000m", ["--pb", "1.16,05", "--source", "KNSB entry list"]
+    ok(run(capsys, "--db", db, "record", "bests", key, "Jutta Leerdam", *args))
+    before = digest(tmp_path / "day.db")
+    ok(run(capsys, "--db", db, "record", "bests", key, "Jutta Leerdam", *args))
+    assert digest(tmp_path / "day.db") == before
+    refused(run(capsys, "--db", db, "record", "bests", key, "Jutta Leerdam", "--pb", "1:16.00",
+                "--source", "KNSB entry list"), "KNSB entry list already gave other bests")
+    rows = run(capsys, "--db", db, "standings", key, "--format", "json").json()["rows"]
+    assert {r["skater"]: r["marks"] for r in rows}["Jutta Leerdam"] == []  # 1:17.08 is no PB
+    assert all(r["marks"] == [] for r in rows)
+
+
 # -- records -------------------------------------------------------------------------------------
 def test_without_a_record_table_the_first_time_at_a_venue_is_no_record(memory_app: Ledger) -> None:
     keys = races_of(memory_app, [77_000], venue="Thialf, Heerenveen")
