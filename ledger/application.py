@@ -34,6 +34,7 @@ from ledger.errors import (
     UnknownSkaterError,
 )
 from ledger.race import Race
+from ledger.record import season_of
 from ledger.recorders import chained
 from ledger.rules import check_race_day
 from ledger.sheet import Fact
@@ -401,6 +402,16 @@ class Ledger(Application[UUID]):
     def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:
         race = self.race(key)
         race.report_place(self.entered(race, skater), place, source)
+        return self.save_new(race)
+
+    @retried
+    def know_bests(self, key: str, skater: str, pb_ms: int | None, sb_ms: int | None,
+                   source: str) -> int | None:
+        """The skater's personal and season best at the race's distance, as ``source`` knew them
+        before the race (a baseline for derived PB and SB marks)."""
+        check_text("the source", source)
+        race = self.race(key)
+        race.know_bests(self.entered(race, skater), pb_ms, sb_ms, season_of(race.sheet.day), source)
         return self.save_new(race)
 
     @retried

@@ -195,6 +195,23 @@ class Race(Aggregate):
             sheet.add(_fact(self, "marks", skater=self.skater, source=self.source,
                             marks=list(self.marks)))
 
+    class BestsKnown(Event):
+        """A skater's personal and season best at this distance as known before this race, from a
+        source (a Vantage stream, an entry list): the baseline a derived PB or SB needs. A best
+        the source does not give is None (unknown, not "none")."""
+
+        TOPIC = "skate-ledger:Race.BestsKnown"
+        fact_id: UUID
+        skater: UUID
+        pb_ms: int | None
+        sb_ms: int | None
+        season: str
+        source: str
+
+        def record_on(self, sheet: RaceSheet) -> None:
+            sheet.add(_fact(self, "bests", skater=self.skater, source=self.source,
+                            pb_ms=self.pb_ms, sb_ms=self.sb_ms, season=self.season))
+
     class Fell(Event):
         TOPIC = "skate-ledger:Race.Fell"
         fact_id: UUID
@@ -457,6 +474,19 @@ class Race(Aggregate):
             raise RefusedFactError(f"{source} already gave other marks for this skater")
         self.trigger_event(self.MarksPublished, fact_id=fid, skater=skater, marks=list(marks),
                            source=source)
+
+    def know_bests(self, skater: UUID, pb_ms: int | None, sb_ms: int | None, season: str,
+                   source: str, fid: UUID | None = None) -> None:
+        """Record the skater's bests known before this race (the same again appends nothing)."""
+        fid = fid or self._natural("bests", skater, source)
+        held = self.sheet.facts.get(fid)
+        if held is not None and (held.detail.get("pb_ms"), held.detail.get("sb_ms")) == (pb_ms, sb_ms):
+            return
+        rules.check_bests(self.sheet, skater, pb_ms, sb_ms)
+        if held is not None:
+            raise RefusedFactError(f"{source} already gave other bests for this skater")
+        self.trigger_event(self.BestsKnown, fact_id=fid, skater=skater, pb_ms=pb_ms, sb_ms=sb_ms,
+                           season=season, source=source)
 
     def report_place(self, skater: UUID, place: int, source: str) -> None:
         fid = self._natural("place", skater)

@@ -277,6 +277,19 @@ def check_marks(sheet: RaceSheet, skater: UUID, marks: list[str]) -> None:
         raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
 
 
+def check_bests(sheet: RaceSheet, skater: UUID, pb_ms: int | None, sb_ms: int | None) -> None:
+    """A baseline names an entrant and at least one best; a season best is never faster than the
+    personal best."""
+    check_entered(sheet, skater)
+    if pb_ms is None and sb_ms is None:
+        raise InvalidInputError("bests known before the race need a personal or a season best")
+    if any(ms is not None and ms <= 0 for ms in (pb_ms, sb_ms)):
+        raise InvalidInputError("a personal or season best must be a time above zero")
+    if pb_ms is not None and sb_ms is not None and sb_ms < pb_ms:
+        raise InvalidInputError(f"season best {_show(sb_ms)} is faster than personal best "
+                                f"{_show(pb_ms)}")
+
+
 def check_place(sheet: RaceSheet, skater: UUID, place: int) -> None:
     refuse_after_official(sheet, "report a place")
     check_entered(sheet, skater)

@@ -38,10 +38,18 @@ from ledger.application import Ledger
 from ledger.clocks import known_at_of
 from ledger.competition import Competition
 from ledger.race import Race
+from ledger.record import Record
 from ledger.sheet import RaceSheet
 from ledger.skater import Skater
 from projections.basis import Basis
-from projections.state import CompetitionInfo, LedgerState, SkaterInfo, collector_paused, copy_sheet
+from projections.state import (
+    CompetitionInfo,
+    LedgerState,
+    RecordInfo,
+    SkaterInfo,
+    collector_paused,
+    copy_sheet,
+)
 
 #: Events between two checkpoints: an as-of answer folds fewer than this many after a restore
 #: (1,000 gave an as-of p95 of 27 ms at 100,000 events on this machine, 500 gave 13 ms).
@@ -54,7 +62,8 @@ _US = timedelta(microseconds=1)
 
 # The checkpoints know which parts of a LedgerState an event changes (see _note); a new field of
 # LedgerState must be taught to them, and this guard fails at import until it is.
-_KNOWN = ("position", "recorded_at", "skaters", "competitions", "races", "race_keys", "owned")
+_KNOWN = ("position", "recorded_at", "skaters", "competitions", "races", "race_keys", "records",
+          "owned")
 if tuple(f.name for f in attrs.fields(LedgerState)) != _KNOWN:
     raise TypeError("LedgerState has new fields: teach projections.checkpoints about them")
 
@@ -76,6 +85,7 @@ class Checkpoint:
     skaters: dict[UUID, SkaterInfo]
     competitions: dict[UUID, CompetitionInfo]
     full: bool  # whole mappings, or only the entries changed since the checkpoint before
+    records: dict[UUID, RecordInfo] = attrs.Factory(dict)  # record-table lines (few: all new ones)
 
 
 class CheckpointStore:
@@ -99,6 +109,7 @@ class CheckpointStore:
         self._new_keys: dict[str, None] = {}
         self._new_skaters: dict[UUID, None] = {}
         self._new_competitions: dict[UUID, None] = {}
+        self._new_records: dict[UUID, None] = {}
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
@@ -148,6 +159,8 @@ class CheckpointStore:
             self._new_skaters[event.originator_id] = None
         elif isinstance(event, Competition.Scheduled):
             self._new_competitions[event.originator_id] = None
+        elif isinstance(event, Record.Stood):
+            self._new_records[event.originator_id] = None
 
     def _checkpoint(self) -> None:
         head = self.head
@@ -167,10 +180,11 @@ class CheckpointStore:
             for rid in races:
                 if rid not in self._dirty_races:
                     races[rid] = previous[rid]
+        records = dict(head.records) if full else {r: head.records[r] for r in self._new_records}
         self.checkpoints.append(Checkpoint(self.count, self.position, head.recorded_at, races, keys,
-                                           skaters, comps, full))
+                                           skaters, comps, full, records))
         self._dirty_races, self._new_keys = {}, {}
-        self._new_skaters, self._new_competitions = {}, {}
+        self._new_skaters, self._new_competitions, self._new_records = {}, {}, {}
 
     # -- answering -----------------------------------------------------------------------------
     def resolve(self, basis: Basis) -> int:
@@ -212,8 +226,13 @@ class CheckpointStore:
         """A copy-on-write state of checkpoint ``index`` (its sheets shared until changed)."""
         cp = self.checkpoints[index]
         races, keys, skaters, comps = self._restore_maps(index)
+        base = index - index % self.full_every
+        records: dict[UUID, RecordInfo] = {}
+        for earlier in self.checkpoints[base:index + 1]:
+            records.update(earlier.records)
         return LedgerState(position=cp.position, recorded_at=cp.recorded_at, skaters=skaters,
-                           competitions=comps, races=races, race_keys=keys, owned=set())
+                           competitions=comps, races=races, race_keys=keys, records=records,
+                           owned=set())
 
     def _restore_maps(self, index: int) -> tuple[dict[UUID, RaceSheet], dict[str, UUID],
                                                  dict[UUID, SkaterInfo], dict[UUID, CompetitionInfo]]:

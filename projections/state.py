@@ -19,6 +19,7 @@ import attrs
 from ledger.clocks import known_at_of
 from ledger.competition import Competition
 from ledger.race import Race
+from ledger.record import Record
 from ledger.sheet import RaceSheet
 from ledger.skater import Skater
 
@@ -59,6 +60,20 @@ class CompetitionInfo:
     last_day: str
 
 
+@attrs.frozen
+class RecordInfo:
+    """A line of a record table: the record of a scope as it stood on ``as_of``."""
+
+    scope: str
+    category: str
+    distance_m: int
+    time_ms: int
+    skater: str | None
+    nation: str | None
+    as_of: str
+    source: str
+
+
 @attrs.define
 class LedgerState:
     """Everything known as of ``position`` (0: nothing yet)."""
@@ -69,6 +84,8 @@ class LedgerState:
     competitions: dict[UUID, CompetitionInfo] = attrs.Factory(dict)
     races: dict[UUID, RaceSheet] = attrs.Factory(dict)
     race_keys: dict[str, UUID] = attrs.Factory(dict)
+    #: The lines of the record tables imported (baselines of the derived record marks).
+    records: dict[UUID, RecordInfo] = attrs.Factory(dict)
     #: Copy on write (projections.checkpoints): None, the usual, means this state owns every sheet;
     #: a set names the only sheets it owns, the others being shared with a checkpoint, which
     #: ``apply`` copies before it changes them. Not part of the state's value.
@@ -94,6 +111,10 @@ class LedgerState:
             self.competitions[event.originator_id] = CompetitionInfo(
                 event.originator_id, event.slug, event.name, event.venue, event.first_day,
                 event.last_day)
+        elif isinstance(event, Record.Stood):
+            self.records[event.originator_id] = RecordInfo(
+                event.scope, event.category, event.distance_m, event.time_ms, event.skater,
+                event.nation, event.as_of, event.source)
         self.position = position
         self.recorded_at = known_at_of(event)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
@@ -14,6 +15,8 @@ from ledger.timing import Notation, format_gap, format_time
 from projections.basis import Basis
 from projections.history import History
 from projections.leaderboard import Board, Row
+from projections.marks import derive
+from projections.marks import legend as marks_legend
 from projections.state import LedgerState
 
 STATUS_NOTE = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualified",
@@ -34,6 +37,20 @@ def row_json(row: Row, notation: Notation) -> dict[str, Any]:
 def board_json(board: Board, basis: Basis, notation: Notation) -> dict[str, Any]:
     return {"race": board.race, "basis": basis.as_json(board.position),
             "rows": [row_json(r, notation) for r in board.rows]}
+
+
+def add_marks(state: LedgerState, board: Board, data: dict[str, Any]) -> None:
+    """Give each row of a board's JSON its ``marks`` (derived from evidence the ledger holds:
+    projections/marks.py) and ``published_marks`` (as a published list printed them), apart."""
+    sheet = state.sheet(board.race)
+    derived = derive(state, sheet).derived if sheet is not None else {}
+    for row, shown in zip(board.rows, data["rows"], strict=True):
+        published: list[str] = []
+        if sheet is not None:
+            for fact in sheet.live_facts(row.skater_id, frozenset({"marks"})):
+                published += [m for m in fact.detail["marks"] if m not in published]
+        shown["marks"] = list(derived.get((board.race, row.skater_id), ()))
+        shown["published_marks"] = published
 
 
 def board_csv(board: Board, notation: Notation) -> str:
@@ -57,22 +74,38 @@ def describe_basis(board: Board, basis: Basis) -> str:
     return ", ".join(parts)
 
 
-def board_table(board: Board, basis: Basis, notation: Notation, title: str) -> Table:
+def board_table(board: Board, basis: Basis, notation: Notation, title: str,
+                marks: list[dict[str, Any]] | None = None) -> Table:
+    """The board as a table; with ``marks`` (the rows' JSON after :func:`add_marks`), a Marks column
+    and a legend under the table when any mark appears."""
     table = Table(title=f"{title}\n[dim]{describe_basis(board, basis)}[/dim]", title_justify="left")
+    shown = [r["marks"] + [f"{m}*" for m in r["published_marks"]] for r in marks or []]
+    with_marks = any(shown)
     for name, justify in (("Rank", "right"), ("Skater", "left"), ("Nat", "left"),
                           ("Time", "right"), ("Behind", "right"), ("Pair", "right"),
-                          ("Lane", "left")):
+                          ("Lane", "left"), *((("Marks", "left"),) if with_marks else ())):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in board.rows:
+    for number, row in enumerate(board.rows):
         data = row_json(row, notation)
         time = data["time"] or (STATUS_NOTE.get(row.status, "time unknown")
                                 if row.status != "OK" or row.place_reported else "")
         table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
                       row.nation or "", time, data["behind"] or "",
-                      str(row.pair) if row.pair else "", row.lane or "")
+                      str(row.pair) if row.pair else "", row.lane or "",
+                      *((" ".join(shown[number]),) if with_marks else ()))
     if not board.rows:
         table.caption = "no results yet"
+    elif with_marks:
+        table.caption = marks_caption(m.rstrip("*") for ms in shown for m in ms)
+        table.caption_justify = "left"
     return table
+
+
+def marks_caption(marks: Iterable[str]) -> str:
+    """The legend line under a table that shows marks."""
+    return (f"Marks: {marks_legend(marks)}. A mark with * is as the list published it; the others "
+            "are derived from evidence the ledger holds (bests known before the race, a record "
+            "table).")
 
 
 def race_title(state: LedgerState, key: str) -> str:
@@ -124,4 +157,6 @@ def history_json(found: History) -> dict[str, Any]:
                         for r in found.rows],
             "personal_bests": {str(d): format_time(ms) for d, ms in sorted(found.personal_bests.items())},
             "season_bests": {season: {str(d): format_time(ms) for d, ms in sorted(bests.items())}
-                             for season, bests in found.season_bests.items()}}
+                             for season, bests in found.season_bests.items()},
+            "ledger_bests": {str(d): format_time(ms) for d, ms in sorted(found.ledger_bests.items())},
+            "legend": marks_legend(m for r in found.rows for m in r.marks + r.published_marks)}

@@ -122,13 +122,18 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
     if fmt == "json":
         output.print_json(OUT, data)
         return
-    table = Table(title=f"{found.skater}: personal bests "
-                  + ", ".join(f"{d} m {t}" for d, t in data["personal_bests"].items()))
-    for name in ("Date", "Race", "Rank", "Time", "Status", "Marks"):
+    pbs = ", ".join(f"{d} m {t}" for d, t in data["personal_bests"].items()) or "not known"
+    held = ", ".join(f"{d} m {t}" for d, t in data["ledger_bests"].items())
+    table = Table(title=f"{found.skater}: personal bests {pbs}"
+                  + (f"; best times in this ledger {held}" if held else ""))
+    for name in ("Date", "Race", "Rank", "Time", "Status", "Marks", "Published"):
         table.add_column(name)
     for r in data["results"]:
         table.add_row(r["date"], r["race"], str(r["rank"] or ""), r["time"] or "", r["status"],
-                      " ".join(r["marks"]))
+                      " ".join(r["marks"]), " ".join(r["published_marks"]))
+    if data["legend"]:
+        table.caption = f"Marks: derived from evidence the ledger holds; Published: as the list " \
+                        f"printed them. {data['legend']}"
     OUT.print(table)
 
 
@@ -169,25 +174,29 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
 
 
 @cli.command("records")
-@click.option("--mark", default=None, help="Only this kind: TR, NR or CR.")
+@click.option("--mark", default=None, help="Only this kind: WR, CR, TR or NR.")
 @basis_options
 @format_choice("table", "json")
 @ledger_command
 def records_(app: Ledger, mark: str | None, position: int | None, known_at: str | None,
              fmt: str) -> None:
-    """Track, national and championship records, derived from the ledger."""
+    """World, track, national and championship records: the record tables the ledger holds
+    (import --format records), bettered by the valid times it holds after their dates."""
     found = records(state_as_of(app, basis_of(position, known_at)))
     rows = [{"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
-             "time_ms": r.time_ms, "race": r.race, "date": r.day}
+             "time_ms": r.time_ms, "race": r.race, "date": r.day, "source": r.source}
             for (kind, _), r in sorted(found.current.items()) if mark in (None, kind)]
     if fmt == "json":
         output.print_json(OUT, {"records": rows})
         return
-    table = Table(title="Records (derived from the results this ledger holds)")
-    for name in ("Mark", "Over", "Skater", "Time", "Race", "Date"):
+    table = Table(title="Records (record tables held, bettered by the results this ledger holds)")
+    for name in ("Mark", "Over", "Skater", "Time", "Race", "Date", "Source"):
         table.add_column(name)
     for r in rows:
-        table.add_row(r["mark"], " / ".join(r["scope"]), r["skater"], r["time"], r["race"], r["date"])
+        table.add_row(r["mark"], " / ".join(r["scope"]), r["skater"] or "", r["time"],
+                      r["race"] or "", r["date"], r["source"])
+    if not rows:
+        table.caption = "no record table held (import --format records FILE)"
     OUT.print(table)
 
 

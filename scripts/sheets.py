@@ -224,6 +224,8 @@ def verify_sheet(path: Path, what: str, events: Sequence[ExportedEvent],
     board = (standings_at(state, race, basis.at_m, basis.after_pair) if basis.at_m is not None
              else leaderboard(state, race, basis.after_pair))
     expected = output.board_json(board, basis, cast(Notation, notation))
+    if any("marks" in row for row in sheet["rows"]):  # sheets printed before marks were shown
+        output.add_marks(state, board, expected)
     if sheet["basis"] != expected["basis"]:
         raise SheetMismatchError(f"the sheet's basis {json.dumps(sheet['basis'])} is not "
                                  f"{json.dumps(expected['basis'])}")

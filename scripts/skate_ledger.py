@@ -26,6 +26,7 @@ from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import dumps, export_lines, import_jsonl, write_jsonl
+from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
 from ledger.roles import (
@@ -176,7 +177,9 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """Append the facts in FILES; re-importing the same file appends nothing.
 
     Result lists (CSV, ISU text) are all read first and recorded in one transaction: a refused
-    line anywhere appends nothing. JSONL exports and Vantage streams are imported file by file.
+    line anywhere appends nothing. JSONL exports, Vantage streams and record tables (--format
+    records: scope, distance, category, time, skater, nation, date, source) are imported file by
+    file.
     """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
@@ -214,6 +217,8 @@ def import_stream(app: Ledger, path: Path, kind: str, earlier: int) -> None:
             import_jsonl(app, path)
         elif kind == "vantage":
             import_vantage(app, path)
+        elif kind == "records":
+            import_records(app, path)
         else:
             raise InvalidInputError(f"{path}: the {kind} format is not supported")
     except LedgerError as e:
@@ -435,13 +440,17 @@ def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any,
                checkpoint: dict[str, Any] | None = None) -> None:
     if fmt == "json":
         sheet = output.board_json(board, basis, notation)
+        output.add_marks(state, board, sheet)
         if checkpoint is not None:  # added keys only (design/interfaces.md)
             sheet.update(notation=notation, checkpoint=checkpoint)
         output.print_json(OUT, sheet)
     elif fmt == "csv":
         OUT.file.write(output.board_csv(board, notation))
     else:
-        OUT.print(output.board_table(board, basis, notation, output.race_title(state, board.race)))
+        data = output.board_json(board, basis, notation)
+        output.add_marks(state, board, data)
+        OUT.print(output.board_table(board, basis, notation, output.race_title(state, board.race),
+                                     data["rows"]))
         if checkpoint is not None:
             OUT.print(sheets.checkpoint_line(checkpoint), markup=False, highlight=False)
 
@@ -624,6 +633,21 @@ def record_finish(app: Ledger, race: str, skater: str, time: str, source: str | 
 def record_place(app: Ledger, race: str, skater: str, place: int) -> None:
     """A published list gives SKATER's PLACE but not the time."""
     said(app.report_place(race, skater, place))
+
+
+@record.command("bests")
+@click.argument("race")
+@click.argument("skater")
+@click.option("--pb", default=None, help="The personal best at the race's distance before it.")
+@click.option("--sb", default=None, help="The season best at the race's distance before it.")
+@click.option("--source", required=True, help="Where the bests come from (an entry list, a federation).")
+@ledger_command
+@acts("bests")
+def record_bests(app: Ledger, race: str, skater: str, pb: str | None, sb: str | None,
+                 source: str) -> None:
+    """SKATER's personal and season best known before RACE (the baseline a derived PB or SB needs)."""
+    said(app.know_bests(race, skater, time_arg(pb) if pb else None, time_arg(sb) if sb else None,
+                        source))
 
 
 @record.command("fall")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ledger.errors import ImportFormatError
 
-FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage")
+FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage", "records")
 
 #: Size limits of the readers, so that a hostile or broken file is refused quickly and cannot
 #: exhaust memory: no line of any format is longer than 1 MiB (a Vantage event is a few KiB); a
@@ -72,6 +72,8 @@ def detect_format(path: Path) -> str:
     stripped = first.lstrip("\ufeff").strip()
     if stripped.startswith("{"):
         return "vantage" if '"typeName"' in first or '"_time"' in first else "jsonl"
+    if "scope" in {c.strip().strip('"').lower() for c in stripped.split(",")}:
+        return "records"  # a record table (design/interfaces.md, "Record tables")
     if path.suffix.lower() == ".csv" or ("," in stripped and "skater" in stripped.lower()):
         return "csv"
     if path.suffix.lower() == ".txt":

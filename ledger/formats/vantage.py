@@ -15,6 +15,8 @@ What each ``typeName`` becomes:
 - ``HeatActivatedEvent`` → ``Skater.Registered`` (name, nation; a team is registered like a
   skater, and its members, when the stream names them, as skaters in ``Race.TeamMembersNamed``),
   ``Race.StarterEntered`` and ``Race.PairDrawn`` (the heat is the pair; lane 0 inner, 1 outer);
+  the ``personalBest`` and ``seasonBest`` a competitor carries → ``Race.BestsKnown``, the bests
+  known before the race (baselines of derived marks, not marks);
 - ``HeatStartedEvent`` → ``Race.Started``; ``HeatClearedEvent`` → ``Race.ClockCleared`` when the
   stream had started the heat (or given it laps);
 - ``RaceLapAddedEvent`` → ``Race.PassingRecorded``: a lap is a passing at a passing point, from one
@@ -58,6 +60,7 @@ from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
 from ledger.formats import MAX_STREAM_BYTES, read_text
 from ledger.importing import Batch, at_line
 from ledger.race import Race
+from ledger.record import season_of
 from ledger.rules import check_race_day
 from ledger.skater import Skater
 from ledger.timing import format_time
@@ -431,6 +434,7 @@ class VantageStream:
             if opt_whole(detail, "heat", 1) not in (None, key[1]):
                 raise InvalidInputError(f"a race of heat {key[1]} names heat {detail['heat']}")
             lanes[lane] = (text(detail, "id"), self.register(race, obj(detail, "competitor")))
+            self.bests(race, lanes[lane][0], lanes[lane][1], detail)
         inner, outer = lanes.get(0), lanes.get(1)
         race.draw_pair(key[1], inner[1] if inner else None, outer[1] if outer else None, True)
         heat = self.heats.setdefault(key, Heat(race, key[1]))
@@ -452,6 +456,17 @@ class VantageStream:
         if members:
             race.name_team_members(sid, [self.member(m) for m in sorted(members, key=order)])
         return sid
+
+    def bests(self, race: Race, vid: str, sid: UUID, detail: Mapping[str, Any]) -> None:
+        """The personal and season best the stream carries for the competitor: a baseline known
+        before this race (Race.BestsKnown), not a mark. The first the stream gives stands (a later
+        one may already hold this race's time); none given, none recorded."""
+        pb, sb = opt_whole(detail, "personalBest", 1), opt_whole(detail, "seasonBest", 1)
+        fid = fact_id(race.id, "vantage", vid, "bests")
+        if (pb is None and sb is None) or race.has(fid):
+            return
+        race.know_bests(sid, ms_of(pb) if pb else None, ms_of(sb) if sb else None,
+                        season_of(race.sheet.day), "vantage", fid)
 
     def member(self, member: object) -> UUID:
         """A team member: a person competitor, or a link holding one under ``member``."""

@@ -35,6 +35,7 @@ from ledger.errors import InvalidInputError, LedgerError
 from ledger.values import parse_datetime
 from projections.basis import Basis
 from projections.history import history
+from projections.marks import meaning
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import views
@@ -126,6 +127,7 @@ class Board:
                                lstrip_blocks=True)
         self.memory: OrderedDict[str, Any] = OrderedDict()
         self.env.filters["q"] = lambda text: quote(str(text), safe="")
+        self.env.filters["mark_meaning"] = meaning
         self.env.filters["script_json"] = lambda data: Markup(
             views.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
@@ -292,7 +294,7 @@ class Board:
         basis = basis_of(request)
         state = self.race_state(key, basis)
         return self.tagged(request, state.position, lambda: JSONResponse(
-            output.board_json(views.board_of(state, key, basis), basis, "iso")))
+            board_with_marks(state, views.board_of(state, key, basis), basis)))
 
     async def api_pair(self, request: Request) -> Response:
         key = race_key(request)
@@ -508,3 +510,10 @@ def server(ledger: Ledger, host: str = "127.0.0.1", port: int = 8000, poll_inter
     config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                             **{"timeout_graceful_shutdown": 1, **options})
     return BoardServer(config)
+
+
+def board_with_marks(state: LedgerState, board: Any, basis: Basis) -> dict[str, Any]:
+    """The command's standings JSON: the board with each row's derived and published marks."""
+    data = output.board_json(board, basis, "iso")
+    output.add_marks(state, board, data)
+    return data

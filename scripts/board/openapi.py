@@ -58,7 +58,11 @@ ROW = {"type": "object", "required": ["rank", "skater", "nation", "time", "time_
                       "time": NULLABLE_STR, "time_ms": NULLABLE_INT,
                       "status": {"enum": ["OK", "DNF", "DNS", "DQ", "WDR"]}, "behind": NULLABLE_STR,
                       "pair": NULLABLE_INT, "lane": {"enum": ["inner", "outer", None]},
-                      "time_known": {"type": "boolean"}, "source": NULLABLE_STR}}
+                      "time_known": {"type": "boolean"}, "source": NULLABLE_STR,
+                      "marks": {"type": "array", "items": {"type": "string"},
+                                "description": "derived from evidence the ledger holds"},
+                      "published_marks": {"type": "array", "items": {"type": "string"},
+                                          "description": "as the source published them"}}}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -100,7 +104,9 @@ OPENAPI: dict[str, Any] = {
         "History": {"type": "object", "required": ["skater", "results", "personal_bests", "season_bests"],
                     "properties": {"skater": {"type": "string"}, "results": {"type": "array"},
                                    "personal_bests": {"type": "object"},
-                                   "season_bests": {"type": "object"}}},
+                                   "season_bests": {"type": "object"},
+                                   "ledger_bests": {"type": "object"},
+                                   "legend": {"type": "string"}}},
         "Replay": {"type": "object", "required": ["competition", "steps"],
                    "properties": {"competition": {"type": "string"}, "steps": {"type": "array"}}},
     }},

@@ -17,14 +17,15 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ledger.errors import InvalidInputError
+from ledger.record import season_of
 from ledger.sheet import Fact, RaceSheet
 from ledger.timing import format_gap, format_time
 from ledger.values import skater_id
 from projections.basis import Basis
-from projections.history import History, season_of
+from projections.history import History
 from projections.leaderboard import Board, leaderboard, passing_at, standings_at
+from projections.marks import derive, meaning
 from projections.qualification import evaluate, load_rule
-from projections.records import records
 from projections.results import everything, result_of
 from projections.state import CompetitionInfo, LedgerState
 from scripts import output
@@ -178,13 +179,15 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     comp = state.competitions.get(sheet.competition_id)
     zone = zone_of(comp)
     data = output.board_json(board, basis, "iso")
-    derived = memo(f"records@{state.position}", lambda: records(state).marks)
+    derived = memo(f"marks:{key}@{state.position}", lambda: derive(state, sheet).derived)
     marks = marks_of(state, sheet, derived)
     for row, shown in zip(board.rows, data["rows"], strict=True):
         shown.update(row_extras(state, sheet, row.skater_id, marks, zone))
+    shown_marks = [m for r in data["rows"] for m in r["marks"] + r["published_marks"]]
     return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
             "distance_m": sheet.distance_m, "category": sheet.category, "points": list(sheet.points),
             "official": official_of(sheet, zone), "board": data, "position": state.position,
+            "legend": [{"mark": m, "meaning": meaning(m)} for m in dict.fromkeys(shown_marks)],
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
             "pair": pair_view(state, sheet, basis.after_pair, reference),
             "corrections": corrections_of(state, sheet, zone),
@@ -201,8 +204,8 @@ def official_of(sheet: RaceSheet, zone: ZoneInfo) -> dict[str, Any] | None:
             "recorded_at": moment(fact.recorded_at, zone)}
 
 
-def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID, marks: dict[UUID, list[str]],
-               zone: ZoneInfo) -> dict[str, Any]:
+def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID,
+               marks: dict[UUID, dict[str, list[str]]], zone: ZoneInfo) -> dict[str, Any]:
     result = result_of(sheet, sid)
     fact = sheet.facts.get(result.fact) if result and result.fact else None
     corrections = [{"before": time_text(c["before"]), "after": time_text(c["after"]),
@@ -210,48 +213,25 @@ def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID, marks: dict[UUID
     reason = None
     if fact is not None and fact.kind in {"dq", "dnf", "dns", "wdr"}:
         reason = fact.detail.get("rule") or fact.detail.get("reason")
-    return {"skater_id": str(sid), "marks": marks.get(sid, []), "corrections": corrections,
+    shown = marks.get(sid, {})
+    return {"skater_id": str(sid), "marks": shown.get("marks", []),
+            "published_marks": shown.get("published_marks", []), "corrections": corrections,
             "status_reason": reason, "official": sheet.official is not None,
             "recorded_at": moment(fact.recorded_at, zone) if fact else None}
 
 
 def marks_of(state: LedgerState, sheet: RaceSheet,
-             derived: dict[tuple[str, UUID], tuple[str, ...]]) -> dict[UUID, list[str]]:
-    """PB/SB (ours, as each result stood at its moment), the record marks derived from the ledger,
-    and the marks a published list printed (MarksPublished)."""
-    found: dict[UUID, list[str]] = {}
-    bests = prior_bests(state, sheet)
+             derived: dict[tuple[str, UUID], tuple[str, ...]]) -> dict[UUID, dict[str, list[str]]]:
+    """Each entrant's marks, kept apart: ``marks`` derived from evidence the ledger holds
+    (projections/marks.py: a baseline of bests or a record table), ``published_marks`` as a
+    published list printed them (MarksPublished)."""
+    found: dict[UUID, dict[str, list[str]]] = {}
     for sid in sheet.entries:
-        result = result_of(sheet, sid)
-        marks: list[str] = []
-        if result is not None and result.status == "OK" and result.time_ms is not None:
-            pb, sb = bests.get(sid, (None, None))
-            marks += [m for m, best in (("PB", pb), ("SB", sb)) if best is None or result.time_ms < best]
-            marks += list(derived.get((sheet.key, sid), ()))
+        published: list[str] = []
         for fact in sheet.live_facts(sid, frozenset({"marks"})):
-            marks += [m for m in fact.detail["marks"] if m not in marks]
-        if marks:
-            found[sid] = marks
+            published += [m for m in fact.detail["marks"] if m not in published]
+        found[sid] = {"marks": list(derived.get((sheet.key, sid), ())), "published_marks": published}
     return found
-
-
-def prior_bests(state: LedgerState, sheet: RaceSheet) -> dict[UUID, tuple[int | None, int | None]]:
-    """Each entrant's personal and season best at this distance before this race."""
-    season = season_of(sheet.day)
-    bests: dict[UUID, tuple[int | None, int | None]] = {}
-    for other in state.races.values():
-        if other.distance_m != sheet.distance_m or other.key == sheet.key or other.day > sheet.day:
-            continue
-        for sid in sheet.entries.keys() & other.entries.keys():
-            result = result_of(other, sid)
-            if result is None or result.status != "OK" or result.time_ms is None:
-                continue
-            pb, sb = bests.get(sid, (None, None))
-            pb = min(pb, result.time_ms) if pb is not None else result.time_ms
-            if season_of(other.day) == season:
-                sb = min(sb, result.time_ms) if sb is not None else result.time_ms
-            bests[sid] = (pb, sb)
-    return bests
 
 
 def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo) -> list[dict[str, Any]]:

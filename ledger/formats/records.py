@@ -1,0 +1,124 @@
+"""Record tables (design/interfaces.md, "Record tables"): a CSV of the records as they stood on a date.
+
+Columns: ``scope`` (``track:<venue>``, ``national:<NAT>``, ``world``, ``championship:<name>``),
+``distance``, ``category``, ``time``, ``skater``, ``nation``, ``date``, ``source``; all but
+``skater`` and ``nation`` are required. Reading only checks and converts each row; recording is
+:func:`import_records`. Every problem names the file and the line; a refused line appends nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Final
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError
+
+from ledger.application import Ledger
+from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.formats import MAX_LIST_BYTES, read_text
+from ledger.formats.csv_results import MAX_FIELD
+from ledger.record import Record, parse_scope, record_id
+from ledger.timing import parse_distance, parse_time
+from ledger.values import parse_category, parse_date
+
+COLUMNS: Final = ("scope", "distance", "category", "time", "skater", "nation", "date", "source")
+REQUIRED: Final = ("scope", "distance", "category", "time", "date", "source")
+
+
+@attrs.frozen
+class RecordRow:
+    line: int
+    scope: str
+    distance_m: int
+    category: str
+    time_ms: int
+    skater: str | None
+    nation: str | None
+    as_of: str
+    source: str
+
+
+def read_records(path: Path) -> list[RecordRow]:
+    name = str(path)
+    reader = csv.reader(read_text(path, MAX_LIST_BYTES, "utf-8-sig").splitlines(), strict=True)
+    try:
+        lines = list(reader)
+    except csv.Error as e:
+        raise ImportFormatError(name, reader.line_num, f"is not valid CSV ({e})") from None
+    if not lines:
+        raise ImportFormatError(name, 1, "is empty; a header row is required")
+    header = [h.strip().lower() for h in lines[0]]
+    check_header(name, header)
+    rows = [row_from(name, number, header, cells)
+            for number, cells in enumerate(lines[1:], start=2) if any(c.strip() for c in cells)]
+    if not rows:
+        raise ImportFormatError(name, None, "has a header but no records")
+    return rows
+
+
+def check_header(name: str, header: list[str]) -> None:
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise ImportFormatError(name, 1, f"unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportFormatError(name, 1, f"required column {missing[0]!r} is missing")
+    if len(set(header)) != len(header):
+        raise ImportFormatError(name, 1, "a column appears twice")
+
+
+def row_from(name: str, line: int, header: list[str], cells: list[str]) -> RecordRow:
+    if len(cells) != len(header):
+        raise ImportFormatError(name, line, f"has {len(cells)} fields; the header has {len(header)}")
+    f = {k: v.strip() for k, v in zip(header, cells, strict=True)}
+    try:
+        return convert(line, f)
+    except LedgerError as e:
+        raise ImportFormatError(name, line, str(e)) from None
+
+
+def convert(line: int, f: dict[str, str]) -> RecordRow:
+    for column in REQUIRED:
+        if not f.get(column):
+            raise InvalidInputError(f"{column} is empty")
+    for column, value in f.items():
+        if len(value) > MAX_FIELD or any(ord(c) < 32 for c in value):
+            raise InvalidInputError(f"{column} is longer than {MAX_FIELD} characters or holds a "
+                                    "control character")
+    time_ms = parse_time(f["time"])
+    if time_ms <= 0:
+        raise InvalidInputError(f"time {f['time']!r} is not a record time")
+    return RecordRow(line, parse_scope(f["scope"]), parse_distance(f["distance"]),
+                     parse_category(f["category"]), time_ms, f.get("skater") or None,
+                     (f.get("nation") or "").upper() or None, parse_date(f["date"]).isoformat(),
+                     f["source"])
+
+
+def import_records(app: Ledger, path: Path) -> int | None:
+    """Record each line of a record table once; the same line again appends nothing, another
+    time for a record the same source already gave on that date is refused (naming the line)."""
+    name = str(path)
+    new: dict[UUID, Record] = {}
+    for row in read_records(path):
+        rid = record_id(row.scope, row.category, row.distance_m, row.as_of, row.source)
+        held = new.get(rid) or find(app, rid)
+        if held is None:
+            new[rid] = Record(scope=row.scope, category=row.category, distance_m=row.distance_m,
+                              time_ms=row.time_ms, skater=row.skater, nation=row.nation,
+                              as_of=row.as_of, source=row.source)
+        elif (held.time_ms, held.skater) != (row.time_ms, row.skater):
+            raise ImportFormatError(name, row.line, f"{row.source} already gave another "
+                                    f"{row.scope} record ({row.category} {row.distance_m} m) "
+                                    f"on {row.as_of}")
+    return app.save_new(*new.values())
+
+
+def find(app: Ledger, rid: UUID) -> Record | None:
+    try:
+        found: Record = app.repository.get(rid)
+    except AggregateNotFoundError:
+        return None
+    return found
