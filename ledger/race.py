@@ -129,11 +129,15 @@ class Race(Aggregate):
         at_ms: int
         source: str
         precision_ms: int = 1  # 1: timed to the thousandth; 10: only hundredths known (a list)
+        #: the true time may lie up to this many ms above ``at_ms``: a list whose winner's
+        #: thousandth is not printed (decision 0013); 0, the default, for every older event
+        uncertain_ms: int = 0
 
         def record_on(self, sheet: RaceSheet) -> None:
+            extra = {"uncertain_ms": self.uncertain_ms} if self.uncertain_ms else {}
             sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
                             metres=sheet.distance_m, ms=self.at_ms, source=self.source,
-                            precision_ms=self.precision_ms))
+                            precision_ms=self.precision_ms, **extra))
 
     class SourcePresented(Event):
         """Which timing source's passing the timing system presents (shows) at a passing point."""
@@ -383,15 +387,17 @@ class Race(Aggregate):
                            metres=metres, at_ms=at_ms, source=source)
 
     def record_finish(self, skater: UUID, at_ms: int, source: str, fid: UUID | None = None,
-                      precision_ms: int = 1) -> None:
+                      precision_ms: int = 1, uncertain_ms: int = 0) -> None:
         attempt = self.sheet.attempt_of(skater)
         fid = fid or self._natural("finish", skater, attempt)
         if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
             return
         rules.check_finish(self.sheet, skater, at_ms)
         rules.check_precision(at_ms, precision_ms)
+        rules.check_uncertainty(precision_ms, uncertain_ms)
         self.trigger_event(self.FinishRecorded, fact_id=fid, skater=skater, attempt=attempt,
-                           at_ms=at_ms, source=source, precision_ms=precision_ms)
+                           at_ms=at_ms, source=source, precision_ms=precision_ms,
+                           uncertain_ms=uncertain_ms)
 
     def present_source(self, skater: UUID, metres: int, passing: UUID,
                        fid: UUID | None = None) -> None:

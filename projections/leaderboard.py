@@ -35,6 +35,9 @@ class Row:
     lane: str | None
     place_reported: bool = False
     source: str | None = None
+    #: the true time lies in time_ms .. time_ms + uncertain_ms (decision 0013: a list's DIFFs fix
+    #: the gaps but not the winner's thousandth; a time known to the hundredth, 9)
+    uncertain_ms: int = 0
 
 
 @attrs.frozen
@@ -153,4 +156,11 @@ def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result:
     return Row(rank=position, skater_id=result.skater, skater=state.name_of(result.skater),
                nation=info.nation if info else None, status=result.status, time_ms=shown,
                behind_ms=behind if behind else None, pair=entry.pair, lane=entry.lane,
-               place_reported=result.place is not None and ms is None, source=result.source)
+               place_reported=result.place is not None and ms is None, source=result.source,
+               uncertain_ms=uncertainty(result) if shown is not None else 0)
+
+
+def uncertainty(result: Result) -> int:
+    """How far above its time_ms the true time may lie: the winner's unknown digit of a list, or
+    the unknown digits of a time known to a coarser precision."""
+    return result.uncertain_ms if result.precision_ms == 1 else result.precision_ms - 1

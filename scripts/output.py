@@ -28,7 +28,28 @@ def row_json(row: Row, notation: Notation) -> dict[str, Any]:
         "behind": format_gap(row.behind_ms, notation) if row.behind_ms is not None else None,
         "pair": row.pair, "lane": row.lane,
         "time_known": not row.place_reported, "source": row.source,
+        "time_range_ms": time_range(row),
     }
+
+
+def time_range(row: Row) -> list[int] | None:
+    """The full-precision times consistent with the evidence, when that is more than one."""
+    if row.time_ms is None or not row.uncertain_ms:
+        return None
+    return [row.time_ms, row.time_ms + row.uncertain_ms]
+
+
+def time_cell(row: Row, notation: Notation) -> str:
+    """The time as published; with the range of thousandths when they are not all known
+    (``1:07.54 (.542-.546)``)."""
+    if row.time_ms is None:
+        return ""
+    shown = format_time(row.time_ms, notation)
+    if not row.uncertain_ms:
+        return shown
+    sep = "." if notation == "iso" else ","
+    low, high = row.time_ms % 1000, (row.time_ms + row.uncertain_ms) % 1000
+    return f"{shown} ({sep}{low:03d}-{sep}{high:03d})"
 
 
 def board_json(board: Board, basis: Basis, notation: Notation) -> dict[str, Any]:
@@ -65,7 +86,7 @@ def board_table(board: Board, basis: Basis, notation: Notation, title: str) -> T
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in board.rows:
         data = row_json(row, notation)
-        time = data["time"] or (STATUS_NOTE.get(row.status, "time unknown")
+        time = time_cell(row, notation) or (STATUS_NOTE.get(row.status, "time unknown")
                                 if row.status != "OK" or row.place_reported else "")
         table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
                       row.nation or "", time, data["behind"] or "",
