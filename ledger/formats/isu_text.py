@@ -501,10 +501,10 @@ def range_notice(winner: Placed, digits: range) -> tuple[int, str]:
     first, last = digits[0], digits[-1]
     width = last - first
     return winner.cells.line, (
-        f"the winner's thousandth is not printed and the DIFFs fit any of {first}-{last} "
-        f"({winner.cells.name} {winner.cells.time}{first}-{winner.cells.time}{last}): every time "
-        f"is stored as its lowest consistent value, known to within {width} ms; the places and "
-        "gaps are exact")
+        f"the winner's thousandth is not printed; the TIMEs and DIFFs allow any of {first}-{last} "
+        f"({winner.cells.name} {winner.cells.time}{first}-{winner.cells.time}{last}), so each time "
+        f"is stored as its lowest consistent value, known to within {width} ms, and ranked by its "
+        "DIFF")
 
 
 def tie_notice(tied: list[Placed]) -> tuple[int, str]:
