@@ -40,6 +40,7 @@ class Row:
     #: the true time lies in time_ms .. time_ms + uncertain_ms (decision 0013: a list's DIFFs fix
     #: the gaps but not the winner's thousandth; a time known to the hundredth, 9)
     uncertain_ms: int = 0
+    precision_ms: int = 1  # 10: only hundredths are known
 
 
 @attrs.frozen
@@ -192,7 +193,8 @@ def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result:
                nation=info.nation if info else None, status=result.status, time_ms=shown,
                behind_ms=behind if behind else None, pair=entry.pair, lane=entry.lane,
                place_reported=result.place is not None and ms is None, source=result.source,
-               uncertain_ms=uncertainty(result) if shown is not None else 0)
+               uncertain_ms=uncertainty(result) if shown is not None else 0,
+               precision_ms=result.precision_ms)
 
 
 def uncertainty(result: Result) -> int:

@@ -40,12 +40,13 @@ def time_range(row: Row) -> list[int] | None:
 
 
 def time_cell(row: Row, notation: Notation) -> str:
-    """The time as published; with the range of thousandths when they are not all known
-    (``1:07.54 (.542-.546)``)."""
+    """The time as published; with the range of thousandths when a list's DIFFs give them only
+    within the winner's unknown digit (``1:07.54 (.542-.546)``). A time known only to the
+    hundredth shows as published: that is all it says."""
     if row.time_ms is None:
         return ""
     shown = format_time(row.time_ms, notation)
-    if not row.uncertain_ms:
+    if not row.uncertain_ms or row.precision_ms != 1:
         return shown
     sep = "." if notation == "iso" else ","
     low, high = row.time_ms % 1000, (row.time_ms + row.uncertain_ms) % 1000
