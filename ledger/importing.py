@@ -192,7 +192,8 @@ def record_row(race: Race, row: ResultRow, sid: UUID) -> None:
     for metres, ms in row.splits:
         race.record_passing(sid, metres, ms, "list")
     if row.time_ms is not None:
-        race.record_finish(sid, row.time_ms, "list", precision_ms=row.precision_ms)
+        race.record_finish(sid, row.time_ms, "list", precision_ms=row.precision_ms,
+                           uncertain_ms=row.uncertain_ms)
     if row.place is not None:
         race.report_place(sid, row.place, "list")
     if row.marks:

@@ -134,11 +134,15 @@ class Race(Aggregate):
         source: str | None  # None: the source was not given (unknown, never guessed)
         #: 1: timed to the thousandth; 10: only hundredths known (a list, a hand time)
         precision_ms: int = 1
+        #: the true time may lie up to this many ms above ``at_ms``: a list whose winner's
+        #: thousandth is not printed (decision 0013); 0, the default, for every older event
+        uncertain_ms: int = 0
 
         def record_on(self, sheet: RaceSheet) -> None:
+            extra = {"uncertain_ms": self.uncertain_ms} if self.uncertain_ms else {}
             sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
                             metres=sheet.distance_m, ms=self.at_ms, source=self.source,
-                            precision_ms=self.precision_ms))
+                            precision_ms=self.precision_ms, **extra))
 
     class SourcePresented(Event):
         """Which timing source's passing the timing system presents (shows) at a passing point."""
@@ -436,7 +440,7 @@ class Race(Aggregate):
                            metres=metres, at_ms=at_ms, source=source)
 
     def record_finish(self, skater: UUID, at_ms: int, source: str | None,
-                      fid: UUID | None = None, precision_ms: int = 1) -> None:
+                      fid: UUID | None = None, precision_ms: int = 1, uncertain_ms: int = 0) -> None:
         """A hand (manual) time is known to the hundredth at best (rules.md §1)."""
         if source == "manual":
             precision_ms = max(precision_ms, MANUAL_PRECISION_MS)
@@ -446,8 +450,10 @@ class Race(Aggregate):
             return
         rules.check_finish(self.sheet, skater, at_ms)
         rules.check_precision(at_ms, precision_ms)
+        rules.check_uncertainty(precision_ms, uncertain_ms)
         self.trigger_event(self.FinishRecorded, fact_id=fid, skater=skater, attempt=attempt,
-                           at_ms=at_ms, source=source, precision_ms=precision_ms)
+                           at_ms=at_ms, source=source, precision_ms=precision_ms,
+                           uncertain_ms=uncertain_ms)
 
     def present_source(self, skater: UUID, metres: int, passing: UUID,
                        fid: UUID | None = None) -> None:

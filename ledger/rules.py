@@ -271,6 +271,14 @@ def check_precision(at_ms: int, precision_ms: int) -> None:
         raise InvalidInputError(f"{_show(at_ms)} has more digits than its precision ({precision_ms} ms)")
 
 
+def check_uncertainty(precision_ms: int, uncertain_ms: int) -> None:
+    """A time known to the thousandth but for the winner's unknown digit (decision 0013) may lie
+    0..9 ms above its lowest consistent value; a coarser precision already says how little is known."""
+    if not 0 <= uncertain_ms <= 9 or (uncertain_ms and precision_ms != 1):
+        raise InvalidInputError(f"an uncertainty of {uncertain_ms} ms is not 0-9 ms above a time "
+                                "known to the thousandth")
+
+
 def check_marks(sheet: RaceSheet, skater: UUID, marks: list[str]) -> None:
     check_entered(sheet, skater)
     if not marks or any(not m.strip() or len(m) > 12 for m in marks):

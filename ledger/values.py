@@ -30,6 +30,12 @@ TIMING_SOURCES: Final[tuple[str, ...]] = get_args(TimingSource)
 
 #: The order of unranked statuses after all times, as Vantage prints them (rules.md §4); configurable.
 DEFAULT_UNRANKED_ORDER: Final[tuple[str, ...]] = ("DNF", "DQ", "DNS", "WDR")
+#: What orders skaters who share a place, and skaters of one unranked status: the draw, as the ISU
+#: lists print them — pair (known pairs first, in order), then lane (inner, outer), then the order
+#: the skaters were entered (for an imported list, the list's own row order). "name" (alphabetical)
+#: may be configured instead or as a last key.
+DRAW_ORDER_KEYS: Final[tuple[str, ...]] = ("pair", "lane", "entry", "name")
+DEFAULT_DRAW_ORDER: Final[tuple[str, ...]] = ("pair", "lane", "entry")
 
 
 def slugify(text: str) -> str:
@@ -159,6 +165,16 @@ class RaceRules:
     #: in the pair disqualifies whoever commits it.
     false_start_scope: Literal["skater", "pair"] = "skater"
     unranked_order: tuple[str, ...] = DEFAULT_UNRANKED_ORDER
+    #: the keys that order skaters within a shared place and within one unranked status
+    #: (DRAW_ORDER_KEYS); by default the draw
+    within_place_order: tuple[str, ...] = attrs.field(default=DEFAULT_DRAW_ORDER)
+
+    @within_place_order.validator
+    def _known_keys(self, _: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+        unknown = [k for k in value if k not in DRAW_ORDER_KEYS]
+        if unknown:
+            raise InvalidInputError(f"order within a place {unknown[0]!r} is not one of "
+                                    f"{', '.join(DRAW_ORDER_KEYS)}")
     false_start_rule: str = "ISU 255.4: second false start"
 
 

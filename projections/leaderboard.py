@@ -1,19 +1,21 @@
 """The leaderboard of a race, and the standings at a passing point, as of a basis.
 
 Rows come in ranking order (projections.ranking); a time is shown truncated to hundredths but
-ranked, and the gap to the leader given, in thousandths.
+ranked, and the gap to the leader given, in thousandths. Skaters sharing a place, and skaters of
+one unranked status, come in the order of the draw (:func:`draw_key`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from uuid import UUID
 
 import attrs
 
 from ledger.errors import InvalidInputError, UnknownRaceError
 from ledger.sheet import Fact, RaceSheet
-from ledger.values import DEFAULT_UNRANKED_ORDER
+from ledger.values import DEFAULT_DRAW_ORDER, DEFAULT_UNRANKED_ORDER
 from projections.ranking import Key, place_keys, rank
 from projections.results import FactFilter, Result, everything, result_of, results
 from projections.state import LedgerState
@@ -35,6 +37,10 @@ class Row:
     lane: str | None
     place_reported: bool = False
     source: str | None = None
+    #: the true time lies in time_ms .. time_ms + uncertain_ms (decision 0013: a list's DIFFs fix
+    #: the gaps but not the winner's thousandth; a time known to the hundredth, 9)
+    uncertain_ms: int = 0
+    precision_ms: int = 1  # 10: only hundredths are known
 
 
 @attrs.frozen
@@ -67,11 +73,12 @@ def pair_filter(sheet: RaceSheet, after_pair: int | None) -> FactFilter:
 
 
 def leaderboard(state: LedgerState, key: str, after_pair: int | None = None,
-                unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER) -> Board:
+                unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
+                within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Board:
     sheet = sheet_or_error(state, key)
     found = results(sheet, pair_filter(sheet, after_pair))
     rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,
-                      place_key=final_place_keys(sheet))
+                      place_key=final_place_keys(sheet), within_place_order=within_place_order)
     return Board(key, state.position, None, after_pair, rows)
 
 
@@ -86,7 +93,8 @@ def final_place_keys(sheet: RaceSheet) -> Callable[[tuple[Result, int | None]], 
 
 
 def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | None = None,
-                 unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER) -> Board:
+                 unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
+                 within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Board:
     """Every skater who has passed ``metres``, ranked by the passing time there."""
     sheet = sheet_or_error(state, key)
     if metres not in sheet.points:
@@ -95,7 +103,8 @@ def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | No
     keep = pair_filter(sheet, after_pair)
     if metres == sheet.distance_m:
         found = [r for r in results(sheet, keep) if r.status == "OK" and r.time_ms is not None]
-        rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order)
+        rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,
+                          within_place_order=within_place_order)
         return Board(key, state.position, metres, after_pair, rows)
     passed: list[tuple[Result, int | None]] = []
     for skater in sheet.entries:
@@ -105,7 +114,8 @@ def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | No
         if shown is not None:
             status = result.status if result else "OK"
             passed.append((Result(skater, status, shown.ms, attempt, source=shown.source), shown.ms))
-    rows = board_rows(state, sheet, passed, unranked_order, ranked_statuses=("OK", "DNF"))
+    rows = board_rows(state, sheet, passed, unranked_order, ranked_statuses=("OK", "DNF"),
+                      within_place_order=within_place_order)
     return Board(key, state.position, metres, after_pair, rows)
 
 
@@ -127,8 +137,10 @@ def passing_at(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
 def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, int | None]],
                unranked_order: Sequence[str], ranked_statuses: tuple[str, ...] = ("OK",),
                place_key: Callable[[tuple[Result, int | None]], Key | None] | None = None,
+               within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER,
                ) -> tuple[Row, ...]:
     names = {r.skater: state.name_of(r.skater) for r, _ in found}
+    drawn = draw_key(sheet, within_place_order, names)
     ordered = rank(
         found,
         status=lambda i: "OK" if i[0].status in ranked_statuses else i[0].status,
@@ -139,11 +151,38 @@ def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, i
         place_key=place_key,
         tiebreak=lambda i: (i[0].place or 0) if i[0].precision_ms > 1 and i[1] is not None else 0,
         precision=lambda i: i[0].precision_ms,
+        within=lambda i: drawn(i[0].skater),
     )
     leader = ordered[0][1][1] if ordered and ordered[0][0] == 1 else None
     leader_precision = ordered[0][1][0].precision_ms if leader is not None else 1
     return tuple(make_row(state, sheet, position, result, ms, leader, leader_precision)
                  for position, (result, ms) in ordered)
+
+
+LANE_ORDER = {"inner": 0, "outer": 1}
+
+
+def draw_key(sheet: RaceSheet, order: Sequence[str],
+             names: dict[UUID, str]) -> Callable[[UUID], tuple[Any, ...]]:
+    """The order of the draw for skaters who share a place or an unranked status: a known pair
+    before an unknown one, then the pair's number; the inner lane before the outer; then the order
+    of entry (an imported list's own row order: the only evidence of order a list without pairs
+    gives); "name", if configured, alphabetically."""
+    entered = {skater: n for n, skater in enumerate(sheet.entries)}
+
+    def part(skater: UUID, what: str) -> tuple[int, Any]:
+        entry = sheet.entries.get(skater)
+        if what == "pair":
+            pair = entry.pair if entry else None
+            return (0, pair) if pair is not None else (1, 0)
+        if what == "lane":
+            lane = entry.lane if entry else None
+            return (LANE_ORDER.get(lane or "", len(LANE_ORDER)), 0)
+        if what == "entry":
+            return (entered.get(skater, len(entered)), 0)
+        return (0, names.get(skater, ""))
+
+    return lambda skater: tuple(part(skater, what) for what in order)
 
 
 def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result: Result,
@@ -158,6 +197,13 @@ def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result:
               if shown is not None and leader_ms is not None else None)
     return Row(rank=position, skater_id=result.skater, skater=state.name_of(result.skater),
                nation=info.nation if info else None, status=result.status, time_ms=shown,
-               behind_ms=behind if behind and position != 1 else None, pair=entry.pair,
-               lane=entry.lane,
-               place_reported=result.place is not None and ms is None, source=result.source)
+               behind_ms=behind if behind and position != 1 else None, pair=entry.pair, lane=entry.lane,
+               place_reported=result.place is not None and ms is None, source=result.source,
+               uncertain_ms=uncertainty(result) if shown is not None else 0,
+               precision_ms=result.precision_ms)
+
+
+def uncertainty(result: Result) -> int:
+    """How far above its time_ms the true time may lie: the winner's unknown digit of a list, or
+    the unknown digits of a time known to a coarser precision."""
+    return result.uncertain_ms if result.precision_ms == 1 else result.precision_ms - 1

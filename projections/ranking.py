@@ -5,6 +5,9 @@
 - Two times of which one is known only to the hundredth (a hand time, an old list) are compared at
   the coarser precision of the two: a manual 35.12 shares the place with an electronic 35.129.
 - Statuses other than OK are unranked and come after every ranked time, in a configurable order.
+- Within a shared place, and within one unranked status, skaters come in the order of the draw
+  (``within``: pair, then lane, then entry order; configurable, ledger.values.RaceRules), as the
+  ISU lists print them; the name decides only what nothing else does.
 - A result known only by its published place (its time unknown) keeps that place: it sorts just
   after the timed results that the published list puts ahead of it.
 """
@@ -12,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ledger.values import DEFAULT_UNRANKED_ORDER
 
@@ -68,7 +71,8 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
          unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
          place_key: Callable[[T], Key | None] | None = None,
          tiebreak: Callable[[T], int] | None = None,
-         precision: Callable[[T], int] | None = None) -> list[tuple[int | None, T]]:
+         precision: Callable[[T], int] | None = None,
+         within: Callable[[T], tuple[Any, ...]] | None = None) -> list[tuple[int | None, T]]:
     """Order items by the ISU rules and give each its rank (None for the unranked).
 
     ``place_key`` positions place-only items from a wider board (e.g. the final list, when
@@ -77,7 +81,11 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
     list separated them (it had the thousandths); by default equal times share the place.
     ``precision`` gives each time's precision in ms (1 by default): two times are equal when they
     are equal at the coarser precision of the two.
+    ``within`` orders the items of one place (and of one unranked status) before the name does.
     """
+    def after(i: T) -> tuple[Any, ...]:
+        return (*(within(i) if within else ()), name(i))
+
     def ok(i: T) -> bool:
         return status(i) == "OK" and (time_ms(i) is not None or place(i) is not None)
 
@@ -92,7 +100,7 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
         wider = place_key(i) if place_key else None
         return wider or own[place(i) or 0]
 
-    ranked = sorted(rankable, key=lambda i: (key(i), name(i)))
+    ranked = sorted(rankable, key=lambda i: (key(i), after(i)))
     coarse = precision is not None and any(precision(i) > 1 for i in ranked
                                            if time_ms(i) is not None)
     if coarse and precision is not None:
@@ -101,5 +109,5 @@ def rank(items: Sequence[T], *, status: Callable[[T], str], time_ms: Callable[[T
         ranks = competition_ranks([key(i) for i in ranked])
     order = {s: n for n, s in enumerate(unranked_order)}
     unranked = sorted((i for i in items if not ok(i)),
-                      key=lambda i: (order.get(status(i), len(order)), name(i)))
+                      key=lambda i: (order.get(status(i), len(order)), after(i)))
     return [*zip(ranks, ranked, strict=True), *((None, i) for i in unranked)]

@@ -26,6 +26,7 @@ class Result:
     place: int | None = None  # the place a published list gives (the only clue when time is unknown)
     source: str | None = None
     precision_ms: int = 1  # 10 when only hundredths are known
+    uncertain_ms: int = 0  # the true time may lie this many ms above time_ms (decision 0013)
     metres_reached: int | None = None
     fact: UUID | None = None
 
@@ -53,7 +54,9 @@ def result_from(skater: UUID, facts: list[Fact]) -> Result | None:
     if finishes:
         best = min(finishes, key=lambda f: (f.ms or 0, f.seq))
         return Result(skater, "OK", best.ms, best.attempt, place=place, source=best.source,
-                      precision_ms=best.detail.get("precision_ms", 1), fact=best.fact_id)
+                      precision_ms=best.detail.get("precision_ms", 1),
+                      uncertain_ms=0 if best.corrections else best.detail.get("uncertain_ms", 0),
+                      fact=best.fact_id)
     if "dnf" in kinds:
         dnf = kinds["dnf"]
         return Result(skater, "DNF", attempt=dnf.attempt, metres_reached=dnf.metres, fact=dnf.fact_id)

@@ -31,7 +31,29 @@ def row_json(row: Row, notation: Notation) -> dict[str, Any]:
         "behind": format_gap(row.behind_ms, notation) if row.behind_ms is not None else None,
         "pair": row.pair, "lane": row.lane,
         "time_known": not row.place_reported, "source": row.source,
+        "time_range_ms": time_range(row),
     }
+
+
+def time_range(row: Row) -> list[int] | None:
+    """The full-precision times consistent with the evidence, when that is more than one."""
+    if row.time_ms is None or not row.uncertain_ms:
+        return None
+    return [row.time_ms, row.time_ms + row.uncertain_ms]
+
+
+def time_cell(row: Row, notation: Notation) -> str:
+    """The time as published; with the range of thousandths when a list's DIFFs give them only
+    within the winner's unknown digit (``1:07.54 (.542-.546)``). A time known only to the
+    hundredth shows as published: that is all it says."""
+    if row.time_ms is None:
+        return ""
+    shown = format_time(row.time_ms, notation)
+    if not row.uncertain_ms or row.precision_ms != 1:
+        return shown
+    sep = "." if notation == "iso" else ","
+    low, high = row.time_ms % 1000, (row.time_ms + row.uncertain_ms) % 1000
+    return f"{shown} ({sep}{low:03d}-{sep}{high:03d})"
 
 
 def board_json(board: Board, basis: Basis, notation: Notation) -> dict[str, Any]:
@@ -87,7 +109,7 @@ def board_table(board: Board, basis: Basis, notation: Notation, title: str,
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for number, row in enumerate(board.rows):
         data = row_json(row, notation)
-        time = data["time"] or (STATUS_NOTE.get(row.status, "time unknown")
+        time = time_cell(row, notation) or (STATUS_NOTE.get(row.status, "time unknown")
                                 if row.status != "OK" or row.place_reported else "")
         table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
                       row.nation or "", time, data["behind"] or "",

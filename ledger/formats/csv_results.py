@@ -47,6 +47,9 @@ class ResultRow:
     status: str
     splits: tuple[tuple[int, int], ...]
     precision_ms: int = 1
+    #: how many ms the true time may lie above ``time_ms`` (an ISU list whose winner's thousandth
+    #: is not printed: docs/decisions/0013-thousandths-from-lists.md)
+    uncertain_ms: int = 0
     place: int | None = None  # the published place, when a list gives one (ISU text lists)
     marks: tuple[str, ...] = ()  # record marks printed beside the result
 

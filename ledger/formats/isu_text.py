@@ -18,12 +18,18 @@ Columns are fixed-width: a row is cut at the positions of the column header's wo
 spaces, prefixes and diacritics). TIME is published in hundredths; DIFF is the gap to the winner,
 printed in thousandths. The same heading a second time on one day is a second race, Division B.
 
-Full precision: the winner's printed time plus DIFF, when that truncates to the printed TIME
-(``precision_ms=1``); else the printed time (``precision_ms=10``). Where skaters share a printed
-TIME (a tie in hundredths), their DIFFs must also agree with how the list places them (equal DIFF
-= shared place, smaller DIFF = better place); where they do not, the DIFF of that tie carries no
-thousandths, so the tied rows keep their printed time with ``precision_ms=10`` and the published
-place separates them (projections.ranking), and a notice says so.
+Full precision (docs/decisions/0013-thousandths-from-lists.md): the winner's time is its printed
+hundredths plus an unknown thousandth d (0..9); every other row's true time is the winner's plus
+its DIFF, and must truncate to its printed TIME. The values of d consistent with every row are
+solved together (:func:`winner_thousandths`). One value: every time gets its thousandths. Several:
+the gaps are still exact, so the places and the behind column come from them, and each time is
+stored as the lowest consistent value with ``uncertain_ms`` (the width of the range: the same for
+every row, since all share the winner's unknown digit). None: the list contradicts itself, and
+the race keeps its printed times (``precision_ms=10``) with the published places.
+Where skaters share a printed TIME (a tie in hundredths) but their DIFFs do not agree with how
+the list places them (equal DIFF = shared place, smaller DIFF = better place), the DIFF of that
+tie carries no thousandths: the tied rows keep their printed time with ``precision_ms=10``, the
+published place separates them (projections.ranking), and a notice says so.
 
 Team pursuit, team sprint, mixed relay and mass start sections are read (a damaged one still
 refuses the file) but skipped, with one notice each: they rank teams or points, not skaters'
@@ -45,7 +51,7 @@ import attrs
 from ledger.errors import ImportFormatError, LedgerError
 from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.formats.csv_results import MAX_FIELD, ResultRow
-from ledger.timing import parse_time, truncate_to_hundredths
+from ledger.timing import parse_time
 from ledger.values import parse_date, skater_key, slugify
 
 COLUMNS = ("POS", "NAME", "AG", "NAT", "TIME", "DIFF", "RECORD")
@@ -94,12 +100,22 @@ class Section:
 
 @attrs.frozen
 class Placed:
-    """A timed row with its place, printed time and the time the DIFF gives (if it agrees)."""
+    """A timed row with its place, printed time and its gap to the winner (None: no DIFF)."""
 
     cells: Cells
     place: int
     printed_ms: int
-    full_ms: int | None
+    gap_ms: int | None
+
+
+@attrs.frozen
+class Timed:
+    """What the list tells of one placed row's time: the lowest consistent value, how many
+    thousandths it may be above that (the winner's unknown digit), and the precision."""
+
+    ms: int
+    precision_ms: int = 1
+    uncertain_ms: int = 0
 
 
 def read_isu_text(path: Path) -> tuple[list[ResultRow], list[str]]:
@@ -305,7 +321,6 @@ def race_rows_of(name: str, section: Section, competition: str, venue: str,
     placed: list[Placed] = []
     unplaced: list[tuple[Cells, str, int | None]] = []
     names: dict[str, int] = {}
-    winner_ms: int | None = None
     for cells in section.rows:
         try:
             check_cells(cells, skipped=False)
@@ -322,17 +337,15 @@ def race_rows_of(name: str, section: Section, competition: str, venue: str,
         if unplaced:
             raise ImportFormatError(name, cells.line, f"a placed row after the {unplaced[0][1]} "
                                                       f"row on line {unplaced[0][0].line}")
-        row = place_row(name, cells, placed, winner_ms)
-        winner_ms = placed[0].printed_ms if placed else row.printed_ms
-        placed.append(row)
-    rows_precision, notices = precisions(placed)
+        placed.append(place_row(name, cells, placed))
+    timed, notices = race_times(placed)
     rows: list[ResultRow] = []
-    for row, (ms, precision) in zip(placed, rows_precision, strict=True):
-        rows.append(result_row(section, row.cells, competition, venue, label, "OK", ms,
-                               precision, row.place))
+    for row, time in zip(placed, timed, strict=True):
+        rows.append(result_row(section, row.cells, competition, venue, label, "OK", time,
+                               row.place))
     for cells, status, measured in unplaced:
-        rows.append(result_row(section, cells, competition, venue, label, status, measured,
-                               10 if measured is not None else 1, None))
+        rows.append(result_row(section, cells, competition, venue, label, status,
+                               Timed(measured, 10) if measured is not None else None, None))
     return rows, notices
 
 
@@ -393,7 +406,7 @@ def status_time(name: str, cells: Cells) -> int | None:
     return parse_time(cells.time) if cells.time != "-" else None
 
 
-def place_row(name: str, cells: Cells, above: list[Placed], winner_ms: int | None) -> Placed:
+def place_row(name: str, cells: Cells, above: list[Placed]) -> Placed:
     """The place (blank POS shares the place above), checked against the rows above it."""
     def refuse(message: str) -> ImportFormatError:
         return ImportFormatError(name, cells.line, message)
@@ -418,43 +431,80 @@ def place_row(name: str, cells: Cells, above: list[Placed], winner_ms: int | Non
                          f"place is {len(above) + 1} (or blank, to share place {last.place})")
         if printed < last.printed_ms:
             raise refuse(f"TIME {cells.time} is faster than {last.cells.time} placed above it")
-    full: int | None = None
+    gap: int | None = None
     if cells.diff:
         gap = gap_ms(cells.diff)
         if place == 1 and gap:
             raise refuse(f"a row placed 1 cannot be {cells.diff} behind the winner")
-        full = (winner_ms if winner_ms is not None else printed) + gap
     elif place == 1:
-        full = printed  # the winner, or a skater sharing first place
-    if full is not None and truncate_to_hundredths(full) != printed:
-        full = None  # the DIFF disagrees with the printed time: only hundredths are known
-    return Placed(cells, place, printed, full)
+        gap = 0  # the winner, or a skater sharing first place
+    return Placed(cells, place, printed, gap)
 
 
-def precisions(placed: list[Placed]) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
-    """(time, precision) for each placed row; a tie in hundredths keeps the DIFF's thousandths only
-    when they agree with the published places."""
-    out: list[tuple[int, int]] = []
-    notices: list[tuple[int, str]] = []
-    for printed, tied_iter in groupby(placed, key=lambda p: p.printed_ms):
-        tied = list(tied_iter)
-        fulls = [p.full_ms for p in tied]
-        agree = all(f is not None for f in fulls) and all(
-            (a.full_ms == b.full_ms) == (a.place == b.place)
-            and (a.full_ms or 0) <= (b.full_ms or 0)
-            for a, b in pairwise(tied))
-        if agree:
-            out.extend((p.full_ms or p.printed_ms, 1) for p in tied)
+def winner_thousandths(placed: list[Placed]) -> tuple[range, Placed | None]:
+    """The winner's thousandths (0..9) consistent with every row's TIME and DIFF, and the first row
+    that left none (None when some fit). Each row allows the d with
+    ``printed_i <= winner_printed + d + gap_i <= printed_i + 9``; the rows together, their
+    intersection (an interval, since each row's is one)."""
+    low, high = 0, 9
+    winner = placed[0].printed_ms
+    for row in placed:
+        if row.gap_ms is None:
             continue
-        out.extend((printed, 10) for _ in tied)
-        if len(tied) > 1:
-            notices.append(tie_notice(tied))
-        elif tied[0].cells.diff:
-            row = tied[0].cells
-            notices.append((row.line, f"{row.name}: DIFF {row.diff} behind the winner's "
-                                      f"{placed[0].cells.time} does not give the printed TIME "
-                                      f"{row.time}, so the printed time is kept (hundredths)"))
-    return out, notices
+        low = max(low, row.printed_ms - winner - row.gap_ms)
+        high = min(high, row.printed_ms + 9 - winner - row.gap_ms)
+        if low > high:
+            return range(0), row
+    return range(low, high + 1), None
+
+
+def agrees(tied: list[Placed]) -> bool:
+    """A tie in hundredths whose DIFFs order it as the list places it (equal DIFF = shared place)."""
+    return all(p.gap_ms is not None for p in tied) and all(
+        (a.gap_ms == b.gap_ms) == (a.place == b.place) and (a.gap_ms or 0) <= (b.gap_ms or 0)
+        for a, b in pairwise(tied))
+
+
+def race_times(placed: list[Placed]) -> tuple[list[Timed], list[tuple[int, str]]]:
+    """The time of each placed row from the TIMEs and DIFFs together, and the notices."""
+    notices: list[tuple[int, str]] = []
+    if not placed:
+        return [], notices
+    hundredths: set[int] = set()  # rows whose DIFF carries no thousandths (their tie disagrees)
+    for _printed, tied_iter in groupby(placed, key=lambda p: p.printed_ms):
+        tied = list(tied_iter)
+        if not agrees(tied):
+            hundredths.update(p.cells.line for p in tied)
+            if len(tied) > 1:
+                notices.append(tie_notice(tied))
+    exact = [p for p in placed if p.cells.line not in hundredths]
+    digits, culprit = winner_thousandths(exact)
+    if culprit is not None:
+        notices.append(contradiction_notice(placed[0], culprit))
+        return [Timed(p.printed_ms, 10) for p in placed], notices
+    if len(digits) > 1:
+        notices.append(range_notice(placed[0], digits))
+    lowest = placed[0].printed_ms + digits[0]
+    return [Timed(p.printed_ms, 10) if p.cells.line in hundredths or p.gap_ms is None
+            else Timed(lowest + p.gap_ms, 1, len(digits) - 1) for p in placed], notices
+
+
+def contradiction_notice(winner: Placed, row: Placed) -> tuple[int, str]:
+    c = row.cells
+    return c.line, (f"{c.name}: TIME {c.time} with DIFF {c.diff} does not fit the winner's "
+                    f"{winner.cells.time} together with the rows above (no thousandth 0-9 of the "
+                    "winner's time fits every row), so this race keeps the printed times "
+                    "(hundredths) and the published places")
+
+
+def range_notice(winner: Placed, digits: range) -> tuple[int, str]:
+    first, last = digits[0], digits[-1]
+    width = last - first
+    return winner.cells.line, (
+        f"the winner's thousandth is not printed; the TIMEs and DIFFs allow any of {first}-{last} "
+        f"({winner.cells.name} {winner.cells.time}{first}-{winner.cells.time}{last}), so each time "
+        f"is stored as its lowest consistent value, known to within {width} ms, and ranked by its "
+        "DIFF")
 
 
 def tie_notice(tied: list[Placed]) -> tuple[int, str]:
@@ -474,12 +524,14 @@ def tie_notice(tied: list[Placed]) -> tuple[int, str]:
 
 
 def result_row(section: Section, cells: Cells, competition: str, venue: str, label: str | None,
-               status: str, ms: int | None, precision: int, place: int | None) -> ResultRow:
+               status: str, time: Timed | None, place: int | None) -> ResultRow:
     assert section.distance_m is not None
     return ResultRow(
         line=cells.line, competition=competition, venue=venue, day=section.day,
         distance_m=section.distance_m, category=section.category, label=label, pair=None,
-        lane=None, skater=cells.name, nation=cells.nat, club=None, hometown=None, time_ms=ms,
-        status=status, splits=(), precision_ms=precision, place=place,
+        lane=None, skater=cells.name, nation=cells.nat, club=None, hometown=None,
+        time_ms=time.ms if time else None, status=status, splits=(),
+        precision_ms=time.precision_ms if time else 1,
+        uncertain_ms=time.uncertain_ms if time else 0, place=place,
         marks=marks(cells.record) if cells.record else ())
 

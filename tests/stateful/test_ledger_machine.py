@@ -93,15 +93,18 @@ def plausible(ms: int, metres: int) -> bool:
     return ms > 0 and metres * 50 <= ms <= metres * 300
 
 
-def ranked_order(times: dict[str, int]) -> list[tuple[int, str, int]]:
-    """(rank, name, ms) by time then name, equal times sharing the rank and skipping the next."""
-    ordered = sorted(times.items(), key=lambda kv: (kv[1], kv[0]))
+DrawKey = Callable[[str], tuple[bool, int, int, int]]
+
+
+def ranked_order(times: dict[str, int], drawn: DrawKey) -> list[tuple[int, str, int]]:
+    """(rank, name, ms) by time then the draw, equal times sharing the rank and skipping the next."""
+    ordered = sorted(times.items(), key=lambda kv: (kv[1], drawn(kv[0])))
     return [(1 + sum(t < ms for t in times.values()), name, ms) for name, ms in ordered]
 
 
-def unranked_order(statuses: dict[str, str]) -> list[tuple[None, str, str, None]]:
+def unranked_order(statuses: dict[str, str], drawn: DrawKey) -> list[tuple[None, str, str, None]]:
     order = {s: n for n, s in enumerate(DEFAULT_UNRANKED_ORDER)}
-    ordered = sorted(statuses.items(), key=lambda kv: (order[kv[1]], kv[0]))
+    ordered = sorted(statuses.items(), key=lambda kv: (order[kv[1]], drawn(kv[0])))
     return [(None, name, status, None) for name, status in ordered]
 
 
@@ -124,6 +127,7 @@ class Timed:
 class ModelSkater:
     entered: bool = False
     pair: int | None = None
+    lane: int = 2  # 0 inner, 1 outer, 2 unknown
     passings: dict[int, Timed] = attrs.Factory(dict)
     finish: Timed | None = None
     marks: set[str] = attrs.Factory(set)  # dnf, dns, wdr, dq
@@ -217,10 +221,10 @@ class LedgerAgainstModel(RuleBasedStateMachine):
         self.issue(expect, "draw_pair", self.key, pair, inner, outer)
         if expect == APPEND:
             self.pairs[pair] = (inner, outer)
-            for name in (inner, outer):
+            for lane, name in enumerate((inner, outer)):
                 if name is not None:
                     drawn = self.skaters.setdefault(name, ModelSkater())
-                    drawn.entered, drawn.pair = True, pair
+                    drawn.entered, drawn.pair, drawn.lane = True, pair, lane
 
     def predict_draw(self, pair: int, inner: str | None, outer: str | None) -> str:
         named = [n for n in (inner, outer) if n is not None]
@@ -388,15 +392,21 @@ class LedgerAgainstModel(RuleBasedStateMachine):
             self.issue(NOTHING, "record_passing", self.key, name, metres, ms)
 
     # -- what the boards must show -----------------------------------------------------------
+    def drawn(self, name: str) -> tuple[bool, int, int, int]:
+        """The order of the draw within a place or a status (decision 0013): a known pair first,
+        in order; the inner lane before the outer; then the order of entry."""
+        s = self.skaters[name]
+        return (s.pair is None, s.pair or 0, s.lane, list(self.skaters).index(name))
+
     @invariant()
     def the_leaderboard_is_the_models(self) -> None:
         times = {n: s.finish.now for n, s in self.skaters.items()
                  if s.status == "OK" and s.finish is not None}
         others = {n: s.status for n, s in self.skaters.items()
                   if s.status is not None and s.status != "OK"}
-        expected = [(r, n, "OK", ms) for r, n, ms in ranked_order(times)]
+        expected = [(r, n, "OK", ms) for r, n, ms in ranked_order(times, self.drawn)]
         assert outline(leaderboard(state_as_of(self.app), self.key)) == [
-            *expected, *unranked_order(others)]
+            *expected, *unranked_order(others, self.drawn)]
 
     @invariant()
     def the_standings_at_each_passing_point_are_the_models(self) -> None:
@@ -404,8 +414,9 @@ class LedgerAgainstModel(RuleBasedStateMachine):
         for metres in self.points[:-1]:
             passed = {n: s for n, s in self.skaters.items() if metres in s.passings}
             times = {n: s.passings[metres].now for n, s in passed.items() if s.status != "DQ"}
-            expected = [(r, n, ms) for r, n, ms in ranked_order(times)]
-            expected += [(None, n, None) for n, s in sorted(passed.items()) if s.status == "DQ"]
+            expected = [(r, n, ms) for r, n, ms in ranked_order(times, self.drawn)]
+            expected += [(None, n, None) for n in sorted(passed, key=self.drawn)
+                         if passed[n].status == "DQ"]
             rows = standings_at(state, self.key, metres).rows
             assert [(row.rank, row.skater, row.time_ms) for row in rows] == expected
 
