@@ -12,7 +12,7 @@ import os
 import random
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
@@ -248,17 +248,29 @@ class Ledger(Application[UUID]):
         return Skater(name=" ".join(name.split()), nation=nation, club=club, hometown=hometown)
 
     # -- race facts --------------------------------------------------------------------------
-    @retried
     def enter_starter(self, key: str, skater: str) -> int | None:
+        return self.enter_starters(key, (skater,))
+
+    @retried
+    def enter_starters(self, key: str, skaters: Sequence[str]) -> int | None:
+        """Enter every one of ``skaters``, or (when one is refused) none: all are decided on the
+        loaded race first and saved together."""
         race = self.race(key)
-        race.enter_starter(self.skater(skater))
+        for skater in skaters:
+            race.enter_starter(self.skater(skater))
         return self.save_new(race)
 
     @retried
     def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None,
-                  lanes_known: bool = True) -> int | None:
+                  lanes_known: bool = True, enter: bool = False) -> int | None:
+        """Draw a pair; with ``enter``, its skaters are entered first if they are not yet, in the
+        same save (a refused draw enters nobody)."""
         race = self.race(key)
         lanes = [self.skater(n) if n else None for n in (inner, outer)]
+        if enter:
+            for sid in lanes:
+                if sid is not None:
+                    race.enter_starter(sid)
         race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
         return self.save_new(race)
 

@@ -523,9 +523,8 @@ def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
 @ledger_command
 @acts("enter")
 def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
-    """Enter SKATERS in RACE (pair unknown)."""
-    for skater in skaters:
-        said(app.enter_starter(race, skater))
+    """Enter SKATERS in RACE (pair unknown): all of them, or none when one is refused."""
+    said(app.enter_starters(race, skaters))
 
 
 @record.command("pair")
@@ -537,10 +536,7 @@ def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
 @acts("pair")
 def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
     """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
-    for name in (inner, outer):
-        if name:
-            app.enter_starter(race, name)
-    said(app.draw_pair(race, pair, inner, outer))
+    said(app.draw_pair(race, pair, inner, outer, enter=True))
 
 
 @record.command("start")
