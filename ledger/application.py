@@ -20,7 +20,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 
 from ledger.competition import Competition
 from ledger.errors import (
@@ -187,6 +187,20 @@ class Ledger(Application[UUID]):
             return None
         recordings = self.save(*pending)
         return recordings[-1].notification.id if recordings else None
+
+    def save_together(self, stored: Sequence[StoredEvent], aggregates: Sequence[Aggregate]
+                      ) -> int | None:
+        """Save the pending events of ``aggregates`` and already stored-form events (an export's
+        lines) in ONE transaction: all of them or, when the store refuses one, none. The last
+        position appended, or None when there was nothing to save."""
+        pending = [a for a in aggregates if a.pending_events]
+        if not stored:
+            return self.save_new(*pending)
+        events = [e for a in pending for e in a.collect_events()]
+        ids = self.recorder.insert_events([*(self.mapper.to_stored_event(e) for e in events),
+                                           *stored])
+        self.appended.extend(ids or ())
+        return max(ids) if ids else None
 
     # -- set-up facts ------------------------------------------------------------------------
     @retried

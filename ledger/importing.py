@@ -34,6 +34,8 @@ class Batch:
     def __init__(self, app: Ledger) -> None:
         self.app = app
         self.loaded: dict[UUID, Aggregate] = {}
+        #: saved competitions first, then skaters, then races (a Vantage stream joined the batch)
+        self.ranked = False
 
     def find(self, aggregate_id: UUID) -> Any | None:
         if aggregate_id not in self.loaded:
@@ -78,8 +80,22 @@ class Batch:
                                                club=club, hometown=hometown))
         return sid
 
+    def aggregates(self) -> list[Aggregate]:
+        """The aggregates to save, in the order their events go into the log."""
+        found = list(self.loaded.values())
+        return sorted(found, key=save_rank) if self.ranked else found
+
+    def pending(self) -> set[UUID]:
+        """The ids of the aggregates this batch would append to."""
+        return {i for i, a in self.loaded.items() if a.pending_events}
+
     def save(self) -> int | None:
-        return self.app.save_new(*self.loaded.values())
+        return self.app.save_new(*self.aggregates())
+
+
+def save_rank(aggregate: object) -> int:
+    """Competitions, then skaters, then races: so that every race fact can name its skater."""
+    return 0 if isinstance(aggregate, Competition) else 1 if isinstance(aggregate, Skater) else 2
 
 
 def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],

@@ -25,7 +25,7 @@ from ledger.errors import InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
-from ledger.formats.jsonl import dumps, export_lines, import_jsonl, write_jsonl
+from ledger.formats.jsonl import JsonlPlan, dumps, export_lines, write_jsonl
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
 from ledger.roles import (
@@ -173,21 +173,24 @@ def cli(db: str | None) -> None:
 def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """Append the facts in FILES; re-importing the same file appends nothing.
 
-    Result lists (CSV, ISU text) are all read first and recorded in one transaction: a refused
-    line anywhere appends nothing. JSONL exports and Vantage streams are imported file by file.
+    Every file is read and decided first, and all their facts are saved in one transaction: a
+    refused line in any file appends nothing of any file.
     """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
     batch = Batch(app)
     for path, (rows, _notices) in lists.items():
         record_rows(app, str(path), rows, batch)
-    batch.save()
+    exports = JsonlPlan()
     with Progress(console=ERR, transient=True, disable=not ERR.is_terminal) as progress:
         task = progress.add_task("importing", total=len(plan))
-        for done, (path, kind) in enumerate(plan):
+        for path, kind in plan:
             if kind not in LIST_FORMATS:
-                import_stream(app, path, kind, done)
+                decide_stream(app, path, kind, batch, exports)
             progress.advance(task)
+    exports.check(app)
+    check_apart(batch, exports)
+    app.save_together(exports.fresh, batch.aggregates())
     for path, (_rows, notices) in lists.items():
         for notice in notices:
             ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
@@ -206,18 +209,25 @@ def read_list(path: Path, kind: str) -> tuple[list[ResultRow], list[str]]:
     return read_isu_text(path)
 
 
-def import_stream(app: Ledger, path: Path, kind: str, earlier: int) -> None:
-    try:
-        if kind == "jsonl":
-            import_jsonl(app, path)
-        elif kind == "vantage":
-            import_vantage(app, path)
-        else:
-            raise InvalidInputError(f"{path}: the {kind} format is not supported")
-    except LedgerError as e:
-        if earlier:
-            raise InvalidInputError(f"{e} (the {earlier} file(s) before it were imported)") from None
-        raise
+def decide_stream(app: Ledger, path: Path, kind: str, batch: Batch, exports: JsonlPlan) -> None:
+    """Decide the facts of an export or a stream: they join the import's batch, nothing is saved."""
+    if kind == "jsonl":
+        exports.add(app, path)
+    elif kind == "vantage":
+        import_vantage(app, path, batch)
+    else:
+        raise InvalidInputError(f"{path}: the {kind} format is not supported")
+
+
+def check_apart(batch: Batch, exports: JsonlPlan) -> None:
+    """An export's new events and another file's facts must not extend the same race (or
+    competition, or skater) in one import: each was decided without the other."""
+    both = batch.pending() & {UUID(str(s.originator_id)) for s in exports.fresh}
+    if both:
+        first = next(s for s in exports.fresh if UUID(str(s.originator_id)) in both)
+        name, line = exports.line_of[id(first)]
+        raise InvalidInputError(f"{name}:{line}: adds to {first.originator_id}, which another file "
+                                "of this import records too; import these files one at a time")
 
 
 @cli.command("export")

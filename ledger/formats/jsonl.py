@@ -125,33 +125,66 @@ def stored_event(name: str, number: int, raw: str) -> StoredEvent:
                        topic=obj["topic"], state=dumps(obj["state"]).encode())
 
 
+class JsonlPlan:
+    """The events of one or more exports that one import appends, all decided before any is saved
+    (a refused line in the last file appends nothing of the first)."""
+
+    def __init__(self) -> None:
+        self.fresh: list[StoredEvent] = []
+        self.versions: dict[UUID, int] = {}
+        self.line_of: dict[int, tuple[str, int]] = {}  # id(stored event) → (file, line)
+
+    def add(self, app: Ledger, path: Path) -> None:
+        """Decide the lines of one export: held ones must be the same, new ones must follow."""
+        name = str(path)
+        for logged in read_jsonl(path):
+            stored = logged.stored
+            check_decodes(app, name, logged)
+            aggregate_id = UUID(str(stored.originator_id))
+            if aggregate_id not in self.versions:
+                self.versions[aggregate_id] = current_version(app, aggregate_id)
+            have = self.versions[aggregate_id]
+            if stored.originator_version <= have:
+                self.check_same(app, name, logged)
+            elif stored.originator_version == have + 1:
+                self.fresh.append(stored)
+                self.line_of[id(stored)] = (name, logged.line)
+                self.versions[aggregate_id] = have + 1
+            else:
+                raise ImportFormatError(name, logged.line,
+                                        f"version {stored.originator_version} of {aggregate_id} "
+                                        f"does not follow version {have}")
+
+    def check_same(self, app: Ledger, name: str, logged: LoggedLine) -> None:
+        """A line the ledger (or an earlier file of this import) holds already: the same event."""
+        stored = logged.stored
+        earlier = next((s for s in self.fresh if s.originator_id == stored.originator_id
+                        and s.originator_version == stored.originator_version), None)
+        if earlier is not None:
+            if earlier.state != stored.state or earlier.topic != stored.topic:
+                where = ":".join(map(str, self.line_of[id(earlier)]))
+                raise ImportFormatError(name, logged.line,
+                                        f"contradicts {where} at {stored.originator_id} version "
+                                        f"{stored.originator_version}")
+            return
+        check_same(app, name, logged)
+
+    def check(self, app: Ledger) -> None:
+        """Every touched aggregate must still fold, and a fact id must keep one content."""
+        check_replays(app, self.fresh, self.line_of)
+
+    def save(self, app: Ledger) -> int | None:
+        if not self.fresh:
+            return None
+        return app.save_together(self.fresh, ())
+
+
 def import_jsonl(app: Ledger, path: Path) -> int | None:
     """Append the events of an export that the ledger does not hold; refuse any that contradict it."""
-    lines = read_jsonl(path)
-    fresh: list[StoredEvent] = []
-    known_versions: dict[UUID, int] = {}
-    for logged in lines:
-        stored = logged.stored
-        check_decodes(app, str(path), logged)
-        aggregate_id = UUID(str(stored.originator_id))
-        if aggregate_id not in known_versions:
-            known_versions[aggregate_id] = current_version(app, aggregate_id)
-        have = known_versions[aggregate_id]
-        if stored.originator_version <= have:
-            check_same(app, str(path), logged)
-        elif stored.originator_version == have + 1:
-            fresh.append(stored)
-            known_versions[aggregate_id] = have + 1
-        else:
-            raise ImportFormatError(str(path), logged.line,
-                                    f"version {stored.originator_version} of {aggregate_id} "
-                                    f"does not follow version {have}")
-    check_replays(app, str(path), lines, fresh)
-    if not fresh:
-        return None
-    recordings = app.recorder.insert_events(fresh)
-    app.appended.extend(recordings or ())
-    return max(recordings) if recordings else app.last_position()
+    plan = JsonlPlan()
+    plan.add(app, path)
+    plan.check(app)
+    return plan.save(app)
 
 
 def current_version(app: Ledger, aggregate_id: UUID) -> int:
@@ -176,9 +209,9 @@ def check_same(app: Ledger, name: str, logged: LoggedLine) -> None:
                                 f"{stored.originator_version}")
 
 
-def check_replays(app: Ledger, name: str, lines: list[LoggedLine], fresh: list[StoredEvent]) -> None:
+def check_replays(app: Ledger, fresh: list[StoredEvent],
+                  line_of: dict[int, tuple[str, int]]) -> None:
     """Every touched aggregate must still fold: a correction must name a fact that exists, etc."""
-    line_of = {id(logged.stored): logged.line for logged in lines}
     touched = {UUID(str(s.originator_id)) for s in fresh}
     for aggregate_id in touched:
         events = [app.mapper.to_domain_event(s) for s in app.recorder.select_events(aggregate_id)]
@@ -187,5 +220,5 @@ def check_replays(app: Ledger, name: str, lines: list[LoggedLine], fresh: list[S
         try:
             project_aggregate(None, events)
         except Exception as e:  # noqa: BLE001 - whatever stops the fold, the line is refused
-            line = next((line_of[id(s)] for s in fresh if s.originator_id == aggregate_id), None)
+            name, line = next(line_of[id(s)] for s in fresh if s.originator_id == aggregate_id)
             raise ImportFormatError(name, line, f"does not fold onto the ledger ({e!r})") from None

@@ -58,7 +58,6 @@ from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
 from ledger.formats import MAX_STREAM_BYTES, read_text
 from ledger.importing import Batch, at_line
 from ledger.race import Race
-from ledger.skater import Skater
 from ledger.timing import format_time
 from ledger.values import fact_id, parse_category, race_id, race_key
 
@@ -85,22 +84,21 @@ IGNORED: Final = frozenset({"RacePassingAddedEvent", "LastRaceSpeedChangedEvent"
 Event = dict[str, Any]
 
 
-def import_vantage(app: Ledger, path: Path | str) -> int | None:
-    """Record the facts of one Vantage stream; the last position appended, or None if nothing new."""
+def import_vantage(app: Ledger, path: Path | str, batch: Batch | None = None) -> int | None:
+    """Record the facts of one Vantage stream; the last position appended, or None if nothing new.
+
+    With a ``batch``, the facts join it and nothing is saved: the caller saves several files at
+    once."""
     name = str(path)
-    stream = VantageStream(Batch(app))
+    shared = batch is not None
+    stream = VantageStream(batch or Batch(app))
+    stream.batch.ranked = True  # one transaction; skaters before races (``save_rank``)
     for number, event in read_events(Path(path)):
         with at_line(name, number):
             stream.apply(event)
-    # one transaction; skaters before races, so that every race fact can name its skater
-    return app.save_new(*sorted(stream.batch.loaded.values(), key=save_rank))
+    return None if shared else stream.batch.save()
 
 
-def save_rank(aggregate: object) -> int:
-    return 0 if isinstance(aggregate, Competition) else 1 if isinstance(aggregate, Skater) else 2
-
-
-# -- reading ------------------------------------------------------------------------------------
 def read_events(path: Path) -> list[tuple[int, Event]]:
     """Every event of the file with its line number; the first unreadable line raises."""
     name = str(path)
