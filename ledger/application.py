@@ -7,6 +7,7 @@ finds its fact already recorded (a retransmission) saves nothing and returns ``N
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
@@ -26,9 +27,11 @@ from ledger.competition import Competition
 from ledger.errors import (
     ConcurrentWriteError,
     InvalidInputError,
+    RefusedFactError,
     UnknownFactError,
     UnknownRaceError,
     UnknownSkaterError,
+    stored_at,
 )
 from ledger.race import Race
 from ledger.recorders import chained
@@ -94,6 +97,8 @@ def retried(command: C) -> C:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return command(self, *args, **kwargs)
+            except RefusedFactError as e:  # a refusal naming a stored fact: its position too
+                raise self.located(e) from None
             except IntegrityError:
                 if attempt == ATTEMPTS:
                     break
@@ -151,6 +156,22 @@ class Ledger(Application[UUID]):
             if len(rows) < READ_BATCH:
                 return
             start = rows[-1][0] + 1
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event, when the store can say (for refusals)."""
+        find = getattr(self.recorder, "position_of", None)
+        return find(aggregate_id, version) if find is not None else None
+
+    def located(self, error: RefusedFactError) -> RefusedFactError:
+        """A refusal that names a stored fact, with the fact's log position added."""
+        stored = getattr(error, "stored", None)
+        if stored is None or hasattr(error, "position"):
+            return error
+        names: dict[str, str] = {}
+        for sid in getattr(error, "skaters", ()):
+            with contextlib.suppress(AggregateNotFoundError):
+                names[str(sid)] = self.repository.get(sid).name
+        return stored_at(error, self.position_of(*stored), names)
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

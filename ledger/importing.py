@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.application import Ledger
 from ledger.competition import Competition
-from ledger.errors import ImportFormatError, LedgerError
+from ledger.errors import ImportFormatError, LedgerError, RefusedFactError
 from ledger.formats.csv_results import ResultRow
 from ledger.race import Race
 from ledger.skater import Skater
@@ -118,7 +118,7 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
                                                     row.hometown))
             draw_pairs(path, race, race_rows)
             for row in race_rows:
-                with at_line(path, row.line):
+                with at_line(path, row.line, app):
                     record_row(race, row, skater_id(row.skater))
     return None if shared else batch.save()
 
@@ -136,14 +136,16 @@ def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, l
 class at_line:  # noqa: N801 - used as a context manager, reads as a phrase
     """Turn a refusal inside the block into an error naming the file and line."""
 
-    def __init__(self, path: str, line: int) -> None:
-        self.path, self.line = path, line
+    def __init__(self, path: str, line: int, app: Ledger | None = None) -> None:
+        self.path, self.line, self.app = path, line, app
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  _tb: object) -> None:
+        if isinstance(error, RefusedFactError) and self.app is not None:
+            error = self.app.located(error)  # the line, and the stored fact's position
         if isinstance(error, LedgerError) and not isinstance(error, ImportFormatError):
             raise ImportFormatError(self.path, self.line, str(error)) from None
 

@@ -375,8 +375,11 @@ class Race(Aggregate):
     def record_passing(self, skater: UUID, metres: int, at_ms: int, source: str,
                        fid: UUID | None = None) -> None:
         attempt = self.sheet.attempt_of(skater)
+        given = fid is not None  # a given id (a device's) must name this very fact
         fid = fid or self._natural("passing", skater, attempt, metres, source)
-        if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
+        content: dict[str, Any] = ({"skater": skater, "attempt": attempt, "metres": metres,
+                                    "source": source} if given else {})
+        if rules.is_retransmission(self.sheet, fid, "passing", at_ms=at_ms, **content):
             return
         rules.check_passing(self.sheet, skater, metres, at_ms, source)
         self.trigger_event(self.PassingRecorded, fact_id=fid, skater=skater, attempt=attempt,
@@ -385,8 +388,11 @@ class Race(Aggregate):
     def record_finish(self, skater: UUID, at_ms: int, source: str, fid: UUID | None = None,
                       precision_ms: int = 1) -> None:
         attempt = self.sheet.attempt_of(skater)
+        given = fid is not None  # a given id (a device's) must name this very fact
         fid = fid or self._natural("finish", skater, attempt)
-        if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
+        content: dict[str, Any] = ({"skater": skater, "attempt": attempt, "source": source,
+                                    "precision_ms": precision_ms} if given else {})
+        if rules.is_retransmission(self.sheet, fid, "finish", at_ms=at_ms, **content):
             return
         rules.check_finish(self.sheet, skater, at_ms)
         rules.check_precision(at_ms, precision_ms)
@@ -421,7 +427,7 @@ class Race(Aggregate):
 
     def report_place(self, skater: UUID, place: int, source: str) -> None:
         fid = self._natural("place", skater)
-        if rules.is_retransmission(self.sheet, fid, place=place):
+        if rules.is_retransmission(self.sheet, fid, "place", place=place):
             return
         rules.check_place(self.sheet, skater, place)
         self.trigger_event(self.PlaceReported, fact_id=fid, skater=skater, place=place,

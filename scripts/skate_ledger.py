@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ledger.application import Ledger, build_app, check_text
-from ledger.errors import InvalidInputError, LedgerError
+from ledger.errors import FactIdTakenError, InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
@@ -470,6 +470,17 @@ def fact_id_of(device: str | None, seq: int | None) -> UUID | None:
     return device_fact_id(device, seq) if device is not None and seq is not None else None
 
 
+@contextmanager
+def device_named(device: str | None, seq: int | None) -> Iterator[None]:
+    """A fact id taken by another fact: say which (the device's sequence number gives the id)."""
+    try:
+        yield
+    except FactIdTakenError as e:
+        if device is None:
+            raise
+        raise FactIdTakenError(f"--device {device} --seq {seq}: {e}") from None
+
+
 device_options = [
     click.option("--device", default=None, help="Timing device id (with --seq: idempotent)."),
     click.option("--seq", type=int, default=None, help="The device's sequence number."),
@@ -593,7 +604,9 @@ def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
 def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str,
                 device: str | None, seq: int | None) -> None:
     """SKATER passed METRES at TIME since the start."""
-    said(app.record_passing(race, skater, metres, time_arg(time), source, fact_id_of(device, seq)))
+    with device_named(device, seq):
+        said(app.record_passing(race, skater, metres, time_arg(time), source,
+                                fact_id_of(device, seq)))
 
 
 @record.command("finish")
@@ -607,7 +620,8 @@ def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, sou
 def record_finish(app: Ledger, race: str, skater: str, time: str, source: str,
                   device: str | None, seq: int | None) -> None:
     """SKATER finished in TIME."""
-    said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
+    with device_named(device, seq):
+        said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
 
 
 @record.command("place")

@@ -94,7 +94,7 @@ def import_vantage(app: Ledger, path: Path | str, batch: Batch | None = None) ->
     stream = VantageStream(batch or Batch(app))
     stream.batch.ranked = True  # one transaction; skaters before races (``save_rank``)
     for number, event in read_events(Path(path)):
-        with at_line(name, number):
+        with at_line(name, number, app):
             stream.apply(event)
     return None if shared else stream.batch.save()
 
