@@ -11,7 +11,7 @@ exports written before the chain (no ``hash`` on any line) are still accepted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
@@ -24,7 +24,7 @@ from ledger.application import Ledger
 from ledger.errors import ImportFormatError
 from ledger.formats import read_text
 from ledger.recorders import chained
-from ledger.verify import ExportedEvent, stored_chain, verify_exported
+from ledger.verify import ExportedEvent, fact_of, stored_chain, verify_exported
 
 KEYS = ("position", "recorded_at", "topic", "aggregate_id", "version", "state")
 
@@ -97,7 +97,7 @@ def check_chain(name: str, lines: list[LoggedLine]) -> None:
         s = logged.stored
         events.append(ExportedEvent(position, s.originator_id, s.originator_version, s.topic, s.state,
                                     chain_hash, logged.line))
-    breach = verify_exported(events).breach
+    breach = verify_exported(events, facts=False).breach  # fact ids: ``check_replays``
     if breach is not None:
         line = next((e.line for e in events if e.id == breach.position), None)
         raise ImportFormatError(name, line, f"breaks the file's hash chain at {breach}")
@@ -211,14 +211,45 @@ def check_same(app: Ledger, name: str, logged: LoggedLine) -> None:
 
 def check_replays(app: Ledger, fresh: list[StoredEvent],
                   line_of: dict[int, tuple[str, int]]) -> None:
-    """Every touched aggregate must still fold: a correction must name a fact that exists, etc."""
+    """Every touched aggregate must still fold (a correction must name a fact that exists, etc.),
+    and a fact id it holds must keep one content: a new line that records another fact under a
+    stored (or an earlier line's) fact id is refused, naming both."""
     touched = {UUID(str(s.originator_id)) for s in fresh}
     for aggregate_id in touched:
-        events = [app.mapper.to_domain_event(s) for s in app.recorder.select_events(aggregate_id)]
-        for stored in [s for s in fresh if s.originator_id == aggregate_id]:
-            events.append(app.mapper.to_domain_event(stored))
+        held = app.recorder.select_events(aggregate_id)
+        mine = [s for s in fresh if s.originator_id == aggregate_id]
+        check_one_content(app, aggregate_id, held, mine, line_of)
+        events = [app.mapper.to_domain_event(s) for s in held]
+        events.extend(app.mapper.to_domain_event(s) for s in mine)
         try:
             project_aggregate(None, events)
         except Exception as e:  # noqa: BLE001 - whatever stops the fold, the line is refused
-            name, line = next(line_of[id(s)] for s in fresh if s.originator_id == aggregate_id)
+            name, line = line_of[id(mine[0])]
             raise ImportFormatError(name, line, f"does not fold onto the ledger ({e!r})") from None
+
+
+def check_one_content(app: Ledger, aggregate_id: UUID, held: Sequence[StoredEvent],
+                      fresh: Sequence[StoredEvent], line_of: dict[int, tuple[str, int]]) -> None:
+    facts: dict[str, tuple[bytes, StoredEvent]] = {}
+    for stored in held:
+        found = fact_of(stored.topic, stored.state)
+        if found is not None:
+            facts.setdefault(found[0], (found[1], stored))
+    for stored in fresh:
+        found = fact_of(stored.topic, stored.state)
+        if found is None:
+            continue
+        fid, digest = found
+        first = facts.setdefault(fid, (digest, stored))
+        if first[0] == digest:
+            continue
+        name, line = line_of[id(stored)]
+        earlier = line_of.get(id(first[1]))
+        if earlier is not None:
+            where = "line {1} of {0}".format(*earlier) if earlier[0] != name else f"line {earlier[1]}"
+        else:
+            position = app.position_of(aggregate_id, first[1].originator_version)
+            where = (f"position {position} of the ledger" if position is not None
+                     else f"version {first[1].originator_version} of {aggregate_id} in the ledger")
+        raise ImportFormatError(name, line, f"records fact {fid}, which {where} records with other "
+                                            "content (one fact id holds one fact)")
