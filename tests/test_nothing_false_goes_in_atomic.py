@@ -18,6 +18,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger, build_app
+from ledger.errors import FactIdTakenError
 from ledger.values import device_fact_id
 from tests.cli import Ran, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
@@ -402,3 +403,12 @@ def test_verify_accepts_the_same_fact_recorded_twice_with_the_same_content(
         capsys: pytest.CaptureFixture[str], fresh_db: str) -> None:
     around_the_rules(fresh_db, lambda state: None)  # the same content, recorded at another moment
     assert "is intact" in ok(run(capsys, "--db", fresh_db, "verify")).out
+
+
+def test_a_stream_outcome_under_the_fact_id_of_a_passing_is_refused() -> None:
+    app = build_app("memory")
+    seed(app)
+    race = app.race(RACE)
+    with pytest.raises(FactIdTakenError, match="already recorded as the passing at 200 m"):
+        race.record_dns(app.skater("Skater C"), "did not start (Vantage)", device_fact_id("d", 1))
+    assert not race.pending_events
