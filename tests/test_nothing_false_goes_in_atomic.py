@@ -308,6 +308,19 @@ def test_a_jsonl_line_recording_another_fact_under_a_stored_fact_id_is_refused_n
     assert f"position {stored} of the ledger records with other content" in done.err, done.err
 
 
+def test_a_jsonl_line_with_other_content_at_a_stored_version_is_refused_naming_the_position(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str) -> None:
+    lines = export_of(capsys, db)
+    stored = passing_position(capsys, db)
+    number = next(n for n, line in enumerate(lines, start=1) if line["position"] == stored)
+    changed = [dict(line) for line in lines]
+    changed[number - 1]["state"] = {**changed[number - 1]["state"], "at_ms": 18_000}  # type: ignore[dict-item]
+    path = write_export(tmp_path / "export.jsonl", changed)
+    done = refused_and_unchanged(capsys, db, "import", str(path))
+    assert f"{path}:{number}: contradicts the ledger" in done.err, done.err
+    assert f"(stored at position {stored})" in done.err, done.err
+
+
 def test_two_jsonl_lines_recording_two_facts_under_one_fact_id_are_refused_naming_both_lines(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str) -> None:
     lines = export_of(capsys, db)

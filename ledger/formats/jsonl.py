@@ -204,9 +204,12 @@ def check_same(app: Ledger, name: str, logged: LoggedLine) -> None:
     held = app.recorder.select_events(stored.originator_id, gt=stored.originator_version - 1,
                                       lte=stored.originator_version)
     if not held or held[0].state != stored.state or held[0].topic != stored.topic:
+        aggregate_id = UUID(str(stored.originator_id))
+        position = app.position_of(aggregate_id, stored.originator_version) if held else None
+        at = f" (stored at position {position})" if position is not None else ""
         raise ImportFormatError(name, logged.line,
                                 f"contradicts the ledger at {stored.originator_id} version "
-                                f"{stored.originator_version}")
+                                f"{stored.originator_version}{at}")
 
 
 def check_replays(app: Ledger, fresh: list[StoredEvent],
