@@ -7,12 +7,13 @@ finds its fact already recorded (a retransmission) saves nothing and returns ``N
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
@@ -21,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 
 from ledger.clocks import known_at_of, stamp_known_at
 from ledger.competition import Competition
@@ -32,6 +33,7 @@ from ledger.errors import (
     UnknownFactError,
     UnknownRaceError,
     UnknownSkaterError,
+    stored_at,
 )
 from ledger.race import Race
 from ledger.record import season_of
@@ -104,6 +106,8 @@ def retried(command: C) -> C:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return command(self, *args, **kwargs)
+            except RefusedFactError as e:  # a refusal naming a stored fact: its position too
+                raise self.located(e) from None
             except IntegrityError:
                 if attempt == ATTEMPTS:
                     break
@@ -182,6 +186,22 @@ class Ledger(Application[UUID]):
                 return
             start = rows[-1][0] + 1
 
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event, when the store can say (for refusals)."""
+        find = getattr(self.recorder, "position_of", None)
+        return find(aggregate_id, version) if find is not None else None
+
+    def located(self, error: RefusedFactError) -> RefusedFactError:
+        """A refusal that names a stored fact, with the fact's log position added."""
+        stored = getattr(error, "stored", None)
+        if stored is None or hasattr(error, "position"):
+            return error
+        names: dict[str, str] = {}
+        for sid in getattr(error, "skaters", ()):
+            with contextlib.suppress(AggregateNotFoundError):
+                names[str(sid)] = self.repository.get(sid).name
+        return stored_at(error, self.position_of(*stored), names)
+
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
@@ -217,6 +237,20 @@ class Ledger(Application[UUID]):
             return None
         recordings = self.save(*pending)
         return recordings[-1].notification.id if recordings else None
+
+    def save_together(self, stored: Sequence[StoredEvent], aggregates: Sequence[Aggregate]
+                      ) -> int | None:
+        """Save the pending events of ``aggregates`` and already stored-form events (an export's
+        lines) in ONE transaction: all of them or, when the store refuses one, none. The last
+        position appended, or None when there was nothing to save."""
+        pending = [a for a in aggregates if a.pending_events]
+        if not stored:
+            return self.save_new(*pending)
+        events = [e for a in pending for e in a.collect_events()]
+        ids = self.recorder.insert_events([*(self.mapper.to_stored_event(e) for e in events),
+                                           *stored])
+        self.appended.extend(ids or ())
+        return max(ids) if ids else None
 
     # -- set-up facts ------------------------------------------------------------------------
     @retried
@@ -351,17 +385,29 @@ class Ledger(Application[UUID]):
         return [twin for twin in found if plain_name(twin.name) != name]
 
     # -- race facts --------------------------------------------------------------------------
-    @retried
     def enter_starter(self, key: str, skater: str) -> int | None:
+        return self.enter_starters(key, (skater,))
+
+    @retried
+    def enter_starters(self, key: str, skaters: Sequence[str]) -> int | None:
+        """Enter every one of ``skaters``, or (when one is refused) none: all are decided on the
+        loaded race first and saved together."""
         race = self.race(key)
-        race.enter_starter(self.skater(skater))
+        for skater in skaters:
+            race.enter_starter(self.skater(skater))
         return self.save_new(race)
 
     @retried
     def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None,
-                  lanes_known: bool = True) -> int | None:
+                  lanes_known: bool = True, enter: bool = False) -> int | None:
+        """Draw a pair; with ``enter``, its skaters are entered first if they are not yet, in the
+        same save (a refused draw enters nobody)."""
         race = self.race(key)
         lanes = [self.skater(n) if n else None for n in (inner, outer)]
+        if enter:
+            for sid in lanes:
+                if sid is not None:
+                    race.enter_starter(sid)
         race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
         return self.save_new(race)
 

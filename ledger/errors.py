@@ -35,6 +35,33 @@ class RefusedFactError(LedgerError, ValueError):
     """Raised when a fact contradicts what the ledger already holds (the race rules)."""
 
 
+class FactIdTakenError(RefusedFactError):
+    """Raised when a fact's id is already recorded as another fact: one fact id, one content."""
+
+
+def naming_stored(error: RefusedFactError, aggregate_id: object, version: int,
+                  skaters: tuple[object, ...] = ()) -> RefusedFactError:
+    """Mark a refusal as naming a stored fact (its aggregate and version, and the ids of the
+    skaters it names), so that the ledger, which knows the log, can add the fact's position and
+    the skaters' names (``stored_at``)."""
+    error.stored = (aggregate_id, version)  # type: ignore[attr-defined]
+    error.skaters = skaters  # type: ignore[attr-defined]
+    return error
+
+
+def stored_at(error: RefusedFactError, position: int | None,
+              names: dict[str, str] | None = None) -> RefusedFactError:
+    """The same refusal (same type), naming the stored fact's log position (and skaters by name)."""
+    message = str(error)
+    for sid, name in (names or {}).items():
+        message = message.replace(f"skater {sid}", repr(name))
+    if position is not None:
+        message += f" (stored at position {position})"
+    located = type(error)(message)
+    located.position = position  # type: ignore[attr-defined]
+    return located
+
+
 class ResultsOfficialError(RefusedFactError):
     """Raised when a change is attempted after the results were declared official without a correction."""
 

@@ -45,6 +45,8 @@ class Batch:
         self.app = app
         self.loaded: dict[UUID, Aggregate] = {}
         self.skaters: dict[str, UUID] = {}  # the names this import gave, normalised, and their ids
+        #: saved competitions first, then skaters, then races (a Vantage stream joined the batch)
+        self.ranked = False
 
     def find(self, aggregate_id: UUID) -> Any | None:
         if aggregate_id not in self.loaded:
@@ -115,9 +117,22 @@ class Batch:
     def id_of(self, name: str) -> UUID:
         """The id this import gave the skater of a row (``skater`` has seen the name)."""
         return self.skaters[plain_name(name)]
+    def aggregates(self) -> list[Aggregate]:
+        """The aggregates to save, in the order their events go into the log."""
+        found = list(self.loaded.values())
+        return sorted(found, key=save_rank) if self.ranked else found
+
+    def pending(self) -> set[UUID]:
+        """The ids of the aggregates this batch would append to."""
+        return {i for i, a in self.loaded.items() if a.pending_events}
 
     def save(self) -> int | None:
-        return self.app.save_new(*self.loaded.values())
+        return self.app.save_new(*self.aggregates())
+
+
+def save_rank(aggregate: object) -> int:
+    """Competitions, then skaters, then races: so that every race fact can name its skater."""
+    return 0 if isinstance(aggregate, Competition) else 1 if isinstance(aggregate, Skater) else 2
 
 
 def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
@@ -142,7 +157,7 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
                                                     row.hometown))
             draw_pairs(path, race, race_rows, batch)
             for row in race_rows:
-                with at_line(path, row.line):
+                with at_line(path, row.line, app):
                     record_row(race, row, batch.id_of(row.skater))
     return None if shared else batch.save()
 
@@ -160,14 +175,16 @@ def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, l
 class at_line:  # noqa: N801 - used as a context manager, reads as a phrase
     """Turn a refusal inside the block into an error naming the file and line."""
 
-    def __init__(self, path: str, line: int) -> None:
-        self.path, self.line = path, line
+    def __init__(self, path: str, line: int, app: Ledger | None = None) -> None:
+        self.path, self.line, self.app = path, line, app
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  _tb: object) -> None:
+        if isinstance(error, RefusedFactError) and self.app is not None:
+            error = self.app.located(error)  # the line, and the stored fact's position
         if isinstance(error, LedgerError) and not isinstance(error, ImportFormatError):
             raise ImportFormatError(self.path, self.line, str(error)) from None
 

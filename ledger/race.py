@@ -379,6 +379,13 @@ class Race(Aggregate):
     def has(self, fid: UUID) -> bool:
         return fid in self.sheet.facts
 
+    def _held(self, fid: UUID, given: bool, kind: str, skater: UUID) -> bool:
+        """Whether the fact is already recorded; a given id (a device's, a stream's) already
+        recorded as another kind of fact, or for another skater, is refused."""
+        if given:
+            return rules.is_retransmission(self.sheet, fid, kind, skater=skater)
+        return self.has(fid)
+
     def _natural(self, *parts: object) -> UUID:
         """The id of a fact from its natural key; a voided fact's key may be recorded afresh."""
         fid = fact_id(self.id, *parts)
@@ -432,8 +439,11 @@ class Race(Aggregate):
                        fid: UUID | None = None, at_line: bool = False) -> None:
         """``at_line``: a timing device's own detection at the finish line (rules.check_passing)."""
         attempt = self.sheet.attempt_of(skater)
+        given = fid is not None  # a given id (a device's) must name this very fact
         fid = fid or self._natural("passing", skater, attempt, metres, source)
-        if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
+        content: dict[str, Any] = ({"skater": skater, "attempt": attempt, "metres": metres,
+                                    "source": source} if given else {})
+        if rules.is_retransmission(self.sheet, fid, "passing", at_ms=at_ms, **content):
             return
         rules.check_passing(self.sheet, skater, metres, at_ms, source, at_line)
         self.trigger_event(self.PassingRecorded, fact_id=fid, skater=skater, attempt=attempt,
@@ -445,8 +455,11 @@ class Race(Aggregate):
         if source == "manual":
             precision_ms = max(precision_ms, MANUAL_PRECISION_MS)
         attempt = self.sheet.attempt_of(skater)
+        given = fid is not None  # a given id (a device's) must name this very fact
         fid = fid or self._natural("finish", skater, attempt)
-        if rules.is_retransmission(self.sheet, fid, at_ms=at_ms):
+        content: dict[str, Any] = ({"skater": skater, "attempt": attempt, "source": source,
+                                    "precision_ms": precision_ms} if given else {})
+        if rules.is_retransmission(self.sheet, fid, "finish", at_ms=at_ms, **content):
             return
         rules.check_finish(self.sheet, skater, at_ms)
         rules.check_precision(at_ms, precision_ms)
@@ -496,7 +509,7 @@ class Race(Aggregate):
 
     def report_place(self, skater: UUID, place: int, source: str) -> None:
         fid = self._natural("place", skater)
-        if rules.is_retransmission(self.sheet, fid, place=place):
+        if rules.is_retransmission(self.sheet, fid, "place", place=place):
             return
         rules.check_place(self.sheet, skater, place)
         self.trigger_event(self.PlaceReported, fact_id=fid, skater=skater, place=place,
@@ -505,8 +518,9 @@ class Race(Aggregate):
     def record_fall(self, skater: UUID, metres: int | None, went_on: bool,
                     fid: UUID | None = None, reason: str | None = None) -> None:
         attempt = self.sheet.attempt_of(skater)
+        given = fid is not None
         fid = fid or self._natural("fall", skater, attempt, metres)
-        if not self.has(fid):
+        if not self._held(fid, given, "fall", skater):
             rules.check_fall(self.sheet, skater, metres)
             self.trigger_event(self.Fell, fact_id=fid, skater=skater, attempt=attempt,
                                metres=metres, went_on=went_on)
@@ -517,8 +531,9 @@ class Race(Aggregate):
     def record_dnf(self, skater: UUID, metres_reached: int | None, reason: str | None,
                    fid: UUID | None = None) -> None:
         attempt = self.sheet.attempt_of(skater)
+        given = fid is not None
         fid = fid or self._natural("dnf", skater, attempt)
-        if not self.has(fid):
+        if not self._held(fid, given, "dnf", skater):
             rules.check_dnf(self.sheet, skater, metres_reached)
             reached = (metres_reached if metres_reached is not None
                        else rules.metres_reached(self.sheet, skater))
@@ -526,25 +541,29 @@ class Race(Aggregate):
                                metres_reached=reached, reason=reason)
 
     def record_dns(self, skater: UUID, reason: str | None, fid: UUID | None = None) -> None:
+        given = fid is not None
         fid = fid or self._natural("dns", skater)
-        if not self.has(fid):
+        if not self._held(fid, given, "dns", skater):
             rules.check_not_started(self.sheet, skater, "did not start")
             self.trigger_event(self.DidNotStart, fact_id=fid, skater=skater, reason=reason)
 
     def record_withdrawal(self, skater: UUID, reason: str | None, fid: UUID | None = None) -> None:
+        given = fid is not None
         fid = fid or self._natural("wdr", skater)
-        if not self.has(fid):
+        if not self._held(fid, given, "wdr", skater):
             rules.check_not_started(self.sheet, skater, "withdrawn")
             self.trigger_event(self.Withdrawn, fact_id=fid, skater=skater, reason=reason)
 
     def disqualify(self, skater: UUID, rule: str, author: str | None,
                    fid: UUID | None = None) -> None:
+        given = fid is not None
         fid = fid or self._natural("dq", skater)
+        already = self._held(fid, given, "dq", skater)
         held = self.sheet.facts.get(fid)
         if held is not None and held.live and held.detail.get("rule") != rule:
             raise RefusedFactError(
                 f"the skater is already disqualified in {self.sheet.key} ({held.detail.get('rule')})")
-        if not self.has(fid):
+        if not already:
             rules.check_disqualification(self.sheet, skater, rule, author)
             self.trigger_event(self.Disqualified, fact_id=fid, skater=skater, rule=rule,
                                author=author)

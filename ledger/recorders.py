@@ -218,6 +218,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(self.select_rows_statement, (start, MAX_POSITION if stop is None else stop, limit))
             return [(r[0], self.canonical_id(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
 
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event (to name a stored fact in a refusal)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid FROM {self.events_table_name} WHERE originator_id=? "
+                      "AND originator_version=?", (originator_id.hex, version))
+            row = c.fetchone()
+            return int(row[0]) if row else None
+
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT position, hash FROM {self.chain_table_name} WHERE position>=? "
@@ -385,6 +393,16 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                          (start, MAX_POSITION if stop is None else stop, limit), prepare=True)
             return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in curs.fetchall()]
 
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event (to name a stored fact in a refusal)."""
+        statement = SQL("SELECT notification_id FROM {0}.{1} WHERE originator_id = %s "
+                        "AND originator_version = %s").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, (originator_id, version))
+            row = curs.fetchone()
+            return int(row[0]) if row else None
+
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_chain_statement, (start, limit))
@@ -435,6 +453,13 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
     def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
         return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
                 for n in self.select_notifications(start, limit, stop)]
+
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event (to name a stored fact in a refusal)."""
+        with self._database_lock:
+            return next((n.id for n in self.select_notifications(1, len(self._chain) + 1)
+                         if n.originator_id == originator_id and n.originator_version == version),
+                        None)
 
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         with self._database_lock:

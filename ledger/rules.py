@@ -11,11 +11,13 @@ from typing import Any
 from uuid import UUID
 
 from ledger.errors import (
+    FactIdTakenError,
     InvalidInputError,
     RefusedFactError,
     ResultsOfficialError,
     UnknownFactError,
     UnknownSkaterError,
+    naming_stored,
 )
 from ledger.sheet import Fact, RaceSheet
 from ledger.timing import check_time_is_plausible, format_time
@@ -135,21 +137,51 @@ def false_start_disqualifies(sheet: RaceSheet, skater: UUID, pair: int, scope: s
     return count >= 2
 
 
-def is_retransmission(sheet: RaceSheet, fid: UUID, **content: Any) -> bool:
-    """True when this exact fact is already recorded; a different value under the same id is refused."""
+def is_retransmission(sheet: RaceSheet, fid: UUID, kind: str | None = None, **content: Any) -> bool:
+    """True when this exact fact is already recorded (a retransmission: nothing to append).
+
+    One fact id, one content: the same id with another time (or place) is refused (a correction
+    changes a time); the same id naming another kind of fact, skater, attempt, passing point or
+    source is refused as another fact under a taken id. A voided fact keeps its id: the same
+    content again is its retransmission, not a new fact."""
     fact = sheet.facts.get(fid)
-    if fact is None or fact.voided:
+    if fact is None:
         return False
-    original = {"at_ms": fact.corrections[0]["before"] if fact.corrections else fact.ms,
-                "place": fact.detail.get("place")}
-    for name, value in content.items():
-        if original[name] != value:
-            shown = _show(original[name]) if name == "at_ms" else original[name]
-            raise RefusedFactError(
-                f"{_describe(fact)} is already recorded as {shown}; "
-                "record a correction to change it"
-            )
-    return True
+    held = {"kind": fact.kind, "skater": fact.skater, "attempt": fact.attempt,
+            "metres": fact.metres, "source": fact.source,
+            "at_ms": fact.corrections[0]["before"] if fact.corrections else fact.ms,
+            "place": fact.detail.get("place"), "precision_ms": fact.detail.get("precision_ms", 1)}
+    given = {**content, "kind": kind or fact.kind}
+    differs = [name for name, value in given.items() if held[name] != value]
+    if not differs:
+        return True
+    if set(differs) <= {"at_ms", "place"} and not fact.voided:
+        name = differs[0]
+        shown = _show(held[name]) if name == "at_ms" else held[name]
+        raise naming_stored(RefusedFactError(
+            f"{_describe(fact)} is already recorded as {shown}; record a correction to change it"),
+            sheet.race_id, fact.seq)
+    with_attempt = "attempt" in differs
+    raise naming_stored(FactIdTakenError(
+        f"this fact id is already recorded as {_as_fact(held, with_attempt)}"
+        f"{' (voided)' if fact.voided else ''}, and this one is {_as_fact(given, with_attempt)}: "
+        "one fact id holds one fact"), sheet.race_id, fact.seq,
+        tuple(s for s in (held["skater"], given.get("skater")) if isinstance(s, UUID)))
+
+
+def _as_fact(values: dict[str, Any], with_attempt: bool) -> str:
+    """A fact told by its content (the ledger puts the skater's name for the id)."""
+    kind, who = values.get("kind"), f"skater {values.get('skater')}"
+    if with_attempt:
+        who += f" (attempt {values.get('attempt')})"
+    if kind == "passing":
+        return (f"the passing at {values.get('metres')} m ({values.get('source')}) of {who} in "
+                f"{_show(values.get('at_ms'))}")
+    if kind == "finish":
+        return f"the finish ({values.get('source')}) of {who} in {_show(values.get('at_ms'))}"
+    if kind == "place":
+        return f"place {values.get('place')} of {who}"
+    return f"a {kind} of {who}"
 
 
 def _show(ms: int | None) -> str:

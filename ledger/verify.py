@@ -8,6 +8,7 @@ the log still holds its hash at its position. The verdict names the first positi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import attrs
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
@@ -66,6 +68,69 @@ def stored_chain(recorder: ChainedRecorder) -> Iterator[tuple[int, bytes]]:
         start = batch[-1][0] + 1
 
 
+# -- one fact id, one content -----------------------------------------------------------------------
+FACT_ID = b'"fact_id"'
+POSITION_BITS = 40
+
+
+FACT_HEX = b'"fact_id":{"_type_":"uuid_hex","_data_":"'
+RECORDED = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+
+
+def fact_of(topic: str, state: bytes) -> tuple[str, bytes] | None:
+    """The fact id (hex) of a stored event that records a fact, and a digest of its content (the
+    topic and the state without the moment it was recorded); None for an event without a fact id.
+
+    The state as the ledger's transcoder writes it is read without parsing it (the timestamp
+    first, the fact id as hex); any other spelling is parsed."""
+    at = state.find(FACT_HEX)
+    if at >= 0 and state.startswith(RECORDED):
+        fid = state[at + len(FACT_HEX):at + len(FACT_HEX) + 32].decode("ascii", "replace")
+        content = state[state.index(b"}", len(RECORDED)) + 1:]
+        return fid, hashlib.blake2b(topic.encode() + b"\0" + content, digest_size=8).digest()
+    if FACT_ID not in state:
+        return None
+    try:
+        obj = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return None  # an unreadable event: the chain (or the reader) says so
+    held = obj.pop("fact_id", None) if isinstance(obj, dict) else None
+    if held is None:
+        return None
+    fid = str(held.get("_data_", held) if isinstance(held, dict) else held)
+    obj.pop("timestamp", None)
+    content = orjson.dumps(obj)[1:]  # as the fast path sees it: after the timestamp
+    return fid, hashlib.blake2b(topic.encode() + b"\0" + b"," + content, digest_size=8).digest()
+
+
+class OneContent:
+    """Watches a log go by, in order: the first position where a fact id of an aggregate comes
+    again with other content (the rules refuse that, so it was put there around them)."""
+
+    def __init__(self) -> None:
+        # hash of (aggregate, fact id) → content digest and first position, packed in one int
+        self.seen: dict[int, int] = {}
+        self.breach: Breach | None = None
+
+    def see(self, position: int, originator_id: object, topic: str, state: bytes) -> None:
+        if self.breach is not None:
+            return
+        try:
+            found = fact_of(topic, state.encode() if isinstance(state, str) else bytes(state))
+        except (TypeError, ValueError):
+            return  # a row not as the ledger writes it: the chain says where
+        if found is None:
+            return
+        fid, digest = found
+        key = hash((originator_id, fid))  # 64 bits: two facts sharing one is not to be expected
+        packed = int.from_bytes(digest) << POSITION_BITS | position
+        held = self.seen.setdefault(key, packed)
+        if held >> POSITION_BITS != packed >> POSITION_BITS:
+            first = held & ((1 << POSITION_BITS) - 1)
+            self.breach = Breach(position, f"fact {fid} is recorded at position {first} and again "
+                                           "here with other content (one fact id holds one fact)")
+
+
 def verify_ledger(recorder: ApplicationRecorder, public_key: bytes | None = None,
                   more_checkpoints: Sequence[Checkpoint] = ()) -> Verdict:
     """The whole log of a ledger (``app.recorder``) against its chain and its checkpoints (and any
@@ -73,10 +138,12 @@ def verify_ledger(recorder: ApplicationRecorder, public_key: bytes | None = None
     store = chained(recorder)
     checkpoints = [*store.select_checkpoints(), *more_checkpoints]
     read: list[int] = []
+    facts = OneContent()
 
     def events() -> Iterator[Notification]:
         for note in notifications(recorder):
             read.append(note.id)
+            facts.see(note.id, note.originator_id, note.topic, note.state)
             yield note
     try:
         walked = walk(events(), stored_chain(store), frozenset(c.position for c in checkpoints))
@@ -85,7 +152,7 @@ def verify_ledger(recorder: ApplicationRecorder, public_key: bytes | None = None
         return Verdict(len(read), None, len(checkpoints),
                        Breach(None, f"the stored log cannot be read{after} ({type(e).__name__}: {e})"))
     if walked.breach is None:
-        walked = attrs.evolve(walked, breach=stray_act(store, frozenset(read)))
+        walked = attrs.evolve(walked, breach=stray_act(store, frozenset(read)) or facts.breach)
     return judge(walked, checkpoints, public_key)
 
 
@@ -192,8 +259,14 @@ def verify_export(path: Path, public_key: bytes | None = None,
 
 
 def verify_exported(events: Sequence[ExportedEvent], public_key: bytes | None = None,
-                    checkpoints: Sequence[Checkpoint] = ()) -> Verdict:
+                    checkpoints: Sequence[Checkpoint] = (), facts: bool = True) -> Verdict:
+    """The chain of exported events (and, with ``facts``, one content for each fact id)."""
     walked = walk(events, export_chain(events), frozenset(c.position for c in checkpoints))
+    if walked.breach is None and facts:
+        contents = OneContent()
+        for event in events:
+            contents.see(event.id, event.originator_id, event.topic, event.state)
+        walked = attrs.evolve(walked, breach=contents.breach)
     return judge(walked, checkpoints, public_key)
 
 

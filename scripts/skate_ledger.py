@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ledger.application import Ledger, build_app, check_text
-from ledger.errors import InvalidInputError, LedgerError
+from ledger.errors import FactIdTakenError, InvalidInputError, LedgerError
 from ledger.formats import FORMATS, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
-from ledger.formats.jsonl import dumps, export_lines, import_jsonl, write_jsonl
+from ledger.formats.jsonl import JsonlPlan, dumps, export_lines, write_jsonl
 from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
@@ -176,23 +176,26 @@ def cli(db: str | None) -> None:
 def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     """Append the facts in FILES; re-importing the same file appends nothing.
 
-    Result lists (CSV, ISU text) are all read first and recorded in one transaction: a refused
-    line anywhere appends nothing. JSONL exports, Vantage streams and record tables (--format
-    records: scope, distance, category, time, skater, nation, date, source) are imported file by
-    file.
+    Every file (result lists, Vantage streams, JSONL exports, record tables with --format
+    records: scope, distance, category, time, skater, nation, date, source) is read and decided
+    first, and all their facts are saved in one transaction: a refused line in any file appends
+    nothing of any file.
     """
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
     batch = Batch(app)
     for path, (rows, _notices) in lists.items():
         record_rows(app, str(path), rows, batch)
-    batch.save()
+    exports = JsonlPlan()
     with Progress(console=ERR, transient=True, disable=not ERR.is_terminal) as progress:
         task = progress.add_task("importing", total=len(plan))
-        for done, (path, kind) in enumerate(plan):
+        for path, kind in plan:
             if kind not in LIST_FORMATS:
-                import_stream(app, path, kind, done)
+                decide_stream(app, path, kind, batch, exports)
             progress.advance(task)
+    exports.check(app)
+    check_apart(batch, exports)
+    app.save_together(exports.fresh, batch.aggregates())
     for path, (_rows, notices) in lists.items():
         for notice in notices:
             ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
@@ -211,20 +214,27 @@ def read_list(path: Path, kind: str) -> tuple[list[ResultRow], list[str]]:
     return read_isu_text(path)
 
 
-def import_stream(app: Ledger, path: Path, kind: str, earlier: int) -> None:
-    try:
-        if kind == "jsonl":
-            import_jsonl(app, path)
-        elif kind == "vantage":
-            import_vantage(app, path)
-        elif kind == "records":
-            import_records(app, path)
-        else:
-            raise InvalidInputError(f"{path}: the {kind} format is not supported")
-    except LedgerError as e:
-        if earlier:
-            raise InvalidInputError(f"{e} (the {earlier} file(s) before it were imported)") from None
-        raise
+def decide_stream(app: Ledger, path: Path, kind: str, batch: Batch, exports: JsonlPlan) -> None:
+    """Decide the facts of an export or a stream: they join the import's batch, nothing is saved."""
+    if kind == "jsonl":
+        exports.add(app, path)
+    elif kind == "vantage":
+        import_vantage(app, path, batch)
+    elif kind == "records":
+        import_records(app, path, batch)
+    else:
+        raise InvalidInputError(f"{path}: the {kind} format is not supported")
+
+
+def check_apart(batch: Batch, exports: JsonlPlan) -> None:
+    """An export's new events and another file's facts must not extend the same race (or
+    competition, or skater) in one import: each was decided without the other."""
+    both = batch.pending() & {UUID(str(s.originator_id)) for s in exports.fresh}
+    if both:
+        first = next(s for s in exports.fresh if UUID(str(s.originator_id)) in both)
+        name, line = exports.line_of[id(first)]
+        raise InvalidInputError(f"{name}:{line}: adds to {first.originator_id}, which another file "
+                                "of this import records too; import these files one at a time")
 
 
 @cli.command("export")
@@ -473,6 +483,17 @@ def fact_id_of(device: str | None, seq: int | None) -> UUID | None:
     return device_fact_id(device, seq) if device is not None and seq is not None else None
 
 
+@contextmanager
+def device_named(device: str | None, seq: int | None) -> Iterator[None]:
+    """A fact id taken by another fact: say which (the device's sequence number gives the id)."""
+    try:
+        yield
+    except FactIdTakenError as e:
+        if device is None:
+            raise
+        raise FactIdTakenError(f"--device {device} --seq {seq}: {e}") from None
+
+
 device_options = [
     click.option("--device", default=None, help="Timing device id (with --seq: idempotent)."),
     click.option("--seq", type=int, default=None, help="The device's sequence number."),
@@ -540,9 +561,8 @@ def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
 @ledger_command
 @acts("enter")
 def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
-    """Enter SKATERS in RACE (pair unknown)."""
-    for skater in skaters:
-        said(app.enter_starter(race, skater))
+    """Enter SKATERS in RACE (pair unknown): all of them, or none when one is refused."""
+    said(app.enter_starters(race, skaters))
 
 
 @record.command("pair")
@@ -554,10 +574,7 @@ def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
 @acts("pair")
 def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
     """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
-    for name in (inner, outer):
-        if name:
-            app.enter_starter(race, name)
-    said(app.draw_pair(race, pair, inner, outer))
+    said(app.draw_pair(race, pair, inner, outer, enter=True))
 
 
 @record.command("start")
@@ -605,7 +622,9 @@ def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
 def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str | None,
                 device: str | None, seq: int | None) -> None:
     """SKATER passed METRES at TIME since the start."""
-    said(app.record_passing(race, skater, metres, time_arg(time), source, fact_id_of(device, seq)))
+    with device_named(device, seq):
+        said(app.record_passing(race, skater, metres, time_arg(time), source,
+                                fact_id_of(device, seq)))
 
 
 @record.command("finish")
@@ -621,7 +640,8 @@ def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, sou
 def record_finish(app: Ledger, race: str, skater: str, time: str, source: str | None,
                   device: str | None, seq: int | None) -> None:
     """SKATER finished in TIME."""
-    said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
+    with device_named(device, seq):
+        said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
 
 
 @record.command("place")

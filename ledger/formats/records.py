@@ -11,15 +11,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 from typing import Final
-from uuid import UUID
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError
 
 from ledger.application import Ledger
 from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
 from ledger.formats import MAX_LIST_BYTES, read_text
 from ledger.formats.csv_results import MAX_FIELD
+from ledger.importing import Batch
 from ledger.record import Record, parse_scope, record_id
 from ledger.timing import parse_distance, parse_time
 from ledger.values import parse_category, parse_date
@@ -97,28 +96,26 @@ def convert(line: int, f: dict[str, str]) -> RecordRow:
                      f["source"])
 
 
-def import_records(app: Ledger, path: Path) -> int | None:
+def import_records(app: Ledger, path: Path, batch: Batch | None = None) -> int | None:
     """Record each line of a record table once; the same line again appends nothing, another
-    time for a record the same source already gave on that date is refused (naming the line)."""
+    time for a record the same source already gave on that date is refused (naming the line).
+
+    With a ``batch``, the records join it and nothing is saved: the caller saves several files
+    at once."""
     name = str(path)
-    new: dict[UUID, Record] = {}
+    shared = batch is not None
+    batch = batch or Batch(app)
     for row in read_records(path):
         rid = record_id(row.scope, row.category, row.distance_m, row.as_of, row.source)
-        held = new.get(rid) or find(app, rid)
+        held: Record | None = batch.find(rid)
         if held is None:
-            new[rid] = Record(scope=row.scope, category=row.category, distance_m=row.distance_m,
+            batch.loaded[rid] = Record(scope=row.scope, category=row.category, distance_m=row.distance_m,
                               time_ms=row.time_ms, skater=row.skater, nation=row.nation,
                               as_of=row.as_of, source=row.source)
         elif (held.time_ms, held.skater) != (row.time_ms, row.skater):
             raise ImportFormatError(name, row.line, f"{row.source} already gave another "
                                     f"{row.scope} record ({row.category} {row.distance_m} m) "
                                     f"on {row.as_of}")
-    return app.save_new(*new.values())
+    return None if shared else batch.save()
 
 
-def find(app: Ledger, rid: UUID) -> Record | None:
-    try:
-        found: Record = app.repository.get(rid)
-    except AggregateNotFoundError:
-        return None
-    return found

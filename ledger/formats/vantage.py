@@ -62,7 +62,6 @@ from ledger.importing import Batch, at_line
 from ledger.race import Race
 from ledger.record import season_of
 from ledger.rules import check_race_day
-from ledger.skater import Skater
 from ledger.timing import format_time
 from ledger.values import fact_id, parse_category, race_id, race_key
 
@@ -89,17 +88,22 @@ IGNORED: Final = frozenset({"RacePassingAddedEvent", "LastRaceSpeedChangedEvent"
 Event = dict[str, Any]
 
 
-def import_vantage(app: Ledger, path: Path | str) -> int | None:
+def import_vantage(app: Ledger, path: Path | str, batch: Batch | None = None) -> int | None:
     """Record the facts of one Vantage stream; the last position appended, or None if nothing new.
 
     Each fact is known at the moment of the stream event it comes from (its ``_time``, the
     recorder's clock; decision 0014); an event without one leaves its facts known at the store's
-    time."""
+    time. With a ``batch``, the facts join it and nothing is saved: the caller saves several
+    files at once."""
     name = str(path)
-    stream = VantageStream(Batch(app))
-    stamped: dict[UUID, int] = {}  # per aggregate: how many of its new events have their moment
+    shared = batch is not None
+    stream = VantageStream(batch or Batch(app))
+    stream.batch.ranked = True  # one transaction; skaters before races (``save_rank``)
+    # per aggregate: how many of its new events have their moment (those of files before this one
+    # in a shared batch keep theirs)
+    stamped: dict[UUID, int] = {aid: len(a.pending_events) for aid, a in stream.batch.loaded.items()}
     for number, event in read_events(Path(path)):
-        with at_line(name, number):
+        with at_line(name, number, app):
             known = recorded_moment(event)
             stream.apply(event)
             for aid, aggregate in stream.batch.loaded.items():
@@ -108,18 +112,13 @@ def import_vantage(app: Ledger, path: Path | str) -> int | None:
                     if known is not None:
                         stamp_pending(aggregate, known, done)
                     stamped[aid] = pending
-    # one transaction; skaters before races, so that every race fact can name its skater
-    return app.save_new(*sorted(stream.batch.loaded.values(), key=save_rank))
+    return None if shared else stream.batch.save()
 
 
 def recorded_moment(event: Event) -> datetime | None:
     """The moment the stream's recorder noted the event (``_time``, ISO 8601 with a zone)."""
     value = opt_text(event, "_time")
     return moment(value, "_time") if value is not None else None
-
-
-def save_rank(aggregate: object) -> int:
-    return 0 if isinstance(aggregate, Competition) else 1 if isinstance(aggregate, Skater) else 2
 
 
 # -- reading ------------------------------------------------------------------------------------
