@@ -175,10 +175,11 @@ def _as_fact(values: dict[str, Any], with_attempt: bool) -> str:
     if with_attempt:
         who += f" (attempt {values.get('attempt')})"
     if kind == "passing":
-        return (f"the passing at {values.get('metres')} m ({values.get('source')}) of {who} in "
+        return (f"the passing at {values.get('metres')} m ({source_name(values.get('source'))}) of {who} in "
                 f"{_show(values.get('at_ms'))}")
     if kind == "finish":
-        return f"the finish ({values.get('source')}) of {who} in {_show(values.get('at_ms'))}"
+        return (f"the finish ({source_name(values.get('source'))}) of {who} in "
+                f"{_show(values.get('at_ms'))}")
     if kind == "place":
         return f"place {values.get('place')} of {who}"
     return f"a {kind} of {who}"

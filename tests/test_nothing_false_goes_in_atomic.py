@@ -150,6 +150,12 @@ WRITE_COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
      "'not-a-uuid' is not a fact id"),
     ("record official: an unknown race", ("record", "official", "nowhere/men-500m", "--by",
                                           "Referee R"), "nowhere"),
+    ("record redraw: a known skater and an unknown one",
+     ("record", "redraw", RACE, "1", "--inner", "Skater A", "--outer", "Unknown Skater",
+      "--reason", "mis-drawn", "--by", "Referee R"), "'Unknown Skater'"),
+    ("record bests: a season best faster than the personal best",
+     ("record", "bests", RACE, "Skater A", "--pb", "1:10.00", "--sb", "1:09.00", "--source",
+      "entry list"), "is faster than personal best"),
     ("import: a good CSV and a JSONL file that holds no ledger event",
      ("import", "{good.csv}", "{notledger.jsonl}"), "notledger.jsonl:1: is not a ledger event"),
     ("import: a good CSV and a file that is not there", ("import", "{good.csv}", "{missing}"),
@@ -240,12 +246,13 @@ def test_several_good_files_are_imported_in_one_transaction(capsys: pytest.Captu
 # -- item 2: one fact id, one content ---------------------------------------------------------------
 DEVICE_CASES = [
     ("another skater", ("pass", RACE, "Skater B", "200", "17.85"),
-     "of 'Skater A' in 17.850, and this one is the passing at 200 m (transponder) of 'Skater B'"),
+     "of 'Skater A' in 17.850, and this one is the passing at 200 m (an unknown source) of "
+     "'Skater B'"),
     ("another passing point", ("pass", RACE, "Skater A", "600", "17.85"),
      "this one is the passing at 600 m"),
     ("another source", ("pass", RACE, "Skater A", "200", "17.85", "--source", "optical"),
      "this one is the passing at 200 m (optical)"),
-    ("a finish", ("finish", RACE, "Skater A", "1:08.00"), "this one is the finish (photo-finish)"),
+    ("a finish", ("finish", RACE, "Skater A", "1:08.00"), "this one is the finish (an unknown source)"),
     ("another time", ("pass", RACE, "Skater A", "200", "17.95"),
      "is already recorded as 17.850; record a correction"),
 ]
@@ -261,7 +268,7 @@ def test_a_device_fact_id_sent_again_with_other_content_is_refused_naming_the_st
     assert f"(stored at position {stored})" in done.err, done.err
     if what != "another time":
         assert "--device d --seq 1: this fact id is already recorded as the passing at 200 m " \
-               "(transponder)" in done.err
+               "(an unknown source)" in done.err
 
 
 def passing_position(capsys: pytest.CaptureFixture[str], db: str) -> int:
