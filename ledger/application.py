@@ -40,7 +40,7 @@ from ledger.record import season_of
 from ledger.recorders import chained
 from ledger.rules import check_race_day
 from ledger.sheet import Fact
-from ledger.skater import Skater
+from ledger.skater import Skater, SkaterAlias
 from ledger.values import (
     RaceRules,
     check_nation,
@@ -308,6 +308,25 @@ class Ledger(Application[UUID]):
             return skater.id
         return self.skater_id_of(name)
 
+    @retried
+    def note_alias(self, name: str, of: str) -> int | None:
+        """Note ``name`` as another spelling of the registered skater ``of`` (a timing system's or
+        another list's spelling of the same person): commands and imports that name her so find
+        her. Noting the same alias again appends nothing."""
+        check_text("the skater's name", name)
+        name = normal_name("the skater's name", name)
+        target = self.skater(of)
+        found = self.registered_id(name)
+        if found == target:
+            return None
+        if found is not None:
+            raise RefusedFactError(f"{name!r} is the name of another registered skater; an alias "
+                                   "names no one else")
+        if skater_id(name) in self.repository:  # a skater registered with --new holds the key
+            raise RefusedFactError(f"{name!r} differs from a registered skater's name only by case; "
+                                   "register the skater with that name instead")
+        return self.save_new(SkaterAlias(name=name, skater=target))
+
     def new_skater(self, name: str, nation: str | None, club: str | None,
                    hometown: str | None, new: bool = False) -> Skater | None:
         """A new (unsaved) Skater, or None when this name is registered already (a retransmission).
@@ -338,8 +357,9 @@ class Ledger(Application[UUID]):
         if twins and not new:
             raise RefusedFactError(
                 f"skater {name!r} differs from the registered skater {twins[0].name!r} only by "
-                "case, accents or invisible characters; use that name for the same person, or "
-                "give --new with a --nation, --club or --hometown that tells them apart")
+                "case, accents or invisible characters; use that name for the same person (or "
+                "note this spelling with --same-as), or give --new with a --nation, --club or "
+                "--hometown that tells them apart")
         for twin in twins:
             if not any(v is not None and v != getattr(twin, f) for f, v in fields.items()):
                 known = ", ".join(f"{f} {getattr(twin, f)}" for f in fields
@@ -362,9 +382,11 @@ class Ledger(Application[UUID]):
         The usual case (the name as registered) costs one load, as before."""
         sid = skater_id(name)
         try:
-            held: Skater | None = self.repository.get(sid)
+            held: Skater | SkaterAlias | None = self.repository.get(sid)
         except AggregateNotFoundError:
             held = None
+        if isinstance(held, SkaterAlias) and plain_name(held.name) == plain_name(name):
+            return held.skater  # another spelling of a registered skater's name
         if held is None or plain_name(held.name) != plain_name(name):
             exact = distinct_skater_id(name)
             if exact in self.repository:

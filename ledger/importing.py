@@ -23,7 +23,7 @@ from ledger.errors import ImportFormatError, LedgerError, RefusedFactError
 from ledger.formats.csv_results import ResultRow
 from ledger.race import Race
 from ledger.rules import check_race_day
-from ledger.skater import Skater
+from ledger.skater import Skater, SkaterAlias
 from ledger.values import (
     check_nation,
     competition_id,
@@ -33,6 +33,7 @@ from ledger.values import (
     plain_name,
     race_id,
     race_key,
+    skater_id,
 )
 
 A = TypeVar("A", bound=Aggregate)
@@ -101,18 +102,24 @@ class Batch:
             return sid
         sid = self.app.skater_id_of(normal)
         found = self.find(sid)
-        if found is None or plain_name(found.name) != normal:
+        if found is None or (plain_name(found.name) != normal and not self.aliased(normal, sid)):
             twins = [found.name] if found is not None else [
                 *(s.name for s in self.app.skaters_like(normal)),
                 *(n for n in self.skaters if name_fold(n) == name_fold(normal))]
             if twins:
                 raise RefusedFactError(
                     f"skater {normal!r} differs from the registered skater {twins[0]!r} only by "
-                    "case, accents or invisible characters; write that name for the same person, "
-                    "or register the other one first with record skater --new")
+                    "case, accents or invisible characters; write that name for the same person "
+                    f"(or note this spelling first: record skater {normal!r} --same-as "
+                    f"{twins[0]!r}), or register the other one first with record skater --new")
             self.loaded[sid] = Skater(name=normal, nation=nation, club=club, hometown=hometown)
         self.skaters[normal] = sid
         return sid
+
+    def aliased(self, name: str, sid: UUID) -> bool:
+        """Whether ``name`` is a noted spelling of the skater ``sid`` (``record skater --same-as``)."""
+        alias = self.find(skater_id(name))
+        return isinstance(alias, SkaterAlias) and alias.skater == sid
 
     def id_of(self, name: str) -> UUID:
         """The id this import gave the skater of a row (``skater`` has seen the name)."""

@@ -44,3 +44,31 @@ class Skater(Aggregate):
         another skater's (``ledger.values.distinct_skater_id``)."""
         return cls._create(cls.Registered, id=sid, name=name, nation=nation, club=club,
                            hometown=hometown)
+
+
+class SkaterAlias(Aggregate):
+    """Another spelling of a registered skater's name (a timing system's, another list's), noted
+    by an official: the name finds that skater. Its id is the one the name's key gives, like a
+    skater's, so a look-up by name costs one load either way (docs/decisions/0016)."""
+
+    TOPIC = "skate-ledger:SkaterAlias"
+
+    class Event(Aggregate.Event):
+        TOPIC = "skate-ledger:SkaterAlias.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "skate-ledger:SkaterAlias.Created"
+
+    class Noted(Created):
+        TOPIC = "skate-ledger:SkaterAlias.Noted"
+        name: str
+        skater: UUID
+
+    @staticmethod
+    def create_id(name: str, skater: UUID) -> UUID:
+        return skater_id(name)
+
+    @event(Noted)
+    def __init__(self, name: str, skater: UUID) -> None:
+        self.name = name
+        self.skater = skater

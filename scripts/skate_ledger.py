@@ -546,11 +546,20 @@ def record_race(app: Ledger, competition: str, distance: str, category: str, day
               help="Another person than a registered skater whose name differs only by case, "
                    "accents or invisible characters; give a --nation, --club or --hometown that "
                    "differs from theirs.")
+@click.option("--same-as", "same_as", default=None, metavar="SKATER",
+              help="NAME is another spelling of this registered skater (a timing system's, "
+                   "another list's): commands and imports that write NAME find her.")
 @ledger_command
 @acts("skater")
 def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
-                  hometown: str | None, new: bool) -> None:
+                  hometown: str | None, new: bool, same_as: str | None) -> None:
     """Register a skater (the name is normalised: NFC, single spaces)."""
+    if same_as is not None:
+        if new or nation or club or hometown:
+            raise InvalidInputError("--same-as notes another spelling of a registered skater; it "
+                                    "takes no --new, --nation, --club or --hometown")
+        said(app.note_alias(name, same_as))
+        return
     app.register_skater(name, nation, club, hometown, new)
     OUT.print(f"registered {normal_name('the name', name)}")
 

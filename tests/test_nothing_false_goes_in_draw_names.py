@@ -490,6 +490,37 @@ def test_the_vantage_stream_spells_wójcik_without_the_accent_the_isu_lists_give
                 "skater 'Andzelika Wójcik' differs from the registered skater 'Andżelika Wójcik'")
 
 
+def test_a_spelling_noted_with_same_as_lets_the_stream_name_the_registered_skater(capsys, db) -> None:  # type: ignore[no-untyped-def]
+    """The official notes the stream's spelling as hers (``record skater … --same-as``): the
+    stream then imports, and her result is the registered skater's, under the name she is
+    registered with; no second skater is made. Noting it again appends nothing."""
+    ok(cli(capsys, db, "record", "skater", "Andżelika Wójcik", "--nation", "POL"))
+    ok(cli(capsys, db, "record", "skater", "Andzelika Wójcik", "--same-as", "Andżelika Wójcik"))
+    with unchanged(capsys, db):
+        assert "nothing appended" in ok(cli(capsys, db, "record", "skater", "Andzelika Wójcik",
+                                            "--same-as", "Andżelika Wójcik")).out
+    ok(cli(capsys, db, "import", str(VANTAGE)))
+    race = ok(cli(capsys, db, "races", "--format", "json")).json()[0]["key"]
+    shown = {r["skater"]: r for r in ok(cli(capsys, db, "standings", race, "--format", "json")).json()["rows"]}
+    assert set(shown) == {"Andżelika Wójcik", "Ellia Smeding"}
+    assert shown["Andżelika Wójcik"]["time"] == "1:19.24"
+    registered = [line for line in ok(cli(capsys, db, "export")).out.splitlines()
+                  if '"skate-ledger:Skater.Registered"' in line and "Wójcik" in line]
+    assert len(registered) == 1  # her, and no second skater of the stream's spelling
+
+
+def test_a_spelling_is_noted_only_for_a_registered_skater_and_names_no_one_else(capsys, db) -> None:  # type: ignore[no-untyped-def]
+    ok(cli(capsys, db, "record", "skater", "Andżelika Wójcik", "--nation", "POL"))
+    ok(cli(capsys, db, "record", "skater", "Ellia Smeding", "--nation", "GBR"))
+    with unchanged(capsys, db):
+        refused(cli(capsys, db, "record", "skater", "A. Wójcik", "--same-as", "Nobody"),
+                "skater 'Nobody' is not registered")
+        refused(cli(capsys, db, "record", "skater", "Ellia Smeding", "--same-as", "Andżelika Wójcik"),
+                "'Ellia Smeding' is the name of another registered skater")
+        refused(cli(capsys, db, "record", "skater", "A. Wójcik", "--same-as", "Andżelika Wójcik",
+                    "--nation", "POL"), "--same-as notes another spelling")
+
+
 def test_a_case_twin_in_one_import_is_refused_too(memory_app: Ledger, tmp_path: Path) -> None:
     from ledger.formats.csv_results import read_csv
     from ledger.importing import record_rows
