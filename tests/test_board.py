@@ -189,6 +189,47 @@ def test_the_estimate_runs_against_the_season_best_and_is_labelled(memory_app: L
     assert b["estimate"] is None  # no passing yet: nothing to estimate from
 
 
+# -- the qualification panel answers on the page's basis -----------------------------------------
+def panel(client: TestClient, key: str, rule: str, **query: str) -> tuple[dict[int, tuple[Any, ...]], str]:
+    """A race page's qualification panel of one rule: slot → (category, distance, skater, status),
+    and the panel's HTML."""
+    page = client.get(f"/races/{key}", params=query).text
+    html = page.split(f'aria-label="Qualification {rule}"', 1)[1].split("</section>", 1)[0]
+    app = client.app.state.board  # type: ignore[attr-defined]
+    state = app.ledgers.state(Basis())
+    after = int(query["after_pair"]) if "after_pair" in query else None
+    shown = next(p for p in views.qualification_of(state, state.sheet(key), after)
+                 if p["rule"] == rule)
+    return {s["slot"]: (s["category"], s["distance_m"], s["skater"], s["status"])
+            for s in shown["slots"]}, html
+
+
+def test_the_qualification_panel_after_pair_9_shows_the_1000_m_as_it_stood_not_as_certain(
+        okt: TestClient) -> None:
+    # Leenstra and Wust skated the last pair (10): after pair 9 ter Mors leads, nothing is final
+    slots, html = panel(okt, "okt-2017/women-1000m", "knsb-olympic-2018-women", after_pair="9")
+    assert slots[4] == ("women", 1000, "Jorien ter Mors", "provisional")
+    assert slots[7][2:] == ("Letitia de Jong", "provisional")  # Leenstra had not skated yet
+    assert "after pair 9" in html
+    final, _ = panel(okt, "okt-2017/women-1000m", "knsb-olympic-2018-women")
+    assert final[4] == ("women", 1000, "Jorien ter Mors", "certain")
+    assert final[7] == ("women", 1000, "Marrit Leenstra", "certain")
+
+
+def test_a_womens_race_shows_womens_qualification_only_without_a_category_column(
+        okt: TestClient) -> None:
+    slots, html = panel(okt, "okt-2017/women-1000m", "okt-2017-top-2")
+    assert {category for category, *_ in slots.values()} == {"women"}
+    assert "Sven Kramer" not in html and ">Category<" not in html
+
+
+def test_a_distance_not_yet_skated_reads_not_yet_skated_not_vacant(memory_app: Ledger) -> None:
+    okt2017.load(memory_app, through=okt2017.DAY)  # day 1: no 3000 m yet
+    slots, html = panel(client_of(memory_app), "okt-2017/women-1000m", "knsb-olympic-2018-women")
+    assert slots[1] == ("women", 3000, None, "not yet skated")
+    assert "not yet skated" in html and "vacant" not in html
+
+
 # -- time travel ----------------------------------------------------------------------------------
 def correction_day(app: Ledger) -> tuple[str, int, int]:
     """A race whose finish is corrected; the positions of the finish and of the correction."""
