@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from ledger.application import Ledger, build_app
 from ledger.formats.vantage import import_vantage
-from projections.basis import Basis
+from projections.basis import Basis, state_as_of
 from scripts import okt2017, output
 from scripts.board import views
 from scripts.board.app import create_app
@@ -274,17 +274,18 @@ def test_delay_shows_the_board_as_known_that_many_seconds_ago(memory_app: Ledger
     assert long_ago.status_code == 404 and "position 0" in long_ago.json()["error"]
 
 
-def test_a_past_board_renders_within_ten_milliseconds(okt: TestClient) -> None:
+def test_a_past_board_from_the_checkpoints_equals_the_board_folded_from_zero(
+        okt: TestClient) -> None:
+    # how fast a past board renders is measured by scripts/bench_board.py (past_json_p50/p95_ms,
+    # target 10 ms; docs/benchmarks.md), not here: a wall-clock threshold in a test is flaky
     board = okt.app.state.board  # type: ignore[attr-defined]
     key = "okt-2017/women-1000m"
-    board.ledgers.state(Basis(position=1))  # the checkpoints are built once, at the first past basis
-    took = []
     for position in range(40, 194, 7):
-        start = time.perf_counter()
-        state = board.ledgers.state(Basis(position=position))
-        output.board_json(views.board_of(state, key, Basis(position=position)), Basis(), "iso")
-        took.append(time.perf_counter() - start)
-    assert sorted(took)[len(took) // 2] < 0.010, took
+        basis = Basis(position=position)
+        served = output.board_json(views.board_of(board.ledgers.state(basis), key, basis), basis, "iso")
+        folded = output.board_json(views.board_of(state_as_of(board.ledgers.app, basis), key, basis),
+                                   basis, "iso")
+        assert served == folded, position
 
 
 # -- HTTP details ---------------------------------------------------------------------------------
