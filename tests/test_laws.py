@@ -61,6 +61,11 @@ def ranked_rows(board: Board) -> list[Row]:
     return [row for row in board.rows if row.rank is not None]
 
 
+def timed_rows(board: Board) -> list[Row]:
+    """The ranked rows that show a time (not a place a list reported without it)."""
+    return [row for row in ranked_rows(board) if not row.place_reported]
+
+
 def outline(board: Board) -> list[tuple[int | None, str, str, int | None]]:
     """What a reader of the board sees: rank, skater, status, time (full precision)."""
     return [(row.rank, row.skater, row.status, row.time_ms) for row in board.rows]
@@ -73,10 +78,11 @@ UNRANKED = ("DNF", "DQ", "DNS", "WDR")
 def planned_outline(race: RacePlan) -> list[tuple[int | None, str, str, int | None]]:
     """The board the plan calls for, worked out here without the ledger: finishers by time (equal
     times share the rank, the next is skipped; then by name), then the unranked in rules order."""
-    timed = sorted((s.outcome.ranked_ms, s.name) for s in race.starters
-                   if s.outcome.ranked_ms is not None)
+    timed = sorted((s.outcome.order_ms, s.name, s.outcome.ranked_ms) for s in race.starters
+                   if s.outcome.order_ms is not None and s.outcome.code == "OK")
     rows: list[tuple[int | None, str, str, int | None]] = [
-        (1 + sum(other < ms for other, _ in timed), name, "OK", ms) for ms, name in timed]
+        (1 + sum(other < ms for other, *_ in timed), name, "OK", shown)
+        for ms, name, shown in timed]
     unranked = sorted((UNRANKED.index(s.outcome.code), s.name, s.outcome.code)
                       for s in race.starters if s.outcome.code in UNRANKED)
     return rows + [(None, name, code, None) for _, name, code in unranked]
@@ -87,7 +93,7 @@ def planned_outline(race: RacePlan) -> list[tuple[int | None, str, str, int | No
 def test_the_board_is_sorted_by_full_precision_time(day: RaceDay) -> None:
     state = state_as_of(recorded(day))
     for board in boards(state, day).values():
-        times = [row.time_ms for row in ranked_rows(board)]
+        times = [row.time_ms for row in timed_rows(board)]
         assert None not in times
         assert times == sorted(times)  # type: ignore[type-var]
 
@@ -95,10 +101,15 @@ def test_the_board_is_sorted_by_full_precision_time(day: RaceDay) -> None:
 @given(race_days())
 def test_equal_times_share_a_rank_and_the_next_rank_is_skipped(day: RaceDay) -> None:
     state = state_as_of(recorded(day))
-    for board in boards(state, day).values():
-        times = [row.time_ms for row in ranked_rows(board)]
+    for key, race in day.keyed():
+        board = leaderboard(state, key)
+        # a place a list reported sits where its (unrecorded) time would: it counts as faster
+        times = [s.outcome.order_ms for s in race.starters
+                 if s.outcome.code == "OK" and s.outcome.order_ms is not None]
         for row in ranked_rows(board):
-            faster = sum(1 for ms in times if ms < row.time_ms)  # type: ignore[operator]
+            mine = race.starter(row.skater).outcome.order_ms
+            assert row.time_ms in (mine, None)
+            faster = sum(1 for ms in times if ms < mine)  # type: ignore[operator]
             assert row.rank == 1 + faster, outline(board)
 
 
@@ -303,7 +314,11 @@ def test_standings_at_the_finish_line_equal_the_leaderboard_of_finishers(day: Ra
     for key, race in day.keyed():
         at_line = standings_at(state, key, race.distance_m)
         board = leaderboard(state, key)
-        assert at_line.rows == tuple(row for row in board.rows if row.status == "OK")
+        if any(row.place_reported for row in board.rows):  # at the line only times count
+            assert [(r.skater, r.time_ms) for r in at_line.rows] == [
+                (r.skater, r.time_ms) for r in timed_rows(board)]
+        else:
+            assert at_line.rows == tuple(row for row in board.rows if row.status == "OK")
 
 
 @given(race_days())
@@ -313,8 +328,8 @@ def test_standings_at_a_passing_point_rank_everyone_who_passed_it_by_that_passin
     state = state_as_of(recorded(day))
     for key, race in day.keyed():
         for metres in points_before_line(race.distance_m):
-            passed = {s.name: dict(s.outcome.passings)[metres] for s in race.starters
-                      if metres in dict(s.outcome.passings)}
+            passed = {s.name: dict(s.outcome.counted_passings)[metres] for s in race.starters
+                      if metres in dict(s.outcome.counted_passings)}
             ranked = [ms for name, ms in passed.items() if race.starter(name).outcome.code != "DQ"]
             rows = standings_at(state, key, metres).rows
             assert {row.skater for row in rows} == set(passed)

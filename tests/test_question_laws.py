@@ -30,7 +30,8 @@ from projections.whatif import what_if
 from tests.helpers import timed_race
 from tests.strategies import RaceDay, race_days, record_race_day
 
-CORRECTING = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified)
+#: A referee's decisions that change a race that looked final: a correction, a void, a DQ, a re-skate.
+CORRECTING = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted)
 
 
 @given(race_days(), race_days())
