@@ -230,6 +230,21 @@ def test_a_distance_not_yet_skated_reads_not_yet_skated_not_vacant(memory_app: L
     assert "not yet skated" in html and "vacant" not in html
 
 
+def test_the_corrections_panel_after_pair_1_leaves_out_a_correction_of_pair_2(
+        memory_app: Ledger) -> None:
+    key = race_day(memory_app, 500, ["Skater A", "Skater B", "Skater C", "Skater D"])
+    draw(memory_app, key, ("Skater A", "Skater B"), ("Skater C", "Skater D"))
+    for pair, names in ((1, ("Skater A", "Skater B")), (2, ("Skater C", "Skater D"))):
+        memory_app.start(key, pair)
+        for n, name in enumerate(names):
+            memory_app.record_finish(key, name, 38_000 + 100 * n + 1_000 * pair)
+    target = memory_app.find_fact(key, "Skater C", "finish").fact_id
+    memory_app.correct_time(key, target, 39_050, "photo finish reviewed", "Referee R")
+    client = client_of(memory_app)
+    assert "photo finish reviewed" in client.get(f"/races/{key}").text
+    assert "photo finish reviewed" not in client.get(f"/races/{key}", params={"after_pair": 1}).text
+
+
 # -- time travel ----------------------------------------------------------------------------------
 def correction_day(app: Ledger) -> tuple[str, int, int]:
     """A race whose finish is corrected; the positions of the finish and of the correction."""
