@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import attrs
@@ -165,6 +165,9 @@ class RaceDay:
 
 
 # -- times ---------------------------------------------------------------------------------------
+# Strategies are built once and kept (lru_cache, module constants): building them anew for every
+# skater of every example cost more than recording the day (CI time is tight).
+@lru_cache(maxsize=512)
 def finish_times(distance_m: int, base_ms: int) -> st.SearchStrategy[int]:
     """Mostly a few hundredths around ``base_ms`` with few thousandths digits (so ties are common),
     sometimes anywhere up to a slow pace."""
@@ -188,11 +191,32 @@ def passing_times(draw: st.DrawFn, points: Sequence[int], distance_m: int,
         high = min(metres * 300, finish_ms - 1 - remaining)
         even = finish_ms * metres // distance_m
         near_low, near_high = max(low, even - metres * 8), min(high, even + metres * 12)
-        ms = draw(st.integers(near_low, near_high) if near_low <= near_high
-                  else st.integers(low, high))
+        ms = draw(integers(near_low, near_high) if near_low <= near_high else integers(low, high))
         times.append((metres, ms))
         previous = ms
     return tuple(times)
+
+
+@lru_cache(maxsize=4096)
+def integers(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+@lru_cache(maxsize=64)
+def subsets(points: tuple[int, ...], min_size: int = 0) -> st.SearchStrategy[tuple[int, ...]]:
+    """Passing points a transponder timed: any subset, in order."""
+    return st.lists(st.sampled_from(points), min_size=min_size, unique=True).map(
+        lambda ps: tuple(sorted(ps)))
+
+
+@lru_cache(maxsize=64)
+def all_or_subset(points: tuple[int, ...]) -> st.SearchStrategy[tuple[int, ...]]:
+    """Most often every passing point, else any subset."""
+    return st.one_of(st.just(points), subsets(points))
+
+
+CODES = st.sampled_from(OUTCOME_CODES)
+BOOLEANS = st.booleans()
 
 
 def points_before_line(distance_m: int) -> tuple[int, ...]:
@@ -203,40 +227,39 @@ def points_before_line(distance_m: int) -> tuple[int, ...]:
 #: by a list without its time, a re-skate after a hindered race.
 OK_KINDS = ("plain", "plain", "plain", "plain", "plain", "plain", "voided-dq", "place-only",
             "reskate")
+OK_KIND = st.sampled_from(OK_KINDS)
 
 
 @st.composite
 def outcomes(draw: st.DrawFn, distance_m: int, base_ms: int, paired: bool = True) -> Outcome:
     """One skater's outcome in a race of ``distance_m``; finish times cluster at ``base_ms``.
     Only a skater whose pair is known re-skates."""
-    code = draw(st.sampled_from(OUTCOME_CODES))
+    code = draw(CODES)
     if code in {"DNS", "WDR"}:
         return Outcome(code)
     finish_ms = draw(finish_times(distance_m, base_ms))
     all_points = points_before_line(distance_m)
     points = all_points
     if code in {"DNF", PENDING}:  # stopped (or still skating) after some passing points
-        points = points[: draw(st.integers(0, len(points)))]
+        points = points[: draw(integers(0, len(points)))]
     elif code == "DQ":  # disqualified: always after some passing (a DQ names a skater who raced)
-        points = draw(st.lists(st.sampled_from(points), min_size=1, unique=True)
-                      .map(lambda ps: tuple(sorted(ps))))
+        points = draw(subsets(points, 1))
     else:  # a transponder may miss a passing point: any subset, most often all of them
-        points = draw(st.one_of(st.just(points), st.lists(st.sampled_from(points), unique=True)
-                                .map(lambda ps: tuple(sorted(ps)))))
+        points = draw(all_or_subset(points))
     passings = draw(passing_times(points, distance_m, finish_ms))
-    if code == "DQ" and draw(st.booleans()):  # disqualified before the line: no time
+    if code == "DQ" and draw(BOOLEANS):  # disqualified before the line: no time
         return Outcome(code, passings)
     if code != "OK":
         return Outcome(code, passings, None if code in {"DNF", PENDING} else finish_ms)
-    kind = draw(st.sampled_from(OK_KINDS))
+    kind = draw(OK_KIND)
     if kind == "voided-dq":
         return Outcome(code, passings, finish_ms, dq_voided=True)
     if kind == "place-only":  # the place is set once the whole race is drawn (race_plans)
         return Outcome(code, hidden_ms=finish_ms)
     if kind == "reskate" and paired:
-        completed = draw(st.booleans())
+        completed = draw(BOOLEANS)
         first_ms = draw(finish_times(distance_m, base_ms))
-        first_points = all_points if completed else all_points[: draw(st.integers(0, len(all_points)))]
+        first_points = all_points if completed else all_points[: draw(integers(0, len(all_points)))]
         first = Hindered(draw(passing_times(first_points, distance_m, first_ms)),
                          first_ms if completed else None)
         return Outcome(code, passings, finish_ms, hindered=first)
@@ -264,13 +287,13 @@ def with_places(starters: list[Starter]) -> list[Starter]:
 @st.composite
 def race_plans(draw: st.DrawFn, distance_m: int, category: str,
                max_skaters: int = len(SKATERS)) -> RacePlan:
-    names = draw(st.lists(st.sampled_from(SKATERS), min_size=1, max_size=max_skaters, unique=True))
-    base_ms = draw(st.integers(distance_m * FAST_PACE // 10, distance_m * (FAST_PACE + 10) // 10))
+    names = draw(skater_lists(max_skaters))
+    base_ms = draw(integers(distance_m * FAST_PACE // 10, distance_m * (FAST_PACE + 10) // 10))
     base_ms *= 10  # a whole hundredth, so that "close" times share hundredths
-    lone_lane = draw(st.sampled_from(("inner", "outer")))
-    # a skater of unknown pair: now and then one, most often none
-    unpaired = draw(st.sets(st.sampled_from(names), max_size=1).filter(lambda s: len(s) < len(names))
-                    | st.just(frozenset()))
+    lone_lane = draw(LANES)
+    # a skater of unknown pair: now and then one (never the only one), most often none
+    unpaired = {names[draw(integers(0, len(names) - 1))]} if (
+        len(names) > 1 and draw(integers(0, 3)) == 0) else set()
     drawn = [n for n in names if n not in unpaired]
     starters = []
     for i, name in enumerate(drawn):  # the list order is the draw: two by two, the odd one alone
@@ -281,20 +304,38 @@ def race_plans(draw: st.DrawFn, distance_m: int, category: str,
                  for name in sorted(unpaired)]
     starters = with_places(starters)
     pairs = sorted({s.pair for s in starters if s.pair is not None})
-    false_starts = draw(st.sets(st.sampled_from(pairs), max_size=1) if pairs else st.just(set()))
+    false_starts = {pairs[draw(integers(0, len(pairs) - 1))]} if (
+        pairs and draw(BOOLEANS)) else set()
     done = all(s.outcome.status is not None for s in starters)
-    official = done and draw(st.booleans())
-    return RacePlan(distance_m, category, tuple(starters), draw(st.sampled_from((0, 0, 1))),
+    official = done and draw(BOOLEANS)
+    return RacePlan(distance_m, category, tuple(starters), draw(DAY_OFFSETS),
                     frozenset(false_starts), official)
+
+
+LANES = st.sampled_from(("inner", "outer"))
+DAY_OFFSETS = st.sampled_from((0, 0, 1))
+
+
+@lru_cache(maxsize=16)
+def skater_lists(max_skaters: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(SKATERS), min_size=1, max_size=max_skaters, unique=True)
 
 
 @st.composite
 def race_days(draw: st.DrawFn, max_races: int = 3, max_skaters: int = len(SKATERS)) -> RaceDay:
-    kinds = draw(st.lists(st.tuples(st.sampled_from(DISTANCES), st.sampled_from(CATEGORIES)),
-                          min_size=1, max_size=max_races, unique=True))
+    kinds = draw(race_kinds(max_races))
     races = tuple(draw(race_plans(d, c, max_skaters)) for d, c in kinds)
-    day = draw(st.dates(date(2017, 7, 1), date(2026, 6, 29)))
-    return RaceDay("Test Cup", day, races, draw(st.sampled_from(VENUES)))
+    return RaceDay("Test Cup", draw(DAYS), races, draw(PLACES))
+
+
+DAYS = st.dates(date(2017, 7, 1), date(2026, 6, 29))
+PLACES = st.sampled_from(VENUES)
+
+
+@lru_cache(maxsize=8)
+def race_kinds(max_races: int) -> st.SearchStrategy[list[tuple[int, str]]]:
+    return st.lists(st.tuples(st.sampled_from(DISTANCES), st.sampled_from(CATEGORIES)),
+                    min_size=1, max_size=max_races, unique=True)
 
 
 # -- recording -----------------------------------------------------------------------------------
