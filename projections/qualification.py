@@ -8,13 +8,20 @@ Two kinds of rule:
 - ``top-n``: places 1..n of every distance qualify directly; place n+1 depends on other results.
 
 Every slot gets a status with its reason: certain, provisional (the race is not final yet),
-dependent (earlier slots still undecided could fill the cap), out, vacant (no skater there yet),
-unknown (the rule's slot is not known), unresolved (an exact tie at the place).
+dependent (earlier slots still undecided could fill the cap), out, vacant (the race is final and
+nobody holds the place), not yet skated (the distance has no result yet), open (the race is under
+way and nobody holds the place yet), unknown (the rule's slot is not known), unresolved (an exact
+tie at the place).
+
+The outcome answers on a basis: the state is the ledger as of a position, and ``cuts`` (race key →
+N) reads a race as it stood after pair N. A race read after pair N is final only when nothing of
+it remains: every entered skater has a result within those pairs.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +30,7 @@ import attrs
 
 from ledger.errors import InvalidInputError
 from ledger.sheet import RaceSheet
-from projections.leaderboard import Row, leaderboard
+from projections.leaderboard import Row, leaderboard, pair_filter
 from projections.results import result_of
 from projections.state import LedgerState
 
@@ -73,11 +80,17 @@ def load_rule(name: str) -> dict[str, Any]:
     return rule  # type: ignore[no-any-return]
 
 
-def evaluate(state: LedgerState, rule: dict[str, Any]) -> Outcome:
+#: No race read at an earlier moment: every race as the state holds it.
+WHOLE: Mapping[str, int] = {}
+NOT_SKATED = "not yet skated"
+
+
+def evaluate(state: LedgerState, rule: dict[str, Any], cuts: Mapping[str, int] = WHOLE) -> Outcome:
+    """The rule's outcome on ``state``; a race named in ``cuts`` is read after that pair."""
     if rule["kind"] == "selection-order":
-        return selection_order(state, rule)
+        return selection_order(state, rule, cuts)
     if rule["kind"] == "top-n":
-        return top_n(state, rule)
+        return top_n(state, rule, cuts)
     raise InvalidInputError(f"rule {rule['rule']!r} has an unknown kind {rule['kind']!r}")
 
 
@@ -89,9 +102,14 @@ def race_of(state: LedgerState, competition: str, category: str, distance_m: int
     return None
 
 
-def is_final(sheet: RaceSheet) -> bool:
-    """Official, or every entered skater has a result."""
-    return sheet.official is not None or all(result_of(sheet, s) is not None for s in sheet.entries)
+def is_final(sheet: RaceSheet, after_pair: int | None = None) -> bool:
+    """Official, or every entered skater has a result; read after pair N, final only when it is
+    final and no pair after N holds anything that changes a result (nothing that remains)."""
+    final = sheet.official is not None or all(result_of(sheet, s) is not None for s in sheet.entries)
+    if after_pair is None or not final:
+        return final
+    keep = pair_filter(sheet, after_pair)
+    return all(result_of(sheet, s, keep) == result_of(sheet, s) for s in sheet.entries)
 
 
 @attrs.frozen
@@ -101,23 +119,42 @@ class Occupant:
     skaters: tuple[str, ...]  # none: nobody yet; two or more: an exact tie
     final: bool
     why: str
+    skated: bool = True  # False: the distance has no result yet (at the basis)
+
+    @property
+    def empty_status(self) -> str:
+        """The status of a place nobody holds: vacant only when nothing remains to skate."""
+        if self.final:
+            return "vacant"
+        return "open" if self.skated else NOT_SKATED
 
 
 def occupant(state: LedgerState, competition: str, category: str, distance_m: int,
-             place: int) -> Occupant:
+             place: int, cuts: Mapping[str, int] = WHOLE) -> Occupant:
     sheet = race_of(state, competition, category, distance_m)
     if sheet is None:
-        return Occupant((), False, f"the {category}'s {distance_m} m is not in the ledger yet")
-    final = is_final(sheet)
-    rows: list[Row] = [r for r in leaderboard(state, sheet.key).rows if r.rank == place]
+        return Occupant((), False, f"the {category}'s {distance_m} m is not skated yet", skated=False)
+    cut = cuts.get(sheet.key)
+    final = is_final(sheet, cut)
+    board = leaderboard(state, sheet.key, cut).rows
+    rows: list[Row] = [r for r in board if r.rank == place]
+    moment = "" if cut is None else f" after pair {cut}"
     if not rows:
-        why = "nobody finished there" if final else f"nobody holds place {place} yet"
-        return Occupant((), final, why)
+        # not yet skated: no result at all as of the position (after pair N it is under way)
+        skated = bool(board) or (cut is not None and bool(leaderboard(state, sheet.key).rows))
+        if final:
+            why = "nobody finished there"
+        elif not skated:
+            why = f"the {category}'s {distance_m} m has no result yet"
+        else:
+            why = f"nobody holds place {place} yet{moment}"
+        return Occupant((), final, why, skated=skated)
     return Occupant(tuple(r.skater for r in rows), final,
-                    f"place {place} in the {distance_m} m" + ("" if final else " so far"))
+                    f"place {place} in the {distance_m} m" + ("" if final else f" so far{moment}"))
 
 
-def selection_order(state: LedgerState, rule: dict[str, Any]) -> Outcome:
+def selection_order(state: LedgerState, rule: dict[str, Any],
+                    cuts: Mapping[str, int] = WHOLE) -> Outcome:
     cap, category, competition = int(rule["cap"]), rule["category"], rule["competition"]
     selected: list[str] = []
     determined_ahead = 0  # distinct skaters selected by earlier, final slots
@@ -131,9 +168,9 @@ def selection_order(state: LedgerState, rule: dict[str, Any]) -> Outcome:
                                    "which distance and place this slot holds is not known"))
             undecided_ahead += 1
             continue
-        holder = occupant(state, competition, category, distance, place)
+        holder = occupant(state, competition, category, distance, place, cuts)
         if len(holder.skaters) != 1:
-            status = "unresolved" if holder.skaters else "vacant"
+            status = "unresolved" if holder.skaters else holder.empty_status
             reason = (f"exact tie at place {place}: " + " / ".join(holder.skaters)
                       if holder.skaters else holder.why)
             out.append(SlotOutcome(slot, distance, category, place,
@@ -165,16 +202,16 @@ def selection_order(state: LedgerState, rule: dict[str, Any]) -> Outcome:
             determined_ahead += 1
         else:
             undecided_ahead += 1
-    selected = add_designated(state, rule, out, selected, cap)
+    selected = add_designated(state, rule, out, selected, cap, cuts)
     return Outcome(rule["rule"], int(rule["version"]), tuple(out), tuple(selected), best(out))
 
 
 def add_designated(state: LedgerState, rule: dict[str, Any], slots: list[SlotOutcome],
-                   selected: list[str], cap: int) -> list[str]:
+                   selected: list[str], cap: int, cuts: Mapping[str, int] = WHOLE) -> list[str]:
     """Designated skaters join when the rule says so (after the tournament: every slot decided)."""
     designated = rule.get("designated") or {}
     decided = all(s.status in {"certain", "out", "vacant"} for s in slots if s.status != "unknown")
-    races_final = all(is_final(s) for s in state.races.values()
+    races_final = all(is_final(s, cuts.get(s.key)) for s in state.races.values()
                       if s.competition == rule["competition"])
     if designated.get("effective") != "after-tournament" or not (decided and races_final):
         return selected
@@ -184,7 +221,7 @@ def add_designated(state: LedgerState, rule: dict[str, Any], slots: list[SlotOut
     return selected
 
 
-def top_n(state: LedgerState, rule: dict[str, Any]) -> Outcome:
+def top_n(state: LedgerState, rule: dict[str, Any], cuts: Mapping[str, int] = WHOLE) -> Outcome:
     direct = int(rule["direct"])
     out: list[SlotOutcome] = []
     slot = 0
@@ -194,10 +231,11 @@ def top_n(state: LedgerState, rule: dict[str, Any]) -> Outcome:
     for sheet in sheets:
         for place in range(1, direct + 2):
             slot += 1
-            holder = occupant(state, sheet.competition, sheet.category, sheet.distance_m, place)
+            holder = occupant(state, sheet.competition, sheet.category, sheet.distance_m, place,
+                              cuts)
             name = " / ".join(holder.skaters) or None
             if len(holder.skaters) != 1:
-                status = "unresolved" if holder.skaters else "vacant"
+                status = "unresolved" if holder.skaters else holder.empty_status
                 reason = holder.why if not holder.skaters else f"exact tie at place {place}"
             elif place <= direct:
                 status = "certain" if holder.final else "provisional"

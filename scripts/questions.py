@@ -219,10 +219,13 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
                                 "selected": list(outcome.selected), "skaters": outcome.skaters})
         return
     table = Table(title=f"{outcome.rule} v{outcome.version} (position {state.position})")
-    for name in ("Slot", "Distance", "Place", "Skater", "Status", "Why"):
+    both = len({s["category"] for s in slots}) > 1  # a rule over men and women: say whose slot
+    for name in ("Slot", *(("Category",) if both else ()), "Distance", "Place", "Skater", "Status",
+                 "Why"):
         table.add_column(name)
     for s in slots:
-        table.add_row(str(s["slot"]), f"{s['distance_m']} m" if s["distance_m"] else "?",
+        table.add_row(str(s["slot"]), *((str(s["category"]),) if both else ()),
+                      f"{s['distance_m']} m" if s["distance_m"] else "?",
                       str(s["place"] or "?"), s["skater"] or "", s["status"], s["reason"])
     OUT.print(table)
     OUT.print("Selected: " + (", ".join(outcome.selected) or "nobody yet"))

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from ledger.application import Ledger, build_app
 from ledger.formats.vantage import import_vantage
-from projections.basis import Basis
+from projections.basis import Basis, state_as_of
 from scripts import okt2017, output
 from scripts.board import views
 from scripts.board.app import create_app
@@ -189,6 +189,62 @@ def test_the_estimate_runs_against_the_season_best_and_is_labelled(memory_app: L
     assert b["estimate"] is None  # no passing yet: nothing to estimate from
 
 
+# -- the qualification panel answers on the page's basis -----------------------------------------
+def panel(client: TestClient, key: str, rule: str, **query: str) -> tuple[dict[int, tuple[Any, ...]], str]:
+    """A race page's qualification panel of one rule: slot → (category, distance, skater, status),
+    and the panel's HTML."""
+    page = client.get(f"/races/{key}", params=query).text
+    html = page.split(f'aria-label="Qualification {rule}"', 1)[1].split("</section>", 1)[0]
+    app = client.app.state.board  # type: ignore[attr-defined]
+    state = app.ledgers.state(Basis())
+    after = int(query["after_pair"]) if "after_pair" in query else None
+    shown = next(p for p in views.qualification_of(state, state.sheet(key), after)
+                 if p["rule"] == rule)
+    return {s["slot"]: (s["category"], s["distance_m"], s["skater"], s["status"])
+            for s in shown["slots"]}, html
+
+
+def test_the_qualification_panel_after_pair_9_shows_the_1000_m_as_it_stood_not_as_certain(
+        okt: TestClient) -> None:
+    # Leenstra and Wust skated the last pair (10): after pair 9 ter Mors leads, nothing is final
+    slots, html = panel(okt, "okt-2017/women-1000m", "knsb-olympic-2018-women", after_pair="9")
+    assert slots[4] == ("women", 1000, "Jorien ter Mors", "provisional")
+    assert slots[7][2:] == ("Letitia de Jong", "provisional")  # Leenstra had not skated yet
+    assert "after pair 9" in html
+    final, _ = panel(okt, "okt-2017/women-1000m", "knsb-olympic-2018-women")
+    assert final[4] == ("women", 1000, "Jorien ter Mors", "certain")
+    assert final[7] == ("women", 1000, "Marrit Leenstra", "certain")
+
+
+def test_a_womens_race_shows_womens_qualification_only_without_a_category_column(
+        okt: TestClient) -> None:
+    slots, html = panel(okt, "okt-2017/women-1000m", "okt-2017-top-2")
+    assert {category for category, *_ in slots.values()} == {"women"}
+    assert "Sven Kramer" not in html and ">Category<" not in html
+
+
+def test_a_distance_not_yet_skated_reads_not_yet_skated_not_vacant(memory_app: Ledger) -> None:
+    okt2017.load(memory_app, through=okt2017.DAY)  # day 1: no 3000 m yet
+    slots, html = panel(client_of(memory_app), "okt-2017/women-1000m", "knsb-olympic-2018-women")
+    assert slots[1] == ("women", 3000, None, "not yet skated")
+    assert "not yet skated" in html and "vacant" not in html
+
+
+def test_the_corrections_panel_after_pair_1_leaves_out_a_correction_of_pair_2(
+        memory_app: Ledger) -> None:
+    key = race_day(memory_app, 500, ["Skater A", "Skater B", "Skater C", "Skater D"])
+    draw(memory_app, key, ("Skater A", "Skater B"), ("Skater C", "Skater D"))
+    for pair, names in ((1, ("Skater A", "Skater B")), (2, ("Skater C", "Skater D"))):
+        memory_app.start(key, pair)
+        for n, name in enumerate(names):
+            memory_app.record_finish(key, name, 38_000 + 100 * n + 1_000 * pair)
+    target = memory_app.find_fact(key, "Skater C", "finish").fact_id
+    memory_app.correct_time(key, target, 39_050, "photo finish reviewed", "Referee R")
+    client = client_of(memory_app)
+    assert "photo finish reviewed" in client.get(f"/races/{key}").text
+    assert "photo finish reviewed" not in client.get(f"/races/{key}", params={"after_pair": 1}).text
+
+
 # -- time travel ----------------------------------------------------------------------------------
 def correction_day(app: Ledger) -> tuple[str, int, int]:
     """A race whose finish is corrected; the positions of the finish and of the correction."""
@@ -233,17 +289,18 @@ def test_delay_shows_the_board_as_known_that_many_seconds_ago(memory_app: Ledger
     assert long_ago.status_code == 404 and "position 0" in long_ago.json()["error"]
 
 
-def test_a_past_board_renders_within_ten_milliseconds(okt: TestClient) -> None:
+def test_a_past_board_from_the_checkpoints_equals_the_board_folded_from_zero(
+        okt: TestClient) -> None:
+    # how fast a past board renders is measured by scripts/bench_board.py (past_json_p50/p95_ms,
+    # target 10 ms; docs/benchmarks.md), not here: a wall-clock threshold in a test is flaky
     board = okt.app.state.board  # type: ignore[attr-defined]
     key = "okt-2017/women-1000m"
-    board.ledgers.state(Basis(position=1))  # the checkpoints are built once, at the first past basis
-    took = []
     for position in range(40, 194, 7):
-        start = time.perf_counter()
-        state = board.ledgers.state(Basis(position=position))
-        output.board_json(views.board_of(state, key, Basis(position=position)), Basis(), "iso")
-        took.append(time.perf_counter() - start)
-    assert sorted(took)[len(took) // 2] < 0.010, took
+        basis = Basis(position=position)
+        served = output.board_json(views.board_of(board.ledgers.state(basis), key, basis), basis, "iso")
+        folded = output.board_json(views.board_of(state_as_of(board.ledgers.app, basis), key, basis),
+                                   basis, "iso")
+        assert served == folded, position
 
 
 # -- HTTP details ---------------------------------------------------------------------------------

@@ -55,3 +55,18 @@ def test_personal_and_season_bests_follow_corrections_and_disqualifications(memo
     target = app.find_fact(first, "Skater H", "finish").fact_id
     app.correct_time(first, target, 76_900, "photo finish", "Referee R")
     assert history(state_as_of(app), "Skater H").season_bests == {"2017/18": {1000: 76_900}}
+
+
+def test_what_if_of_the_winners_own_time_keeps_a_place_only_result_the_list_put_behind_her(
+        memory_app: Ledger) -> None:
+    # found by the broadened race-day generator: the list put Skater P second, behind the winner's
+    # time and ahead of no timed result; what-if of the winner's own time placed P ahead of it
+    comp = memory_app.schedule_competition("Place Cup", "Rink", date(2025, 3, 1))
+    key = memory_app.schedule_race(comp, 1500, "men", date(2025, 3, 1))
+    for name in ("Skater A", "Skater P"):
+        memory_app.register_skater(name)
+        memory_app.enter_starter(key, name)
+    memory_app.record_finish(key, "Skater A", 97_500)
+    memory_app.report_place(key, "Skater P", 2)
+    answer = what_if(state_as_of(memory_app), key, 97_500, skater="Skater A")
+    assert (answer.rank, answer.behind, answer.ahead_of) == (1, (), ("Skater P",))

@@ -9,16 +9,17 @@ in-process store; the stores are compared with each other in tests/stateful.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import random
 from collections import Counter
 from datetime import date
 
+import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from ledger.application import Ledger, build_app
-from ledger.errors import LedgerError
+from ledger.errors import InvalidTimeError, RefusedFactError
 from projections.basis import Basis, state_as_of
 from projections.leaderboard import Board, Row, leaderboard, standings_at
 from projections.runner import LiveView
@@ -60,9 +61,31 @@ def ranked_rows(board: Board) -> list[Row]:
     return [row for row in board.rows if row.rank is not None]
 
 
+def timed_rows(board: Board) -> list[Row]:
+    """The ranked rows that show a time (not a place a list reported without it)."""
+    return [row for row in ranked_rows(board) if not row.place_reported]
+
+
 def outline(board: Board) -> list[tuple[int | None, str, str, int | None]]:
     """What a reader of the board sees: rank, skater, status, time (full precision)."""
     return [(row.rank, row.skater, row.status, row.time_ms) for row in board.rows]
+
+
+#: The test's own order of the unranked (rules.md §4, as Vantage lists them), not the code's.
+UNRANKED = ("DNF", "DQ", "DNS", "WDR")
+
+
+def planned_outline(race: RacePlan) -> list[tuple[int | None, str, str, int | None]]:
+    """The board the plan calls for, worked out here without the ledger: finishers by time (equal
+    times share the rank, the next is skipped; then by name), then the unranked in rules order."""
+    timed = sorted((s.outcome.order_ms, s.name, s.outcome.ranked_ms) for s in race.starters
+                   if s.outcome.order_ms is not None and s.outcome.code == "OK")
+    rows: list[tuple[int | None, str, str, int | None]] = [
+        (1 + sum(other < ms for other, *_ in timed), name, "OK", shown)
+        for ms, name, shown in timed]
+    unranked = sorted((UNRANKED.index(s.outcome.code), s.name, s.outcome.code)
+                      for s in race.starters if s.outcome.code in UNRANKED)
+    return rows + [(None, name, code, None) for _, name, code in unranked]
 
 
 # -- ordering and ranking -------------------------------------------------------------------------
@@ -70,7 +93,7 @@ def outline(board: Board) -> list[tuple[int | None, str, str, int | None]]:
 def test_the_board_is_sorted_by_full_precision_time(day: RaceDay) -> None:
     state = state_as_of(recorded(day))
     for board in boards(state, day).values():
-        times = [row.time_ms for row in ranked_rows(board)]
+        times = [row.time_ms for row in timed_rows(board)]
         assert None not in times
         assert times == sorted(times)  # type: ignore[type-var]
 
@@ -78,10 +101,15 @@ def test_the_board_is_sorted_by_full_precision_time(day: RaceDay) -> None:
 @given(race_days())
 def test_equal_times_share_a_rank_and_the_next_rank_is_skipped(day: RaceDay) -> None:
     state = state_as_of(recorded(day))
-    for board in boards(state, day).values():
-        times = [row.time_ms for row in ranked_rows(board)]
+    for key, race in day.keyed():
+        board = leaderboard(state, key)
+        # a place a list reported sits where its (unrecorded) time would: it counts as faster
+        times = [s.outcome.order_ms for s in race.starters
+                 if s.outcome.code == "OK" and s.outcome.order_ms is not None]
         for row in ranked_rows(board):
-            faster = sum(1 for ms in times if ms < row.time_ms)  # type: ignore[operator]
+            mine = race.starter(row.skater).outcome.order_ms
+            assert row.time_ms in (mine, None)
+            faster = sum(1 for ms in times if ms < mine)  # type: ignore[operator]
             assert row.rank == 1 + faster, outline(board)
 
 
@@ -197,8 +225,9 @@ def test_accepted_corrections_keep_passing_times_increasing_up_to_the_finish(
     day: RaceDay, which: int, corrections: list[tuple[int, int, int]]
 ) -> None:
     """Each correction aims at one of the skater's times, with a value next to another of them
-    (where "increasing" is decided); the ledger refuses some, and whatever it accepts keeps the
-    skater's passings increasing and before the finish."""
+    (where "increasing" is decided). The test knows which it must accept: those that keep the
+    skater's times strictly increasing by metres and plausible (50 to 300 ms a metre); every other
+    one is refused as out of order or implausible, and changes nothing."""
     key, race = next(day.keyed())
     timed = [s for s in race.starters if s.outcome.passings]
     assume(timed)
@@ -210,10 +239,23 @@ def test_accepted_corrections_keep_passing_times_increasing_up_to_the_finish(
     for target, reference, delta in corrections:
         sheet = app.race(key).sheet
         now = [sheet.facts[f.fact_id].ms or 0 for f in facts]
-        ms = now[reference % len(now)] + delta
-        with contextlib.suppress(LedgerError):
-            app.correct_time(key, facts[target % len(facts)].fact_id, ms, CORRECTION_REASON,
-                             REFEREE)
+        which, ms = target % len(facts), now[reference % len(now)] + delta
+        if ms == now[which]:
+            continue  # no change: not a correction
+        after = [*now[:which], ms, *now[which + 1:]]
+        metres = facts[which].metres or 0
+        valid = all(a < b for a, b in itertools.pairwise(after)) and (
+            metres * 50 <= ms <= metres * 300)
+        before = app.last_position()
+        if valid:
+            assert app.correct_time(key, facts[which].fact_id, ms, CORRECTION_REASON, REFEREE)
+            assert app.race(key).sheet.facts[facts[which].fact_id].ms == ms
+        else:
+            with pytest.raises((RefusedFactError, InvalidTimeError),
+                               match=r"must increase|before the finish|after the last passing|"
+                                     r"impossibly fast|absurdly slow"):
+                app.correct_time(key, facts[which].fact_id, ms, CORRECTION_REASON, REFEREE)
+            assert app.last_position() == before
     sheet = app.race(key).sheet
     times = [sheet.facts[f.fact_id].ms for f in facts]  # by metres: passings, then the finish
     assert times == sorted(times), times  # type: ignore[type-var]
@@ -238,8 +280,10 @@ def test_standings_as_of_the_last_position_equal_the_current_ones(day: RaceDay) 
 def test_the_folded_log_equals_the_race_aggregates(day: RaceDay) -> None:
     app = recorded(day)
     state = state_as_of(app)
-    for key, _ in day.keyed():
+    for key, race in day.keyed():
         assert state.sheet(key) == app.race(key).sheet
+        # one fold serves both sides (ledger/sheet.py): so check it against the plan as well
+        assert outline(leaderboard(state, key)) == planned_outline(race)
 
 
 @given(race_days(), st.data())
@@ -270,7 +314,11 @@ def test_standings_at_the_finish_line_equal_the_leaderboard_of_finishers(day: Ra
     for key, race in day.keyed():
         at_line = standings_at(state, key, race.distance_m)
         board = leaderboard(state, key)
-        assert at_line.rows == tuple(row for row in board.rows if row.status == "OK")
+        if any(row.place_reported for row in board.rows):  # at the line only times count
+            assert [(r.skater, r.time_ms) for r in at_line.rows] == [
+                (r.skater, r.time_ms) for r in timed_rows(board)]
+        else:
+            assert at_line.rows == tuple(row for row in board.rows if row.status == "OK")
 
 
 @given(race_days())
@@ -280,8 +328,8 @@ def test_standings_at_a_passing_point_rank_everyone_who_passed_it_by_that_passin
     state = state_as_of(recorded(day))
     for key, race in day.keyed():
         for metres in points_before_line(race.distance_m):
-            passed = {s.name: dict(s.outcome.passings)[metres] for s in race.starters
-                      if metres in dict(s.outcome.passings)}
+            passed = {s.name: dict(s.outcome.counted_passings)[metres] for s in race.starters
+                      if metres in dict(s.outcome.counted_passings)}
             ranked = [ms for name, ms in passed.items() if race.starter(name).outcome.code != "DQ"]
             rows = standings_at(state, key, metres).rows
             assert {row.skater for row in rows} == set(passed)
@@ -306,3 +354,6 @@ def test_rebuild_equals_incremental(day: RaceDay) -> None:
     rebuilt = LedgerState().apply_all(app.read_log())
     assert boards(live.state, day) == boards(rebuilt, day)
     assert live.state == rebuilt
+    # both sides fold with LedgerState.apply: the plan says what the boards must be
+    assert {key: outline(board) for key, board in boards(live.state, day).items()} == {
+        key: planned_outline(race) for key, race in day.keyed()}

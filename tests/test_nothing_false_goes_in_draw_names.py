@@ -501,7 +501,8 @@ def test_a_spelling_noted_with_same_as_lets_the_stream_name_the_registered_skate
                                             "--same-as", "Andżelika Wójcik")).out
     ok(cli(capsys, db, "import", str(VANTAGE)))
     race = ok(cli(capsys, db, "races", "--format", "json")).json()[0]["key"]
-    shown = {r["skater"]: r for r in ok(cli(capsys, db, "standings", race, "--format", "json")).json()["rows"]}
+    board = ok(cli(capsys, db, "standings", race, "--format", "json")).json()
+    shown = {r["skater"]: r for r in board["rows"]}
     assert set(shown) == {"Andżelika Wójcik", "Ellia Smeding"}
     assert shown["Andżelika Wójcik"]["time"] == "1:19.24"
     registered = [line for line in ok(cli(capsys, db, "export")).out.splitlines()

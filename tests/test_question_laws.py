@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -24,9 +27,11 @@ from projections.leaderboard import leaderboard
 from projections.qualification import evaluate
 from projections.state import LedgerState
 from projections.whatif import what_if
+from tests.helpers import timed_race
 from tests.strategies import RaceDay, race_days, record_race_day
 
-CORRECTING = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified)
+#: A referee's decisions that change a race that looked final: a correction, a void, a DQ, a re-skate.
+CORRECTING = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted)
 
 
 @given(race_days(), race_days())
@@ -88,16 +93,45 @@ def test_a_certain_slot_stays_certain_unless_a_correction_changes_its_race(day: 
                     certain[where] = slot.skater
 
 
+def samalog_by_hand(ms: int, distance_m: int) -> Fraction:
+    """rules.md §6 written out independently: seconds / (distance / 500), truncated to 3 decimals."""
+    exact = Fraction(ms, 1000) / Fraction(distance_m, 500)
+    return Fraction(math.floor(exact * 1000), 1000)
+
+
+def test_samalog_by_hand_gives_the_adelskalender_totals_of_roest_and_klassen() -> None:
+    """The regression cases of rules.md §6, to show the independent formula is the rule."""
+    roest = [(35_740, 500), (102_560, 1500), (363_700, 5000), (767_890, 10000)]
+    klassen = [(37_510, 500), (111_790, 1500), (233_340, 3000), (408_970, 5000)]
+    assert sum(samalog_by_hand(ms, d) for ms, d in roest) == Decimal("144.690")
+    assert sum(samalog_by_hand(ms, d) for ms, d in klassen) == Decimal("154.560")
+    assert [samalog_points(ms, d) for ms, d in roest] == [35_740, 34_186, 36_370, 38_394]
+
+
 @given(st.lists(st.tuples(st.sampled_from((500, 1000, 1500, 3000, 5000, 10000)),
                           st.integers(30_000, 900_000)), min_size=1, max_size=4, unique_by=lambda t: t[0]))
 def test_samalog_totals_equal_the_sum_of_their_truncated_parts(times: list[tuple[int, int]]) -> None:
     parts = [samalog_points(ms, d) for d, ms in times]
-    assert all(part == ms * 500 // d for part, (d, ms) in zip(parts, times, strict=True))
+    assert [Fraction(part, 1000) for part in parts] == [samalog_by_hand(ms, d) for d, ms in times]
     [standing] = classify([("Skater", d, ms) for d, ms in times], [d for d, _ in times])
-    assert standing.points == sum(parts)
+    assert Fraction(standing.points or 0, 1000) == sum(samalog_by_hand(ms, d) for d, ms in times)
     assert standing.rank == 1
 
 
 def test_the_basis_reaches_every_question(memory_app) -> None:  # type: ignore[no-untyped-def]
-    """A question asked as of position 0 knows nothing; as of the last position, everything."""
-    assert state_as_of(memory_app, Basis(position=0)).races == {}
+    """A question asked as of position 0 knows nothing; as of a position between two finishes, only
+    the first; as of the last position, everything (board, what-if, history, qualification)."""
+    key = timed_race(memory_app, 500, [("Skater A", 38_000), ("Skater B", 37_500)])
+    last = memory_app.last_position()
+    nothing, between, now = (state_as_of(memory_app, Basis(position=p)) for p in (0, last - 1, last))
+    assert nothing.races == {} and nothing.skaters == {}
+    assert [(r.rank, r.skater) for r in leaderboard(between, key).rows] == [(1, "Skater A")]
+    assert [(r.rank, r.skater) for r in leaderboard(now, key).rows] == [(1, "Skater B"),
+                                                                         (2, "Skater A")]
+    assert what_if(between, key, 37_900).rank == 1 and what_if(now, key, 37_900).rank == 2
+    assert [r.time_ms for r in history(between, "Skater B").rows] == []  # no result yet
+    assert [r.time_ms for r in history(now, "Skater B").rows] == [37_500]
+    rule = {"rule": "basis", "version": 1, "kind": "top-n", "direct": 1, "category": None,
+            "competition": between.sheet(key).competition}  # type: ignore[union-attr]
+    assert [s.skater for s in evaluate(between, rule).slots][:1] == ["Skater A"]
+    assert [s.skater for s in evaluate(now, rule).slots][:1] == ["Skater B"]

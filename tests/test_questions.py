@@ -68,6 +68,13 @@ def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # typ
     assert "Qualified: none of them" in told
 
 
+def test_the_qualification_table_has_a_category_column_where_both_categories_appear(  # type: ignore[no-untyped-def]
+        capsys, okt) -> None:
+    both = ask(capsys, okt, "qualification", "okt-2017-top-2").out
+    assert "Category" in both and "women" in both and " men " in both
+    assert "Category" not in ask(capsys, okt, "qualification", "knsb-olympic-2018-women").out
+
+
 def test_qualification_after_day_1(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
     db = str(tmp_path / "day1.db")
     with build_app(db) as app:

@@ -280,6 +280,32 @@ def test_the_board_after_a_pair_ranks_only_the_pairs_skated_so_far(memory_app: L
     assert places(memory_app, key, after_pair=after_pair) == expected[after_pair]
 
 
+def unknown_pair_day(app: Ledger, draw_pair_3: bool) -> str:
+    """Six entered: pairs 1 and 2 drawn, pair 3 drawn only when asked; Skater F's pair is not known
+    (a list gave her time, not her pair)."""
+    key = race_day(app, 500, ["Skater A", "Skater B", "Skater C", "Skater D", "Skater E", "Skater F"])
+    draw(app, key, ("Skater A", "Skater B"), ("Skater C", "Skater D"))
+    if draw_pair_3:
+        app.draw_pair(key, 3, "Skater E", None)
+    for name, ms in (("Skater A", 39_000), ("Skater B", 38_900), ("Skater F", 38_000)):
+        app.record_finish(key, name, ms)
+    return key
+
+
+def test_a_skater_of_unknown_pair_is_left_out_after_pair_n_while_some_later_pair_is_undrawn(
+        memory_app: Ledger) -> None:
+    # pair 2 is drawn but pair 3 is not: Skater F may be in pair 3, so she had not raced after pair 1
+    key = unknown_pair_day(memory_app, draw_pair_3=False)
+    assert places(memory_app, key, after_pair=1) == [(1, "Skater B"), (2, "Skater A")]
+
+
+def test_a_skater_of_unknown_pair_counts_after_pair_n_once_every_later_pair_is_drawn_without_her(
+        memory_app: Ledger) -> None:
+    key = unknown_pair_day(memory_app, draw_pair_3=True)
+    assert places(memory_app, key, after_pair=1) == [
+        (1, "Skater F"), (2, "Skater B"), (3, "Skater A")]
+
+
 # -- lists that print hundredths but ranked on thousandths ---------------------------------------
 def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_them(memory_app) -> None:  # type: ignore[no-untyped-def]
     """World Cup 2 2025/26 women's 1000 m: van Elst and Bosiek both 1:15.42 (+3.060), yet 17th

@@ -496,6 +496,34 @@ def test_a_disqualified_skater_gets_no_reskate(memory_app: Ledger) -> None:
         memory_app.grant_reskate(key, "Skater A", "hindered", "Referee R")
 
 
+def test_a_dq_during_the_reskate_closes_the_whole_race_not_only_the_reskate(
+        memory_app: Ledger) -> None:
+    key = live_race(memory_app)
+    memory_app.draw_pair(key, 3, "Skater E", None)
+    memory_app.record_finish(key, "Skater A", 68_000)
+    memory_app.grant_reskate(key, "Skater A", "hindered at the crossing", "Referee R", pair=3)
+    memory_app.start(key, 3)
+    memory_app.record_passing(key, "Skater A", 200, 17_000)
+    memory_app.disqualify(key, "Skater A", "ISU 256: leaving the lane", "Referee R")
+    with refused(memory_app, RefusedFactError, r"already has a DQ"):
+        memory_app.record_finish(key, "Skater A", 69_000)
+    row = row_of(memory_app, key, "Skater A")
+    assert (row.rank, row.status, row.time_ms) == (None, "DQ", None)  # nor the first race's time
+
+
+def test_a_dns_for_the_reskate_closes_the_whole_race_not_only_the_reskate(
+        memory_app: Ledger) -> None:
+    key = live_race(memory_app)
+    memory_app.draw_pair(key, 3, "Skater E", None)
+    memory_app.clear_clock(key, 1, "an obstacle on the ice")
+    memory_app.grant_reskate(key, "Skater A", "obstacle on the ice", "Referee R", pair=3)
+    memory_app.record_dns(key, "Skater A")
+    memory_app.start(key, 3)
+    with refused(memory_app, RefusedFactError, r"already has a DNS"):
+        memory_app.record_finish(key, "Skater A", 69_000)
+    assert row_of(memory_app, key, "Skater A").status == "DNS"
+
+
 # -- falls, DNF and DQ -----------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ kind of tampering in turn (each one undone before the next, and the ledger verif
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -18,6 +19,7 @@ from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -264,16 +266,70 @@ def forge_checkpoint(raw: Raw, data: st.DataObject) -> tuple[int, Undo]:
     return head, lambda: None  # verify after undo is not asked of this one: see below
 
 
+def link_by_hand(previous: bytes, position: int, ident: str, version: int, topic: str,
+                 state: bytes) -> bytes:
+    """One chain hash written out from docs/decisions/0007-tamper-evidence.md with hashlib, not
+    with ledger.chain: tag, previous hash, position (8 BE), id (4 BE length + UTF-8), version (8 BE),
+    topic (4 BE length + UTF-8), state (8 BE length + bytes)."""
+    id_bytes, topic_bytes = ident.encode("utf-8"), topic.encode("utf-8")
+    return hashlib.sha256(
+        b"skate-ledger chain v1\n" + previous + position.to_bytes(8, "big")
+        + len(id_bytes).to_bytes(4, "big") + id_bytes + version.to_bytes(8, "big")
+        + len(topic_bytes).to_bytes(4, "big") + topic_bytes
+        + len(state).to_bytes(8, "big") + state).digest()
+
+
 def hashes_of(rows: list[tuple[int, Any, int, str, bytes]]) -> dict[int, bytes]:
-    """The chain recomputed from raw rows (SQLite stores uuids as hex: the library reads them back
-    as UUIDs)."""
+    """The chain recomputed by hand from raw rows (SQLite stores uuids as hex: the library reads
+    them back as UUIDs; the chain hashes the hyphenated lower-case text)."""
     from uuid import UUID
-    previous, out = GENESIS, {}
+    previous, out = bytes(32), {}
     for position, originator_id, version, topic, state in rows:
-        ident = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-        previous = link(previous, position, ident, version, topic, state)
+        ident = str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id))
+        previous = link_by_hand(previous, position, ident, version, topic,
+                                state.encode() if isinstance(state, str) else bytes(state))
         out[position] = previous
     return out
+
+
+#: A tiny fixed ledger of two events (position 2 missing: PostgreSQL ids have gaps), and its chain
+#: hashes computed once by hand from decision 0007 and pinned: a known-answer vector.
+KNOWN_LEDGER = [
+    (1, "6f1d2c9e-3b4a-5c6d-8e7f-0a1b2c3d4e5f", 1, "skate-ledger:Skater.Registered",
+     b'{"name":"Skater A"}'),
+    (3, "6f1d2c9e-3b4a-5c6d-8e7f-0a1b2c3d4e5f", 2, "skate-ledger:Skater.Renamed",
+     '{"name":"Skater Å"}'.encode()),
+]
+KNOWN_HASHES = {1: "40557798d5b881c0fadb9586dcbe53b90d3e20f79d6385276d198b8de82d182c",
+                3: "2264959f7125a025a5492b414f1efc9c7cccba0116ec9814cecd0b3e17ea7ca2"}
+
+
+def test_the_chain_of_a_tiny_fixed_ledger_gives_the_pinned_known_answer() -> None:
+    assert {p: h.hex() for p, h in hashes_of(KNOWN_LEDGER).items()} == KNOWN_HASHES
+    previous = GENESIS
+    for position, ident, version, topic, state in KNOWN_LEDGER:
+        previous = link(previous, position, UUID(ident), version, topic, state)
+        assert previous.hex() == KNOWN_HASHES[position], position
+
+
+@pytest.mark.parametrize("ledger", [sqlite_ledger, pytest.param(
+    postgres_ledger, marks=[needs_pg, pytest.mark.postgres])])
+def test_the_stored_chain_is_the_documented_formula_over_the_stored_events(
+        tmp_path: Path, ledger: Callable[[Path], Any]) -> None:
+    with ledger(tmp_path) as (open_app, raw):
+        app = open_app()
+        try:
+            slug = app.schedule_competition("Chain Cup", "Rink", date(2025, 3, 1))
+            app.register_skater("Skater A")
+            app.schedule_race(slug, 500, "men", date(2025, 3, 1))
+        finally:
+            app.close()
+        ch = raw.chain_table()
+        raw_rows = raw.events()
+        stored = {int(p): bytes(h) for p, h in raw.conn.execute(  # type: ignore[attr-defined]
+            f"SELECT position, hash FROM {ch} ORDER BY position").fetchall()}
+        assert len(raw_rows) == 3
+        assert stored == hashes_of(raw_rows)
 
 
 TAMPERINGS: dict[str, Tampering] = {

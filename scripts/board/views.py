@@ -23,7 +23,7 @@ from ledger.timing import format_gap, format_time
 from ledger.values import skater_id
 from projections.basis import Basis
 from projections.history import History
-from projections.leaderboard import Board, leaderboard, passing_at, standings_at
+from projections.leaderboard import Board, leaderboard, pair_filter, passing_at, standings_at
 from projections.marks import derive, meaning
 from projections.qualification import evaluate, load_rule
 from projections.results import everything, result_of
@@ -190,9 +190,10 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
             "legend": [{"mark": m, "meaning": meaning(m)} for m in dict.fromkeys(shown_marks)],
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
             "pair": pair_view(state, sheet, basis.after_pair, reference),
-            "corrections": corrections_of(state, sheet, zone),
-            "qualification": memo(f"qualification:{sheet.competition}:{sheet.category}@{state.position}",
-                                  lambda: qualification_of(state, sheet))}
+            "corrections": corrections_of(state, sheet, zone, basis.after_pair),
+            "qualification": memo(f"qualification:{sheet.competition}:{sheet.category}@{state.position}"
+                                  + ("" if basis.after_pair is None else f":{key}/{basis.after_pair}"),
+                                  lambda: qualification_of(state, sheet, basis.after_pair))}
 
 
 def official_of(sheet: RaceSheet, zone: ZoneInfo) -> dict[str, Any] | None:
@@ -234,14 +235,19 @@ def marks_of(state: LedgerState, sheet: RaceSheet,
     return found
 
 
-def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """Every correction, void and disqualification of the race with its reason and author."""
+def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo,
+                   after_pair: int | None = None) -> list[dict[str, Any]]:
+    """Every correction, void and disqualification of the race with its reason and author; after
+    pair N, those of the pairs up to N (of the fact they change)."""
+    keep = pair_filter(sheet, after_pair)
     out = []
     for fact in sorted(sheet.facts.values(), key=lambda f: f.seq):
         if fact.kind not in {"correction", "void", "dq"}:
             continue
         target_id = fact.detail.get("target")
         target = sheet.facts.get(target_id) if isinstance(target_id, UUID) else None
+        if not keep(target if target is not None else fact):
+            continue
         what = describe(target) if target is not None else fact.kind
         out.append({"act": fact.kind, "skater": state.name_of(fact.skater) if fact.skater else None,
                     "what": what, "after": time_text(fact.ms) if fact.kind == "correction" else None,
@@ -257,19 +263,25 @@ def describe(fact: Fact) -> str:
     return f"{fact.kind}{where} ({fact.source})" if fact.source else f"{fact.kind}{where}"
 
 
-def qualification_of(state: LedgerState, sheet: RaceSheet) -> list[dict[str, Any]]:
-    """The outcome of every qualification rule of this competition and category."""
+def qualification_of(state: LedgerState, sheet: RaceSheet,
+                     after_pair: int | None = None) -> list[dict[str, Any]]:
+    """The outcome of every qualification rule of this competition, for this race's category only
+    (a rule over both categories is read for this one), on the page's basis: this race as it stood
+    after pair N. A category column is shown wherever both categories appear."""
     panels = []
+    cuts = {} if after_pair is None else {sheet.key: after_pair}
     for name in rule_names():
         rule = load_rule(name)
         if rule.get("competition") != sheet.competition or rule.get("category") not in (None, sheet.category):
             continue
-        outcome = evaluate(state, rule)
+        outcome = evaluate(state, {**rule, "category": sheet.category}, cuts)
+        slots = [{"slot": s.slot, "distance_m": s.distance_m, "category": s.category,
+                  "place": s.place, "skater": s.skater, "status": s.status, "reason": s.reason}
+                 for s in outcome.slots]
         panels.append({"rule": outcome.rule, "title": rule.get("title", outcome.rule),
-                       "slots": [{"slot": s.slot, "distance_m": s.distance_m, "place": s.place,
-                                  "skater": s.skater, "status": s.status, "reason": s.reason}
-                                 for s in outcome.slots],
-                       "selected": list(outcome.selected)})
+                       "slots": slots, "selected": list(outcome.selected),
+                       "categories": sorted({s["category"] for s in slots}),
+                       "after_pair": after_pair})
     return panels
 
 

@@ -33,11 +33,9 @@ from hypothesis.stateful import (
 
 from ledger.application import Ledger, build_app
 from ledger.errors import LedgerError
-from ledger.rules import CLOSING
-from ledger.sheet import TIMED_KINDS as TIMED
 from ledger.sheet import Fact
 from ledger.timing import passing_points
-from ledger.values import DEFAULT_UNRANKED_ORDER, skater_id
+from ledger.values import skater_id
 from projections.basis import state_as_of
 from projections.leaderboard import Board, leaderboard, standings_at
 from tests.conftest import IN_CI, drop_pg_schema, new_pg_schema, pg_url, postgres_available
@@ -102,8 +100,15 @@ def ranked_order(times: dict[str, int], drawn: DrawKey) -> list[tuple[int, str, 
     return [(1 + sum(t < ms for t in times.values()), name, ms) for name, ms in ordered]
 
 
+#: The model's own knowledge, not the code's: the order of the unranked (rules.md §4: Vantage uses
+#: DNF, DQ, DNS, WDR), the facts that carry a time, and those that end a skater's race.
+UNRANKED_ORDER = ("DNF", "DQ", "DNS", "WDR")
+TIMED = frozenset({"passing", "finish", "presented"})
+CLOSING = frozenset({"finish", "dnf", "dq", "dns", "wdr"})
+
+
 def unranked_order(statuses: dict[str, str], drawn: DrawKey) -> list[tuple[None, str, str, None]]:
-    order = {s: n for n, s in enumerate(DEFAULT_UNRANKED_ORDER)}
+    order = {s: n for n, s in enumerate(UNRANKED_ORDER)}
     ordered = sorted(statuses.items(), key=lambda kv: (order[kv[1]], drawn(kv[0])))
     return [(None, name, status, None) for name, status in ordered]
 
@@ -518,7 +523,7 @@ class StoresAgree(RuleBasedStateMachine):
         if timed:
             return draw_name(data, entered, [n for n in entered if self.held(n)])
         return draw_name(data, entered, [n for n in entered
-                                         if not self.held(n, frozenset(CLOSING))])
+                                         if not self.held(n, CLOSING)])
 
     def draw_time(self, data: st.DataObject, name: str, metres: int, label: str) -> int:
         return draw_time(data, name, metres, [f.ms for f in self.held(name) if f.ms], label)
