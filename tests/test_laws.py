@@ -75,17 +75,33 @@ def outline(board: Board) -> list[tuple[int | None, str, str, int | None]]:
 UNRANKED = ("DNF", "DQ", "DNS", "WDR")
 
 
+#: The test's own order of the lanes within a place: inner (white) before outer, unknown last.
+LANES = {"inner": 0, "outer": 1}
+
+
+def planned_draw(race: RacePlan, name: str) -> tuple[bool, int, int, str]:
+    """Where the plan puts a skater among those sharing a place or a status (rules data, as the
+    ISU lists print them): a known pair first, in order; inner before outer (a re-skater's lane is
+    not given: unknown); then the order of entry, which the plan makes by name."""
+    again = race.reskate_pairs().get(name)
+    starter = race.starter(name)
+    pair, lane = (again, None) if again is not None else (starter.pair, starter.lane)
+    return (pair is None, pair or 0, LANES.get(lane or "", len(LANES)), name)
+
+
 def planned_outline(race: RacePlan) -> list[tuple[int | None, str, str, int | None]]:
     """The board the plan calls for, worked out here without the ledger: finishers by time (equal
-    times share the rank, the next is skipped; then by name), then the unranked in rules order."""
-    timed = sorted((s.outcome.order_ms, s.name, s.outcome.ranked_ms) for s in race.starters
+    times share the rank, the next is skipped; then in the order of the draw), then the unranked
+    in rules order (then the draw)."""
+    timed = sorted((s.outcome.order_ms, planned_draw(race, s.name), s.name, s.outcome.ranked_ms)
+                   for s in race.starters
                    if s.outcome.order_ms is not None and s.outcome.code == "OK")
     rows: list[tuple[int | None, str, str, int | None]] = [
         (1 + sum(other < ms for other, *_ in timed), name, "OK", shown)
-        for ms, name, shown in timed]
-    unranked = sorted((UNRANKED.index(s.outcome.code), s.name, s.outcome.code)
-                      for s in race.starters if s.outcome.code in UNRANKED)
-    return rows + [(None, name, code, None) for _, name, code in unranked]
+        for ms, _, name, shown in timed]
+    unranked = sorted((UNRANKED.index(s.outcome.code), planned_draw(race, s.name), s.name,
+                       s.outcome.code) for s in race.starters if s.outcome.code in UNRANKED)
+    return rows + [(None, name, code, None) for _, _, name, code in unranked]
 
 
 # -- ordering and ranking -------------------------------------------------------------------------
