@@ -34,7 +34,10 @@ def postgres_available() -> bool:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                   (PG_DATABASE,)).fetchone()
             if not exists:
-                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+                try:
+                    conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+                except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                    pass  # another test worker (pytest -n 2) created it a moment ago
     except psycopg.OperationalError:
         if IN_CI:
             raise
