@@ -27,7 +27,7 @@ from projections.results import result_of
 from projections.state import LedgerState
 from projections.whatif import what_if as place_time
 from scripts import output
-from scripts.skate_ledger import OUT, cli, ledger_command, show_board
+from scripts.skate_ledger import OUT, cli, read_command, show_board
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,7 +51,7 @@ def format_choice(*choices: str) -> Callable[[F], F]:
 @click.argument("race", required=False)
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def audit(app: Ledger, race: str | None, position: int | None, known_at: str | None,
           fmt: str) -> None:
     """Every correction, void, DQ, re-skate and status change, with the places it moved."""
@@ -84,7 +84,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
 @click.option("--after-pair", type=int, default=None)
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
             position: int | None, known_at: str | None, fmt: str) -> None:
     """Where TIME would rank in RACE's board, and whom it would pass."""
@@ -109,7 +109,7 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
 @click.argument("skater")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
@@ -132,7 +132,7 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
 @click.argument("races", nargs=-1, required=True)
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
@@ -168,7 +168,7 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
 @click.option("--mark", default=None, help="Only this kind: TR, NR or CR.")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def records_(app: Ledger, mark: str | None, position: int | None, known_at: str | None,
              fmt: str) -> None:
     """Track, national and championship records, derived from the ledger."""
@@ -191,7 +191,7 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
 @click.argument("rule")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def qualification(app: Ledger, rule: str, position: int | None, known_at: str | None,
                   fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
@@ -224,7 +224,7 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
 @click.option("--rule", "rules", multiple=True, help="Qualification rule(s) to report on.")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation: tuple[str, ...],
            competition: str | None, day: str | None, rules: tuple[str, ...], position: int | None,
            known_at: str | None, fmt: str) -> None:
@@ -282,7 +282,7 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
               help="Replay at this multiple of the recorded pace (0: no waiting).")
 @click.option("--until", default=None, help="Stop at this recorded moment (ISO 8601).")
 @click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
-@ledger_command
+@read_command
 def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
            notation: str) -> None:
     """The day (a competition key) or a race as it unfolded: the board after each step."""
