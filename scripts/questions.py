@@ -4,6 +4,7 @@ qualification, report and replay. Each takes the same "as of" basis as ``standin
 
 from __future__ import annotations
 
+import math
 import time as wall
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from projections.classification import classify, format_points
 from projections.history import history as skater_history
 from projections.leaderboard import leaderboard
 from projections.qualification import STRENGTH, evaluate, load_rule
-from projections.records import records
+from projections.records import load_scopes, records
 from projections.results import result_of
 from projections.state import LedgerState
 from projections.whatif import what_if as place_time
@@ -165,7 +166,8 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
 
 
 @cli.command("records")
-@click.option("--mark", default=None, help="Only this kind: TR, NR or CR.")
+@click.option("--mark", default=None, callback=lambda ctx, param, value: known_mark(value),
+              help="Only this kind: TR, NR or CR.")
 @basis_options
 @format_choice("table", "json")
 @read_command
@@ -185,6 +187,16 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
     for r in rows:
         table.add_row(r["mark"], " / ".join(r["scope"]), r["skater"], r["time"], r["race"], r["date"])
     OUT.print(table)
+
+
+def known_mark(value: str | None) -> str | None:
+    """``records --mark``: one of the marks the record scopes define (TR, NR, CR)."""
+    if value is None:
+        return None
+    marks = [scope["mark"] for scope in load_scopes()]
+    if value.strip().upper() not in marks:
+        raise click.BadParameter(f"{value[:40]!r} is not a known mark; give one of {', '.join(marks)}")
+    return value.strip().upper()
 
 
 @cli.command("qualification")
@@ -278,7 +290,7 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
 @cli.command("replay")
 @click.argument("target")
 @click.option("--step", type=click.Choice(["pair", "event"]), default="pair")
-@click.option("--speed", type=float, default=0.0,
+@click.option("--speed", type=float, default=0.0, callback=lambda ctx, param, value: pace(value),
               help="Replay at this multiple of the recorded pace (0: no waiting).")
 @click.option("--until", default=None, help="Stop at this recorded moment (ISO 8601).")
 @click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
@@ -304,6 +316,15 @@ def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
         show_board(state, leaderboard(state, sheet.key), Basis(position=position), "table", notation)
     if not races_of(state, target):
         app.race(target)
+
+
+def pace(value: float) -> float:
+    """``replay --speed``: a positive finite multiple of the recorded pace (0, the default: no
+    waiting); a negative, infinite or NaN speed would wait forever or not at all."""
+    if value != 0 and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a positive finite number (a multiple of the "
+                                 "recorded pace; 0: no waiting)")
+    return value
 
 
 def races_of(state: LedgerState, target: str) -> set[str]:

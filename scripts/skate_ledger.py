@@ -6,8 +6,10 @@ Exit codes: 0 success; 2 bad input or a refused command (one line on stderr, not
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from rich.progress import Progress
 
 from ledger.application import Ledger, build_app, check_text
 from ledger.errors import InvalidInputError, LedgerError
-from ledger.formats import FORMATS, detect_format
+from ledger.formats import FORMATS, check_files, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import dumps, export_lines, import_jsonl, write_jsonl
@@ -195,6 +197,7 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     Result lists (CSV, ISU text) are all read first and recorded in one transaction: a refused
     line anywhere appends nothing. JSONL exports and Vantage streams are imported file by file.
     """
+    check_files(files)  # a FIFO, device or directory is refused at once, before any file is read
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
     batch = Batch(app)
@@ -806,9 +809,30 @@ def serve(app: Ledger, host: str, port: int, poll: float) -> None:
     JSON (/openapi.json) and live updates (server-sent events). Stop it with Ctrl-C."""
     from scripts.board.app import server  # the web stack is loaded only by this command
 
+    sock = bound(host, port)  # a busy port is refused before any address is printed
+    port = sock.getsockname()[1]
     ERR.print(f"skate-ledger board on http://{host}:{port}/ (position {app.last_position()}); "
               "Ctrl-C stops it", markup=False, highlight=False)
-    server(app, host, port, poll).run()
+    server(app, host, port, poll).run(sockets=[sock])
+
+
+def bound(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the board (uvicorn listens on it once the board started)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise InvalidInputError(f"--host {host!r}: cannot listen there ({e.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: not a busy port
+    try:
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise InvalidInputError(f"--port {port}: port {port} is in use on {host} (another server "
+                                    "listens there); choose another with --port") from None
+        raise InvalidInputError(f"--host {host} --port {port}: cannot listen there ({e.strerror})") from None
+    return sock
 
 
 # -- running ------------------------------------------------------------------------------------
