@@ -23,6 +23,7 @@ import socket
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -42,6 +43,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 OUR_TABLES = frozenset({"stored_events", "ledger_chain"})
 #: PostgreSQL names them after the application: ``ledger_events`` and ``ledger_chain``.
 PG_EVENTS, PG_CHAIN = "ledger_events", "ledger_chain"
+#: How the topics of our events begin (decision 0001): a pre-chain ledger is known by them.
+OUR_TOPICS = "skate-ledger:"
 #: Seconds to wait for the PostgreSQL server's TCP port (libpq's own timeout has a 2 s minimum).
 PG_CONNECT_TIMEOUT = 1.0
 #: libpq's shortest ``connect_timeout``, for the handshake once the port answered.
@@ -114,7 +117,8 @@ def sqlite_kind(path: str) -> str:
 
 
 def sqlite_tables(path: str, wal: bool) -> tuple[int, set[str]]:
-    """The application_id and table names, read without creating anything beside the file."""
+    """The application_id and table names (``stored_events`` and nothing else counts as ours when
+    every event in it is a skate-ledger fact), read without creating anything beside the file."""
     name = read_only_name(path)
     if wal and not Path(f"{path}-wal").exists():
         name += "&immutable=1"  # a WAL file's reader would create -wal and -shm; nothing is pending
@@ -122,12 +126,24 @@ def sqlite_tables(path: str, wal: bool) -> tuple[int, set[str]]:
         conn = sqlite3.connect(name, uri=True)
         try:
             marker = conn.execute("PRAGMA application_id").fetchone()[0]
-            rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                "AND name NOT LIKE 'sqlite!_%' ESCAPE '!'").fetchall()
+            tables = {str(row[0]) for row in rows}
+            if tables == {"stored_events"} and our_events(conn.execute, "stored_events", "?"):
+                tables |= OUR_TABLES  # a ledger written before the chain existed (decision 0007)
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
         raise NotOurStoreError(f"--db {path} is not a skate-ledger ledger ({e}); {UNTOUCHED}") from None
-    return int(marker), {str(row[0]) for row in rows}
+    return int(marker), tables
+
+
+def our_events(execute: Any, table: str, mark: str) -> bool:
+    """Whether ``table`` holds events and all of them are skate-ledger facts (by their topics)."""
+    held = execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+    foreign = execute(f"SELECT 1 FROM {table} WHERE topic NOT LIKE {mark} LIMIT 1",
+                      (OUR_TOPICS + "%",)).fetchone()
+    return held is not None and foreign is None
 
 
 def kind_of_tables(path: str, found: tuple[int, set[str]]) -> str:
@@ -171,12 +187,22 @@ def check_postgres(target: str, env: dict[str, str], write: bool) -> None:
     with conn:
         rows = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
                             "AND table_name IN (%s, %s)", (schema, PG_EVENTS, PG_CHAIN)).fetchall()
-    tables = {row[0] for row in rows}
+        tables = {row[0] for row in rows}
+        if tables == {PG_EVENTS} and pg_our_events(conn, schema):
+            tables.add(PG_CHAIN)  # a ledger written before the chain existed (decision 0007)
     if PG_EVENTS in tables and PG_CHAIN not in tables:
         raise NotOurStoreError(f"--db {url} is not a skate-ledger ledger (schema {schema!r} holds "
                                f"{PG_EVENTS} without {PG_CHAIN}); {UNTOUCHED}")
     if not write and PG_EVENTS not in tables:
         raise NoLedgerError(f"no ledger at {url}: schema {schema!r} holds none (reading creates nothing)")
+
+
+def pg_our_events(conn: psycopg.Connection[Any], schema: str) -> bool:
+    table = f'"{schema.replace(chr(34), chr(34) * 2)}".{PG_EVENTS}'
+    try:
+        return our_events(conn.execute, table, "%s")
+    except psycopg.Error:  # not the library's columns: not ours
+        return False
 
 
 def reach(url: str, host: str, port: int) -> None:

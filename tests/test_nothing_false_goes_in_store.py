@@ -78,7 +78,8 @@ def other_tables_in_wal_mode(path: Path) -> None:
 def foreign_stored_events(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
-                 "topic TEXT, state BLOB)")
+                 "topic TEXT, state BLOB)")  # another eventsourcing application's events
+    conn.execute("INSERT INTO stored_events VALUES ('a', 1, 'bank.domain:Account.Opened', x'7b7d')")
     conn.commit()
     conn.close()
 
@@ -269,7 +270,8 @@ def test_a_read_command_on_a_postgres_schema_without_a_ledger_creates_no_table(
 def test_a_foreign_ledger_events_table_on_postgres_is_refused_untouched(
         capsys: pytest.CaptureFixture[str], schema: str, command: tuple[str, ...]) -> None:
     with psycopg.connect(f"{PG_SERVER}/{PG_DATABASE}", autocommit=True) as conn:
-        conn.execute(f'CREATE TABLE "{schema}".ledger_events (id int)')
+        conn.execute(f'CREATE TABLE "{schema}".ledger_events (notification_id bigint, topic text)')
+        conn.execute(f"INSERT INTO \"{schema}\".ledger_events VALUES (1, 'bank.domain:Account.Opened')")
     refused(run(capsys, "--db", pg_url(schema), *command), "is not a skate-ledger ledger",
             "ledger_events without ledger_chain", "left untouched")
     assert tables_of(schema) == ["ledger_events"]
