@@ -49,6 +49,8 @@ OUR_TOPICS = "skate-ledger:"
 PG_CONNECT_TIMEOUT = 1.0
 #: libpq's shortest ``connect_timeout``, for the handshake once the port answered.
 PG_HANDSHAKE_TIMEOUT = 2
+#: Seconds to wait for another connection's write lock while looking (as the ledger's own).
+LOCK_TIMEOUT = 10.0
 MEMORY_NAMES = frozenset({":memory:", "memory"})
 UNTOUCHED = "it was left untouched"
 
@@ -123,7 +125,7 @@ def sqlite_tables(path: str, wal: bool) -> tuple[int, set[str]]:
     if wal and not Path(f"{path}-wal").exists():
         name += "&immutable=1"  # a WAL file's reader would create -wal and -shm; nothing is pending
     try:
-        conn = sqlite3.connect(name, uri=True)
+        conn = sqlite3.connect(name, uri=True, timeout=LOCK_TIMEOUT)
         try:
             marker = conn.execute("PRAGMA application_id").fetchone()[0]
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table' "
@@ -133,6 +135,8 @@ def sqlite_tables(path: str, wal: bool) -> tuple[int, set[str]]:
                 tables |= OUR_TABLES  # a ledger written before the chain existed (decision 0007)
         finally:
             conn.close()
+    except sqlite3.OperationalError as e:  # locked, unreadable: not a judgement of the file
+        raise InvalidInputError(f"--db {path}: cannot be read ({e}); {UNTOUCHED}") from None
     except sqlite3.DatabaseError as e:
         raise NotOurStoreError(f"--db {path} is not a skate-ledger ledger ({e}); {UNTOUCHED}") from None
     return int(marker), tables
