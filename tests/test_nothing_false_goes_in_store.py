@@ -328,8 +328,9 @@ def fifo(tmp_path: Path) -> Iterator[Path]:
     writer.start()
     yield path
     done.set()
-    os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # lets the waiting writer's open return
-    writer.join()
+    while writer.is_alive():  # the writer may be about to wait again: release it until it ends
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(0.01)
 
 
 @pytest.mark.parametrize("what", ["a FIFO", "a device", "a directory"])
