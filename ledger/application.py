@@ -41,6 +41,7 @@ from ledger.recorders import chained
 from ledger.rules import check_race_day
 from ledger.sheet import Fact
 from ledger.skater import Skater, SkaterAlias
+from ledger.stores import check_name, check_store, is_postgres, read_only_name
 from ledger.values import (
     RaceRules,
     check_nation,
@@ -606,22 +607,32 @@ TRANSCODER = {"TRANSCODER_TOPIC": "ledger.transcoder:LedgerTranscoder",
               "AGGREGATE_CACHE_MAXSIZE": "128"}
 
 
-def store_env(db: str | None = None) -> dict[str, str]:
+def store_env(db: str | None = None, read_only: bool = False) -> dict[str, str]:
     """The eventsourcing settings for a ``--db`` value: a SQLite path, ``:memory:``, ``memory``
     (the library's in-process store) or a PostgreSQL URL.
 
-    Every store gets our chained application recorder (``ledger.recorders``, decision 0007)."""
-    target = db or os.environ.get("SKATE_LEDGER_DB") or DEFAULT_DB
+    Every store gets our chained application recorder (``ledger.recorders``, decision 0007).
+    ``read_only`` opens a SQLite file with ``mode=ro`` and creates no table anywhere (decision 0012)."""
+    target = chosen_db(db)
     if target == "memory":
         return {"PERSISTENCE_MODULE": "ledger.recorders:ChainedPOPOFactory", **TRANSCODER}
-    if target.startswith(("postgresql://", "postgres://")):
-        return {**postgres_env(target), **TRANSCODER,
+    reading = {"CREATE_TABLE": "n"} if read_only and target != ":memory:" else {}
+    if is_postgres(target):
+        return {**postgres_env(target), **TRANSCODER, **reading,
                 "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedPostgresApplicationRecorder"}
     if "://" in target:
         raise InvalidInputError(f"--db {target!r}: only file paths, :memory: and postgresql:// URLs")
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target, **TRANSCODER,
-            "SQLITE_LOCK_TIMEOUT": "10",
+    name = read_only_name(target) if reading else target
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name, **TRANSCODER,
+            "SQLITE_LOCK_TIMEOUT": "10", **reading,
             "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedSQLiteApplicationRecorder"}
+
+
+def chosen_db(db: str | None) -> str:
+    """The ``--db`` given, else $SKATE_LEDGER_DB, else ./skate-ledger.db; an empty name is refused."""
+    target = db if db is not None else os.environ.get("SKATE_LEDGER_DB") or DEFAULT_DB
+    check_name(target)
+    return target
 
 
 def postgres_env(url: str) -> dict[str, str]:
@@ -642,8 +653,14 @@ def postgres_env(url: str) -> dict[str, str]:
     }
 
 
-def build_app(db: str | None = None, extra: Mapping[str, str] | None = None) -> Ledger:
-    """The one place that wires persistence: every script and test builds its ledger here."""
-    env = store_env(db)
+def build_app(db: str | None = None, extra: Mapping[str, str] | None = None, *,
+              read_only: bool = False) -> Ledger:
+    """The one place that wires persistence: every script and test builds its ledger here.
+
+    The store is checked first (``ledger.stores``): one that is not a ledger of ours is refused
+    untouched; with ``read_only`` (the commands that only read) nothing is created, and a store
+    without a ledger is refused."""
+    env = store_env(db, read_only)
+    check_store(chosen_db(db), env, write=not read_only)
     env.update(extra or {})
     return Ledger(env=env)

@@ -78,3 +78,21 @@ class ImportFormatError(InvalidInputError):
 
 class ConcurrentWriteError(LedgerError):
     """Raised when other writers kept changing the same aggregate while a command was retried."""
+
+
+class NotOurStoreError(InvalidInputError):
+    """Raised when ``--db`` names a file or database that is not a skate-ledger ledger (another
+    program's database, a foreign ``stored_events`` table); it is left untouched."""
+
+
+class NoLedgerError(LedgerError, LookupError):
+    """Raised when a command that only reads finds no ledger where ``--db`` points (it creates none)."""
+
+
+class ReadOnlyStoreError(LedgerError, PermissionError):
+    """Raised when a command that writes is given a ledger file that is read-only."""
+
+
+class StoreUnreachableError(LedgerError, ConnectionError):
+    """Raised when the PostgreSQL server of ``--db`` refuses the connection, or lacks the database
+    or the role it names."""

@@ -45,6 +45,7 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.chain import GENESIS, Checkpoint, link
+from ledger.stores import APPLICATION_ID
 
 CHAIN_BATCH = 5000
 #: (position, originator id, originator version, topic, state): a stored event as ``select_rows`` reads it
@@ -165,6 +166,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                           "signed_at TEXT NOT NULL, public_key BLOB NOT NULL, signature BLOB NOT NULL)")
         statements.append(f"CREATE TABLE IF NOT EXISTS {self.acts_table_name} ({ACTS_COLUMNS})")
         return statements
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        # The file is ours (decision 0012): marked when a writing command opens it, an old ledger
+        # too; only when unmarked, so that opening a marked ledger writes nothing.
+        c.execute("PRAGMA application_id")
+        if c.fetchone()[0] != APPLICATION_ID:
+            c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=False) as c:

@@ -4,6 +4,7 @@ qualification, report and replay. Each takes the same "as of" basis as ``standin
 
 from __future__ import annotations
 
+import math
 import time as wall
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -26,12 +27,12 @@ from projections.classification import classify, format_points
 from projections.history import history as skater_history
 from projections.leaderboard import leaderboard
 from projections.qualification import STRENGTH, evaluate, load_rule
-from projections.records import records
+from projections.records import load_scopes, records
 from projections.results import result_of
 from projections.state import LedgerState
 from projections.whatif import what_if as place_time
 from scripts import output
-from scripts.skate_ledger import OUT, cli, ledger_command, show_board
+from scripts.skate_ledger import OUT, cli, read_command, show_board
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +56,7 @@ def format_choice(*choices: str) -> Callable[[F], F]:
 @click.argument("race", required=False)
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def audit(app: Ledger, race: str | None, position: int | None, known_at: str | None,
           fmt: str) -> None:
     """Every correction, void, DQ, re-skate and status change, with the places it moved."""
@@ -88,7 +89,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
 @click.option("--after-pair", type=int, default=None)
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
             position: int | None, known_at: str | None, fmt: str) -> None:
     """Where TIME would rank in RACE's board, and whom it would pass."""
@@ -113,7 +114,7 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
 @click.argument("skater")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
@@ -141,7 +142,7 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
 @click.argument("races", nargs=-1, required=True)
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
@@ -174,10 +175,11 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
 
 
 @cli.command("records")
-@click.option("--mark", default=None, help="Only this kind: WR, CR, TR or NR.")
+@click.option("--mark", default=None, callback=lambda ctx, param, value: known_mark(value),
+              help="Only this kind: WR, CR, TR or NR.")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def records_(app: Ledger, mark: str | None, position: int | None, known_at: str | None,
              fmt: str) -> None:
     """World, track, national and championship records: the record tables the ledger holds
@@ -200,11 +202,21 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
     OUT.print(table)
 
 
+def known_mark(value: str | None) -> str | None:
+    """``records --mark``: one of the marks the record scopes define (TR, NR, CR)."""
+    if value is None:
+        return None
+    marks = [scope["mark"] for scope in load_scopes()]
+    if value.strip().upper() not in marks:
+        raise click.BadParameter(f"{value[:40]!r} is not a known mark; give one of {', '.join(marks)}")
+    return value.strip().upper()
+
+
 @cli.command("qualification")
 @click.argument("rule")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def qualification(app: Ledger, rule: str, position: int | None, known_at: str | None,
                   fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
@@ -240,7 +252,7 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
 @click.option("--rule", "rules", multiple=True, help="Qualification rule(s) to report on.")
 @basis_options
 @format_choice("table", "json")
-@ledger_command
+@read_command
 def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation: tuple[str, ...],
            competition: str | None, day: str | None, rules: tuple[str, ...], position: int | None,
            known_at: str | None, fmt: str) -> None:
@@ -294,11 +306,11 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
 @cli.command("replay")
 @click.argument("target")
 @click.option("--step", type=click.Choice(["pair", "event"]), default="pair")
-@click.option("--speed", type=float, default=0.0,
+@click.option("--speed", type=float, default=0.0, callback=lambda ctx, param, value: pace(value),
               help="Replay at this multiple of the recorded pace (0: no waiting).")
 @click.option("--until", default=None, help="Stop at this known-at moment (ISO 8601).")
 @click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
-@ledger_command
+@read_command
 def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
            notation: str) -> None:
     """The day (a competition key) or a race as it unfolded: the board after each step.
@@ -363,6 +375,15 @@ def replay_frames(events: Iterable[tuple[int, Any]], target: str, step: str,
     for key, (position, event) in last.items():
         if framed.get(key) != position:
             yield Frame(position, key, event, state)  # its board: no later fact of it changed it
+
+
+def pace(value: float) -> float:
+    """``replay --speed``: a positive finite multiple of the recorded pace (0, the default: no
+    waiting); a negative, infinite or NaN speed would wait forever or not at all."""
+    if value != 0 and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a positive finite number (a multiple of the "
+                                 "recorded pace; 0: no waiting)")
+    return value
 
 
 def races_of(state: LedgerState, target: str) -> set[str]:

@@ -6,8 +6,10 @@ Exit codes: 0 success; 2 bad input or a refused command (one line on stderr, not
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from rich.progress import Progress
 
 from ledger.application import Ledger, build_app, check_text
 from ledger.errors import FactIdTakenError, InvalidInputError, LedgerError
-from ledger.formats import FORMATS, detect_format
+from ledger.formats import FORMATS, check_files, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import JsonlPlan, dumps, export_lines, write_jsonl
@@ -89,15 +91,34 @@ def db_option(command: F) -> F:
 
 
 def ledger_command(command: F) -> F:
-    """Open the ledger for the command, and close it afterwards."""
+    """Open the ledger for the command (created when there is none), and close it afterwards."""
+    return opened(command, lambda kwargs: False)
+
+
+def read_command(command: F) -> F:
+    """Open the ledger read-only for a command that only reads: nothing is created, and a store
+    without a ledger is refused (docs/decisions/0012-the-store-is-ours.md)."""
+    return opened(command, lambda kwargs: True)
+
+
+def read_unless(option: str) -> Callable[[F], F]:
+    """A reading command that writes when ``option`` is given (``standings --sign``)."""
+    return lambda command: opened(command, lambda kwargs: not kwargs.get(option))
+
+
+def opened(command: F, reads: Callable[[dict[str, Any]], bool]) -> F:
     @db_option
     @click.pass_context
     @functools.wraps(command)
     def wrapper(ctx: click.Context, *args: Any, db: str | None, **kwargs: Any) -> Any:
-        chosen = db or ctx.find_root().params.get("db")
-        with open_ledger(chosen) as app:
+        with open_ledger(given_db(ctx, db), read_only=reads(kwargs)) as app:
             return command(app, *args, **kwargs)
     return wrapper  # type: ignore[return-value]
+
+
+def given_db(ctx: click.Context, db: str | None) -> str | None:
+    """The innermost ``--db`` given (an empty one too: it is refused, not taken as absent)."""
+    return db if db is not None else ctx.find_root().params.get("db")
 
 
 def acts(act: str, author_required: bool = False, keeps_author: bool = False) -> Callable[[F], F]:
@@ -140,9 +161,9 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
 
 
 @contextmanager
-def open_ledger(db: str | None) -> Iterator[Ledger]:
+def open_ledger(db: str | None, read_only: bool = False) -> Iterator[Ledger]:
     try:
-        app = build_app(db)
+        app = build_app(db, read_only=read_only)
     except LedgerError:
         raise
     except Exception as e:  # noqa: BLE001 - the store could not be opened: say which and why
@@ -181,6 +202,7 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     first, and all their facts are saved in one transaction: a refused line in any file appends
     nothing of any file.
     """
+    check_files(files)  # a FIFO, device or directory is refused at once, before any file is read
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
     batch = Batch(app)
@@ -241,7 +263,7 @@ def check_apart(batch: Batch, exports: JsonlPlan) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("--output", "out", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-@ledger_command
+@read_command
 def export(app: Ledger, fmt: str, out: Path | None) -> None:
     """Write the whole log, in order, so that import of it rebuilds the same ledger."""
     if out is None:
@@ -284,7 +306,7 @@ def verify(ctx: click.Context, export_file: Path | None, public_key: Path | None
         verdict = verify_export(export_file, key, elsewhere)
     else:
         what = "the ledger"
-        with open_ledger(db or ctx.find_root().params.get("db")) as app:
+        with open_ledger(given_db(ctx, db), read_only=True) as app:
             verdict = verify_ledger(app.recorder, key, elsewhere)
     if verdict.breach is not None:
         raise TamperedError(verdict.summary(what))
@@ -296,7 +318,7 @@ def check_sheet(ctx: click.Context, sheet: Path, export_file: Path | None, key: 
     """``verify --sheet``: against an export, offline, or else against the ledger's own log."""
     if export_file is not None:
         return sheets.verify_sheet(sheet, str(export_file), read_export(export_file), key)
-    with open_ledger(db or ctx.find_root().params.get("db")) as app:
+    with open_ledger(given_db(ctx, db), read_only=True) as app:
         events = [exported_event("the ledger", n, line)
                   for n, line in enumerate(export_lines(app), start=1)]
         return sheets.verify_sheet(sheet, "the ledger", events, key)
@@ -358,7 +380,7 @@ def roles_clear_referee(app: Ledger, current_file: Path | None) -> None:
 
 @roles.command("show")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@ledger_command
+@read_command
 def roles_show(app: Ledger, fmt: str) -> None:
     """Whether a referee token is configured, and every act noted with its role and author."""
     store = RoleStore(app.recorder)
@@ -380,7 +402,7 @@ def roles_show(app: Ledger, fmt: str) -> None:
 # -- reading ------------------------------------------------------------------------------------
 @cli.command("races")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@ledger_command
+@read_command
 def races(app: Ledger, fmt: str) -> None:
     """List the races with their keys."""
     state = state_as_of(app)
@@ -407,7 +429,7 @@ def races(app: Ledger, fmt: str) -> None:
                    "store it and carry it; implies --checkpoint.")
 @click.option("--key", "key_file", type=click.Path(path_type=Path), default=None,
               help=f"The private key for --sign (default ${KEY_ENV}).")
-@ledger_command
+@read_unless("sign")
 def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, position: int | None,
               known_at: str | None, after_pair: int | None, fmt: str, notation: str,
               with_checkpoint: bool, sign: bool, key_file: Path | None) -> None:
@@ -874,15 +896,36 @@ def demo(app: Ledger, notation: str) -> None:
 @click.option("--poll", type=click.FloatRange(0.005, 10.0), default=0.02, show_default=True,
               help="Seconds between looks for new facts (on SQLite a look reads the file's data "
                    "version only; PostgreSQL notifies the board and this is its safety net).")
-@ledger_command
+@read_command
 def serve(app: Ledger, host: str, port: int, poll: float) -> None:
     """A read-only web board of the ledger: the day, race boards, the pair on ice, skaters, replay,
     JSON (/openapi.json) and live updates (server-sent events). Stop it with Ctrl-C."""
     from scripts.board.app import server  # the web stack is loaded only by this command
 
+    sock = bound(host, port)  # a busy port is refused before any address is printed
+    port = sock.getsockname()[1]
     ERR.print(f"skate-ledger board on http://{host}:{port}/ (position {app.last_position()}); "
               "Ctrl-C stops it", markup=False, highlight=False)
-    server(app, host, port, poll).run()
+    server(app, host, port, poll).run(sockets=[sock])
+
+
+def bound(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the board (uvicorn listens on it once the board started)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise InvalidInputError(f"--host {host!r}: cannot listen there ({e.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: not a busy port
+    try:
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise InvalidInputError(f"--port {port}: port {port} is in use on {host} (another server "
+                                    "listens there); choose another with --port") from None
+        raise InvalidInputError(f"--host {host} --port {port}: cannot listen there ({e.strerror})") from None
+    return sock
 
 
 # -- running ------------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from ledger.errors import ImportFormatError
 
@@ -17,6 +20,40 @@ FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage", "records")
 MAX_LINE_BYTES = 1 << 20
 MAX_LIST_BYTES = 16 << 20
 MAX_STREAM_BYTES = 256 << 20
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file; a FIFO, device, socket or directory is
+    refused at once (opened without blocking, then looked at): reading one could wait forever."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise ImportFormatError(str(path), None, "is a directory, not a regular file") from None
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    os.close(fd)
+    raise ImportFormatError(str(path), None, f"is {not_a_file(mode)}, not a regular file")
+
+
+def not_a_file(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def check_files(paths: Iterable[Path]) -> None:
+    """Refuse, before anything is read or appended, any path that is not a readable regular file."""
+    for path in paths:
+        try:
+            open_regular(path).close()
+        except OSError as e:
+            raise ImportFormatError(str(path), None, f"cannot be read ({e.strerror})") from None
 
 
 def read_text(path: Path, max_bytes: int | None, encoding: str = "utf-8") -> str:
@@ -35,7 +72,7 @@ def read_limited(path: Path, max_bytes: int | None, max_line: int = MAX_LINE_BYT
     long line is found without reading past it."""
     name = str(path)
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if max_bytes is not None and size > max_bytes:
                 raise ImportFormatError(name, None, f"is {size} bytes, more than this format's "
@@ -62,7 +99,7 @@ def read_limited(path: Path, max_bytes: int | None, max_line: int = MAX_LINE_BYT
 def detect_format(path: Path) -> str:
     """Guess a file's format from its name and first line."""
     try:
-        with path.open("rb") as handle:  # decode the first line only: a bad byte further on is
+        with open_regular(path) as handle:  # decode the first line only: a bad byte further on is
             raw = handle.readline(MAX_LINE_BYTES)  # the reader's to report, with its line
             first = raw.decode("utf-8", "strict" if len(raw) < MAX_LINE_BYTES else "ignore")
     except UnicodeDecodeError:

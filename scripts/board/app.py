@@ -152,6 +152,14 @@ class Board:
             raise HTTPException(404, f"race {key!r} is not in the ledger at position {state.position}")
         return state
 
+    def competition_state(self, slug: str, basis: Basis) -> LedgerState:
+        """The state of ``basis``; a 404 for a competition the ledger does not hold now."""
+        now = self.ledgers.state(Basis())
+        if views.competition_of(now, slug) is None and not any(
+                s.competition == slug for s in now.races.values()):
+            raise HTTPException(404, f"competition {slug!r} is not in the ledger at position {now.position}")
+        return self.ledgers.state(basis)
+
     def race_fragment(self, key: str, basis: Basis, ref: str, query: str = "") -> tuple[dict[str, Any], str]:
         state = self.race_state(key, basis)
         view = views.race_view(state, key, basis, ref, self.memo)
@@ -251,6 +259,7 @@ class Board:
         step = request.query_params.get("step", "pair") or "pair"
         if step not in ("pair", "passing"):
             raise BadQuery(f"step={step[:40]!r} is not pair or passing")
+        self.competition_state(slug, Basis())
         steps = self.ledgers.steps(slug)
         if not steps:
             raise HTTPException(404, f"competition {slug!r} has no race facts in the ledger")
@@ -272,8 +281,8 @@ class Board:
     async def replay_frame(self, request: Request) -> Response:
         slug = request.path_params["slug"]
         basis = basis_of(request)
+        state = self.competition_state(slug, basis)
         steps = self.ledgers.steps(slug)
-        state = self.ledgers.state(basis)
         current = max((s for s in steps if s.position <= state.position),
                       key=lambda s: s.position, default=None)
         if current is None:
@@ -316,6 +325,7 @@ class Board:
 
     async def api_replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]
+        self.competition_state(slug, Basis())
         steps = self.ledgers.steps(slug)
         return self.tagged(request, self.ledgers.position, lambda: JSONResponse(
             {"competition": slug, "steps": steps_json(steps)}))

@@ -29,6 +29,7 @@ from ledger.application import Ledger
 from ledger.clocks import known_at_of
 from ledger.race import Race
 from ledger.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
+from ledger.stores import read_only_name
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.runner import LiveView
@@ -270,7 +271,9 @@ def sqlite_watch(app: Ledger) -> Callable[[], bool] | None:
     pool = recorder.datastore.pool
     if pool.is_sqlite_memory_mode:
         return None
-    conn = sqlite3.connect(f"file:{pool.db_name}?mode=ro", uri=True, check_same_thread=False)
+    # The board opens the ledger read-only: its name is then already a mode=ro URI.
+    name = pool.db_name if pool.db_name.startswith("file:") else read_only_name(pool.db_name)
+    conn = sqlite3.connect(name, uri=True, check_same_thread=False)
     last = [-1]
 
     def changed() -> bool:

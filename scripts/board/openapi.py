@@ -83,7 +83,7 @@ OPENAPI: dict[str, Any] = {
         "/api/skaters/{name}": get("A skater's results, personal and season bests",
                                    [path("name"), *BASIS], "History", found=True),
         "/api/competitions/{slug}/replay": get("The steps of a competition's day, for replay",
-                                               [path("slug")], "Replay"),
+                                               [path("slug")], "Replay", found=True),
     },
     "components": {"schemas": {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
