@@ -26,8 +26,9 @@ from projections.basis import Basis, state_as_of
 from projections.classification import classify, format_points
 from projections.history import history as skater_history
 from projections.leaderboard import leaderboard
+from projections.marks import load_scopes
 from projections.qualification import STRENGTH, evaluate, load_rule
-from projections.records import load_scopes, records
+from projections.records import records
 from projections.results import result_of
 from projections.state import LedgerState
 from projections.whatif import what_if as place_time
@@ -203,7 +204,7 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
 
 
 def known_mark(value: str | None) -> str | None:
-    """``records --mark``: one of the marks the record scopes define (TR, NR, CR)."""
+    """``records --mark``: one of the marks the record scopes define (WR, CR, TR, NR)."""
     if value is None:
         return None
     marks = [scope["mark"] for scope in load_scopes()]

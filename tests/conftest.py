@@ -6,6 +6,7 @@ PostgreSQL is required (an unreachable server fails the run); locally it is used
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,10 +35,10 @@ def postgres_available() -> bool:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                   (PG_DATABASE,)).fetchone()
             if not exists:
-                try:
+                # another test worker (pytest -n 2) may have created it a moment ago
+                with contextlib.suppress(psycopg.errors.DuplicateDatabase,
+                                         psycopg.errors.UniqueViolation):
                     conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-                except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-                    pass  # another test worker (pytest -n 2) created it a moment ago
     except psycopg.OperationalError:
         if IN_CI:
             raise

@@ -303,7 +303,7 @@ def test_replay_speed_must_be_a_positive_finite_number(
 def test_records_mark_must_be_a_known_mark(capsys: pytest.CaptureFixture[str], ledger_file: Path,
                                            mark: str) -> None:
     refused(run(capsys, "--db", str(ledger_file), "records", "--mark", mark), "--mark",
-            "is not a known mark", "TR, NR, CR")
+            "is not a known mark", "WR, CR, TR, NR")
 
 
 def test_records_mark_takes_a_known_mark_in_any_case(capsys: pytest.CaptureFixture[str],
