@@ -476,6 +476,7 @@ def test_an_import_with_an_invisible_character_in_a_name_is_refused_naming_the_f
     listed = tmp_path / "day.csv"
     listed.write_text("competition,date,distance,category,skater,nation,time\n"
                       "Test Cup,2025-01-05,500,men,Skater\u2067 A,NED,35.10\n", encoding="utf-8")
+    build_app(db).close()  # an empty ledger to compare with (a read command creates nothing)
     with unchanged(capsys, db):
         refused(cli(capsys, db, "import", str(listed)), f"{listed}:2: the skater's name", "(U+2067)")
 
