@@ -46,6 +46,9 @@ class Batch:
         self.app = app
         self.loaded: dict[UUID, Aggregate] = {}
         self.skaters: dict[str, UUID] = {}  # the names this import gave, normalised, and their ids
+        #: those names folded (case, accents, invisible characters) → the first name of each fold:
+        #: a look-alike among the rows is found in one look-up, not by a scan of every name
+        self.folded: dict[str, str] = {}
         #: saved competitions first, then skaters, then races (a Vantage stream joined the batch)
         self.ranked = False
 
@@ -105,7 +108,7 @@ class Batch:
         if found is None or (plain_name(found.name) != normal and not self.aliased(normal, sid)):
             twins = [found.name] if found is not None else [
                 *(s.name for s in self.app.skaters_like(normal)),
-                *(n for n in self.skaters if name_fold(n) == name_fold(normal))]
+                *([self.folded[fold]] if (fold := name_fold(normal)) in self.folded else [])]
             if twins:
                 raise RefusedFactError(
                     f"skater {normal!r} differs from the registered skater {twins[0]!r} only by "
@@ -114,6 +117,7 @@ class Batch:
                     f"{twins[0]!r}), or register the other one first with record skater --new")
             self.loaded[sid] = Skater(name=normal, nation=nation, club=club, hometown=hometown)
         self.skaters[normal] = sid
+        self.folded.setdefault(name_fold(normal), normal)
         return sid
 
     def aliased(self, name: str, sid: UUID) -> bool:
