@@ -10,7 +10,7 @@ JSON output reports the resolved position (the last fact taken in).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -18,9 +18,6 @@ from ledger.application import Ledger
 from ledger.clocks import known_at_of
 from ledger.errors import InvalidInputError
 from projections.state import LedgerState, collector_paused
-
-if TYPE_CHECKING:
-    from projections.checkpoints import CheckpointStore
 
 
 @attrs.frozen
@@ -44,8 +41,18 @@ class Basis:
                 "at_m": self.at_m, "after_pair": self.after_pair}
 
 
+class Checkpoints(Protocol):
+    """The port of a faster fold: the state as of a basis from the nearest checkpoint.
+
+    :class:`projections.checkpoints.CheckpointStore` implements it; this module (the port) does not
+    import it, so the imports point one way: checkpoints → basis.
+    """
+
+    def state_as_of(self, app: Ledger, basis: Basis | None = None) -> LedgerState: ...
+
+
 def state_as_of(app: Ledger, basis: Basis = Basis(),
-                checkpoints: CheckpointStore | None = None) -> LedgerState:
+                checkpoints: Checkpoints | None = None) -> LedgerState:
     """The ledger folded up to the basis's position (or known-at moment); the whole log by default.
 
     With ``checkpoints`` (a :class:`projections.checkpoints.CheckpointStore` of this ledger) the same

@@ -31,6 +31,7 @@ from projections.qualification import STRENGTH, evaluate, load_rule
 from projections.records import records
 from projections.results import result_of
 from projections.state import LedgerState
+from projections.timeline import ends_a_pair
 from projections.whatif import what_if as place_time
 from scripts import output
 from scripts.skate_ledger import OUT, cli, read_command, show_board
@@ -389,13 +390,3 @@ def pace(value: float) -> float:
 
 def races_of(state: LedgerState, target: str) -> set[str]:
     return {s.key for s in state.races.values() if s.key == target or s.competition == target}
-
-
-def ends_a_pair(state: LedgerState, sheet: Any, event: Any) -> bool:
-    """A step of a pair: an outcome fact after which every skater of that pair has a result."""
-    fact = sheet.facts.get(getattr(event, "fact_id", None))
-    if fact is None or fact.kind not in {"finish", "dnf", "dns", "wdr", "dq", "place"}:
-        return False
-    if fact.pair is None:
-        return True
-    return all(result_of(sheet, s) is not None for s in sheet.pairs.get(fact.pair, ()) if s)

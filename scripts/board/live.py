@@ -34,7 +34,7 @@ from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.runner import LiveView
 from projections.state import LedgerState
-from scripts.questions import ends_a_pair
+from projections.timeline import ends_a_pair
 
 LOG = logging.getLogger("skate_ledger.board")
 #: Events between two checkpoints: a past board folds fewer than this many after a restore.
