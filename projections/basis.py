@@ -1,7 +1,7 @@
 """The "as of" basis of every query (docs/decisions/0004-as-of.md).
 
 Which facts were known: as of a log position, or as known at a moment: every fact whose known-at
-moment (ledger.clocks: the timing system's own moment, else the store's time) is at or before it,
+moment (ledger.domain.clocks: the timing system's own moment, else the store's time) is at or before it,
 in log order, that names only facts known by then (docs/decisions/0014-two-clocks-at-the-door.md).
 Which moment of the race: after pair N, at a passing point. A repeatable answer pins both; the
 JSON output reports the resolved position (the last fact taken in).
@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import attrs
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.errors import InvalidInputError
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import InvalidInputError
 from projections.state import LedgerState, collector_paused
 
 

@@ -15,11 +15,11 @@ import click
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.errors import InvalidInputError
-from ledger.race import Race
-from ledger.timing import format_time, parse_time
-from ledger.values import parse_datetime
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.race import Race
+from ledger.domain.timing import format_time, parse_time
+from ledger.domain.values import parse_datetime
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis, state_as_of

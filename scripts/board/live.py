@@ -26,10 +26,10 @@ import psycopg
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.race import Race
-from ledger.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
-from ledger.stores import read_only_name
+from ledger.domain.clocks import known_at_of
+from ledger.domain.race import Race
+from ledger.store.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
+from ledger.store.stores import read_only_name
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.runner import LiveView
