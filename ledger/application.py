@@ -1,7 +1,7 @@
-"""The command API of the ledger and its composition root (:func:`build_app`).
+"""The command API of the ledger (its composition root, ``build_app``, is :mod:`ledger.bootstrap`).
 
 Each command is a few lines: load the aggregate, let it decide, save. A refused command raises a
-:class:`~ledger.errors.LedgerError` before anything is saved, so it appends nothing. A command that
+:class:`~ledger.domain.errors.LedgerError` before anything is saved, so it appends nothing. A command that
 finds its fact already recorded (a retransmission) saves nothing and returns ``None``.
 """
 
@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import random
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
-from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 
-from ledger.clocks import known_at_of, stamp_known_at
-from ledger.competition import Competition
-from ledger.errors import (
+from ledger.domain.clocks import known_at_of, stamp_known_at
+from ledger.domain.competition import Competition
+from ledger.domain.errors import (
     ConcurrentWriteError,
     InvalidInputError,
     RefusedFactError,
@@ -35,14 +33,12 @@ from ledger.errors import (
     UnknownSkaterError,
     stored_at,
 )
-from ledger.race import Race
-from ledger.record import season_of
-from ledger.recorders import chained
-from ledger.rules import check_race_day
-from ledger.sheet import Fact
-from ledger.skater import Skater, SkaterAlias
-from ledger.stores import check_name, check_store, is_postgres, read_only_name
-from ledger.values import (
+from ledger.domain.race import Race
+from ledger.domain.record import season_of
+from ledger.domain.rules import check_race_day
+from ledger.domain.sheet import Fact
+from ledger.domain.skater import Skater, SkaterAlias
+from ledger.domain.values import (
     RaceRules,
     check_nation,
     competition_id,
@@ -55,6 +51,7 @@ from ledger.values import (
     race_key,
     skater_id,
 )
+from ledger.store.recorders import chained
 
 
 class StoredRow(NamedTuple):
@@ -67,7 +64,6 @@ class StoredRow(NamedTuple):
     state: bytes
 
 
-DEFAULT_DB = "skate-ledger.db"
 READ_BATCH = 1000
 #: The longest name, reason or other free text a command takes (as a result list's fields).
 MAX_TEXT = 200
@@ -597,70 +593,3 @@ def stamp_pending(aggregate: Aggregate, moment: datetime, start: int = 0) -> Non
             fact = facts.get(getattr(event, "fact_id", None))  # type: ignore[arg-type]
             if fact is not None and fact.seq == event.originator_version:
                 fact.recorded_at = known_at_of(event)
-
-
-# -- the composition root --------------------------------------------------------------------
-#: Every store: the library's JSON format written and read with orjson, and a cache of the
-#: aggregates a long-running ledger (a timing console, the bench) commands, fast-forwarded from the
-#: store on every load so other writers' facts are seen (decision 0009).
-TRANSCODER = {"TRANSCODER_TOPIC": "ledger.transcoder:LedgerTranscoder",
-              "AGGREGATE_CACHE_MAXSIZE": "128"}
-
-
-def store_env(db: str | None = None, read_only: bool = False) -> dict[str, str]:
-    """The eventsourcing settings for a ``--db`` value: a SQLite path, ``:memory:``, ``memory``
-    (the library's in-process store) or a PostgreSQL URL.
-
-    Every store gets our chained application recorder (``ledger.recorders``, decision 0007).
-    ``read_only`` opens a SQLite file with ``mode=ro`` and creates no table anywhere (decision 0012)."""
-    target = chosen_db(db)
-    if target == "memory":
-        return {"PERSISTENCE_MODULE": "ledger.recorders:ChainedPOPOFactory", **TRANSCODER}
-    reading = {"CREATE_TABLE": "n"} if read_only and target != ":memory:" else {}
-    if is_postgres(target):
-        return {**postgres_env(target), **TRANSCODER, **reading,
-                "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedPostgresApplicationRecorder"}
-    if "://" in target:
-        raise InvalidInputError(f"--db {target!r}: only file paths, :memory: and postgresql:// URLs")
-    name = read_only_name(target) if reading else target
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name, **TRANSCODER,
-            "SQLITE_LOCK_TIMEOUT": "10", **reading,
-            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedSQLiteApplicationRecorder"}
-
-
-def chosen_db(db: str | None) -> str:
-    """The ``--db`` given, else $SKATE_LEDGER_DB, else ./skate-ledger.db; an empty name is refused."""
-    target = db if db is not None else os.environ.get("SKATE_LEDGER_DB") or DEFAULT_DB
-    check_name(target)
-    return target
-
-
-def postgres_env(url: str) -> dict[str, str]:
-    parts = urlparse(url)
-    dbname = unquote(parts.path.lstrip("/")) or "postgres"
-    query = parse_qs(parts.query)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": dbname,
-        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parts.port or 5432),
-        "POSTGRES_USER": unquote(parts.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
-        "POSTGRES_POOL_SIZE": "2",
-        "POSTGRES_MAX_OVERFLOW": "2",
-        "POSTGRES_CONNECT_TIMEOUT": "5",
-    }
-
-
-def build_app(db: str | None = None, extra: Mapping[str, str] | None = None, *,
-              read_only: bool = False) -> Ledger:
-    """The one place that wires persistence: every script and test builds its ledger here.
-
-    The store is checked first (``ledger.stores``): one that is not a ledger of ours is refused
-    untouched; with ``read_only`` (the commands that only read) nothing is created, and a store
-    without a ledger is refused."""
-    env = store_env(db, read_only)
-    check_store(chosen_db(db), env, write=not read_only)
-    env.update(extra or {})
-    return Ledger(env=env)

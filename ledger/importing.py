@@ -18,13 +18,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger.application import Ledger
-from ledger.competition import Competition
-from ledger.errors import ImportFormatError, LedgerError, RefusedFactError
-from ledger.formats.csv_results import ResultRow
-from ledger.race import Race
-from ledger.rules import check_race_day
-from ledger.skater import Skater, SkaterAlias
-from ledger.values import (
+from ledger.domain.competition import Competition
+from ledger.domain.errors import ImportFormatError, LedgerError, RefusedFactError
+from ledger.domain.race import Race
+from ledger.domain.rules import check_race_day
+from ledger.domain.skater import Skater, SkaterAlias
+from ledger.domain.values import (
     check_nation,
     competition_id,
     competition_slug,
@@ -35,6 +34,7 @@ from ledger.values import (
     race_key,
     skater_id,
 )
+from ledger.formats.csv_results import ResultRow
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import attrs
 
-from ledger.clocks import known_at_of
-from ledger.race import Race
-from ledger.timing import format_time
+from ledger.domain.clocks import known_at_of
+from ledger.domain.race import Race
+from ledger.domain.timing import format_time
 from projections.leaderboard import leaderboard
 from projections.state import LedgerState
 

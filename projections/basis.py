@@ -1,7 +1,7 @@
 """The "as of" basis of every query (docs/decisions/0004-as-of.md).
 
 Which facts were known: as of a log position, or as known at a moment: every fact whose known-at
-moment (ledger.clocks: the timing system's own moment, else the store's time) is at or before it,
+moment (ledger.domain.clocks: the timing system's own moment, else the store's time) is at or before it,
 in log order, that names only facts known by then (docs/decisions/0014-two-clocks-at-the-door.md).
 Which moment of the race: after pair N, at a passing point. A repeatable answer pins both; the
 JSON output reports the resolved position (the last fact taken in).
@@ -10,17 +10,14 @@ JSON output reports the resolved position (the last fact taken in).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.errors import InvalidInputError
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import InvalidInputError
 from projections.state import LedgerState, collector_paused
-
-if TYPE_CHECKING:
-    from projections.checkpoints import CheckpointStore
 
 
 @attrs.frozen
@@ -44,8 +41,18 @@ class Basis:
                 "at_m": self.at_m, "after_pair": self.after_pair}
 
 
+class Checkpoints(Protocol):
+    """The port of a faster fold: the state as of a basis from the nearest checkpoint.
+
+    :class:`projections.checkpoints.CheckpointStore` implements it; this module (the port) does not
+    import it, so the imports point one way: checkpoints → basis.
+    """
+
+    def state_as_of(self, app: Ledger, basis: Basis | None = None) -> LedgerState: ...
+
+
 def state_as_of(app: Ledger, basis: Basis = Basis(),
-                checkpoints: CheckpointStore | None = None) -> LedgerState:
+                checkpoints: Checkpoints | None = None) -> LedgerState:
     """The ledger folded up to the basis's position (or known-at moment); the whole log by default.
 
     With ``checkpoints`` (a :class:`projections.checkpoints.CheckpointStore` of this ledger) the same

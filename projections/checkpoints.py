@@ -35,12 +35,12 @@ from uuid import UUID
 import attrs
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.competition import Competition
-from ledger.race import Race
-from ledger.record import Record
-from ledger.sheet import RaceSheet
-from ledger.skater import Skater
+from ledger.domain.clocks import known_at_of
+from ledger.domain.competition import Competition
+from ledger.domain.race import Race
+from ledger.domain.record import Record
+from ledger.domain.sheet import RaceSheet
+from ledger.domain.skater import Skater
 from projections.basis import Basis
 from projections.state import (
     CompetitionInfo,

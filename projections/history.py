@@ -12,9 +12,9 @@ from datetime import date
 
 import attrs
 
-from ledger.errors import UnknownSkaterError
-from ledger.record import season_of
-from ledger.values import distinct_skater_id, plain_name, skater_id
+from ledger.domain.errors import UnknownSkaterError
+from ledger.domain.record import season_of
+from ledger.domain.values import distinct_skater_id, plain_name, skater_id
 from projections.leaderboard import leaderboard
 from projections.marks import Marks, derive_for
 from projections.results import result_of

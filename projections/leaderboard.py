@@ -13,9 +13,9 @@ from uuid import UUID
 
 import attrs
 
-from ledger.errors import InvalidInputError, UnknownRaceError
-from ledger.sheet import Fact, RaceSheet
-from ledger.values import DEFAULT_DRAW_ORDER, DEFAULT_UNRANKED_ORDER
+from ledger.domain.errors import InvalidInputError, UnknownRaceError
+from ledger.domain.sheet import Fact, RaceSheet
+from ledger.domain.values import DEFAULT_DRAW_ORDER, DEFAULT_UNRANKED_ORDER
 from projections.ranking import Key, place_keys, rank
 from projections.results import FactFilter, Result, everything, result_of, results
 from projections.state import LedgerState

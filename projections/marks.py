@@ -28,8 +28,8 @@ from uuid import UUID
 
 import attrs
 
-from ledger.record import season_of
-from ledger.sheet import RaceSheet
+from ledger.domain.record import season_of
+from ledger.domain.sheet import RaceSheet
 from projections.leaderboard import Row, leaderboard
 from projections.state import LedgerState, RecordInfo
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import attrs
 
-from ledger.errors import InvalidInputError
-from ledger.sheet import RaceSheet
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.sheet import RaceSheet
 from projections.leaderboard import Row, leaderboard, pair_filter
 from projections.results import result_of
 from projections.state import LedgerState

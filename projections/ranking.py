@@ -6,7 +6,7 @@
   the coarser precision of the two: a manual 35.12 shares the place with an electronic 35.129.
 - Statuses other than OK are unranked and come after every ranked time, in a configurable order.
 - Within a shared place, and within one unranked status, skaters come in the order of the draw
-  (``within``: pair, then lane, then entry order; configurable, ledger.values.RaceRules), as the
+  (``within``: pair, then lane, then entry order; configurable, ledger.domain.values.RaceRules), as the
   ISU lists print them; the name decides only what nothing else does.
 - A result known only by its published place (its time unknown) keeps that place: it sorts just
   after the timed results that the published list puts ahead of it.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from ledger.values import DEFAULT_UNRANKED_ORDER
+from ledger.domain.values import DEFAULT_UNRANKED_ORDER
 
 T = TypeVar("T")
 #: A sort key: (time in ms, 0, 0) for a timed result; (time of the last timed result ahead of it,

@@ -20,7 +20,7 @@ from uuid import UUID
 import attrs
 
 from ledger.application import Ledger
-from ledger.race import Race
+from ledger.domain.race import Race
 from projections.leaderboard import Board, leaderboard
 from projections.state import LedgerState, collector_paused
 

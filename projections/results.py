@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from ledger.sheet import Fact, RaceSheet
+from ledger.domain.sheet import Fact, RaceSheet
 
 FactFilter = Callable[[Fact], bool]
 

@@ -16,12 +16,12 @@ from uuid import UUID
 
 import attrs
 
-from ledger.clocks import known_at_of
-from ledger.competition import Competition
-from ledger.race import Race
-from ledger.record import Record
-from ledger.sheet import RaceSheet
-from ledger.skater import Skater
+from ledger.domain.clocks import known_at_of
+from ledger.domain.competition import Competition
+from ledger.domain.race import Race
+from ledger.domain.record import Record
+from ledger.domain.sheet import RaceSheet
+from ledger.domain.skater import Skater
 
 
 @contextmanager
@@ -150,6 +150,6 @@ class LedgerState:
 
 
 def copy_sheet(sheet: RaceSheet) -> RaceSheet:
-    """An independent copy of ``sheet`` (:meth:`ledger.sheet.RaceSheet.copy`): checkpoints share
+    """An independent copy of ``sheet`` (:meth:`ledger.domain.sheet.RaceSheet.copy`): checkpoints share
     sheets copy-on-write."""
     return sheet.copy()

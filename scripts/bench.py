@@ -44,8 +44,9 @@ from typing import Any
 
 import psycopg
 
-from ledger.application import READ_BATCH, Ledger, build_app
-from ledger.recorders import chained
+from ledger.application import READ_BATCH, Ledger
+from ledger.bootstrap import build_app
+from ledger.store.recorders import chained
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard

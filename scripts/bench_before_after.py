@@ -17,7 +17,7 @@ import tempfile
 
 CHILD = r'''
 import json, sys, time, gc, resource
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from scripts.generate import generate
 from projections.state import LedgerState
 db, n = sys.argv[1], int(sys.argv[2])

@@ -44,8 +44,9 @@ from typing import Any
 
 import httpx
 
-from ledger.application import Ledger, build_app
-from ledger.race import Race
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.race import Race
 from projections.basis import state_as_of
 from scripts import okt2017
 

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from scripts import okt2017
 from scripts.board.app import server
 

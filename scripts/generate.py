@@ -4,7 +4,7 @@ Everything is clearly synthetic: skaters "Skater 0001" …, competitions "Synthe
 "Synthetic Rink". Each competition holds six to ten races (500 m to 10000 m, men and women); each
 race has its starters entered and drawn in pairs (inner and outer lane, the odd skater alone),
 then pair by pair the start signal (sometimes a false start and a second signal), the passings at
-every passing point (``ledger.timing.passing_points``) with increasing, plausible times, and the
+every passing point (``ledger.domain.timing.passing_points``) with increasing, plausible times, and the
 finish, in race-clock order. Some skaters fall (and go on, or do not finish), some do not start,
 some are disqualified; some finishes and passings are corrected, some duplicate manual passings
 are voided, and most races are declared official (a few corrected afterwards).
@@ -31,12 +31,13 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from ledger.application import Ledger, build_app
-from ledger.competition import Competition
-from ledger.race import Race
-from ledger.skater import Skater
-from ledger.timing import passing_points
-from ledger.values import RaceRules, competition_slug, race_key, skater_id
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.competition import Competition
+from ledger.domain.race import Race
+from ledger.domain.skater import Skater
+from ledger.domain.timing import passing_points
+from ledger.domain.values import RaceRules, competition_slug, race_key, skater_id
 
 VENUE = "Synthetic Rink"
 REFEREE = "Referee Synthetic"

@@ -25,8 +25,8 @@ from datetime import date, datetime, time, timedelta, timezone
 import attrs
 
 from ledger.application import Ledger
-from ledger.timing import parse_time
-from ledger.values import race_key
+from ledger.domain.timing import parse_time
+from ledger.domain.values import race_key
 
 DAY = date(2017, 12, 26)
 COMPETITION = "OKT 2017"

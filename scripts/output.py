@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ledger.timing import Notation, format_gap, format_time
+from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
 from projections.history import History
 from projections.leaderboard import Board, Row

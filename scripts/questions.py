@@ -15,11 +15,11 @@ import click
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.errors import InvalidInputError
-from ledger.race import Race
-from ledger.timing import format_time, parse_time
-from ledger.values import parse_datetime
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.race import Race
+from ledger.domain.timing import format_time, parse_time
+from ledger.domain.values import parse_datetime
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis, state_as_of
@@ -31,6 +31,7 @@ from projections.qualification import STRENGTH, evaluate, load_rule
 from projections.records import records
 from projections.results import result_of
 from projections.state import LedgerState
+from projections.timeline import ends_a_pair
 from projections.whatif import what_if as place_time
 from scripts import output
 from scripts.skate_ledger import OUT, cli, read_command, show_board
@@ -389,13 +390,3 @@ def pace(value: float) -> float:
 
 def races_of(state: LedgerState, target: str) -> set[str]:
     return {s.key for s in state.races.values() if s.key == target or s.competition == target}
-
-
-def ends_a_pair(state: LedgerState, sheet: Any, event: Any) -> bool:
-    """A step of a pair: an outcome fact after which every skater of that pair has a result."""
-    fact = sheet.facts.get(getattr(event, "fact_id", None))
-    if fact is None or fact.kind not in {"finish", "dnf", "dns", "wdr", "dq", "place"}:
-        return False
-    if fact.pair is None:
-        return True
-    return all(result_of(sheet, s) is not None for s in sheet.pairs.get(fact.pair, ()) if s)

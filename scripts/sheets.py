@@ -19,14 +19,15 @@ from typing import Any, cast
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import StoredEvent
 
-from ledger.application import Ledger, build_app
-from ledger.chain import HASH_SIZE, Checkpoint, walk
-from ledger.errors import InvalidInputError, LedgerError
-from ledger.recorders import chained
-from ledger.signing import NothingToSignError, checkpoint_json, sign, signature_holds
-from ledger.timing import Notation
-from ledger.values import parse_datetime
-from ledger.verify import ExportedEvent, TamperedError, export_chain, verify_ledger
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.domain.timing import Notation
+from ledger.domain.values import parse_datetime
+from ledger.store.chain import HASH_SIZE, Checkpoint, walk
+from ledger.store.recorders import chained
+from ledger.store.signing import NothingToSignError, checkpoint_json, sign, signature_holds
+from ledger.store.verify import ExportedEvent, TamperedError, export_chain, verify_ledger
 from projections.basis import Basis, known_by
 from projections.leaderboard import leaderboard, standings_at
 from projections.state import LedgerState

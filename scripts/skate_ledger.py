@@ -22,8 +22,18 @@ from eventsourcing.persistence import IntegrityError
 from rich.console import Console
 from rich.progress import Progress
 
-from ledger.application import Ledger, build_app, check_text
-from ledger.errors import FactIdTakenError, InvalidInputError, LedgerError
+from ledger.application import Ledger, check_text
+from ledger.bootstrap import build_app
+from ledger.domain.errors import FactIdTakenError, InvalidInputError, LedgerError
+from ledger.domain.timing import lap_to_metres, parse_distance, parse_time
+from ledger.domain.values import (
+    TIMING_SOURCES,
+    device_fact_id,
+    normal_name,
+    parse_category,
+    parse_date,
+    parse_datetime,
+)
 from ledger.formats import FORMATS, check_files, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
@@ -31,7 +41,7 @@ from ledger.formats.jsonl import JsonlPlan, dumps, export_lines, write_jsonl
 from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
 from ledger.importing import Batch, record_rows
-from ledger.roles import (
+from ledger.store.roles import (
     AUTHOR_ENV,
     ROLE_OF,
     TOKEN_ENV,
@@ -44,7 +54,7 @@ from ledger.roles import (
     read_token,
     set_referee,
 )
-from ledger.signing import (
+from ledger.store.signing import (
     KEY_ENV,
     checkpoint_json,
     configured_key,
@@ -53,16 +63,7 @@ from ledger.signing import (
     read_checkpoints,
     read_public_key,
 )
-from ledger.timing import lap_to_metres, parse_distance, parse_time
-from ledger.values import (
-    TIMING_SOURCES,
-    device_fact_id,
-    normal_name,
-    parse_category,
-    parse_date,
-    parse_datetime,
-)
-from ledger.verify import (
+from ledger.store.verify import (
     TamperedError,
     exported_event,
     read_export,

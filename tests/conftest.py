@@ -15,8 +15,9 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ledger.application import Ledger, build_app
-from ledger.verify import verify_ledger
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.store.verify import verify_ledger
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile(

@@ -28,8 +28,8 @@ import attrs
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.timing import passing_points
-from ledger.values import competition_slug, race_key
+from ledger.domain.timing import passing_points
+from ledger.domain.values import competition_slug, race_key
 
 DISTANCES = (500, 1000, 1500, 5000)
 CATEGORIES = ("men", "women")

@@ -45,7 +45,7 @@ def test_a_fall_that_ends_the_race_is_audited_as_the_dnf_it_records(memory_app: 
 def test_the_audit_command_lists_the_status_changes(capsys: pytest.CaptureFixture[str],
                                                     tmp_path) -> None:  # type: ignore[no-untyped-def]
     db = str(tmp_path / "s.db")
-    from ledger.application import build_app
+    from ledger.bootstrap import build_app
     key = race_of_four(build_app(db))
     ok(run(capsys, "--db", db, "record", "dns", key, "Skater C", "--reason", "ill"))
     done = ok(run(capsys, "--db", db, "audit", key, "--format", "json")).json()

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
 from ledger.formats.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from scripts import okt2017, output

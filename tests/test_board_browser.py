@@ -24,7 +24,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Request, sync_playwright
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
 from scripts import okt2017
 from tests.conftest import IN_CI
 from tests.test_board import correction_day, recorded_at

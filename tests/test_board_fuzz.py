@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from starlette.applications import Starlette
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from scripts import okt2017
 from scripts.board.app import create_app
 

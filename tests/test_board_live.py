@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
 from scripts.board.app import create_app, server
 from scripts.board.live import sqlite_watch
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url

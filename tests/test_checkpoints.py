@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import Board, leaderboard, standings_at

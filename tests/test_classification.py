@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.timing import parse_time
+from ledger.domain.timing import parse_time
 from projections.classification import classify, format_points, samalog_points
 
 ROEST = [(500, "35.74", "35.740"), (1500, "1:42.56", "34.186"), (5000, "6:03.70", "36.370"),

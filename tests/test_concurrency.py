@@ -25,10 +25,11 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from ledger.application import ATTEMPTS, Ledger, build_app
-from ledger.errors import ConcurrentWriteError
-from ledger.values import skater_id
-from ledger.verify import verify_ledger
+from ledger.application import ATTEMPTS, Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.errors import ConcurrentWriteError
+from ledger.domain.values import skater_id
+from ledger.store.verify import verify_ledger
 from tests.cli import run
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
@@ -231,7 +232,7 @@ def test_processes_opening_a_new_postgresql_ledger_at_once_all_succeed() -> None
     for _ in range(3 if IN_CI else 2):
         schema = new_pg_schema()
         try:
-            code = f"from ledger.application import build_app; build_app({pg_url(schema)!r}).close()"
+            code = f"from ledger.bootstrap import build_app; build_app({pg_url(schema)!r}).close()"
             procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE,
                                       text=True) for _ in range(4)]
             errors = [p.communicate(timeout=120)[1] for p in procs]

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from ledger.formats.jsonl import export_lines
-from ledger.roles import RoleStore
-from ledger.verify import verify_ledger
+from ledger.store.roles import RoleStore
+from ledger.store.verify import verify_ledger
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
 TRIALS = 50 if IN_CI else 10

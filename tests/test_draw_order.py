@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import InvalidInputError
-from ledger.values import DEFAULT_DRAW_ORDER, RaceRules
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.values import DEFAULT_DRAW_ORDER, RaceRules
 from tests.helpers import draw, places, race_day
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.application import Ledger
-from ledger.timing import parse_time
+from ledger.domain.timing import parse_time
 from projections.basis import state_as_of
 from projections.history import history, season_of
 from projections.whatif import what_if

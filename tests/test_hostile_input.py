@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from ledger.formats import MAX_LINE_BYTES, MAX_LIST_BYTES
 from ledger.formats.csv_results import read_csv
 from ledger.formats.jsonl import write_jsonl

@@ -31,9 +31,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
-from ledger.errors import InvalidInputError
-from ledger.race import Race
-from ledger.timing import parse_time
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.race import Race
+from ledger.domain.timing import parse_time
 from scripts.skate_ledger import main
 from tests.cli import digest, run
 from tests.helpers import race_day

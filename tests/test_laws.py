@@ -18,8 +18,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from ledger.application import Ledger, build_app
-from ledger.errors import InvalidTimeError, RefusedFactError
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.errors import InvalidTimeError, RefusedFactError
 from projections.basis import Basis, state_as_of
 from projections.leaderboard import Board, Row, leaderboard, standings_at
 from projections.runner import LiveView
@@ -298,7 +299,7 @@ def test_the_folded_log_equals_the_race_aggregates(day: RaceDay) -> None:
     state = state_as_of(app)
     for key, race in day.keyed():
         assert state.sheet(key) == app.race(key).sheet
-        # one fold serves both sides (ledger/sheet.py): so check it against the plan as well
+        # one fold serves both sides (ledger/domain/sheet.py): so check it against the plan as well
         assert outline(leaderboard(state, key)) == planned_outline(race)
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger, build_app
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.record import SCOPE_MARKS
 from ledger.formats.records import import_records
 from ledger.formats.vantage import import_vantage
-from ledger.record import SCOPE_MARKS
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.history import history

@@ -17,9 +17,10 @@ import attrs
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from ledger.application import Ledger, build_app
-from ledger.errors import FactIdTakenError
-from ledger.values import device_fact_id
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.errors import FactIdTakenError
+from ledger.domain.values import device_fact_id
 from tests.cli import Ran, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day

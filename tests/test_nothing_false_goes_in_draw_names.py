@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger, build_app
-from ledger.errors import InvalidInputError, RefusedFactError
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.errors import InvalidInputError, RefusedFactError
+from ledger.domain.values import normal_name, skater_id
 from ledger.formats.isu_text import read_isu_text
-from ledger.values import normal_name, skater_id
 from projections.audit import audit
 from tests.cli import Ran, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
@@ -570,7 +571,7 @@ def test_an_imported_competition_or_venue_that_is_not_a_name_is_refused_naming_t
 
 def test_a_new_skater_differing_only_by_invisible_characters_from_one_stored_before_is_refused(
         memory_app: Ledger) -> None:
-    from ledger.skater import Skater
+    from ledger.domain.skater import Skater
 
     memory_app.save(Skater(name="Jan \u200bde Vries", nation="NED", club=None, hometown=None))
     with pytest.raises(RefusedFactError, match=r"registered skater 'Jan \\u200bde Vries' only by"):

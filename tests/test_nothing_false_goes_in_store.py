@@ -20,8 +20,9 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from ledger.application import Ledger, build_app
-from ledger.stores import APPLICATION_ID, PG_CONNECT_TIMEOUT
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.store.stores import APPLICATION_ID, PG_CONNECT_TIMEOUT
 from scripts import okt2017
 from scripts.board.app import create_app
 from tests.cli import Ran, digest, ok, refused, run

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.timing import parse_time, truncate_to_hundredths
+from ledger.domain.timing import parse_time, truncate_to_hundredths
 from tests.cli import run
 
 LIST = Path(__file__).resolve().parents[1].parent / "shared/data/isu-lists/2-world-cup-20252026.txt"

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import InvalidInputError
+from ledger.domain.errors import InvalidInputError
 from projections.basis import Basis, state_as_of
 from projections.qualification import evaluate, load_rule
 from scripts import okt2017

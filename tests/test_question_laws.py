@@ -18,8 +18,8 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.application import build_app
-from ledger.race import Race
+from ledger.bootstrap import build_app
+from ledger.domain.race import Race
 from projections.basis import Basis, state_as_of
 from projections.classification import classify, samalog_points
 from projections.history import history

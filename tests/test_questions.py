@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from scripts import okt2017
 from tests.cli import Ran, run
 

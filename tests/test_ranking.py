@@ -22,8 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.timing import format_gap, format_time, truncate_to_hundredths
-from ledger.values import DEFAULT_UNRANKED_ORDER
+from ledger.domain.timing import format_gap, format_time, truncate_to_hundredths
+from ledger.domain.values import DEFAULT_UNRANKED_ORDER
 from projections.ranking import competition_ranks, rank
 from tests.helpers import board, draw, places, race_day, row_of, timed_race
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
 from projections.rebuild import rebuild_boards

@@ -1,6 +1,6 @@
 """Refusals, retransmissions and the race-day rules that change a result (rules.md §3–§5).
 
-Bad input raises a clear error — the specific :class:`~ledger.errors.LedgerError`, with a message
+Bad input raises a clear error — the specific :class:`~ledger.domain.errors.LedgerError`, with a message
 that names the problem — and appends nothing. Expected outcomes (a false start, a fall, a re-skate,
 a DQ and its void) are facts, and the leaderboard follows them.
 
@@ -18,7 +18,7 @@ from uuid import uuid4
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import (
+from ledger.domain.errors import (
     InvalidInputError,
     InvalidTimeError,
     LedgerError,
@@ -28,7 +28,7 @@ from ledger.errors import (
     UnknownRaceError,
     UnknownSkaterError,
 )
-from ledger.values import RaceRules, device_fact_id
+from ledger.domain.values import RaceRules, device_fact_id
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
 from tests.helpers import board, draw, places, race_day, row_of

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.application import Ledger, build_app
-from ledger.rules import pairs_not_skated
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.rules import pairs_not_skated
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
 from scripts.questions import replay_frames

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import build_app
-from ledger.roles import ADMIN, REFEREE, ROLE_OF, TIMING, RoleStore, acting_as, token_hash
-from ledger.verify import verify_ledger
+from ledger.bootstrap import build_app
+from ledger.store.roles import ADMIN, REFEREE, ROLE_OF, TIMING, RoleStore, acting_as, token_hash
+from ledger.store.verify import verify_ledger
 from tests.cli import digest, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
@@ -174,7 +174,7 @@ def test_a_short_or_unreadable_token_is_refused(capsys, day: str, tmp_path: Path
 
 
 def test_the_referee_token_and_the_acts_work_on_postgres_and_in_memory(tmp_path: Path) -> None:
-    from ledger.roles import check_act, new_secret
+    from ledger.store.roles import check_act, new_secret
     schema = new_pg_schema() if _PG else None
     try:
         for db in ["memory"] + ([pg_url(schema)] if schema else []):

@@ -1,6 +1,6 @@
 """The stores as skate-ledger configures them pass the eventsourcing library's own conformance suites.
 
-``build_app`` wires our own application recorders (``ledger.recorders``: the library's plus the hash
+``build_app`` wires our own application recorders (``ledger.store.recorders``: the library's plus the hash
 chain, docs/decisions/0007-tamper-evidence.md) and the library's transcoder (0005). These suites,
 written by the library's authors, check that what ``build_app`` wires up — SQLite file in WAL mode,
 PostgreSQL with our pool settings and schema, the in-process store — behaves as the library
@@ -20,13 +20,13 @@ import pytest
 from eventsourcing.persistence import ApplicationRecorder, TrackingRecorder, Transcoder
 from eventsourcing.tests import persistence as suites
 
-from ledger.application import build_app
-from ledger.recorders import (
+from ledger.bootstrap import build_app
+from ledger.store.recorders import (
     ChainedPOPOApplicationRecorder,
     ChainedPostgresApplicationRecorder,
     ChainedSQLiteApplicationRecorder,
 )
-from ledger.verify import verify_ledger
+from ledger.store.verify import verify_ledger
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
 

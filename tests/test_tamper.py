@@ -27,10 +27,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.application import Ledger, build_app
-from ledger.chain import GENESIS, link
-from ledger.signing import checkpoint_json
-from ledger.verify import Verdict, sign_head, verify_export, verify_ledger
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.store.chain import GENESIS, link
+from ledger.store.signing import checkpoint_json
+from ledger.store.verify import Verdict, sign_head, verify_export, verify_ledger
 from tests.cli import run
 from tests.conftest import _PG, PG_DATABASE, PG_SERVER, drop_pg_schema, new_pg_schema, pg_url
 from tests.strategies import race_days, record_race_day
@@ -269,7 +270,7 @@ def forge_checkpoint(raw: Raw, data: st.DataObject) -> tuple[int, Undo]:
 def link_by_hand(previous: bytes, position: int, ident: str, version: int, topic: str,
                  state: bytes) -> bytes:
     """One chain hash written out from docs/decisions/0007-tamper-evidence.md with hashlib, not
-    with ledger.chain: tag, previous hash, position (8 BE), id (4 BE length + UTF-8), version (8 BE),
+    with ledger.store.chain: tag, previous hash, position (8 BE), id (4 BE length + UTF-8), version (8 BE),
     topic (4 BE length + UTF-8), state (8 BE length + bytes)."""
     id_bytes, topic_bytes = ident.encode("utf-8"), topic.encode("utf-8")
     return hashlib.sha256(
@@ -453,7 +454,7 @@ def test_every_tampering_of_an_exported_file_is_found_offline(
     folder = tmp_path_factory.mktemp("export")
     kept = folder / "checkpoint.jsonl"
     kept.write_text(json.dumps(checkpoint) + "\n", encoding="utf-8")
-    from ledger.signing import read_checkpoints
+    from ledger.store.signing import read_checkpoints
     checkpoints = read_checkpoints(kept)
     path = folder / "log.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -608,7 +609,7 @@ def unchained_ledger(env: dict[str, str]) -> Ledger:
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=[needs_pg, pytest.mark.postgres])])
 def test_a_ledger_written_before_the_chain_is_chained_when_opened(tmp_path: Path, kind: str) -> None:
-    from ledger.application import store_env
+    from ledger.bootstrap import store_env
     schema = new_pg_schema() if kind == "postgres" else ""
     db = pg_url(schema) if schema else str(tmp_path / "old.db")
     try:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ledger.errors import InvalidInputError, InvalidTimeError, LedgerError
-from ledger.timing import (
+from ledger.domain.errors import InvalidInputError, InvalidTimeError, LedgerError
+from ledger.domain.timing import (
     check_time_is_plausible,
     format_gap,
     format_time,

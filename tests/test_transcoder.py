@@ -20,8 +20,8 @@ from eventsourcing.persistence import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.application import build_app
-from ledger.transcoder import LedgerTranscoder
+from ledger.bootstrap import build_app
+from ledger.store.transcoder import LedgerTranscoder
 from scripts.generate import generate
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger, build_app, stamp_pending
-from ledger.clocks import known_at_of
-from ledger.errors import ImportFormatError, InvalidInputError
+from ledger.application import Ledger, stamp_pending
+from ledger.bootstrap import build_app
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.formats.jsonl import import_jsonl, write_jsonl
 from ledger.formats.vantage import import_vantage
 from projections.basis import Basis, state_as_of

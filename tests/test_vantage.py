@@ -24,11 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import build_app
+from ledger.bootstrap import build_app
+from ledger.domain.race import Race
+from ledger.domain.sheet import RaceSheet
+from ledger.domain.timing import passing_points
 from ledger.formats.vantage import import_vantage
-from ledger.race import Race
-from ledger.sheet import RaceSheet
-from ledger.timing import passing_points
 from projections.basis import state_as_of
 from tests.cli import Ran, digest, run
 

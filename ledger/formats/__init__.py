@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from ledger.errors import ImportFormatError
+from ledger.domain.errors import ImportFormatError
 
 FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage", "records")
 

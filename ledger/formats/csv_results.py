@@ -15,10 +15,10 @@ from pathlib import Path
 
 import attrs
 
-from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.timing import parse_distance, parse_time, time_precision
+from ledger.domain.values import parse_category, parse_date, parse_lane, parse_status
 from ledger.formats import MAX_LIST_BYTES, read_text
-from ledger.timing import parse_distance, parse_time, time_precision
-from ledger.values import parse_category, parse_date, parse_lane, parse_status
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
            "skater", "nation", "club", "hometown", "time", "status", "splits")

@@ -48,11 +48,11 @@ from typing import NoReturn
 
 import attrs
 
-from ledger.errors import ImportFormatError, LedgerError
+from ledger.domain.errors import ImportFormatError, LedgerError
+from ledger.domain.timing import parse_time
+from ledger.domain.values import parse_date, skater_key, slugify
 from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.formats.csv_results import MAX_FIELD, ResultRow
-from ledger.timing import parse_time
-from ledger.values import parse_date, skater_key, slugify
 
 COLUMNS = ("POS", "NAME", "AG", "NAT", "TIME", "DIFF", "RECORD")
 STATUSES = ("DQ", "DNF", "DNS", "WDR")

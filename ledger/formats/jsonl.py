@@ -3,7 +3,7 @@
 A line is ``{"position", "recorded_at", "topic", "aggregate_id", "version", "state", "hash"}``
 where ``state`` is the stored event's JSON exactly as the library's transcoder wrote it (recorded
 time included), so that importing an export into an empty ledger rebuilds it byte for byte, and
-``hash`` is the event's chain hash (hex; ``ledger.chain``), so the file can be checked offline
+``hash`` is the event's chain hash (hex; ``ledger.store.chain``), so the file can be checked offline
 (``skate-ledger verify --export``). Import checks the file's chain before appending anything;
 exports written before the chain (no ``hash`` on any line) are still accepted.
 """
@@ -21,10 +21,10 @@ from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
-from ledger.errors import ImportFormatError
+from ledger.domain.errors import ImportFormatError
 from ledger.formats import read_text
-from ledger.recorders import chained
-from ledger.verify import ExportedEvent, fact_of, stored_chain, verify_exported
+from ledger.store.recorders import chained
+from ledger.store.verify import ExportedEvent, fact_of, stored_chain, verify_exported
 
 KEYS = ("position", "recorded_at", "topic", "aggregate_id", "version", "state")
 

@@ -15,13 +15,13 @@ from typing import Final
 import attrs
 
 from ledger.application import Ledger
-from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.record import Record, parse_scope, record_id
+from ledger.domain.timing import parse_distance, parse_time
+from ledger.domain.values import parse_category, parse_date
 from ledger.formats import MAX_LIST_BYTES, read_text
 from ledger.formats.csv_results import MAX_FIELD
 from ledger.importing import Batch
-from ledger.record import Record, parse_scope, record_id
-from ledger.timing import parse_distance, parse_time
-from ledger.values import parse_category, parse_date
 
 COLUMNS: Final = ("scope", "distance", "category", "time", "skater", "nation", "date", "source")
 REQUIRED: Final = ("scope", "distance", "category", "time", "date", "source")

@@ -55,15 +55,15 @@ from uuid import UUID
 import attrs
 
 from ledger.application import Ledger, stamp_pending
-from ledger.competition import Competition
-from ledger.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.competition import Competition
+from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.race import Race
+from ledger.domain.record import season_of
+from ledger.domain.rules import check_race_day
+from ledger.domain.timing import format_time
+from ledger.domain.values import fact_id, parse_category, race_id, race_key
 from ledger.formats import MAX_STREAM_BYTES, read_text
 from ledger.importing import Batch, at_line
-from ledger.race import Race
-from ledger.record import season_of
-from ledger.rules import check_race_day
-from ledger.timing import format_time
-from ledger.values import fact_id, parse_category, race_id, race_key
 
 TICKS_PER_MS: Final = 10_000
 AUTHOR: Final = "Vantage"

@@ -31,8 +31,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ledger.application import Ledger
-from ledger.errors import InvalidInputError, LedgerError
-from ledger.values import parse_datetime
+from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.domain.values import parse_datetime
 from projections.basis import Basis
 from projections.history import history
 from projections.marks import meaning

@@ -26,15 +26,15 @@ import psycopg
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.clocks import known_at_of
-from ledger.race import Race
-from ledger.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
-from ledger.stores import read_only_name
+from ledger.domain.clocks import known_at_of
+from ledger.domain.race import Race
+from ledger.store.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
+from ledger.store.stores import read_only_name
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.runner import LiveView
 from projections.state import LedgerState
-from scripts.questions import ends_a_pair
+from projections.timeline import ends_a_pair
 
 LOG = logging.getLogger("skate_ledger.board")
 #: Events between two checkpoints: a past board folds fewer than this many after a restore.

@@ -16,11 +16,11 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ledger.errors import InvalidInputError
-from ledger.record import season_of
-from ledger.sheet import Fact, RaceSheet
-from ledger.timing import format_gap, format_time
-from ledger.values import skater_id
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.record import season_of
+from ledger.domain.sheet import Fact, RaceSheet
+from ledger.domain.timing import format_gap, format_time
+from ledger.domain.values import skater_id
 from projections.basis import Basis
 from projections.history import History
 from projections.leaderboard import Board, leaderboard, pair_filter, passing_at, standings_at

@@ -31,11 +31,12 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ledger.application import Ledger, build_app
-from ledger.errors import LedgerError
-from ledger.sheet import Fact
-from ledger.timing import passing_points
-from ledger.values import skater_id
+from ledger.application import Ledger
+from ledger.bootstrap import build_app
+from ledger.domain.errors import LedgerError
+from ledger.domain.sheet import Fact
+from ledger.domain.timing import passing_points
+from ledger.domain.values import skater_id
 from projections.basis import state_as_of
 from projections.leaderboard import Board, leaderboard, standings_at
 from tests.conftest import IN_CI, drop_pg_schema, new_pg_schema, pg_url, postgres_available
@@ -87,7 +88,7 @@ def draw_metres(data: st.DataObject, points: tuple[int, ...], passed: list[int])
 
 
 def plausible(ms: int, metres: int) -> bool:
-    """The ledger's plausibility bounds (ledger/timing.py): 50 to 300 ms per metre."""
+    """The ledger's plausibility bounds (ledger/domain/timing.py): 50 to 300 ms per metre."""
     return ms > 0 and metres * 50 <= ms <= metres * 300
 
 

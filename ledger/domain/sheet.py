@@ -14,7 +14,7 @@ from uuid import UUID
 
 import attrs
 
-from ledger.timing import passing_points
+from ledger.domain.timing import passing_points
 
 TIMED_KINDS = frozenset({"passing", "finish", "presented"})
 OUTCOME_KINDS = frozenset({"finish", "dnf", "dns", "wdr", "dq", "place"})
@@ -92,7 +92,7 @@ class RaceSheet:
     category: str
     label: str | None
     track_m: int = 400
-    discipline: str = "individual"  # or "team-pursuit" (ledger.timing.DISCIPLINES)
+    discipline: str = "individual"  # or "team-pursuit" (ledger.domain.timing.DISCIPLINES)
     entries: dict[UUID, Entry] = attrs.Factory(dict)
     pairs: dict[int, tuple[UUID | None, UUID | None]] = attrs.Factory(dict)
     clocks: dict[int, PairClock] = attrs.Factory(dict)

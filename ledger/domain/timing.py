@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from ledger.errors import InvalidInputError, InvalidTimeError
+from ledger.domain.errors import InvalidInputError, InvalidTimeError
 
 Notation = Literal["iso", "nl"]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ledger.errors import InvalidInputError
+from ledger.domain.errors import InvalidInputError
 
 
 def known_at_of(event: Any) -> datetime:

@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 
 import attrs
 
-from ledger.errors import InvalidInputError
+from ledger.domain.errors import InvalidInputError
 
 NAMESPACE: Final = UUID("6f1c6b0e-5a43-5b7e-9a55-0d1f0c2e7a11")
 

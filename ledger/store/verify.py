@@ -20,10 +20,10 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from ledger.chain import Breach, Checkpoint, Walked, walk
-from ledger.errors import InvalidInputError, LedgerError
-from ledger.recorders import ChainedRecorder, chained
-from ledger.signing import NothingToSignError, sign, signature_holds
+from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.store.chain import Breach, Checkpoint, Walked, walk
+from ledger.store.recorders import ChainedRecorder, chained
+from ledger.store.signing import NothingToSignError, sign, signature_holds
 
 READ_BATCH = 1000
 

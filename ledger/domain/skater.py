@@ -6,7 +6,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.values import skater_id
+from ledger.domain.values import skater_id
 
 
 class Skater(Aggregate):
@@ -41,7 +41,7 @@ class Skater(Aggregate):
     def registered_as(cls, sid: UUID, name: str, nation: str | None, club: str | None,
                       hometown: str | None) -> Skater:
         """A skater with a given id: one registered with ``--new`` whose name has the key of
-        another skater's (``ledger.values.distinct_skater_id``)."""
+        another skater's (``ledger.domain.values.distinct_skater_id``)."""
         return cls._create(cls.Registered, id=sid, name=name, nation=nation, club=club,
                            hometown=hometown)
 

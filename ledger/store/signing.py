@@ -22,8 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ledger.chain import HASH_SIZE, Checkpoint
-from ledger.errors import InvalidInputError, LedgerError
+from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.store.chain import HASH_SIZE, Checkpoint
 
 DOMAIN = b"skate-ledger checkpoint v1\n"
 KEY_ENV = "SKATE_LEDGER_KEY"

@@ -1,6 +1,6 @@
 """The race rules that decide whether a fact may be recorded: small pure functions over a sheet.
 
-Each raises a :class:`~ledger.errors.LedgerError` naming what is wrong, or returns quietly. They
+Each raises a :class:`~ledger.domain.errors.LedgerError` naming what is wrong, or returns quietly. They
 run before a fact is recorded, never on replay: today's rules must not re-judge yesterday's facts.
 """
 
@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import (
+from ledger.domain.errors import (
     FactIdTakenError,
     InvalidInputError,
     RefusedFactError,
@@ -19,8 +19,8 @@ from ledger.errors import (
     UnknownSkaterError,
     naming_stored,
 )
-from ledger.sheet import Fact, RaceSheet
-from ledger.timing import check_time_is_plausible, format_time
+from ledger.domain.sheet import Fact, RaceSheet
+from ledger.domain.timing import check_time_is_plausible, format_time
 
 #: Facts that close a skater's current attempt: no new time may follow without a correction.
 CLOSING = {"finish": "a finish", "dnf": "a DNF", "dq": "a DQ", "dns": "a DNS", "wdr": "a withdrawal"}

@@ -29,8 +29,8 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
-from ledger.errors import InvalidInputError, LedgerError
-from ledger.recorders import DDL_LOCK, Act, acting, chained
+from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.store.recorders import DDL_LOCK, Act, acting, chained
 
 TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 #: The role of each writing command (``record …`` and ``import``).
@@ -97,7 +97,7 @@ def given_token(token_file: Path | None) -> str | None:
 @contextmanager
 def acting_as(act: str, author: str | None) -> Iterator[None]:
     """Every event saved in this block is noted as ``act`` by ``author`` in its role, in the same
-    transaction as the event (``ledger.recorders``)."""
+    transaction as the event (``ledger.store.recorders``)."""
     with acting(Act(ROLE_OF[act], author, act)):
         yield
 

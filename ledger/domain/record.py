@@ -14,8 +14,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.errors import InvalidInputError
-from ledger.values import NAMESPACE
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.values import NAMESPACE
 
 #: The mark each kind of scope gives a result that betters its record.
 SCOPE_MARKS: Final = {"track": "TR", "national": "NR", "world": "WR", "championship": "CR"}

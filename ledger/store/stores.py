@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from ledger.errors import (
+from ledger.domain.errors import (
     InvalidInputError,
     NoLedgerError,
     NotOurStoreError,

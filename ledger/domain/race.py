@@ -2,7 +2,7 @@
 
 Events are past-tense facts with explicit topics (stored data: never rename a TOPIC). Their
 ``record_on`` only assigns state on the race sheet, because it re-runs on every replay; deciding
-whether a fact may be recorded happens before, in :mod:`ledger.rules`.
+whether a fact may be recorded happens before, in :mod:`ledger.domain.rules`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import rules
-from ledger.clocks import known_at_of
-from ledger.errors import RefusedFactError
-from ledger.sheet import NO_DETAIL, Fact, RaceSheet
-from ledger.values import RaceRules, fact_id, race_id
+from ledger.domain import rules
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import RefusedFactError
+from ledger.domain.sheet import NO_DETAIL, Fact, RaceSheet
+from ledger.domain.values import RaceRules, fact_id, race_id
 
 #: The precision of a hand-timed (manual) finish: hundredths.
 MANUAL_PRECISION_MS = 10

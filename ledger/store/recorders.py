@@ -1,13 +1,13 @@
 """Our application recorders: the library's, plus the hash chain (docs/decisions/0007).
 
 Each recorder, in the same transaction as the event insert, computes the chain hash of every new
-notification (``ledger.chain``) and stores it in its own table, ``ledger_chain(position PRIMARY
+notification (``ledger.store.chain``) and stores it in its own table, ``ledger_chain(position PRIMARY
 KEY, hash)`` — on SQLite in the same file, on PostgreSQL ``<app>_chain`` in the same schema — and
 keeps signed checkpoints in ``ledger_checkpoints``. The previous hash is read inside the insert's
 transaction: SQLite holds the file's write lock from the first insert on, PostgreSQL holds ``LOCK
 TABLE … IN EXCLUSIVE MODE`` on the events table, so chain order is commit order is id order.
 
-Wired only by ``ledger.application.store_env`` (``APPLICATION_RECORDER_TOPIC`` for SQLite and
+Wired only by ``ledger.bootstrap.store_env`` (``APPLICATION_RECORDER_TOPIC`` for SQLite and
 PostgreSQL, a factory subclass as ``PERSISTENCE_MODULE`` for the in-process store).
 
 A ledger written before the chain existed has no chain table: opening it creates the table and
@@ -44,8 +44,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
-from ledger.chain import GENESIS, Checkpoint, link
-from ledger.stores import APPLICATION_ID
+from ledger.store.chain import GENESIS, Checkpoint, link
+from ledger.store.stores import APPLICATION_ID
 
 CHAIN_BATCH = 5000
 #: (position, originator id, originator version, topic, state): a stored event as ``select_rows`` reads it
@@ -95,7 +95,7 @@ def act_rows(ids: Sequence[int]) -> list[ActRow]:
 
 @runtime_checkable
 class ChainedRecorder(Protocol):
-    """What ``ledger.verify`` and the signing commands need of a recorder besides the library's."""
+    """What ``ledger.store.verify`` and the signing commands need of a recorder besides the library's."""
 
     def select_chain(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         """Stored (position, chain hash) pairs from ``start`` on, in position order."""

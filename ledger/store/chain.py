@@ -16,8 +16,8 @@ position, aggregate id, version, topic and state bytes, in this canonical encodi
 may have gaps, and the chain runs over the positions that exist (the position is hashed, so a gap
 cannot be moved). Hashes are shown and exported as 64 lower-case hex digits.
 
-This module is pure: it encodes, links and walks; the recorders (``ledger.recorders``) store the
-hashes, and ``ledger.verify`` reads them back.
+This module is pure: it encodes, links and walks; the recorders (``ledger.store.recorders``) store the
+hashes, and ``ledger.store.verify`` reads them back.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def link_notification(previous: bytes, note: Any) -> bytes:
 @attrs.frozen
 class Checkpoint:
     """A signed statement that the log held ``hash`` at ``position`` at ``signed_at`` (ISO 8601,
-    UTC); ``public_key`` (raw Ed25519, 32 bytes) and ``signature`` (64 bytes): ``ledger.signing``."""
+    UTC); ``public_key`` (raw Ed25519, 32 bytes) and ``signature`` (64 bytes): ``ledger.store.signing``."""
 
     position: int
     hash: bytes

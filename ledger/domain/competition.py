@@ -6,7 +6,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.values import competition_id
+from ledger.domain.values import competition_id
 
 
 class Competition(Aggregate):
