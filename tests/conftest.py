@@ -10,6 +10,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -111,3 +112,25 @@ def app(store: Callable[[], Ledger]) -> Ledger:
 def memory_app() -> Ledger:
     """A fresh ledger on the in-process store, for tests of rules rather than storage."""
     return build_app("memory")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema's URL, for tests that run the command on PostgreSQL."""
+    if not _PG:
+        pytest.skip("PostgreSQL is not reachable here (under CI=true this fails above instead)")
+    schema = new_pg_schema()
+    try:
+        yield pg_url(schema)
+    finally:
+        drop_pg_schema(schema)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def command_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty ledger for the command, as ``--db`` names it: a SQLite file, or a PostgreSQL
+    schema's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return url

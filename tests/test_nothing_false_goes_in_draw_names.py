@@ -35,7 +35,6 @@ from ledger.domain.values import normal_name, skater_id
 from ledger.formats.isu_text import read_isu_text
 from projections.audit import audit
 from tests.cli import Ran, ok, refused, run
-from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import board, race_day, row_of
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
@@ -47,19 +46,10 @@ VOSTE, HOWE, DOMBEK = "Mathias Vosté", "Connor Howe", "Hendrik Dombek"
 
 
 # -- the command on SQLite and PostgreSQL ------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty ledger for the command: a SQLite file, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "ledger.db")
-        return
-    if not _PG:
-        pytest.skip("PostgreSQL is not reachable here (under CI=true this fails in conftest instead)")
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema)
-    finally:
-        drop_pg_schema(schema)
+@pytest.fixture
+def db(command_db: str) -> str:
+    """An empty ledger for the command: a SQLite file, or a PostgreSQL schema (conftest)."""
+    return command_db
 
 
 def cli(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> Ran:

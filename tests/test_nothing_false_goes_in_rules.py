@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from ledger.bootstrap import build_app
 from ledger.formats.vantage import import_vantage
 from scripts.board.app import create_app
 from tests.cli import Ran, digest, ok, refused, run
-from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
 RACE = "rules-cup-2025/men-1000m"
 FIRST_DAY, LAST_DAY = date(2025, 11, 14), date(2025, 11, 15)
@@ -235,17 +233,6 @@ def test_a_fact_that_contradicts_the_race_is_refused_in_one_line_naming_the_rule
     assert digest(db) == before
     assert exported(capsys, str(db)) == export
     verified(capsys, str(db))
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not _PG:
-        pytest.skip("PostgreSQL is not reachable here (under CI=true this fails in conftest instead)")
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema)
-    finally:
-        drop_pg_schema(schema)
 
 
 @pytest.mark.postgres
