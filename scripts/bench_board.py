@@ -127,7 +127,7 @@ class Served:
         """Start it; the wall-clock moment (ms) it accepted a connection first (uvicorn listens once
         the application has started), probed every 2 ms."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scripts.skate_ledger", "--db", self.path, "serve", "--port",
+            [sys.executable, "-m", "scripts.cli.main", "--db", self.path, "serve", "--port",
              str(self.port), "--poll", str(self.poll)], stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
