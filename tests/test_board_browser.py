@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
-from scripts import okt2017
+from scripts.demo import okt2017
 from tests.conftest import IN_CI
 from tests.test_board import correction_day, recorded_at
 from tests.test_board_live import Server, a_pair_on_ice

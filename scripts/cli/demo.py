@@ -7,12 +7,12 @@ import click
 from ledger.application import Ledger
 from projections.basis import Basis, state_as_of
 from projections.leaderboard import leaderboard
-from scripts import okt2017
 from scripts.cli.common import (
     OUT,
     ledger_command,
     show_board,
 )
+from scripts.demo import okt2017
 
 
 # -- the demo -----------------------------------------------------------------------------------
