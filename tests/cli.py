@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from scripts.skate_ledger import main
+from scripts.cli.main import main
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from scripts.skate_ledger import main
+from scripts.cli.main import main
 
 KEY = "crash-cup-2025/men-500m"
 

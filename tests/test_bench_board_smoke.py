@@ -1,4 +1,4 @@
-"""The board's benchmark runs (scripts/bench_board.py --small --json) and reports every figure: no
+"""The board's benchmark runs (scripts/bench/board.py --small --json) and reports every figure: no
 thresholds (a figure may be 0: the page back before the probe saw the
 server restarted). It drives Debian's Chromium like the browser tests: required under CI=true."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench_board import CHROMIUM, FIGURES
+from scripts.bench.board import CHROMIUM, FIGURES
 from tests.conftest import IN_CI
 
 
@@ -21,7 +21,7 @@ from tests.conftest import IN_CI
 def test_the_small_board_benchmark_reports_every_figure() -> None:
     if not os.path.exists(CHROMIUM) and not IN_CI:
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI=true this fails")
-    out = subprocess.run([sys.executable, "-m", "scripts.bench_board", "--small", "--json"],
+    out = subprocess.run([sys.executable, "-m", "scripts.bench.board", "--small", "--json"],
                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
                          timeout=180, check=False)
     assert out.returncode == 0, out.stderr[-3000:]

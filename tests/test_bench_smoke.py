@@ -1,4 +1,4 @@
-"""The benchmark runs (scripts/bench.py --small --json) and reports every figure: no thresholds.
+"""The benchmark runs (python -m scripts.bench --small --json) and reports every figure: no thresholds.
 
 SQLite always; PostgreSQL when reachable, and always under CI=true (an unreachable server fails).
 """

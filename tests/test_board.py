@@ -20,9 +20,10 @@ from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.formats.vantage import import_vantage
 from projections.basis import Basis, state_as_of
-from scripts import okt2017, output
+from scripts import output
 from scripts.board import views
 from scripts.board.app import create_app
+from scripts.demo import okt2017
 from tests.cli import run
 from tests.helpers import RACE_DAY, draw, race_day
 
@@ -292,7 +293,7 @@ def test_delay_shows_the_board_as_known_that_many_seconds_ago(memory_app: Ledger
 
 def test_a_past_board_from_the_checkpoints_equals_the_board_folded_from_zero(
         okt: TestClient) -> None:
-    # how fast a past board renders is measured by scripts/bench_board.py (past_json_p50/p95_ms,
+    # how fast a past board renders is measured by scripts/bench/board.py (past_json_p50/p95_ms,
     # target 10 ms; docs/benchmarks.md), not here: a wall-clock threshold in a test is flaky
     board = okt.app.state.board  # type: ignore[attr-defined]
     key = "okt-2017/women-1000m"

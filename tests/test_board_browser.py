@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
-from scripts import okt2017
+from scripts.demo import okt2017
 from tests.conftest import IN_CI
 from tests.test_board import correction_day, recorded_at
 from tests.test_board_live import Server, a_pair_on_ice
@@ -141,7 +141,7 @@ def test_the_board_updates_in_place_when_a_fact_is_recorded(page: Page, ledger_f
             assert page.evaluate("window.scrollY") == 120  # the reader's place kept
 
             # from another terminal: the command appends to the same file
-            cli = subprocess.run([sys.executable, "-m", "scripts.skate_ledger", "--db", path, "record",
+            cli = subprocess.run([sys.executable, "-m", "scripts.cli.main", "--db", path, "record",
                                   "finish", key, "Skater B", "1:07.546"],
                                  capture_output=True, text=True, timeout=60, check=False)
             assert cli.returncode == 0, cli.stderr

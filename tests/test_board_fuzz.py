@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, settings
 from starlette.applications import Starlette
 
 from ledger.bootstrap import build_app
-from scripts import okt2017
 from scripts.board.app import create_app
+from scripts.demo import okt2017
 
 
 def board() -> Starlette:

@@ -1,6 +1,6 @@
 """Checkpointed "as of" answers equal the fold from position 1 (docs/decisions/0004-as-of.md).
 
-Generated ledgers (scripts/generate.py, small sizes) are asked for the state, every race's
+Generated ledgers (scripts/demo/generate.py, small sizes) are asked for the state, every race's
 leaderboard and the standings at every passing point, at random positions and known-at moments,
 once from checkpoints (projections/checkpoints.py) and once from zero; the answers must be equal.
 """
@@ -19,7 +19,7 @@ from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import Board, leaderboard, standings_at
 from projections.state import LedgerState, copy_sheet
-from scripts.generate import generate
+from scripts.demo.generate import generate
 
 
 def season(seed: int, races: int) -> Ledger:

@@ -9,7 +9,7 @@ from ledger.domain.timing import parse_time
 from projections.basis import state_as_of
 from projections.history import history, season_of
 from projections.whatif import what_if
-from scripts import okt2017
+from scripts.demo import okt2017
 
 
 def test_with_1_16_05_leerdam_would_have_been_third_behind_ter_mors_and_leenstra_ahead_of_wust(

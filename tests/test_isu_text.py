@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts.skate_ledger import main
+from scripts.cli.main import main
 from tests.cli import digest, run
 
 #: ../shared beside the checkout (a worktree sits one level deeper: the nearest such folder up)

@@ -34,7 +34,7 @@ from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.race import Race
 from ledger.domain.timing import parse_time
-from scripts.skate_ledger import main
+from scripts.cli.main import main
 from tests.cli import digest, run
 from tests.helpers import race_day
 from tests.test_isu_text import FILES, ROW, printed_sections

@@ -23,7 +23,7 @@ from projections.checkpoints import CheckpointStore
 from projections.history import history
 from projections.marks import MARK_OF, derive, legend, meaning
 from projections.records import records
-from scripts import okt2017
+from scripts.demo import okt2017
 from tests.cli import digest, ok, refused, run
 from tests.test_board import client_of
 

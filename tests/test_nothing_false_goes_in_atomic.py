@@ -188,7 +188,9 @@ def test_every_write_command_with_one_bad_argument_among_good_ones_appends_nothi
 
 
 def test_the_table_holds_every_write_command_of_the_command() -> None:
-    from scripts.skate_ledger import cli, record, roles
+    from scripts.cli.main import cli  # the group, every command registered on it
+    from scripts.cli.record import record
+    from scripts.cli.roles import roles
 
     writers = {f"record {name}" for name in record.commands} | {
         f"roles {name}" for name in roles.commands if name != "show"} | {

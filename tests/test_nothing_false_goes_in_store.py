@@ -23,8 +23,8 @@ from starlette.testclient import TestClient
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.store.stores import APPLICATION_ID, PG_CONNECT_TIMEOUT
-from scripts import okt2017
 from scripts.board.app import create_app
+from scripts.demo import okt2017
 from tests.cli import Ran, digest, ok, refused, run
 from tests.conftest import _PG, PG_DATABASE, PG_SERVER, drop_pg_schema, new_pg_schema, pg_url
 

@@ -1,6 +1,6 @@
 """Qualification outcomes from rules kept as data: the KNSB 2017/18 selection order, and top-N.
 
-The OKT 2017 facts are those of the demo (scripts/okt2017.py), built from
+The OKT 2017 facts are those of the demo (scripts/demo/okt2017.py), built from
 ../shared/domain/okt-2017.md and the reports it cites.
 """
 
@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
 from projections.basis import Basis, state_as_of
 from projections.qualification import evaluate, load_rule
-from scripts import okt2017
+from scripts.demo import okt2017
 
 
 def slots(app: Ledger, rule: str) -> dict[int, tuple[str | None, str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ledger.bootstrap import build_app
-from scripts import okt2017
+from scripts.demo import okt2017
 from tests.cli import Ran, run
 
 WOMEN = "okt-2017/women-1000m"

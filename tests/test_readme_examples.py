@@ -66,7 +66,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reader's folder: the demo's ledger (built once) and the files the examples name."""
     where = tmp_path_factory.mktemp("readme")
     (where / "results.csv").write_text(RESULTS_CSV, encoding="utf-8")
-    from scripts.skate_ledger import main
+    from scripts.cli.main import main
     main(["--db", str(where / "okt-2017.db"), "demo"])  # a refusal would exit: the fixture errs
     return where
 

@@ -10,7 +10,7 @@ from ledger.bootstrap import build_app
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
 from projections.rebuild import rebuild_boards
-from scripts.generate import generate
+from scripts.demo.generate import generate
 
 
 def season(events: int, seed: int):  # type: ignore[no-untyped-def]

@@ -65,7 +65,9 @@ def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() ->
         "dq", "correct", "void", "reskate", "redraw", "official"}
     assert {act for act, role in ROLE_OF.items() if role == ADMIN} == {
         "competition", "race", "skater", "enter", "pair", "place", "bests", "import"}
-    from scripts.skate_ledger import record
+    from scripts.cli.main import cli  # registers the referee's corrections on the record group
+    from scripts.cli.record import record
+    assert cli.commands["record"] is record
     assert set(record.commands) <= set(ROLE_OF)
     for name, command in record.commands.items():
         options = {o for p in command.params for o in getattr(p, "opts", [])}

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from ledger.bootstrap import build_app
 from ledger.store.transcoder import LedgerTranscoder
-from scripts.generate import generate
+from scripts.demo.generate import generate
 
 
 def libraries() -> tuple[JSONTranscoder, LedgerTranscoder]:

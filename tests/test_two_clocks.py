@@ -20,7 +20,7 @@ from ledger.formats.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
-from scripts import okt2017
+from scripts.demo import okt2017
 from tests.cli import digest, ok, refused, run
 from tests.test_vantage import LADIES, SMEDING, WOJCIK, WOMEN_1000, stream, write_stream
 

@@ -14,7 +14,7 @@ each race is saved in one transaction with any competition or skater it brings i
 does (``ledger.importing.Batch``). The same seed gives the same events in the same order; only the
 recorded times (the library stamps each event when it is made) differ from run to run.
 
-    python -m scripts.generate --db season.db --events 100000 --seed 1
+    python -m scripts.demo.generate --db season.db --events 100000 --seed 1
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ def void_manual(race: Race, sid: UUID, metres: int, ms: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.generate", description=__doc__.split(
+    parser = argparse.ArgumentParser(prog="python -m scripts.demo.generate", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("--db", required=True, help="a SQLite path, memory or a postgresql:// URL")
     size = parser.add_mutually_exclusive_group(required=True)

@@ -1,25 +1,20 @@
-"""The questions of the seed report as commands: audit, what-if, history, classification,
-qualification, report and replay. Each takes the same "as of" basis as ``standings``.
-"""
+"""The questions of the seed report: audit, what-if, history, classification, records,
+qualification, report."""
 
 from __future__ import annotations
 
-import math
-import time as wall
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-import attrs
 import click
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.race import Race
 from ledger.domain.timing import format_time, parse_time
-from ledger.domain.values import parse_datetime
+from ledger.domain.values import (
+    parse_datetime,
+)
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis, state_as_of
@@ -30,13 +25,13 @@ from projections.marks import load_scopes
 from projections.qualification import STRENGTH, evaluate, load_rule
 from projections.records import records
 from projections.results import result_of
-from projections.state import LedgerState
-from projections.timeline import ends_a_pair
 from projections.whatif import what_if as place_time
 from scripts import output
-from scripts.skate_ledger import OUT, cli, read_command, show_board
-
-F = TypeVar("F", bound=Callable[..., Any])
+from scripts.cli.common import (
+    OUT,
+    F,
+    read_command,
+)
 
 
 def basis_options(command: F) -> F:
@@ -54,7 +49,7 @@ def format_choice(*choices: str) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0])
 
 
-@cli.command("audit")
+@click.command("audit")
 @click.argument("race", required=False)
 @basis_options
 @format_choice("table", "json")
@@ -84,7 +79,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
     OUT.print(table)
 
 
-@cli.command("what-if")
+@click.command("what-if")
 @click.argument("race")
 @click.argument("time")
 @click.option("--skater", default=None, help="Leave this skater's own result out.")
@@ -112,7 +107,7 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
               + (" …" if len(answer.ahead_of) > 3 else ""))
 
 
-@cli.command("history")
+@click.command("history")
 @click.argument("skater")
 @basis_options
 @format_choice("table", "json")
@@ -140,7 +135,7 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
     OUT.print(table)
 
 
-@cli.command("classification")
+@click.command("classification")
 @click.argument("races", nargs=-1, required=True)
 @basis_options
 @format_choice("table", "json")
@@ -176,7 +171,7 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
     OUT.print(table)
 
 
-@cli.command("records")
+@click.command("records")
 @click.option("--mark", default=None, callback=lambda ctx, param, value: known_mark(value),
               help="Only this kind: WR, CR, TR or NR.")
 @basis_options
@@ -214,7 +209,7 @@ def known_mark(value: str | None) -> str | None:
     return value.strip().upper()
 
 
-@cli.command("qualification")
+@click.command("qualification")
 @click.argument("rule")
 @basis_options
 @format_choice("table", "json")
@@ -245,7 +240,7 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
     OUT.print("Selected: " + (", ".join(outcome.selected) or "nobody yet"))
 
 
-@cli.command("report")
+@click.command("report")
 @click.option("--hometown", multiple=True)
 @click.option("--club", multiple=True)
 @click.option("--nation", multiple=True)
@@ -305,88 +300,3 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
                   + (f"; depending on other results: {', '.join(depends)}" if depends else ""))
 
 
-@cli.command("replay")
-@click.argument("target")
-@click.option("--step", type=click.Choice(["pair", "event"]), default="pair")
-@click.option("--speed", type=float, default=0.0, callback=lambda ctx, param, value: pace(value),
-              help="Replay at this multiple of the recorded pace (0: no waiting).")
-@click.option("--until", default=None, help="Stop at this known-at moment (ISO 8601).")
-@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
-@read_command
-def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
-           notation: str) -> None:
-    """The day (a competition key) or a race as it unfolded: the board after each step.
-
-    By pair, a step is the end of a pair and every act that changes a board without one (a
-    correction, void, DQ, re-skate, status change, published place or marks, the official
-    declaration); the last frame of each race is its standings now (as of --until)."""
-    stop_at = parse_datetime(until) if until else None
-    last_time = None
-    shown = False
-    for frame in replay_frames(app.read_log(), target, step, stop_at):
-        shown = True
-        moment = known_at_of(frame.event)
-        if speed and last_time is not None:
-            wall.sleep(max(0.0, (moment - last_time).total_seconds() / speed))
-        last_time = moment
-        show_board(frame.state, leaderboard(frame.state, frame.race), Basis(position=frame.position),
-                   "table", notation)
-    if not shown:
-        app.race(target)
-
-
-#: Acts that can change a board although no pair ends with them: each is a step by pair.
-CHANGES_A_BOARD = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
-                   Race.ClockCleared, Race.ResultsDeclaredOfficial, Race.DidNotFinish,
-                   Race.DidNotStart, Race.Withdrawn, Race.PlaceReported, Race.MarksPublished)
-
-
-@attrs.frozen
-class Frame:
-    """One step of a replay: the state just after ``position`` (shared: read it at once)."""
-
-    position: int
-    race: str
-    event: Any
-    state: LedgerState
-
-
-def replay_frames(events: Iterable[tuple[int, Any]], target: str, step: str,
-                  until: datetime | None = None) -> Iterator[Frame]:
-    """The frames of the replay of ``target`` (a race key or a competition slug).
-
-    ``step`` "event": a frame after every fact of the target; "pair": after each pair and each act
-    that changes a board (:data:`CHANGES_A_BOARD`). Either way, a race whose last fact made no
-    frame gets a closing one, so the last frame of every race is its board after all its facts."""
-    state = LedgerState()
-    last: dict[str, tuple[int, Any]] = {}  # race key → its latest fact (position, event)
-    framed: dict[str, int] = {}  # race key → the position of its latest frame
-    for position, event in events:
-        if until is not None and known_at_of(event) > until:
-            break
-        state.apply(position, event)
-        sheet = state.races.get(event.originator_id)
-        if sheet is None or not (sheet.key == target or sheet.competition == target):
-            continue
-        last[sheet.key] = (position, event)
-        if step == "pair" and not (ends_a_pair(state, sheet, event)
-                                   or isinstance(event, CHANGES_A_BOARD)):
-            continue
-        framed[sheet.key] = position
-        yield Frame(position, sheet.key, event, state)
-    for key, (position, event) in last.items():
-        if framed.get(key) != position:
-            yield Frame(position, key, event, state)  # its board: no later fact of it changed it
-
-
-def pace(value: float) -> float:
-    """``replay --speed``: a positive finite multiple of the recorded pace (0, the default: no
-    waiting); a negative, infinite or NaN speed would wait forever or not at all."""
-    if value != 0 and not (math.isfinite(value) and value > 0):
-        raise click.BadParameter(f"{value} is not a positive finite number (a multiple of the "
-                                 "recorded pace; 0: no waiting)")
-    return value
-
-
-def races_of(state: LedgerState, target: str) -> set[str]:
-    return {s.key for s in state.races.values() if s.key == target or s.competition == target}

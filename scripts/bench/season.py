@@ -1,6 +1,6 @@
 """Benchmark of issue 5, "time travel at scale": one run, one process per store's rebuild.
 
-On a generated season (scripts/generate.py) of ``--events`` events, for SQLite and PostgreSQL
+On a generated season (scripts/demo/generate.py) of ``--events`` events, for SQLite and PostgreSQL
 (a temporary file, or a database created for the run and dropped after it), measures:
 
 - ``append``: one fact per Ledger command on the loaded ledger (latency p50/p99, ms);
@@ -52,7 +52,7 @@ from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
 from projections.rebuild import rebuild_boards
 from projections.state import LedgerState, collector_paused, copy_sheet
-from scripts.generate import generate
+from scripts.demo.generate import generate
 
 PG_SERVER = os.environ.get("SKATE_LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

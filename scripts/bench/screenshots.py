@@ -1,7 +1,7 @@
 """The README's screenshots of the board on the demo day: docs/board.png (1200x900) and
 docs/board-phone.png (390 px wide), taken with Playwright and Debian's Chromium.
 
-    python -m scripts.board_screenshots [--page /races/okt-2017/women-1000m] [--out docs]
+    python -m scripts.bench.screenshots [--page /races/okt-2017/women-1000m] [--out docs]
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 from ledger.bootstrap import build_app
-from scripts import okt2017
 from scripts.board.app import server
+from scripts.demo import okt2017
 
 CHROMIUM = "/usr/bin/chromium"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.board_screenshots", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench.screenshots", description=__doc__)
     parser.add_argument("--page", default="/races/okt-2017/women-1000m")
     parser.add_argument("--out", default="docs", type=Path)
     args = parser.parse_args(argv)

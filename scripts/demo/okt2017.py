@@ -96,7 +96,7 @@ CET = timezone(timedelta(hours=1), "CET")
 MOMENTS_NOTICE = ("Moments of the day are reconstructed, not measured (the reports give no times of "
                   "day): the women's 1000 m from 14:26, a pair every 4 minutes, the men's 5000 m "
                   "from 15:30, a pair every 8 minutes, later days' results at the end of their race "
-                  "(scripts/okt2017.py).")
+                  "(scripts/demo/okt2017.py).")
 
 
 @attrs.frozen

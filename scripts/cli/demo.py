@@ -1,0 +1,39 @@
+"""The demo command: OKT 2017 day 1."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.application import Ledger
+from projections.basis import Basis, state_as_of
+from projections.leaderboard import leaderboard
+from scripts.cli.common import (
+    OUT,
+    ledger_command,
+    show_board,
+)
+from scripts.demo import okt2017
+
+
+# -- the demo -----------------------------------------------------------------------------------
+@click.command("demo")
+@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@ledger_command
+def demo(app: Ledger, notation: str) -> None:
+    """Load OKT 2017 day 1 (the founding report) and print its boards.
+
+    Both leaderboards, and the women's 1000 m as it stood before the last pair.
+    """
+    keys = okt2017.load(app)
+    state = state_as_of(app)
+    for key in keys.values():
+        show_board(state, leaderboard(state, key), Basis(), "table", notation)
+    last_pair = max(state.sheet(keys["women-1000"]).pairs)  # type: ignore[union-attr]
+    before = Basis(after_pair=last_pair - 1)
+    show_board(state, leaderboard(state, keys["women-1000"], last_pair - 1), before, "table",
+               notation)
+    OUT.print("[dim]Unknown skaters are placeholders for places the reports do not name; "
+              "their times are unknown.[/dim]")
+    OUT.print(f"[dim]{okt2017.MOMENTS_NOTICE}[/dim]")
+
+

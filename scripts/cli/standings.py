@@ -1,0 +1,196 @@
+"""The races and their standings, and the replay of a race."""
+
+from __future__ import annotations
+
+import math
+import time as wall
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from ledger.application import Ledger
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.race import Race
+from ledger.domain.timing import lap_to_metres
+from ledger.domain.values import (
+    parse_datetime,
+)
+from ledger.store.signing import (
+    KEY_ENV,
+    configured_key,
+)
+from projections.basis import Basis, state_as_of
+from projections.leaderboard import leaderboard, standings_at
+from projections.state import LedgerState
+from projections.timeline import ends_a_pair
+from scripts import output
+from scripts.cli import sheets
+from scripts.cli.common import (
+    OUT,
+    read_command,
+    read_unless,
+    show_board,
+)
+
+
+# -- reading ------------------------------------------------------------------------------------
+@click.command("races")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@read_command
+def races(app: Ledger, fmt: str) -> None:
+    """List the races with their keys."""
+    state = state_as_of(app)
+    if fmt == "json":
+        output.print_json(OUT, output.races_json(state))
+    else:
+        OUT.print(output.races_table(state))
+
+
+@click.command("standings")
+@click.argument("race")
+@click.option("--at", "at_m", type=int, default=None, help="Standings at this passing point (m).")
+@click.option("--lap", type=int, default=None, help="Standings at the end of this full lap.")
+@click.option("--position", type=int, default=None, help="As of this log position.")
+@click.option("--known-at", default=None, help="As known at this moment (ISO 8601 with zone).")
+@click.option("--after-pair", type=int, default=None, help="As the race stood after pair N.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@click.option("--checkpoint", "with_checkpoint", is_flag=True,
+              help="Carry the sheet's checkpoint (position, chain hash, and a signature when one is "
+                   "stored at that position) so a reader can check it: verify --sheet.")
+@click.option("--sign", is_flag=True,
+              help=f"Sign a checkpoint of the sheet's position (with --key FILE or ${KEY_ENV}), "
+                   "store it and carry it; implies --checkpoint.")
+@click.option("--key", "key_file", type=click.Path(path_type=Path), default=None,
+              help=f"The private key for --sign (default ${KEY_ENV}).")
+@read_unless("sign")
+def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, position: int | None,
+              known_at: str | None, after_pair: int | None, fmt: str, notation: str,
+              with_checkpoint: bool, sign: bool, key_file: Path | None) -> None:
+    """The leaderboard of RACE, or the standings at a passing point, as of a basis."""
+    if at_m is not None and lap is not None:
+        raise InvalidInputError("--at and --lap name the same thing; give one")
+    key = signing_key(sign, key_file, fmt, with_checkpoint)
+    moment = parse_datetime(known_at) if known_at else None
+    state = state_as_of(app, Basis(position=position, known_at=moment))
+    if lap is not None:
+        sheet = state.sheet(race) or app.race(race).sheet
+        at_m = lap_to_metres(sheet.distance_m, lap, sheet.track_m)
+    basis = Basis(position=position, known_at=moment, after_pair=after_pair, at_m=at_m)
+    if state.sheet(race) is None:
+        app.race(race)  # an unknown race is named as such
+    board = (standings_at(state, race, at_m, after_pair) if at_m is not None
+             else leaderboard(state, race, after_pair))
+    carried = (sheets.sheet_checkpoint(app, board.position, key)
+               if with_checkpoint or sign else None)
+    show_board(state, board, basis, fmt, notation, carried)  # type: ignore[arg-type]
+
+
+def signing_key(sign: bool, key_file: Path | None, fmt: str, with_checkpoint: bool) -> Any:
+    """The key ``standings --sign`` signs with; the options checked before anything is read or
+    stored."""
+    if key_file is not None and not sign:
+        raise InvalidInputError("--key is the key of --sign; give --sign too")
+    if fmt == "csv" and (sign or with_checkpoint):
+        raise InvalidInputError(f"--{'sign' if sign else 'checkpoint'}: a CSV sheet has no place for "
+                                "its checkpoint; use --format json (or table)")
+    if not sign:
+        return None
+    key = configured_key(key_file)
+    if key is None:
+        raise InvalidInputError(f"--sign: no signing key: give --key FILE or set {KEY_ENV}")
+    return key
+
+
+
+
+@click.command("replay")
+@click.argument("target")
+@click.option("--step", type=click.Choice(["pair", "event"]), default="pair")
+@click.option("--speed", type=float, default=0.0, callback=lambda ctx, param, value: pace(value),
+              help="Replay at this multiple of the recorded pace (0: no waiting).")
+@click.option("--until", default=None, help="Stop at this known-at moment (ISO 8601).")
+@click.option("--notation", type=click.Choice(["iso", "nl"]), default="iso")
+@read_command
+def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
+           notation: str) -> None:
+    """The day (a competition key) or a race as it unfolded: the board after each step.
+
+    By pair, a step is the end of a pair and every act that changes a board without one (a
+    correction, void, DQ, re-skate, status change, published place or marks, the official
+    declaration); the last frame of each race is its standings now (as of --until)."""
+    stop_at = parse_datetime(until) if until else None
+    last_time = None
+    shown = False
+    for frame in replay_frames(app.read_log(), target, step, stop_at):
+        shown = True
+        moment = known_at_of(frame.event)
+        if speed and last_time is not None:
+            wall.sleep(max(0.0, (moment - last_time).total_seconds() / speed))
+        last_time = moment
+        show_board(frame.state, leaderboard(frame.state, frame.race), Basis(position=frame.position),
+                   "table", notation)
+    if not shown:
+        app.race(target)
+
+
+#: Acts that can change a board although no pair ends with them: each is a step by pair.
+CHANGES_A_BOARD = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
+                   Race.ClockCleared, Race.ResultsDeclaredOfficial, Race.DidNotFinish,
+                   Race.DidNotStart, Race.Withdrawn, Race.PlaceReported, Race.MarksPublished)
+
+
+@attrs.frozen
+class Frame:
+    """One step of a replay: the state just after ``position`` (shared: read it at once)."""
+
+    position: int
+    race: str
+    event: Any
+    state: LedgerState
+
+
+def replay_frames(events: Iterable[tuple[int, Any]], target: str, step: str,
+                  until: datetime | None = None) -> Iterator[Frame]:
+    """The frames of the replay of ``target`` (a race key or a competition slug).
+
+    ``step`` "event": a frame after every fact of the target; "pair": after each pair and each act
+    that changes a board (:data:`CHANGES_A_BOARD`). Either way, a race whose last fact made no
+    frame gets a closing one, so the last frame of every race is its board after all its facts."""
+    state = LedgerState()
+    last: dict[str, tuple[int, Any]] = {}  # race key → its latest fact (position, event)
+    framed: dict[str, int] = {}  # race key → the position of its latest frame
+    for position, event in events:
+        if until is not None and known_at_of(event) > until:
+            break
+        state.apply(position, event)
+        sheet = state.races.get(event.originator_id)
+        if sheet is None or not (sheet.key == target or sheet.competition == target):
+            continue
+        last[sheet.key] = (position, event)
+        if step == "pair" and not (ends_a_pair(state, sheet, event)
+                                   or isinstance(event, CHANGES_A_BOARD)):
+            continue
+        framed[sheet.key] = position
+        yield Frame(position, sheet.key, event, state)
+    for key, (position, event) in last.items():
+        if framed.get(key) != position:
+            yield Frame(position, key, event, state)  # its board: no later fact of it changed it
+
+
+def pace(value: float) -> float:
+    """``replay --speed``: a positive finite multiple of the recorded pace (0, the default: no
+    waiting); a negative, infinite or NaN speed would wait forever or not at all."""
+    if value != 0 and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a positive finite number (a multiple of the "
+                                 "recorded pace; 0: no waiting)")
+    return value
+
+
+def races_of(state: LedgerState, target: str) -> set[str]:
+    return {s.key for s in state.races.values() if s.key == target or s.competition == target}
