@@ -102,6 +102,9 @@
       fetch("/competitions/" + encodeURIComponent(slug) + "/replay/frame" + query).then(function (r) {
         return r.text();
       }).then(function (html) {
+        // a later step was asked for since (keys pressed fast): an older answer arriving late
+        // must not replace its frame
+        if (step.position !== shown) { return; }
         apply(frame, html, step.position);
         frame.setAttribute("data-race", step.race);
         announce(step.label);
