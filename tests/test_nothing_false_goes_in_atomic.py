@@ -51,7 +51,7 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     each leaves it as it found it (and the cases check exactly that)."""
     if request.param == "postgres":
         if not _PG:
-            pytest.skip("PostgreSQL is not reachable here")
+            pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
         schema = new_pg_schema()
         target = pg_url(schema)
     else:
@@ -380,7 +380,7 @@ def test_a_vantage_stream_reimported_with_another_lap_time_is_refused_naming_the
 def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "postgres":
         if not _PG:
-            pytest.skip("PostgreSQL is not reachable here")
+            pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
         schema = new_pg_schema()
         yield pg_url(schema)
         drop_pg_schema(schema)

@@ -221,7 +221,7 @@ def test_the_postgres_connection_is_given_up_within_one_second() -> None:
 
 def postgres_refusal(capsys: pytest.CaptureFixture[str], url: str, *words: str) -> Ran:
     if not _PG:
-        pytest.skip("PostgreSQL is not reachable here")
+        pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
     done = run(capsys, "--db", url, *WRITE)
     refused(done, *words)
     assert "couldn't get a connection" not in done.err
@@ -246,7 +246,7 @@ def test_an_unknown_postgres_role_is_named(capsys: pytest.CaptureFixture[str]) -
 @pytest.fixture
 def schema() -> Iterator[str]:
     if not _PG:
-        pytest.skip("PostgreSQL is not reachable here")
+        pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
     name = new_pg_schema()
     yield name
     drop_pg_schema(name)
