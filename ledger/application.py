@@ -122,11 +122,12 @@ class Ledger(Application[UUID]):
     """The race-day ledger: every fact appended once, in order, never edited."""
 
     name = "Ledger"
-    rules = RaceRules()
+    rules: RaceRules  # the federation's configurable rules, given at the root (``build_app``)
     retried_conflicts = 0  # how many lost saves this instance's commands ran again (``retried``)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rules: RaceRules | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.rules = rules if rules is not None else RaceRules()
         self.appended: list[int] = []  # the positions this instance appended (saves, JSONL imports)
         self._names: dict[str, list[UUID]] = {}  # skaters by name_fold (skaters_like)
         self._names_read = 0  # the log position the index of names was read to

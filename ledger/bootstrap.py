@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
+from ledger.domain.values import RaceRules
 from ledger.store.stores import check_name, check_store, is_postgres, read_only_name
 
 DEFAULT_DB = "skate-ledger.db"
@@ -72,8 +73,10 @@ def postgres_env(url: str) -> dict[str, str]:
 
 
 def build_app(db: str | None = None, extra: Mapping[str, str] | None = None, *,
-              read_only: bool = False) -> Ledger:
-    """The one place that wires persistence: every script and test builds its ledger here.
+              read_only: bool = False, rules: RaceRules | None = None) -> Ledger:
+    """The one place that wires persistence and the rules: every script and test builds its ledger
+    here. ``rules``: the federation's configurable rules (default ``RaceRules()``), the one place
+    they are set.
 
     The store is checked first (``ledger.store.stores``): one that is not a ledger of ours is refused
     untouched; with ``read_only`` (the commands that only read) nothing is created, and a store
@@ -81,4 +84,4 @@ def build_app(db: str | None = None, extra: Mapping[str, str] | None = None, *,
     env = store_env(db, read_only)
     check_store(chosen_db(db), env, write=not read_only)
     env.update(extra or {})
-    return Ledger(env=env)
+    return Ledger(env=env, rules=rules)

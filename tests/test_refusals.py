@@ -18,6 +18,7 @@ from uuid import uuid4
 import pytest
 
 from ledger.application import Ledger
+from ledger.bootstrap import build_app
 from ledger.domain.errors import (
     InvalidInputError,
     InvalidTimeError,
@@ -387,14 +388,21 @@ def test_one_false_start_each_disqualifies_nobody_when_counted_per_skater(memory
 
 
 def test_the_second_false_start_of_the_pair_disqualifies_its_author_when_counted_per_pair(
-        memory_app: Ledger) -> None:
-    memory_app.rules = RaceRules(false_start_scope="pair")
+        ) -> None:
+    memory_app = build_app("memory", rules=RaceRules(false_start_scope="pair"))
     key = live_race(memory_app)
     memory_app.false_start(key, "Skater A")
     memory_app.start(key, 1)
     memory_app.false_start(key, "Skater B")
     assert dq_rules(memory_app, key, "Skater A") == []
     assert dq_rules(memory_app, key, "Skater B") == [RaceRules().false_start_rule]
+
+
+def test_the_rules_are_given_at_the_root_and_each_ledger_holds_its_own() -> None:
+    assert build_app("memory").rules == RaceRules()
+    per_pair = build_app("memory", rules=RaceRules(false_start_scope="pair"))
+    assert per_pair.rules.false_start_scope == "pair"
+    assert build_app("memory").rules.false_start_scope == "skater"  # not shared through the class
 
 
 def test_a_retransmitted_false_start_is_stored_once_and_does_not_disqualify(memory_app: Ledger

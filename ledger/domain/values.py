@@ -159,12 +159,15 @@ def parse_datetime(text: str) -> datetime:
 
 @attrs.frozen
 class RaceRules:
-    """The configurable parts of the rules (rules.md marks them 'to verify')."""
+    """The configurable parts of the rules (rules.md marks them 'to verify'): one set per ledger,
+    given to it at the composition root (``ledger.bootstrap.build_app(rules=…)``).
+
+    The order of unranked statuses is not here: it is a question of the read side, asked with
+    ``unranked_order`` of ``projections.leaderboard`` (default ``DEFAULT_UNRANKED_ORDER``)."""
 
     #: "skater": a skater's second false start disqualifies them; "pair": the second false start
     #: in the pair disqualifies whoever commits it.
     false_start_scope: Literal["skater", "pair"] = "skater"
-    unranked_order: tuple[str, ...] = DEFAULT_UNRANKED_ORDER
     #: the keys that order skaters within a shared place and within one unranked status
     #: (DRAW_ORDER_KEYS); by default the draw
     within_place_order: tuple[str, ...] = attrs.field(default=DEFAULT_DRAW_ORDER)

@@ -50,7 +50,6 @@ PACE = {500: 72, 1000: 70, 1500: 72, 3000: 77, 5000: 78, 10000: 80}
 FIELD = {500: (12, 20), 1000: (12, 20), 1500: (12, 20), 3000: (8, 16), 5000: (8, 14),
          10000: (6, 10)}
 FIRST_DAY = date(2025, 10, 3)
-RULES = RaceRules()
 
 
 @attrs.define
@@ -137,7 +136,7 @@ def generate(app: Ledger, *, events: int | None = None, races: int | None = None
             race = Race(key=key, competition_id=Competition.create_id(slug), competition=slug,
                         day=day.isoformat(), distance_m=distance, category=category, label=None,
                         track_m=400)
-            run_race(race, season.rng, field, day)
+            run_race(race, season.rng, field, day, app.rules)
             new.append(race)
             done.events += sum(len(a.pending_events) for a in new)
             done.last_position = app.save_new(*new) or done.last_position
@@ -150,8 +149,10 @@ def generate(app: Ledger, *, events: int | None = None, races: int | None = None
                 return done
 
 
-def run_race(race: Race, rng: random.Random, field: list[SyntheticSkater], day: date) -> None:
-    """Every fact of one race, through the aggregate's commands (the rules decide each one)."""
+def run_race(race: Race, rng: random.Random, field: list[SyntheticSkater], day: date,
+             rule_set: RaceRules) -> None:
+    """Every fact of one race, through the aggregate's commands (the rules decide each one;
+    ``rule_set``: the ledger's configurable rules, ``Ledger.rules``)."""
     distance = race.sheet.distance_m
     women = race.sheet.category == "women"
     ids = [skater_id(s.name) for s in field]
@@ -171,7 +172,7 @@ def run_race(race: Race, rng: random.Random, field: list[SyntheticSkater], day: 
     finished: list[UUID] = []
     for number, pair in enumerate(pairs, start=1):
         at = signal + timedelta(minutes=(4 if distance <= 1500 else 10) * number)
-        finished += skate_pair(race, rng, number, pair, distance, women, at)
+        finished += skate_pair(race, rng, number, pair, distance, women, at, rule_set)
     # the referee's work after the race: corrections, voids, disqualifications, the declaration
     for sid in finished:
         roll = rng.random()
@@ -198,7 +199,7 @@ def run_race(race: Race, rng: random.Random, field: list[SyntheticSkater], day: 
 
 def skate_pair(race: Race, rng: random.Random, number: int,
                pair: list[tuple[SyntheticSkater, UUID]], distance: int, women: bool,
-               signal_at: datetime) -> list[UUID]:
+               signal_at: datetime, rule_set: RaceRules) -> list[UUID]:
     """One pair's facts in race-clock order; the skaters who finished."""
     racing = []
     for skater, sid in pair:
@@ -210,7 +211,7 @@ def skate_pair(race: Race, rng: random.Random, number: int,
         return []
     race.start(number, signal_at)
     if rng.random() < 0.03:
-        race.false_start(racing[rng.randrange(len(racing))][1], RULES)
+        race.false_start(racing[rng.randrange(len(racing))][1], rule_set)
         race.start(number, signal_at + timedelta(seconds=40))
     timed: list[tuple[int, int, Callable[[], None]]] = []
     finished = []
