@@ -35,9 +35,9 @@ from ledger.domain.errors import InvalidInputError
 from ledger.domain.race import Race
 from ledger.domain.timing import parse_time
 from scripts.cli.main import main
+from tests.adapters.test_isu_text import FILES, ROW, printed_sections
 from tests.cli import digest, run
 from tests.helpers import race_day
-from tests.test_isu_text import FILES, ROW, printed_sections
 
 #: The winner's thousandths each race of a list allows, in the list's order of races: "0-9" a
 #: range, "4" one value; "*" marks a race where a tie in hundredths keeps its printed time because

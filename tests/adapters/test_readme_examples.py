@@ -22,7 +22,7 @@ import pytest
 
 from tests.cli import ok, run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SHARED = ROOT.parent / "shared"
 COMMANDS = ("skate-ledger", ".venv/bin/skate-ledger")
