@@ -12,7 +12,7 @@ TIME. The set of d consistent with every row decides what is known:
 - none: the list contradicts itself, and the race keeps its printed hundredths and places.
 
 The real lists in ../shared/data/isu-lists are checked race by race against a parse of the printed
-rows made here (tests/test_isu_text.py): the ranks are the POS column, shared places included;
+rows made here (tests/adapters/test_isu_text.py): the ranks are the POS column, shared places included;
 behind is the DIFF column; the rows come in the list's own order; and the winner's thousandths are
 the ones pinned below. The OKT 2025 case of rules.md §1 (Nuis 3rd +0.698, Prins 4th +0.703, both
 1:07.54) is not among those lists: it is built here around an anonymous winner whose time makes

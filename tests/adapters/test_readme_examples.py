@@ -8,7 +8,7 @@ ledger file, ``results.csv`` (a small CSV of design/interfaces.md), ``day.jsonl`
 ``../shared`` (the shared data beside the clone); the example's arguments are kept.
 
 ``serve`` lines are not run: they start a web server that runs until Ctrl-C. ``serve --help`` is
-run instead, and the board itself has its own tests (tests/test_board.py). The demo is built once
+run instead, and the board itself has its own tests (tests/adapters/test_board.py). The demo is built once
 for the module, so that the README's examples cost one demo.
 """
 
