@@ -130,7 +130,7 @@ def test_without_a_record_table_the_demo_holds_no_record(capsys, okt) -> None:  
 
 
 def test_the_questions_work_on_the_imported_real_lists(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The published ISU lists of ../shared/data/isu-lists (see tests/adapters/test_isu_text.py for their
+    """The published ISU lists of ../shared/data/isu-lists (see tests/test_isu_text.py for their
     attribution): Femke Kok's 1000 m of World Cup 2 2025/26, 1:12.36, placed back into its race."""
     db = str(tmp_path / "isu.db")
     lists = sorted((Path(__file__).resolve().parents[2].parent / "shared/data/isu-lists").glob("*.txt"))
