@@ -12,7 +12,7 @@ first event known after T is one part; the rest are events *known earlier than o
 "late" events, and adds the ones known at T after the prefix's fold.
 
 Checkpoints are derived data, kept in memory only and rebuilt from the log at will; they never
-change an answer (tests/test_checkpoints.py compares them with the fold from zero).
+change an answer (tests/store/test_checkpoints.py compares them with the fold from zero).
 
 Memory: a checkpoint shares every sheet that did not change since the one before it, and copies
 (:func:`~projections.state.copy_sheet`) only those that did, so all checkpoints together hold about

@@ -1,4 +1,4 @@
-"""A race day recorded fact by fact through the command, for the crash tests (tests/test_crash.py).
+"""A race day recorded fact by fact through the command, for the crash tests (tests/store/test_crash.py).
 
 ``python -m tests.record_loop DB PAIRS`` records a competition, a 500 m race and ``PAIRS`` pairs
 (two skaters registered, the pair drawn and started, a passing and a finish each): every command

@@ -279,7 +279,7 @@ class Race(Aggregate):
         #: the lane the referee gave in the re-skate's pair (None: not known)
         lane: str | None = None
         #: False for events stored before a re-skate stated its lane: they take the pair's free
-        #: lane on replay, as they always did (tests/test_nothing_false_goes_in_draw_names.py)
+        #: lane on replay, as they always did (tests/adapters/test_nothing_false_goes_in_draw_names.py)
         lane_stated: bool = False
 
         def record_on(self, sheet: RaceSheet) -> None:

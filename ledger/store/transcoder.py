@@ -7,7 +7,7 @@ cost: the library encodes with ``json.JSONEncoder(default=...)`` and decodes wit
 ``object_hook`` called for every JSON object; here orjson does the parsing and printing, and one
 walk in Python converts the custom types (docs/decisions/0009-speed-of-the-log.md).
 
-The library's own ``TranscoderTestCase`` runs against this class (tests/test_store_conformance.py).
+The library's own ``TranscoderTestCase`` runs against this class (tests/store/test_store_conformance.py).
 """
 
 from __future__ import annotations

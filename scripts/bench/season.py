@@ -16,7 +16,7 @@ On a generated season (scripts/demo/generate.py) of ``--events`` events, for SQL
   same bases folded from zero (``asof_speedup``: mean from zero / mean from checkpoints).
 
     python -m scripts.bench                 # 1,000,000 events, both stores, a table
-    python -m scripts.bench --small --json  # 5,000 events: the CI smoke (tests/test_bench_smoke.py)
+    python -m scripts.bench --small --json  # 5,000 events: the CI smoke (tests/adapters/test_bench_smoke.py)
 """
 
 from __future__ import annotations

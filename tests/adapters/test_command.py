@@ -13,7 +13,7 @@ import pytest
 from tests.cli import digest, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CSV_HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,splits\n"
 DAY = [
     "Test Cup,Test Rink,2025-01-05,1000,men,,1,inner,Skater A,NED,1:07.541,,200=16.80;600=42.10",

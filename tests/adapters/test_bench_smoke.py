@@ -21,7 +21,7 @@ def test_the_small_benchmark_reports_every_figure_for_each_store() -> None:
     stores = ["sqlite", "postgres"] if _PG or IN_CI else ["sqlite"]
     out = subprocess.run(
         [sys.executable, "-m", "scripts.bench", "--small", "--json", "--stores", ",".join(stores)],
-        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
         check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)

@@ -37,7 +37,7 @@ from tests.conftest import _PG, PG_DATABASE, PG_SERVER, drop_pg_schema, new_pg_s
 from tests.strategies import race_days, record_race_day
 
 KEY = Ed25519PrivateKey.generate()
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 needs_pg = pytest.mark.skipif(not _PG, reason="PostgreSQL is not reachable here")
 DETECTED: dict[str, int] = {}  # tampering kind -> times detected (a failure stops the run)
 

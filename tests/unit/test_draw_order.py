@@ -3,7 +3,7 @@
 The ISU lists print a shared place, and the DQ/DNF/DNS/WDR rows, in the order of the draw (pair,
 then lane), not the alphabet. A list without pairs (an ISU text list) gives its own row order as
 the only evidence: the import enters its skaters in that order, and that order decides
-(tests/test_isu_thousandths.py checks it on every race of the real lists). Skaters whose pair is
+(tests/adapters/test_isu_thousandths.py checks it on every race of the real lists). Skaters whose pair is
 unknown come after those whose pair is known, in the order they were entered. The order is rules
 data (``RaceRules.within_place_order``): "name" gives the alphabet back.
 """

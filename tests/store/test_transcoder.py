@@ -1,6 +1,6 @@
 """Our transcoder writes the library's format, byte for byte, and reads it back to the same values
 (docs/decisions/0009-speed-of-the-log.md). The library's own TranscoderTestCase runs against it in
-tests/test_store_conformance.py; these tests add the comparison with the library's JSONTranscoder."""
+tests/store/test_store_conformance.py; these tests add the comparison with the library's JSONTranscoder."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from ledger.store.verify import verify_ledger
 from tests.cli import run
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5 if IN_CI else 2
 PG_RUNS = 3 if IN_CI else 1
 KEY = "concurrency-cup-2025/men-10000m"
@@ -62,7 +62,7 @@ def console_plan(own: str, other: str) -> list[list[Any]]:
 
 
 def console() -> None:
-    """A console process: ``python -c 'from tests.test_concurrency import console; console()'
+    """A console process: ``python -c 'from tests.store.test_concurrency import console; console()'
     DB PLAN READY GO``. Records the plan once GO exists; prints how many conflicts it retried."""
     db, plan_file, ready, go = sys.argv[1:5]
     app = build_app(db)
@@ -137,7 +137,7 @@ def test_two_consoles_recording_the_same_race_lose_and_duplicate_nothing(
             plan.write_text(json.dumps(console_plan(own, other)))
             ready = tmp_path / f"ready-{n}-{own}"
             consoles.append((ready, subprocess.Popen(
-                [sys.executable, "-c", "from tests.test_concurrency import console; console()",
+                [sys.executable, "-c", "from tests.store.test_concurrency import console; console()",
                  db, str(plan), str(ready), str(go)],
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
         try:

@@ -24,10 +24,10 @@ from projections.history import history
 from projections.marks import MARK_OF, derive, legend, meaning
 from projections.records import records
 from scripts.demo import okt2017
+from tests.adapters.test_board import client_of
 from tests.cli import digest, ok, refused, run
-from tests.test_board import client_of
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared/data"
 LADIES = SHARED / "vantage/ec2020-ladies-1000m-pair4.jsonl"
 PURSUIT = SHARED / "vantage/ec2020-men-team-pursuit-pair3.jsonl"
 EC2020 = "isu-european-single-distances-speed-skating-championships-2020"

@@ -22,7 +22,7 @@ def test_the_small_board_benchmark_reports_every_figure() -> None:
     if not os.path.exists(CHROMIUM) and not IN_CI:
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI=true this fails")
     out = subprocess.run([sys.executable, "-m", "scripts.bench.board", "--small", "--json"],
-                         cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
                          timeout=180, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)

@@ -31,9 +31,9 @@ from scripts.cli.main import main
 from tests.cli import digest, run
 
 #: ../shared beside the checkout (a worktree sits one level deeper: the nearest such folder up)
-LISTS = next((up / "shared/data/isu-lists" for up in Path(__file__).resolve().parents[1:]
+LISTS = next((up / "shared/data/isu-lists" for up in Path(__file__).resolve().parents[2:]
               if (up / "shared/data/isu-lists").is_dir()),
-             Path(__file__).resolve().parents[1].parent / "shared/data/isu-lists")
+             Path(__file__).resolve().parents[2].parent / "shared/data/isu-lists")
 FILES = sorted(LISTS.glob("*.txt"))
 STATUSES = {"DQ", "DNF", "DNS", "WDR"}
 HEADING = re.compile(r"^(?P<event>.+) \((?P<category>Men|Women)\), "

@@ -17,7 +17,7 @@ import pytest
 from ledger.domain.timing import parse_time, truncate_to_hundredths
 from tests.cli import run
 
-LIST = Path(__file__).resolve().parents[1].parent / "shared/data/isu-lists/2-world-cup-20252026.txt"
+LIST = Path(__file__).resolve().parents[2].parent / "shared/data/isu-lists/2-world-cup-20252026.txt"
 ROW = re.compile(r"^(?P<pos>\d+|DQ|DNF|DNS|WDR)?\s+(?P<name>.+?)\s{2,}(?P<ag>\S+)\s+(?P<nat>[A-Z]{3})"
                  r"\s+(?P<time>[\d:.]+|-)\s*(?P<diff>\+[\d.]+)?")
 

@@ -8,7 +8,7 @@ ledger file, ``results.csv`` (a small CSV of design/interfaces.md), ``day.jsonl`
 ``../shared`` (the shared data beside the clone); the example's arguments are kept.
 
 ``serve`` lines are not run: they start a web server that runs until Ctrl-C. ``serve --help`` is
-run instead, and the board itself has its own tests (tests/test_board.py). The demo is built once
+run instead, and the board itself has its own tests (tests/adapters/test_board.py). The demo is built once
 for the module, so that the README's examples cost one demo.
 """
 
@@ -22,7 +22,7 @@ import pytest
 
 from tests.cli import ok, run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SHARED = ROOT.parent / "shared"
 COMMANDS = ("skate-ledger", ".venv/bin/skate-ledger")

@@ -27,7 +27,7 @@ from tests.cli import Ran, digest, ok, refused, run
 RACE = "rules-cup-2025/men-1000m"
 FIRST_DAY, LAST_DAY = date(2025, 11, 14), date(2025, 11, 15)
 SIGNAL = datetime(2025, 11, 14, 14, 0, tzinfo=UTC)
-VANTAGE_LADIES = (Path(__file__).resolve().parents[1].parent
+VANTAGE_LADIES = (Path(__file__).resolve().parents[2].parent
                   / "shared/data/vantage/ec2020-ladies-1000m-pair4.jsonl")
 EC2020 = "isu-european-single-distances-speed-skating-championships-2020"
 CSV_HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,splits"

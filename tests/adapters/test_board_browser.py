@@ -27,9 +27,9 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from scripts.demo import okt2017
+from tests.adapters.test_board import correction_day, recorded_at
+from tests.adapters.test_board_live import Server, a_pair_on_ice
 from tests.conftest import IN_CI
-from tests.test_board import correction_day, recorded_at
-from tests.test_board_live import Server, a_pair_on_ice
 
 CHROMIUM = "/usr/bin/chromium"
 WAIT_MS = 10_000  # the longest any page may take to show what it must (it takes ~100 ms)

@@ -12,7 +12,7 @@ TIME. The set of d consistent with every row decides what is known:
 - none: the list contradicts itself, and the race keeps its printed hundredths and places.
 
 The real lists in ../shared/data/isu-lists are checked race by race against a parse of the printed
-rows made here (tests/test_isu_text.py): the ranks are the POS column, shared places included;
+rows made here (tests/adapters/test_isu_text.py): the ranks are the POS column, shared places included;
 behind is the DIFF column; the rows come in the list's own order; and the winner's thousandths are
 the ones pinned below. The OKT 2025 case of rules.md §1 (Nuis 3rd +0.698, Prins 4th +0.703, both
 1:07.54) is not among those lists: it is built here around an anonymous winner whose time makes
@@ -35,9 +35,9 @@ from ledger.domain.errors import InvalidInputError
 from ledger.domain.race import Race
 from ledger.domain.timing import parse_time
 from scripts.cli.main import main
+from tests.adapters.test_isu_text import FILES, ROW, printed_sections
 from tests.cli import digest, run
 from tests.helpers import race_day
-from tests.test_isu_text import FILES, ROW, printed_sections
 
 #: The winner's thousandths each race of a list allows, in the list's order of races: "0-9" a
 #: range, "4" one value; "*" marks a race where a tie in hundredths keeps its printed time because

@@ -25,7 +25,7 @@ from tests.cli import Ran, ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared/data"
 VANTAGE = SHARED / "vantage/ec2020-ladies-1000m-pair4.jsonl"
 RACE = "test-cup-2025/men-1000m"
 DAY = date(2025, 11, 14)

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("ledger", "projections", "scripts")
 #: Edges (importer, imported) allowed to close a cycle; see the module's docstring.
 ALLOWED: set[tuple[str, str]] = set()

@@ -37,7 +37,7 @@ from projections.audit import audit
 from tests.cli import Ran, ok, refused, run
 from tests.helpers import board, race_day, row_of
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared/data"
 CALGARY = SHARED / "isu-lists/2-world-cup-20252026.txt"
 VANTAGE = SHARED / "vantage/ec2020-ladies-1000m-pair4.jsonl"
 COMP = "world-cup-2-calgary-2025"

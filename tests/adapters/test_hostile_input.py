@@ -28,7 +28,7 @@ from ledger.formats.jsonl import write_jsonl
 from ledger.importing import record_rows
 from tests.cli import Ran, digest, run
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared/data"
 ISU_LIST = SHARED / "isu-lists/2-world-cup-20252026.txt"
 VANTAGE = SHARED / "vantage/ec2020-ladies-1000m-pair4.jsonl"
 HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,splits"

@@ -32,7 +32,7 @@ from ledger.formats.vantage import import_vantage
 from projections.basis import state_as_of
 from tests.cli import Ran, digest, run
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared/data/vantage"
+DATA = Path(__file__).resolve().parents[2].parent / "shared/data/vantage"
 LADIES = DATA / "ec2020-ladies-1000m-pair4.jsonl"
 MEN = DATA / "ec2020-men-team-pursuit-pair3.jsonl"
 COMPETITION = "isu-european-single-distances-speed-skating-championships-2020"

@@ -195,7 +195,7 @@ def record_loop_command(db: str, pairs: int) -> list[str]:
     return [sys.executable, "-m", "tests.record_loop", db, str(pairs)]
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_run_of_recorded_facts_killed_at_random_moments_never_leaves_a_fact_without_its_author(

@@ -133,7 +133,7 @@ def test_the_questions_work_on_the_imported_real_lists(capsys, tmp_path) -> None
     """The published ISU lists of ../shared/data/isu-lists (see tests/test_isu_text.py for their
     attribution): Femke Kok's 1000 m of World Cup 2 2025/26, 1:12.36, placed back into its race."""
     db = str(tmp_path / "isu.db")
-    lists = sorted((Path(__file__).resolve().parents[1].parent / "shared/data/isu-lists").glob("*.txt"))
+    lists = sorted((Path(__file__).resolve().parents[2].parent / "shared/data/isu-lists").glob("*.txt"))
     assert run(capsys, "--db", db, "import", *map(str, lists)).code == 0
     races = ask(capsys, db, "races", "--format", "json").json()
     key = next(r["key"] for r in races if r["competition"].startswith("2. World Cup")

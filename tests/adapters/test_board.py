@@ -27,7 +27,7 @@ from scripts.demo import okt2017
 from tests.cli import run
 from tests.helpers import RACE_DAY, draw, race_day
 
-VANTAGE = Path(__file__).resolve().parents[1].parent / "shared/data/vantage"
+VANTAGE = Path(__file__).resolve().parents[2].parent / "shared/data/vantage"
 LADIES = VANTAGE / "ec2020-ladies-1000m-pair4.jsonl"
 EC2020 = "isu-european-single-distances-speed-skating-championships-2020"
 WOMEN_1000 = f"{EC2020}/women-1000m"

@@ -21,8 +21,8 @@ from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
 from scripts.demo import okt2017
+from tests.adapters.test_vantage import LADIES, SMEDING, WOJCIK, WOMEN_1000, stream, write_stream
 from tests.cli import digest, ok, refused, run
-from tests.test_vantage import LADIES, SMEDING, WOJCIK, WOMEN_1000, stream, write_stream
 
 CET = timezone(timedelta(hours=1))
 #: The stream's HeatCommittedEvent of pair 4 (its ``_time``): Smeding's finish becomes known.

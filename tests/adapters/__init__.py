@@ -1,0 +1,1 @@
+"""Adapter tests: the command, the web board, file formats through the command, README examples."""

@@ -1,0 +1,1 @@
+"""Store tests: recorders, the library's conformance suites, crash, concurrency, tamper, checkpoints."""
