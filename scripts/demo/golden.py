@@ -10,7 +10,7 @@ the ledger's commands that exercises all three, on SQLite in a temporary folder,
   skater, pair, attempt and whether it is void; every entry's pair, lane and attempt; the draw;
   the standings),
 
-which ``tests/test_golden_replay.py`` checks. It refuses to overwrite them unless ``--rewrite`` is
+which ``tests/laws/test_golden_replay.py`` checks. It refuses to overwrite them unless ``--rewrite`` is
 given: a golden file that no longer matches means stored ledgers would replay differently, and
 the fix is an upcaster (a ``class_version``), not a new golden file.
 
