@@ -1,4 +1,6 @@
-"""Readers and writers of the files the ledger imports and exports (design/interfaces.md)."""
+"""The parsers: readers of the files the ledger imports (design/interfaces.md), which turn bytes
+into rows and import only :mod:`ledger.domain`; loading rows into aggregates and saving them, and
+writing an export, are :mod:`ledger.importing`'s."""
 
 from __future__ import annotations
 

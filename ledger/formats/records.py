@@ -3,7 +3,8 @@
 Columns: ``scope`` (``track:<venue>``, ``national:<NAT>``, ``world``, ``championship:<name>``),
 ``distance``, ``category``, ``time``, ``skater``, ``nation``, ``date``, ``source``; all but
 ``skater`` and ``nation`` are required. Reading only checks and converts each row; recording is
-:func:`import_records`. Every problem names the file and the line; a refused line appends nothing.
+:func:`ledger.importing.records.import_records`. Every problem names the file and the line; a
+refused line appends nothing.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from typing import Final
 
 import attrs
 
-from ledger.application import Ledger
 from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
-from ledger.domain.record import Record, parse_scope, record_id
+from ledger.domain.record import parse_scope
 from ledger.domain.timing import parse_distance, parse_time
 from ledger.domain.values import parse_category, parse_date
 from ledger.formats import MAX_LIST_BYTES, read_text
 from ledger.formats.csv_results import MAX_FIELD
-from ledger.importing import Batch
 
 COLUMNS: Final = ("scope", "distance", "category", "time", "skater", "nation", "date", "source")
 REQUIRED: Final = ("scope", "distance", "category", "time", "date", "source")
@@ -94,28 +93,3 @@ def convert(line: int, f: dict[str, str]) -> RecordRow:
                      parse_category(f["category"]), time_ms, f.get("skater") or None,
                      (f.get("nation") or "").upper() or None, parse_date(f["date"]).isoformat(),
                      f["source"])
-
-
-def import_records(app: Ledger, path: Path, batch: Batch | None = None) -> int | None:
-    """Record each line of a record table once; the same line again appends nothing, another
-    time for a record the same source already gave on that date is refused (naming the line).
-
-    With a ``batch``, the records join it and nothing is saved: the caller saves several files
-    at once."""
-    name = str(path)
-    shared = batch is not None
-    batch = batch or Batch(app)
-    for row in read_records(path):
-        rid = record_id(row.scope, row.category, row.distance_m, row.as_of, row.source)
-        held: Record | None = batch.find(rid)
-        if held is None:
-            batch.loaded[rid] = Record(scope=row.scope, category=row.category, distance_m=row.distance_m,
-                              time_ms=row.time_ms, skater=row.skater, nation=row.nation,
-                              as_of=row.as_of, source=row.source)
-        elif (held.time_ms, held.skater) != (row.time_ms, row.skater):
-            raise ImportFormatError(name, row.line, f"{row.source} already gave another "
-                                    f"{row.scope} record ({row.category} {row.distance_m} m) "
-                                    f"on {row.as_of}")
-    return None if shared else batch.save()
-
-

@@ -14,10 +14,11 @@ from ledger.domain.errors import InvalidInputError
 from ledger.formats import FORMATS, check_files, detect_format
 from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
-from ledger.formats.jsonl import JsonlPlan, dumps, export_lines, write_jsonl
-from ledger.formats.records import import_records
-from ledger.formats.vantage import import_vantage
+from ledger.formats.jsonl import dumps
 from ledger.importing import Batch, record_rows
+from ledger.importing.jsonl import JsonlPlan, export_lines, write_jsonl
+from ledger.importing.records import import_records
+from ledger.importing.vantage import import_vantage
 from ledger.store.signing import (
     KEY_ENV,
     checkpoint_json,

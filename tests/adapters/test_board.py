@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
-from ledger.formats.vantage import import_vantage
+from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from scripts import output
 from scripts.board import views

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from ledger.bootstrap import build_app
 from ledger.formats import MAX_LINE_BYTES, MAX_LIST_BYTES
 from ledger.formats.csv_results import read_csv
-from ledger.formats.jsonl import write_jsonl
 from ledger.importing import record_rows
+from ledger.importing.jsonl import write_jsonl
 from tests.cli import Ran, digest, run
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared/data"

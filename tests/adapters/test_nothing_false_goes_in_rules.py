@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
-from ledger.formats.vantage import import_vantage
+from ledger.importing.vantage import import_vantage
 from scripts.board.app import create_app
 from tests.cli import Ran, digest, ok, refused, run
 

@@ -28,7 +28,7 @@ from ledger.bootstrap import build_app
 from ledger.domain.race import Race
 from ledger.domain.sheet import RaceSheet
 from ledger.domain.timing import passing_points
-from ledger.formats.vantage import import_vantage
+from ledger.importing.vantage import import_vantage
 from projections.basis import state_as_of
 from tests.cli import Ran, digest, run
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from ledger.bootstrap import build_app
-from ledger.formats.jsonl import export_lines
+from ledger.importing.jsonl import export_lines
 from ledger.store.roles import RoleStore
 from ledger.store.verify import verify_ledger
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url

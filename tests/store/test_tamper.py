@@ -392,7 +392,7 @@ def test_every_tampering_of_a_postgres_ledger_is_found(tmp_path_factory: pytest.
 def export_of(data: st.DataObject) -> tuple[list[str], dict[str, Any]]:
     app = build_app("memory")
     record_race_day(app, data.draw(small_days, label="race day"))
-    from ledger.formats.jsonl import export_lines
+    from ledger.importing.jsonl import export_lines
     lines = list(export_lines(app))
     return lines, checkpoint_json(sign_head(app.recorder, KEY))
 

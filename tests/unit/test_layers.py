@@ -157,3 +157,29 @@ def test_the_command_modules_import_the_common_module_and_never_the_group() -> N
     for name in commands:
         assert "scripts.cli.main" not in graph[name], name
     assert "scripts.cli.common" in graph["scripts.cli.questions"]
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module a file names in an import, at any depth (inside functions too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+
+def test_the_parsers_import_nothing_of_the_project_but_the_domain_and_themselves() -> None:
+    parsers = {name: path for name, path in project_modules().items()
+               if name == "ledger.formats" or name.startswith("ledger.formats.")}
+    assert {"ledger.formats.csv_results", "ledger.formats.vantage", "ledger.formats.jsonl"} <= set(parsers)
+    for name, path in parsers.items():
+        ours = {m for m in imported_names(path) if m.split(".")[0] in PACKAGES}
+        beyond = {m for m in ours if not m.startswith(("ledger.domain", "ledger.formats"))}
+        assert not beyond, f"{name} imports {sorted(beyond)}"
+
+
+def test_the_loaders_take_the_batch_from_its_module_never_from_the_package() -> None:
+    graph = import_graph()
+    loaders = [name for name in graph if name.startswith("ledger.importing.")]
+    assert {"ledger.importing.results", "ledger.importing.vantage"} <= set(loaders)
+    for name in loaders:
+        assert "ledger.importing" not in graph[name], name
+    assert "ledger.importing.batch" in graph["ledger.importing.vantage"]

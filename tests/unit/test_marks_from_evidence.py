@@ -16,8 +16,8 @@ import pytest
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.record import SCOPE_MARKS
-from ledger.formats.records import import_records
-from ledger.formats.vantage import import_vantage
+from ledger.importing.records import import_records
+from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.history import history

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from ledger.application import Ledger
-from ledger.formats.records import import_records
+from ledger.importing.records import import_records
 from projections.basis import state_as_of
 from projections.records import records, series_of
 

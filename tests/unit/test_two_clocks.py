@@ -15,8 +15,8 @@ from ledger.application import Ledger, stamp_pending
 from ledger.bootstrap import build_app
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import ImportFormatError, InvalidInputError
-from ledger.formats.jsonl import import_jsonl, write_jsonl
-from ledger.formats.vantage import import_vantage
+from ledger.importing.jsonl import import_jsonl, write_jsonl
+from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
