@@ -41,7 +41,7 @@ import eventsourcing.domain
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.sheet import RaceSheet
-from ledger.formats.jsonl import export_lines
+from ledger.importing.jsonl import export_lines
 from projections.basis import state_as_of
 from projections.leaderboard import Row, leaderboard
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from ledger.bootstrap import build_app
-from ledger.formats.jsonl import export_lines, import_jsonl
+from ledger.importing.jsonl import export_lines, import_jsonl
 from scripts.demo import golden
 
 LOG = golden.GOLDEN_DIR / golden.LOG_NAME
