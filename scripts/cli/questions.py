@@ -17,12 +17,13 @@ from ledger.domain.values import (
 )
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
-from projections.basis import Basis, state_as_of
+from projections.basis import Basis
 from projections.classification import classify, format_points
 from projections.history import history as skater_history
 from projections.leaderboard import leaderboard
 from projections.marks import load_scopes
 from projections.qualification import STRENGTH, evaluate, load_rule
+from projections.reading import state_at
 from projections.records import records
 from projections.results import result_of
 from projections.whatif import what_if as place_time
@@ -60,7 +61,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
     if race:
         app.race(race)
     basis = basis_of(position, known_at)
-    stop = state_as_of(app, basis).position
+    stop = state_at(app, basis).position
     entries = audit_trail(app.read_log(stop=stop), race)
     if fmt == "json":
         output.print_json(OUT, {"basis": basis.as_json(stop), "entries": [{
@@ -90,7 +91,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
 def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
             position: int | None, known_at: str | None, fmt: str) -> None:
     """Where TIME would rank in RACE's board, and whom it would pass."""
-    state = state_as_of(app, basis_of(position, known_at))
+    state = state_at(app, basis_of(position, known_at))
     if state.sheet(race) is None:
         app.race(race)
     answer = place_time(state, race, parse_time(time), skater, after_pair)
@@ -115,7 +116,7 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
 def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
-    found = skater_history(state_as_of(app, basis_of(position, known_at)), skater)
+    found = skater_history(state_at(app, basis_of(position, known_at)), skater)
     data = output.history_json(found)
     if fmt == "json":
         output.print_json(OUT, data)
@@ -143,7 +144,7 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
 def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
-    state = state_as_of(app, basis_of(position, known_at))
+    state = state_at(app, basis_of(position, known_at))
     times = []
     distances = []
     for key in races:
@@ -181,7 +182,7 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
              fmt: str) -> None:
     """World, track, national and championship records: the record tables the ledger holds
     (import --format records), bettered by the valid times it holds after their dates."""
-    found = records(state_as_of(app, basis_of(position, known_at)))
+    found = records(state_at(app, basis_of(position, known_at)))
     rows = [{"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
              "time_ms": r.time_ms, "race": r.race, "date": r.day, "source": r.source}
             for (kind, _), r in sorted(found.current.items()) if mark in (None, kind)]
@@ -218,7 +219,7 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
                   fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
     basis = basis_of(position, known_at)
-    state = state_as_of(app, basis)
+    state = state_at(app, basis)
     outcome = evaluate(state, load_rule(rule))
     slots = [{"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
               "skater": s.skater, "status": s.status, "reason": s.reason} for s in outcome.slots]
@@ -256,7 +257,7 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
     """A regional report: every selected skater's place and time, DNFs with where they fell."""
     if not (hometown or club or nation):
         raise InvalidInputError("choose skaters with --hometown, --club or --nation")
-    state = state_as_of(app, basis_of(position, known_at))
+    state = state_at(app, basis_of(position, known_at))
     chosen = {sid for sid, info in state.skaters.items()
               if info.hometown in hometown or info.club in club or info.nation in nation}
     lines = []
