@@ -10,7 +10,6 @@ import click
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.domain.errors import InvalidInputError
 from ledger.domain.timing import format_time, parse_time
 from ledger.domain.values import (
     parse_datetime,
@@ -18,14 +17,14 @@ from ledger.domain.values import (
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis
-from projections.classification import classify, format_points
+from projections.classification import classification_of, format_points
 from projections.history import history as skater_history
-from projections.leaderboard import leaderboard
 from projections.marks import load_scopes
-from projections.qualification import STRENGTH, evaluate, load_rule
+from projections.qualification import evaluate, load_rule
 from projections.reading import state_at
 from projections.records import records
-from projections.results import result_of
+from projections.report import Choice
+from projections.report import report as regional_report
 from projections.whatif import what_if as place_time
 from scripts import output
 from scripts.cli.common import (
@@ -145,19 +144,7 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
     state = state_at(app, basis_of(position, known_at))
-    times = []
-    distances = []
-    for key in races:
-        sheet = state.sheet(key) or app.race(key).sheet
-        distances.append(sheet.distance_m)
-        for skater in sheet.entries:
-            result = result_of(sheet, skater)
-            if result is not None:
-                ok = result.status == "OK" and result.time_ms is not None
-                times.append((state.name_of(skater), sheet.distance_m, result.time_ms if ok else None))
-    if len(set(distances)) != len(distances):
-        raise InvalidInputError("a classification takes each distance once")
-    standings = classify(times, distances)
+    standings = classification_of(state, [state.sheet(key) or app.race(key).sheet for key in races])
     rows = [{"rank": s.rank, "skater": s.skater,
              "points": format_points(s.points) if s.points is not None else None,
              "distances": s.distances} for s in standings]
@@ -255,38 +242,16 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
            competition: str | None, day: str | None, rules: tuple[str, ...], position: int | None,
            known_at: str | None, fmt: str) -> None:
     """A regional report: every selected skater's place and time, DNFs with where they fell."""
-    if not (hometown or club or nation):
-        raise InvalidInputError("choose skaters with --hometown, --club or --nation")
-    state = state_at(app, basis_of(position, known_at))
-    chosen = {sid for sid, info in state.skaters.items()
-              if info.hometown in hometown or info.club in club or info.nation in nation}
-    lines = []
-    for sheet in sorted(state.races.values(), key=lambda s: (s.day, s.key)):
-        if (competition and sheet.competition != competition) or (day and sheet.day.isoformat() != day):
-            continue
-        board = {row.skater_id: row for row in leaderboard(state, sheet.key).rows}
-        for sid in sheet.entries:
-            row = board.get(sid)
-            if sid not in chosen or row is None:
-                continue
-            result = result_of(sheet, sid)
-            dnf = result.metres_reached if result and result.status == "DNF" else None
-            reason = next((f.detail.get("reason") for f in sheet.live_facts(sid, frozenset({"dnf"}))),
-                          None)
-            lines.append({"race": sheet.key, "date": sheet.day.isoformat(), "skater": row.skater,
-                          "hometown": state.skaters[sid].hometown, "rank": row.rank,
-                          "time": format_time(row.time_ms) if row.time_ms is not None else None,
-                          "status": row.status, "reached_m": dnf, "reason": reason})
-    statuses: dict[str, str] = {}
-    for rule in rules:
-        for name, status in evaluate(state, load_rule(rule)).skaters.items():
-            statuses[name] = max(statuses.get(name, "out"), status, key=STRENGTH.__getitem__)
-    for line in lines:
-        line["qualification"] = statuses.get(line["skater"], "out") if rules else None
-    qualified = sorted({line["skater"] for line in lines
-                        if line["qualification"] in {"certain", "provisional"}})
+    choice = Choice(hometown, club, nation, competition, day)
+    found = regional_report(state_at(app, basis_of(position, known_at)), choice, rules)
+    lines = [{"race": line.race, "date": line.day.isoformat(), "skater": line.skater,
+              "hometown": line.hometown, "rank": line.rank,
+              "time": format_time(line.time_ms) if line.time_ms is not None else None,
+              "status": line.status, "reached_m": line.reached_m, "reason": line.reason,
+              "qualification": line.qualification} for line in found.lines]
+    qualified = list(found.qualified) if found.qualified is not None else None
     if fmt == "json":
-        output.print_json(OUT, {"skaters": lines, "qualified": qualified if rules else None})
+        output.print_json(OUT, {"skaters": lines, "qualified": qualified})
         return
     for line in lines:
         why = f" ({line['reason']})" if line["reason"] else ""
@@ -295,8 +260,8 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
         OUT.print(f"{line['date']} {line['race']}: {line['skater']} ({line['hometown'] or '-'}): {said}")
     if not lines:
         OUT.print("no results for the chosen skaters")
-    elif rules:
-        depends = sorted({line["skater"] for line in lines if line["qualification"] == "dependent"})
+    elif qualified is not None:
+        depends = found.dependent
         OUT.print("Qualified: " + (", ".join(qualified) or "none of them")
                   + (f"; depending on other results: {', '.join(depends)}" if depends else ""))
 
