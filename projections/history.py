@@ -76,4 +76,26 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
     return History(info.name, tuple(rows), pbs, sbs, ledger_bests(state, sid, raced))
 
 
-__all__ = ["History", "HistoryRow", "history", "season_of"]
+@attrs.frozen
+class Progression:
+    """A skater's valid times at one distance, in the order raced, and the fastest and slowest."""
+
+    distance_m: int
+    points: tuple[tuple[date, int], ...]  # (day, time)
+    best_ms: int
+    worst_ms: int
+
+
+def progression(found: History) -> list[Progression]:
+    """Per distance (shortest first) where the history holds a valid time: the valid times by date."""
+    series = []
+    for distance in sorted({r.distance_m for r in found.rows}):
+        points = tuple((r.day, r.time_ms) for r in found.rows
+                       if r.distance_m == distance and r.status == "OK" and r.time_ms is not None)
+        if points:
+            times = [t for _, t in points]
+            series.append(Progression(distance, points, min(times), max(times)))
+    return series
+
+
+__all__ = ["History", "HistoryRow", "Progression", "history", "progression", "season_of"]

@@ -20,8 +20,9 @@ from ledger.domain.sheet import Fact, RaceSheet
 from ledger.domain.timing import format_gap, format_time
 from projections.basis import Basis
 from projections.history import History
+from projections.history import progression as times_by_distance
 from projections.leaderboard import Board, leaderboard, pair_filter, standings_at
-from projections.marks import derive, meaning
+from projections.marks import derive, meaning, published_marks
 from projections.pair import Estimate, Passing, SkaterOnIce, on_ice, pair_panel
 from projections.qualification import evaluate, load_rule
 from projections.results import result_of
@@ -215,10 +216,8 @@ def marks_of(state: LedgerState, sheet: RaceSheet,
     published list printed them (MarksPublished)."""
     found: dict[UUID, dict[str, list[str]]] = {}
     for sid in sheet.entries:
-        published: list[str] = []
-        for fact in sheet.live_facts(sid, frozenset({"marks"})):
-            published += [m for m in fact.detail["marks"] if m not in published]
-        found[sid] = {"marks": list(derived.get((sheet.key, sid), ())), "published_marks": published}
+        found[sid] = {"marks": list(derived.get((sheet.key, sid), ())),
+                      "published_marks": published_marks(sheet, sid)}
     return found
 
 
@@ -331,15 +330,12 @@ CHART_PAD = 12
 def progression(found: History, width: int = 320, height: int = 120) -> list[dict[str, Any]]:
     """One small chart per distance: valid times by date (lower is faster, so drawn higher)."""
     charts = []
-    for distance in sorted({r.distance_m for r in found.rows}):
-        points = [(r.day, r.time_ms) for r in found.rows
-                  if r.distance_m == distance and r.status == "OK" and r.time_ms is not None]
-        if not points:
-            continue
+    for series in times_by_distance(found):
+        points = series.points
         days = [d.toordinal() for d, _ in points]
         times = [t for _, t in points]
         d0, d1 = min(days), max(days) or 1
-        t0, t1 = min(times), max(times)
+        t0, t1 = series.best_ms, series.worst_ms
         def x(d: int, d0: int = d0, d1: int = d1) -> float:
             return CHART_PAD + (width - 2 * CHART_PAD) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5)
 
@@ -348,7 +344,7 @@ def progression(found: History, width: int = 320, height: int = 120) -> list[dic
 
         dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {format_time(t)}"}
                 for d, t, (day, _) in zip(days, times, points, strict=True)]
-        charts.append({"distance_m": distance, "width": width, "height": height,
+        charts.append({"distance_m": series.distance_m, "width": width, "height": height,
                        "line": " ".join(f"{p['x']},{p['y']}" for p in dots), "dots": dots,
                        "best": format_time(t0), "worst": format_time(t1)})
     return charts
