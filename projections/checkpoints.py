@@ -42,6 +42,7 @@ from ledger.domain.record import Record
 from ledger.domain.sheet import RaceSheet
 from ledger.domain.skater import Skater
 from projections.basis import Basis
+from projections.runner import catch_up
 from projections.state import (
     CompetitionInfo,
     LedgerState,
@@ -130,11 +131,7 @@ class CheckpointStore:
         """Fold the events appended since the last call; returns how many there were."""
         if app.last_position() <= self.position:
             return 0
-        before = self.count
-        with collector_paused():
-            for position, event in app.read_log(start=self.position + 1):
-                self.fold(position, event)
-        return self.count - before
+        return catch_up(app, self.position, self.fold)
 
     def fold(self, position: int, event: Any) -> None:
         """Fold one event (in log order) into the head, and take a checkpoint every ``every``."""

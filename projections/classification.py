@@ -10,7 +10,11 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.sheet import RaceSheet
 from projections.ranking import competition_ranks
+from projections.results import result_of
+from projections.state import LedgerState
 
 
 def samalog_points(time_ms: int, distance_m: int) -> int:
@@ -46,3 +50,20 @@ def classify(times: Iterable[tuple[str, int, int | None]], distances: Sequence[i
     rows = [Standing(r, s, complete[s], len(distances)) for r, s in zip(ranks, ordered, strict=True)]
     rest = sorted(set(per) - set(complete))
     return rows + [Standing(None, s, None, sum(v is not None for v in per[s].values())) for s in rest]
+
+
+def classification_of(state: LedgerState, sheets: Sequence[RaceSheet]) -> list[Standing]:
+    """The classification over these races (one per distance): every entrant's result, a valid
+    time or none (a DQ, DNF, … counts as no time), ranked by :func:`classify`."""
+    times: list[tuple[str, int, int | None]] = []
+    distances = []
+    for sheet in sheets:
+        distances.append(sheet.distance_m)
+        for skater in sheet.entries:
+            result = result_of(sheet, skater)
+            if result is not None:
+                ok = result.status == "OK" and result.time_ms is not None
+                times.append((state.name_of(skater), sheet.distance_m, result.time_ms if ok else None))
+    if len(set(distances)) != len(distances):
+        raise InvalidInputError("a classification takes each distance once")
+    return classify(times, distances)

@@ -1,7 +1,7 @@
 """A skater's history: every race with place, time, status and passings; the personal and season
 bests the ledger has evidence of (a baseline, improved by later results: projections/marks.py; a
-season runs July to June); the best valid time per distance the ledger holds, which is not a PB;
-the marks each result had at its moment, derived and published kept apart.
+season runs July to June); the best valid time per distance the ledger holds (projections/bests.py),
+which is not a PB; the marks each result had at its moment, derived and published kept apart.
 
 Derived from the ledger, so a correction or a DQ that changes the past changes the history too.
 """
@@ -15,6 +15,7 @@ import attrs
 from ledger.domain.errors import UnknownSkaterError
 from ledger.domain.record import season_of
 from ledger.domain.values import distinct_skater_id, plain_name, skater_id
+from projections.bests import ledger_bests
 from projections.leaderboard import leaderboard
 from projections.marks import Marks, derive_for
 from projections.results import result_of
@@ -56,14 +57,11 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
                    key=lambda s: (s.day, s.key))
     found = found or derive_for(state, raced)
     rows: list[HistoryRow] = []
-    best: dict[int, int] = {}
     for sheet in raced:
         result = result_of(sheet, sid)
         if result is None:
             continue
         ranks = {r.skater_id: r.rank for r in leaderboard(state, sheet.key).rows}
-        if result.status == "OK" and result.time_ms is not None:
-            best[sheet.distance_m] = min(result.time_ms, best.get(sheet.distance_m, result.time_ms))
         passings = tuple((f.metres or 0, f.ms or 0) for f in sheet.passings(sid, result.attempt))
         published = tuple(m for f in sheet.live_facts(sid, frozenset({"marks"}))
                           for m in f.detail["marks"])
@@ -75,7 +73,29 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
     for (s, season, d), ms in found.season_bests.items():
         if s == sid:
             sbs.setdefault(season, {})[d] = ms
-    return History(info.name, tuple(rows), pbs, sbs, best)
+    return History(info.name, tuple(rows), pbs, sbs, ledger_bests(state, sid, raced))
 
 
-__all__ = ["History", "HistoryRow", "history", "season_of"]
+@attrs.frozen
+class Progression:
+    """A skater's valid times at one distance, in the order raced, and the fastest and slowest."""
+
+    distance_m: int
+    points: tuple[tuple[date, int], ...]  # (day, time)
+    best_ms: int
+    worst_ms: int
+
+
+def progression(found: History) -> list[Progression]:
+    """Per distance (shortest first) where the history holds a valid time: the valid times by date."""
+    series = []
+    for distance in sorted({r.distance_m for r in found.rows}):
+        points = tuple((r.day, r.time_ms) for r in found.rows
+                       if r.distance_m == distance and r.status == "OK" and r.time_ms is not None)
+        if points:
+            times = [t for _, t in points]
+            series.append(Progression(distance, points, min(times), max(times)))
+    return series
+
+
+__all__ = ["History", "HistoryRow", "Progression", "history", "progression", "season_of"]

@@ -273,6 +273,15 @@ def held_of(line: RecordInfo) -> Held:
                 line.as_of, None, line.source)
 
 
+def published_marks(sheet: RaceSheet, sid: UUID) -> list[str]:
+    """The marks published lists printed beside the skater's result in this race
+    (``Race.MarksPublished``), each once, in the order first printed: not derived, kept apart."""
+    found: list[str] = []
+    for fact in sheet.live_facts(sid, frozenset({"marks"})):
+        found += [m for m in fact.detail["marks"] if m not in found]
+    return found
+
+
 def derive_for(state: LedgerState, sheets: Iterable[RaceSheet]) -> Marks:
     """The derived marks of these races (a skater's, say), and the bests and records they depend
     on: one fold per distance and category, each up to the last of these races, skipped when the

@@ -15,7 +15,7 @@ from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
 from projections.history import History
 from projections.leaderboard import Board, Row
-from projections.marks import derive
+from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
 from projections.state import LedgerState
 
@@ -67,12 +67,8 @@ def add_marks(state: LedgerState, board: Board, data: dict[str, Any]) -> None:
     sheet = state.sheet(board.race)
     derived = derive(state, sheet).derived if sheet is not None else {}
     for row, shown in zip(board.rows, data["rows"], strict=True):
-        published: list[str] = []
-        if sheet is not None:
-            for fact in sheet.live_facts(row.skater_id, frozenset({"marks"})):
-                published += [m for m in fact.detail["marks"] if m not in published]
         shown["marks"] = list(derived.get((board.race, row.skater_id), ()))
-        shown["published_marks"] = published
+        shown["published_marks"] = published_marks(sheet, row.skater_id) if sheet is not None else []
 
 
 def board_csv(board: Board, notation: Notation) -> str:

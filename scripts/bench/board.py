@@ -47,7 +47,7 @@ import httpx
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.race import Race
-from projections.basis import state_as_of
+from projections.reading import state_at
 from scripts.demo import okt2017
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,7 +88,7 @@ def bench_ledger(path: str, pairs: int) -> tuple[Ledger, str]:
 
 def passings(app: Ledger, key: str, pairs: int) -> list[tuple[str, int, int, int]]:
     """The facts to record, in order: (skater, metres or 0 for a start, time in ms, pair)."""
-    sheet = state_as_of(app).sheet(key)
+    sheet = state_at(app).sheet(key)
     assert sheet is not None
     facts = []
     for number in range(1, pairs + 1):
@@ -298,7 +298,7 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
 
     # (b) past boards over HTTP
     log(f"past: {args.past} random past boards (JSON and page)")
-    state = state_as_of(app)
+    state = state_at(app)
     first: dict[Any, int] = {}
     for position, event in app.read_log():
         if isinstance(event, Race.Event):

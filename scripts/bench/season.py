@@ -47,11 +47,12 @@ import psycopg
 from ledger.application import READ_BATCH, Ledger
 from ledger.bootstrap import build_app
 from ledger.store.recorders import chained
-from projections.basis import Basis, state_as_of
+from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
+from projections.reading import checkpoints_of, fold, state_at
 from projections.rebuild import rebuild_boards
-from projections.state import LedgerState, collector_paused, copy_sheet
+from projections.state import collector_paused, copy_sheet
 from scripts.demo.generate import generate
 
 PG_SERVER = os.environ.get("SKATE_LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -219,9 +220,8 @@ def fold_whole(db: str) -> dict[str, float]:
     app = build_app(db)
     base = rss_mb()
     started = time.perf_counter()
-    state = LedgerState()
     with collector_paused():
-        state.apply_all(app.read_log())
+        state = fold(app.read_log())
         folded = time.perf_counter() - started
         boards = [leaderboard(state, key) for key in state.race_keys]
     seconds = time.perf_counter() - started
@@ -245,7 +245,7 @@ def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
     rng = random.Random(seed)
     before = rss_mb()
     started = time.perf_counter()
-    store = CheckpointStore.build(app)
+    store = checkpoints_of(app)
     build_s = time.perf_counter() - started
     grown = rss_mb() - before
     # The checkpoints live as long as the process and hold no cycles: out of the cyclic collector's
@@ -265,7 +265,7 @@ def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
     race_rng = random.Random(seed + 1)
 
     def answer(basis: Basis, checkpoints: CheckpointStore | None) -> Any:
-        state = state_as_of(app, basis, checkpoints=checkpoints)
+        state = state_at(app, basis, checkpoints)
         keys = list(state.race_keys)
         return leaderboard(state, race_rng.choice(keys)) if keys else None
 

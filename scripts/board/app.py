@@ -36,6 +36,7 @@ from ledger.domain.values import parse_datetime
 from projections.basis import Basis
 from projections.history import history
 from projections.marks import meaning
+from projections.pair import REFERENCES
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import views
@@ -100,8 +101,8 @@ def seconds(text: str) -> float:
 
 def reference_of(request: Request) -> str:
     ref = request.query_params.get("ref", "sb").strip() or "sb"
-    if ref not in views.REFERENCES:
-        raise BadQuery(f"ref={ref[:40]!r} is not one of {', '.join(views.REFERENCES)}")
+    if ref not in REFERENCES:
+        raise BadQuery(f"ref={ref[:40]!r} is not one of {', '.join(REFERENCES)}")
     return ref
 
 

@@ -32,6 +32,7 @@ from ledger.store.recorders import ChainedPostgresApplicationRecorder, ChainedSQ
 from ledger.store.stores import read_only_name
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
+from projections.reading import state_at
 from projections.runner import LiveView
 from projections.state import LedgerState
 from projections.timeline import ends_a_pair
@@ -74,10 +75,7 @@ class Ledgers:
         """Fold what was appended since the last look; tell the listeners when there was something."""
         if self.app.last_position() <= self.position:
             return self.position
-        state = self.live.state
-        for position, event in self.app.read_log(start=state.position + 1):
-            state.apply(position, event)
-            self.note(state, position, event)
+        self.live.catch_up(self.app, self.note)  # the one catch-up of the read side, and its law
         for listener in self.listeners:
             listener(self.position)
         return self.position
@@ -104,8 +102,8 @@ class Ledgers:
         if basis.position is None and basis.known_at is None:
             self.refresh()
             return self.live.state
-        return self.checkpoints.state_as_of(self.app, Basis(position=basis.position,
-                                                            known_at=basis.known_at))
+        return state_at(self.app, Basis(position=basis.position, known_at=basis.known_at),
+                        self.checkpoints)
 
     def steps(self, competition: str) -> list[Step]:
         self.refresh()

@@ -16,17 +16,16 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ledger.domain.errors import InvalidInputError
-from ledger.domain.record import season_of
 from ledger.domain.sheet import Fact, RaceSheet
 from ledger.domain.timing import format_gap, format_time
-from ledger.domain.values import skater_id
 from projections.basis import Basis
 from projections.history import History
-from projections.leaderboard import Board, leaderboard, pair_filter, passing_at, standings_at
-from projections.marks import derive, meaning
+from projections.history import progression as times_by_distance
+from projections.leaderboard import Board, leaderboard, pair_filter, standings_at
+from projections.marks import derive, meaning, published_marks
+from projections.pair import Estimate, Passing, SkaterOnIce, on_ice, pair_panel
 from projections.qualification import evaluate, load_rule
-from projections.results import everything, result_of
+from projections.results import result_of
 from projections.state import CompetitionInfo, LedgerState
 from scripts import output
 
@@ -47,7 +46,6 @@ VENUE_ZONES = {
 #: Dutch competitions (the demo's, the KNSB's) when the venue names no known rink.
 DEFAULT_ZONE = "Europe/Amsterdam"
 LANE_LABEL = {"inner": "inner · white armband", "outer": "outer · red armband"}
-REFERENCES = ("sb", "pb", "leader")
 
 
 def zone_of(comp: CompetitionInfo | None) -> ZoneInfo:
@@ -133,24 +131,14 @@ def skater_cell(state: LedgerState, sid: UUID, lane: str | None) -> dict[str, An
             "lane_label": LANE_LABEL.get(lane or "", "lane unknown")}
 
 
-def latest_start(sheet: RaceSheet) -> tuple[int, Fact] | None:
-    starts = [f for f in sheet.facts.values() if f.kind == "start" and f.live and f.pair is not None]
-    if not starts:
-        return None
-    last = max(starts, key=lambda f: f.seq)
-    return last.pair or 0, last
-
-
 def pair_on_ice(state: LedgerState, sheet: RaceSheet) -> dict[str, Any] | None:
-    """The pair started last, and whether it is still racing (a skater without a result)."""
-    found = latest_start(sheet)
+    """The pair started last, and whether it is still racing (projections/pair.py)."""
+    found = on_ice(sheet)
     if found is None:
         return None
-    number, start = found
-    skaters = [s for s in sheet.pairs.get(number, ()) if s is not None]
-    racing = sheet.clocks[number].running and any(result_of(sheet, s) is None for s in skaters)
-    return {"race": sheet.key, "pair": number, "racing": racing, "started_at": start.recorded_at,
-            "skaters": [skater_cell(state, s, sheet.entries[s].lane) for s in skaters]}
+    return {"race": found.race, "pair": found.pair, "racing": found.racing,
+            "started_at": found.started_at,
+            "skaters": [skater_cell(state, s, sheet.entries[s].lane) for s in found.skaters]}
 
 
 # -- the race board ------------------------------------------------------------------------------
@@ -228,10 +216,8 @@ def marks_of(state: LedgerState, sheet: RaceSheet,
     published list printed them (MarksPublished)."""
     found: dict[UUID, dict[str, list[str]]] = {}
     for sid in sheet.entries:
-        published: list[str] = []
-        for fact in sheet.live_facts(sid, frozenset({"marks"})):
-            published += [m for m in fact.detail["marks"] if m not in published]
-        found[sid] = {"marks": list(derived.get((sheet.key, sid), ())), "published_marks": published}
+        found[sid] = {"marks": list(derived.get((sheet.key, sid), ())),
+                      "published_marks": published_marks(sheet, sid)}
     return found
 
 
@@ -297,131 +283,44 @@ def pair_view(state: LedgerState, sheet: RaceSheet, after_pair: int | None = Non
               reference: str = "sb", pair: int | None = None) -> dict[str, Any] | None:
     """Both skaters of the pair on ice (or ``pair``): every passing with split, lap time, virtual
     place and gap to the leader among all who passed that point so far, laps to go, and an
-    estimated finish against a reference (season best, personal best or the leader's race)."""
-    if reference not in REFERENCES:
-        raise InvalidInputError(f"ref {reference!r} is not one of {', '.join(REFERENCES)}")
-    if pair is None:
-        found = latest_start(sheet)
-        if found is None:
-            return None
-        pair = found[0]
-        if after_pair is not None and pair > after_pair:
-            pair = after_pair
-    if pair not in sheet.pairs:
+    estimated finish against a reference (season best, personal best or the leader's race), as
+    projections/pair.py computes them."""
+    panel = pair_panel(state, sheet, after_pair, reference, pair)
+    if panel is None:
         return None
-    boards: dict[int, Board] = {}
-    skaters = [passings_of(state, sheet, sid, boards, after_pair, reference)
-               for sid in sheet.pairs[pair] if sid is not None]
-    clock = sheet.clocks.get(pair)
-    racing = bool(clock and clock.running) and any(s["result"] is None for s in skaters)
-    return {"race": sheet.key, "pair": pair, "racing": racing, "reference": reference,
-            "skaters": skaters}
+    return {"race": panel.race, "pair": panel.pair, "racing": panel.racing,
+            "reference": panel.reference,
+            "skaters": [skater_on_ice_view(state, s) for s in panel.skaters]}
 
 
-def passings_of(state: LedgerState, sheet: RaceSheet, sid: UUID, boards: dict[int, Board],
-                after_pair: int | None, reference: str) -> dict[str, Any]:
-    attempt = sheet.attempt_of(sid)
-    result = result_of(sheet, sid)
-    points = sheet.points
-    rows: list[dict[str, Any]] = []
-    previous: int | None = 0
-    for index, metres in enumerate(points):
-        shown = shown_at(sheet, sid, attempt, metres, result)
-        if shown is None:
-            previous = None
-            continue
-        if metres not in boards:
-            boards[metres] = standings_at(state, sheet.key, metres, after_pair)
-        row = next((r for r in boards[metres].rows if r.skater_id == sid), None)
-        cut = shown.ms - shown.ms % 10 if shown.ms is not None else None
-        lap = cut - previous if cut is not None and previous is not None else None
-        rows.append({"at_m": metres, "time": time_text(shown.ms), "time_ms": shown.ms,
-                     "lap": format_lap(lap), "lap_ms": lap, "source": shown.source,
-                     "place": row.rank if row else None, "passed": len(boards[metres].rows),
-                     "behind": gap_text(row.behind_ms) if row else None,
-                     "behind_ms": row.behind_ms if row else None,
-                     "laps_to_go": len(points) - index - 1,
-                     "corrected": [c["reason"] for c in shown.corrections]})
-        previous = cut
-    entry = sheet.entries[sid]
-    cell = skater_cell(state, sid, entry.lane)
-    done = result is not None
-    last = rows[-1] if rows else None
-    return {**cell, "result": result.status if result else None,
-            "time": time_text(result.time_ms) if result and result.time_ms is not None else None,
-            "passings": rows,
-            "laps_to_go": last["laps_to_go"] if last else len(points),
-            "estimate": None if done or last is None else estimate(state, sheet, sid, last, reference)}
+def skater_on_ice_view(state: LedgerState, skater: SkaterOnIce) -> dict[str, Any]:
+    return {**skater_cell(state, skater.skater_id, skater.lane), "result": skater.status,
+            "time": time_text(skater.time_ms), "passings": [passing_view(p) for p in skater.passings],
+            "laps_to_go": skater.laps_to_go, "estimate": estimate_view(skater.estimate)}
 
 
-def shown_at(sheet: RaceSheet, sid: UUID, attempt: int, metres: int, result: Any) -> Fact | None:
-    if metres == sheet.distance_m and result is not None and result.fact is not None:
-        fact = sheet.facts.get(result.fact)
-        if fact is not None and fact.kind == "finish":
-            return fact
-    return passing_at(sheet, sid, attempt, metres, everything)
+def passing_view(passing: Passing) -> dict[str, Any]:
+    return {"at_m": passing.at_m, "time": time_text(passing.time_ms), "time_ms": passing.time_ms,
+            "lap": format_lap(passing.lap_ms), "lap_ms": passing.lap_ms, "source": passing.source,
+            "place": passing.place, "passed": passing.passed,
+            "behind": gap_text(passing.behind_ms), "behind_ms": passing.behind_ms,
+            "laps_to_go": passing.laps_to_go, "corrected": list(passing.corrected)}
+
+
+def estimate_view(found: Estimate | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"time": time_text(found.time_ms), "time_ms": found.time_ms, "reference": found.reference,
+            "reference_time": time_text(found.reference_ms), "versus": gap_signed(found.versus_ms),
+            "label": "estimate"}
 
 
 def format_lap(ms: int | None) -> str | None:
     return format_time(ms) if ms is not None and ms > 0 else None
 
 
-def estimate(state: LedgerState, sheet: RaceSheet, sid: UUID, last: dict[str, Any],
-             reference: str) -> dict[str, Any] | None:
-    """An estimated finish: the time at the last passing plus what the reference race took from that
-    point to the line (its own passing there when known, else in proportion to the distance)."""
-    ref = reference_race(state, sheet, sid, reference)
-    if ref is None:
-        return None
-    label, finish_ms, splits = ref
-    at_ms, metres = last["time_ms"], last["at_m"]
-    if metres in splits:
-        est = at_ms + finish_ms - splits[metres]
-    else:
-        est = at_ms * sheet.distance_m // metres if metres else finish_ms
-    return {"time": time_text(est), "time_ms": est, "reference": label,
-            "reference_time": time_text(finish_ms), "versus": gap_signed(est - finish_ms),
-            "label": "estimate"}
-
-
 def gap_signed(ms: int) -> str:
     return format_gap(ms) if ms >= 0 else "-" + format_gap(-ms)[1:]
-
-
-def reference_race(state: LedgerState, sheet: RaceSheet, sid: UUID,
-                   reference: str) -> tuple[str, int, dict[int, int]] | None:
-    """The reference's finish and its passings: the skater's season or personal best at this
-    distance (from the ledger's other races), or this race's leader."""
-    if reference == "leader":
-        for row in leaderboard(state, sheet.key).rows:
-            if row.rank == 1 and row.time_ms is not None and row.skater_id != sid:
-                return f"leader {row.skater}", row.time_ms, splits_of(sheet, row.skater_id)
-        return None
-    season = season_of(sheet.day)
-    best: tuple[int, RaceSheet] | None = None
-    for other in state.races.values():
-        if other.key == sheet.key or other.distance_m != sheet.distance_m or sid not in other.entries:
-            continue
-        if reference == "sb" and season_of(other.day) != season:
-            continue
-        result = result_of(other, sid)
-        if result and result.status == "OK" and result.time_ms is not None and (
-                best is None or result.time_ms < best[0]):
-            best = (result.time_ms, other)
-    if best is None:
-        return None
-    label = "season best" if reference == "sb" else "personal best"
-    return label, best[0], splits_of(best[1], sid)
-
-
-def splits_of(sheet: RaceSheet, sid: UUID) -> dict[int, int]:
-    attempt = sheet.attempt_of(sid)
-    found = {}
-    for metres in sheet.points:
-        fact = passing_at(sheet, sid, attempt, metres, everything)
-        if fact is not None and fact.ms is not None:
-            found[metres] = fact.ms
-    return found
 
 
 # -- the skater ------------------------------------------------------------------------------------
@@ -431,15 +330,12 @@ CHART_PAD = 12
 def progression(found: History, width: int = 320, height: int = 120) -> list[dict[str, Any]]:
     """One small chart per distance: valid times by date (lower is faster, so drawn higher)."""
     charts = []
-    for distance in sorted({r.distance_m for r in found.rows}):
-        points = [(r.day, r.time_ms) for r in found.rows
-                  if r.distance_m == distance and r.status == "OK" and r.time_ms is not None]
-        if not points:
-            continue
+    for series in times_by_distance(found):
+        points = series.points
         days = [d.toordinal() for d, _ in points]
         times = [t for _, t in points]
         d0, d1 = min(days), max(days) or 1
-        t0, t1 = min(times), max(times)
+        t0, t1 = series.best_ms, series.worst_ms
         def x(d: int, d0: int = d0, d1: int = d1) -> float:
             return CHART_PAD + (width - 2 * CHART_PAD) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5)
 
@@ -448,14 +344,10 @@ def progression(found: History, width: int = 320, height: int = 120) -> list[dic
 
         dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {format_time(t)}"}
                 for d, t, (day, _) in zip(days, times, points, strict=True)]
-        charts.append({"distance_m": distance, "width": width, "height": height,
+        charts.append({"distance_m": series.distance_m, "width": width, "height": height,
                        "line": " ".join(f"{p['x']},{p['y']}" for p in dots), "dots": dots,
                        "best": format_time(t0), "worst": format_time(t1)})
     return charts
-
-
-def skater_key(name: str) -> UUID:
-    return skater_id(name)
 
 
 def dumps(data: Any) -> str:

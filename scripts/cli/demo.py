@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from ledger.application import Ledger
-from projections.basis import Basis, state_as_of
+from projections.basis import Basis
 from projections.leaderboard import leaderboard
+from projections.reading import state_at
 from scripts.cli.common import (
     OUT,
     ledger_command,
@@ -25,7 +26,7 @@ def demo(app: Ledger, notation: str) -> None:
     Both leaderboards, and the women's 1000 m as it stood before the last pair.
     """
     keys = okt2017.load(app)
-    state = state_as_of(app)
+    state = state_at(app)
     for key in keys.values():
         show_board(state, leaderboard(state, key), Basis(), "table", notation)
     last_pair = max(state.sheet(keys["women-1000"]).pairs)  # type: ignore[union-attr]

@@ -10,21 +10,21 @@ import click
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.domain.errors import InvalidInputError
 from ledger.domain.timing import format_time, parse_time
 from ledger.domain.values import (
     parse_datetime,
 )
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
-from projections.basis import Basis, state_as_of
-from projections.classification import classify, format_points
+from projections.basis import Basis
+from projections.classification import classification_of, format_points
 from projections.history import history as skater_history
-from projections.leaderboard import leaderboard
 from projections.marks import load_scopes
-from projections.qualification import STRENGTH, evaluate, load_rule
+from projections.qualification import evaluate, load_rule
+from projections.reading import state_at
 from projections.records import records
-from projections.results import result_of
+from projections.report import Choice
+from projections.report import report as regional_report
 from projections.whatif import what_if as place_time
 from scripts import output
 from scripts.cli.common import (
@@ -60,7 +60,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
     if race:
         app.race(race)
     basis = basis_of(position, known_at)
-    stop = state_as_of(app, basis).position
+    stop = state_at(app, basis).position
     entries = audit_trail(app.read_log(stop=stop), race)
     if fmt == "json":
         output.print_json(OUT, {"basis": basis.as_json(stop), "entries": [{
@@ -90,7 +90,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
 def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
             position: int | None, known_at: str | None, fmt: str) -> None:
     """Where TIME would rank in RACE's board, and whom it would pass."""
-    state = state_as_of(app, basis_of(position, known_at))
+    state = state_at(app, basis_of(position, known_at))
     if state.sheet(race) is None:
         app.race(race)
     answer = place_time(state, race, parse_time(time), skater, after_pair)
@@ -115,7 +115,7 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
 def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
-    found = skater_history(state_as_of(app, basis_of(position, known_at)), skater)
+    found = skater_history(state_at(app, basis_of(position, known_at)), skater)
     data = output.history_json(found)
     if fmt == "json":
         output.print_json(OUT, data)
@@ -143,20 +143,8 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
 def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
-    state = state_as_of(app, basis_of(position, known_at))
-    times = []
-    distances = []
-    for key in races:
-        sheet = state.sheet(key) or app.race(key).sheet
-        distances.append(sheet.distance_m)
-        for skater in sheet.entries:
-            result = result_of(sheet, skater)
-            if result is not None:
-                ok = result.status == "OK" and result.time_ms is not None
-                times.append((state.name_of(skater), sheet.distance_m, result.time_ms if ok else None))
-    if len(set(distances)) != len(distances):
-        raise InvalidInputError("a classification takes each distance once")
-    standings = classify(times, distances)
+    state = state_at(app, basis_of(position, known_at))
+    standings = classification_of(state, [state.sheet(key) or app.race(key).sheet for key in races])
     rows = [{"rank": s.rank, "skater": s.skater,
              "points": format_points(s.points) if s.points is not None else None,
              "distances": s.distances} for s in standings]
@@ -181,7 +169,7 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
              fmt: str) -> None:
     """World, track, national and championship records: the record tables the ledger holds
     (import --format records), bettered by the valid times it holds after their dates."""
-    found = records(state_as_of(app, basis_of(position, known_at)))
+    found = records(state_at(app, basis_of(position, known_at)))
     rows = [{"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
              "time_ms": r.time_ms, "race": r.race, "date": r.day, "source": r.source}
             for (kind, _), r in sorted(found.current.items()) if mark in (None, kind)]
@@ -218,7 +206,7 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
                   fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
     basis = basis_of(position, known_at)
-    state = state_as_of(app, basis)
+    state = state_at(app, basis)
     outcome = evaluate(state, load_rule(rule))
     slots = [{"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
               "skater": s.skater, "status": s.status, "reason": s.reason} for s in outcome.slots]
@@ -254,38 +242,16 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
            competition: str | None, day: str | None, rules: tuple[str, ...], position: int | None,
            known_at: str | None, fmt: str) -> None:
     """A regional report: every selected skater's place and time, DNFs with where they fell."""
-    if not (hometown or club or nation):
-        raise InvalidInputError("choose skaters with --hometown, --club or --nation")
-    state = state_as_of(app, basis_of(position, known_at))
-    chosen = {sid for sid, info in state.skaters.items()
-              if info.hometown in hometown or info.club in club or info.nation in nation}
-    lines = []
-    for sheet in sorted(state.races.values(), key=lambda s: (s.day, s.key)):
-        if (competition and sheet.competition != competition) or (day and sheet.day.isoformat() != day):
-            continue
-        board = {row.skater_id: row for row in leaderboard(state, sheet.key).rows}
-        for sid in sheet.entries:
-            row = board.get(sid)
-            if sid not in chosen or row is None:
-                continue
-            result = result_of(sheet, sid)
-            dnf = result.metres_reached if result and result.status == "DNF" else None
-            reason = next((f.detail.get("reason") for f in sheet.live_facts(sid, frozenset({"dnf"}))),
-                          None)
-            lines.append({"race": sheet.key, "date": sheet.day.isoformat(), "skater": row.skater,
-                          "hometown": state.skaters[sid].hometown, "rank": row.rank,
-                          "time": format_time(row.time_ms) if row.time_ms is not None else None,
-                          "status": row.status, "reached_m": dnf, "reason": reason})
-    statuses: dict[str, str] = {}
-    for rule in rules:
-        for name, status in evaluate(state, load_rule(rule)).skaters.items():
-            statuses[name] = max(statuses.get(name, "out"), status, key=STRENGTH.__getitem__)
-    for line in lines:
-        line["qualification"] = statuses.get(line["skater"], "out") if rules else None
-    qualified = sorted({line["skater"] for line in lines
-                        if line["qualification"] in {"certain", "provisional"}})
+    choice = Choice(hometown, club, nation, competition, day)
+    found = regional_report(state_at(app, basis_of(position, known_at)), choice, rules)
+    lines = [{"race": line.race, "date": line.day.isoformat(), "skater": line.skater,
+              "hometown": line.hometown, "rank": line.rank,
+              "time": format_time(line.time_ms) if line.time_ms is not None else None,
+              "status": line.status, "reached_m": line.reached_m, "reason": line.reason,
+              "qualification": line.qualification} for line in found.lines]
+    qualified = list(found.qualified) if found.qualified is not None else None
     if fmt == "json":
-        output.print_json(OUT, {"skaters": lines, "qualified": qualified if rules else None})
+        output.print_json(OUT, {"skaters": lines, "qualified": qualified})
         return
     for line in lines:
         why = f" ({line['reason']})" if line["reason"] else ""
@@ -294,8 +260,8 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
         OUT.print(f"{line['date']} {line['race']}: {line['skater']} ({line['hometown'] or '-'}): {said}")
     if not lines:
         OUT.print("no results for the chosen skaters")
-    elif rules:
-        depends = sorted({line["skater"] for line in lines if line["qualification"] == "dependent"})
+    elif qualified is not None:
+        depends = found.dependent
         OUT.print("Qualified: " + (", ".join(qualified) or "none of them")
                   + (f"; depending on other results: {', '.join(depends)}" if depends else ""))
 

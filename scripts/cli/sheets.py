@@ -12,7 +12,7 @@ The first thing that fails is named in one line.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,7 +28,8 @@ from ledger.store.chain import HASH_SIZE, Checkpoint, walk
 from ledger.store.recorders import chained
 from ledger.store.signing import NothingToSignError, checkpoint_json, sign, signature_holds
 from ledger.store.verify import ExportedEvent, TamperedError, export_chain, verify_ledger
-from projections.basis import Basis, known_by
+from projections import reading
+from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
 from projections.state import LedgerState
 from scripts import output
@@ -145,9 +146,25 @@ def fold(what: str, events: Sequence[ExportedEvent], position: int,
     """The state as of ``position``, and the first event after it (None at the end). On a known-at
     basis, the state as known at it (every event of the export known by then, decision 0014),
     whatever its position: :func:`check_known_at` compares the two."""
+    decoded = decode(what, events)
+    if basis is not None and basis.known_at is not None:
+        return reading.fold(decoded, known_at=basis.known_at), None
+    after: list[Any] = []
+
+    def upto() -> Iterator[tuple[int, Any]]:
+        for pair in decoded:
+            if pair[0] > position:
+                after.append(pair[1])
+                return
+            yield pair
+
+    state = reading.fold(upto())
+    return state, after[0] if after else None
+
+
+def decode(what: str, events: Iterable[ExportedEvent]) -> Iterator[tuple[int, Any]]:
+    """The exported events as (position, domain event), decoded one by one as they are read."""
     mapper = build_app("memory").mapper
-    state = LedgerState()
-    moment = basis.known_at if basis is not None else None
     for event in events:
         try:
             domain = mapper.to_domain_event(StoredEvent(
@@ -156,14 +173,7 @@ def fold(what: str, events: Sequence[ExportedEvent], position: int,
         except Exception as e:  # noqa: BLE001 - whatever stops the decoding, the line is unreadable
             raise SheetMismatchError(f"{what}: line {event.line} is not an event this ledger "
                                      f"knows ({e})") from None
-        if moment is not None:
-            if known_by(state, domain, moment):
-                state.apply(event.id, domain)
-            continue
-        if event.id > position:
-            return state, domain
-        state.apply(event.id, domain)
-    return state, None
+        yield event.id, domain
 
 
 def basis_of(path: Path, sheet: dict[str, Any], position: int) -> Basis:

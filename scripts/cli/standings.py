@@ -6,6 +6,7 @@ import math
 import time as wall
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from ledger.store.signing import (
     KEY_ENV,
     configured_key,
 )
-from projections.basis import Basis, state_as_of
+from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
+from projections.reading import folding, state_at
 from projections.state import LedgerState
 from projections.timeline import ends_a_pair
 from scripts import output
@@ -44,7 +46,7 @@ from scripts.cli.common import (
 @read_command
 def races(app: Ledger, fmt: str) -> None:
     """List the races with their keys."""
-    state = state_as_of(app)
+    state = state_at(app)
     if fmt == "json":
         output.print_json(OUT, output.races_json(state))
     else:
@@ -77,7 +79,7 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
         raise InvalidInputError("--at and --lap name the same thing; give one")
     key = signing_key(sign, key_file, fmt, with_checkpoint)
     moment = parse_datetime(known_at) if known_at else None
-    state = state_as_of(app, Basis(position=position, known_at=moment))
+    state = state_at(app, Basis(position=position, known_at=moment))
     if lap is not None:
         sheet = state.sheet(race) or app.race(race).sheet
         at_m = lap_to_metres(sheet.distance_m, lap, sheet.track_m)
@@ -163,12 +165,10 @@ def replay_frames(events: Iterable[tuple[int, Any]], target: str, step: str,
     that changes a board (:data:`CHANGES_A_BOARD`). Either way, a race whose last fact made no
     frame gets a closing one, so the last frame of every race is its board after all its facts."""
     state = LedgerState()
+    known = events if until is None else takewhile(lambda pair: known_at_of(pair[1]) <= until, events)
     last: dict[str, tuple[int, Any]] = {}  # race key → its latest fact (position, event)
     framed: dict[str, int] = {}  # race key → the position of its latest frame
-    for position, event in events:
-        if until is not None and known_at_of(event) > until:
-            break
-        state.apply(position, event)
+    for position, event, _ in folding(known, state):
         sheet = state.races.get(event.originator_id)
         if sheet is None or not (sheet.key == target or sheet.competition == target):
             continue

@@ -374,3 +374,26 @@ def test_rebuild_equals_incremental(day: RaceDay) -> None:
     # both sides fold with LedgerState.apply: the plan says what the boards must be
     assert {key: outline(board) for key, board in boards(live.state, day).items()} == {
         key: planned_outline(race) for key, race in day.keyed()}
+
+
+@given(race_days())
+def test_the_board_folds_what_a_rebuild_folds(day: RaceDay) -> None:
+    """The web board's read side (scripts/board/live.py, ``Ledgers``) catches up after each command
+    through the same catch-up as a live view, noting its timeline on the way: its live state equals
+    the whole log folded once, one timeline step per race event, and a past basis it answers from
+    checkpoints equals the fold from position 1."""
+    from ledger.domain.race import Race
+    from scripts.board.live import Ledgers
+
+    app = new_ledger()
+    ledgers = Ledgers(app, every=7)
+    for command in race_day_commands(day):
+        command.run(app)
+        assert ledgers.refresh() == app.last_position()
+    rebuilt = LedgerState().apply_all(app.read_log())
+    assert ledgers.live.state == rebuilt
+    assert boards(ledgers.live.state, day) == boards(rebuilt, day)
+    assert [s.position for s in ledgers.timeline] == [
+        p for p, e in app.read_log() if isinstance(e, Race.Event)]
+    for position in range(0, app.last_position() + 1, 5):
+        assert ledgers.state(Basis(position=position)) == state_as_of(app, Basis(position=position))
