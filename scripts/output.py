@@ -102,7 +102,7 @@ def board_table(board: Board, basis: Basis, notation: Notation, title: str,
     for name, justify in (("Rank", "right"), ("Skater", "left"), ("Nat", "left"),
                           ("Time", "right"), ("Behind", "right"), ("Pair", "right"),
                           ("Lane", "left"), *((("Marks", "left"),) if with_marks else ())):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify)
     for number, row in enumerate(board.rows):
         data = row_json(row, notation)
         time = time_cell(row, notation) or (STATUS_NOTE.get(row.status, "time unknown")

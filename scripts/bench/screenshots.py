@@ -38,9 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-                for name, viewport, scale in (("board.png", {"width": 1200, "height": 900}, 1),
-                                              ("board-phone.png", {"width": 390, "height": 844}, 2)):
-                    page = browser.new_page(viewport=viewport, device_scale_factor=scale)
+                for name, (width, height), scale in (("board.png", (1200, 900), 1),
+                                                     ("board-phone.png", (390, 844), 2)):
+                    page = browser.new_page(viewport={"width": width, "height": height},
+                                            device_scale_factor=scale)
                     page.goto(url)
                     page.wait_for_function("() => document.getElementById('live').dataset.lastEventId")
                     page.screenshot(path=str(args.out / name))

@@ -463,7 +463,11 @@ def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         loop, wake, stop = asyncio.get_running_loop(), asyncio.Event(), threading.Event()
-        listener = listen_for_appends(ledger, lambda: loop.call_soon_threadsafe(wake.set), stop)
+
+        def woken() -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        listener = listen_for_appends(ledger, woken, stop)
         if listener is None:
             poller = asyncio.create_task(board.hub.poll(board.poll_interval,
                                                         changed=sqlite_watch(ledger)))

@@ -238,13 +238,16 @@ def listen_for_appends(app: Ledger, wake: Callable[[], None], stop: threading.Ev
     if not isinstance(recorder, ChainedPostgresApplicationRecorder):
         return None
     pool = recorder.datastore.pool
-    params = {k: v for k, v in pool.kwargs.items() if k in _CONNECT_KEYS}
+    # psycopg_pool keeps kwargs and conninfo as a value or a callable that makes one
+    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs or {}
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    params = {k: v for k, v in kwargs.items() if k in _CONNECT_KEYS}
     listen = sql.SQL("LISTEN {}").format(sql.Identifier(recorder.notify_channel))
 
     def run() -> None:
         while not stop.is_set():
             try:
-                with psycopg.connect(pool.conninfo, autocommit=True, **params) as conn:
+                with psycopg.connect(conninfo, autocommit=True, **params) as conn:
                     conn.execute(listen)
                     wake()  # whatever was appended while nobody listened
                     while not stop.is_set():

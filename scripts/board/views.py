@@ -266,7 +266,7 @@ def qualification_of(state: LedgerState, sheet: RaceSheet,
                  for s in outcome.slots]
         panels.append({"rule": outcome.rule, "title": rule.get("title", outcome.rule),
                        "slots": slots, "selected": list(outcome.selected),
-                       "categories": sorted({s["category"] for s in slots}),
+                       "categories": sorted({s.category for s in outcome.slots}),
                        "after_pair": after_pair})
     return panels
 

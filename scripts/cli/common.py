@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import click
@@ -70,13 +70,13 @@ def read_unless(option: str) -> Callable[[F], F]:
 
 
 def opened(command: F, reads: Callable[[dict[str, Any]], bool]) -> F:
-    @db_option
-    @click.pass_context
-    @functools.wraps(command)
-    def wrapper(ctx: click.Context, *args: Any, db: str | None, **kwargs: Any) -> Any:
+    def wrapper(ctx: click.Context, /, *args: Any, db: str | None, **kwargs: Any) -> Any:
         with open_ledger(given_db(ctx, db), read_only=reads(kwargs)) as app:
             return command(app, *args, **kwargs)
-    return wrapper  # type: ignore[return-value]
+    functools.update_wrapper(wrapper, command)
+    # click's decorators return the wrapper they were given, which now takes the command's own
+    # options (and --db) as the command did: the same callable type for the caller
+    return cast(F, db_option(click.pass_context(wrapper)))
 
 
 def given_db(ctx: click.Context, db: str | None) -> str | None:
@@ -119,7 +119,8 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
                 "--token-file", "token_file", type=click.Path(path_type=Path), default=None,
                 help=f"The referee's token (default ${TOKEN_FILE_ENV}, or the token in ${TOKEN_ENV}); "
                      "needed when the ledger has one configured.")(wrapper)
-        return wrapper  # type: ignore[return-value]
+        # the command with --by (and --token-file) added, as click's decorators return it
+        return cast(F, wrapper)
     return decorate
 
 

@@ -29,7 +29,9 @@ def demo(app: Ledger, notation: str) -> None:
     state = state_at(app)
     for key in keys.values():
         show_board(state, leaderboard(state, key), Basis(), "table", notation)
-    last_pair = max(state.sheet(keys["women-1000"]).pairs)  # type: ignore[union-attr]
+    women_1000 = state.sheet(keys["women-1000"])
+    assert women_1000 is not None, "okt2017.load built the women's 1000 m"
+    last_pair = max(women_1000.pairs)
     before = Basis(after_pair=last_pair - 1)
     show_board(state, leaderboard(state, keys["women-1000"], last_pair - 1), before, "table",
                notation)

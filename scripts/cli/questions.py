@@ -38,7 +38,7 @@ def basis_options(command: F) -> F:
     command = click.option("--known-at", default=None,
                            help="As known at this moment (ISO 8601 with zone).")(command)
     return click.option("--position", type=int, default=None,
-                        help="As of this log position.")(command)  # type: ignore[return-value]
+                        help="As of this log position.")(command)
 
 
 def basis_of(position: int | None, known_at: str | None, **more: Any) -> Basis:
@@ -145,7 +145,7 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
     state = state_at(app, basis_of(position, known_at))
     standings = classification_of(state, [state.sheet(key) or app.race(key).sheet for key in races])
-    rows = [{"rank": s.rank, "skater": s.skater,
+    rows: list[dict[str, Any]] = [{"rank": s.rank, "skater": s.skater,
              "points": format_points(s.points) if s.points is not None else None,
              "distances": s.distances} for s in standings]
     if fmt == "json":
@@ -170,7 +170,8 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
     """World, track, national and championship records: the record tables the ledger holds
     (import --format records), bettered by the valid times it holds after their dates."""
     found = records(state_at(app, basis_of(position, known_at)))
-    rows = [{"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
+    rows: list[dict[str, Any]] = [
+        {"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
              "time_ms": r.time_ms, "race": r.race, "date": r.day, "source": r.source}
             for (kind, _), r in sorted(found.current.items()) if mark in (None, kind)]
     if fmt == "json":
@@ -208,7 +209,8 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
     basis = basis_of(position, known_at)
     state = state_at(app, basis)
     outcome = evaluate(state, load_rule(rule))
-    slots = [{"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
+    slots: list[dict[str, Any]] = [
+        {"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
               "skater": s.skater, "status": s.status, "reason": s.reason} for s in outcome.slots]
     if fmt == "json":
         output.print_json(OUT, {"rule": outcome.rule, "version": outcome.version,
@@ -244,7 +246,7 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
     """A regional report: every selected skater's place and time, DNFs with where they fell."""
     choice = Choice(hometown, club, nation, competition, day)
     found = regional_report(state_at(app, basis_of(position, known_at)), choice, rules)
-    lines = [{"race": line.race, "date": line.day.isoformat(), "skater": line.skater,
+    lines: list[dict[str, Any]] = [{"race": line.race, "date": line.day.isoformat(), "skater": line.skater,
               "hometown": line.hometown, "rank": line.rank,
               "time": format_time(line.time_ms) if line.time_ms is not None else None,
               "status": line.status, "reached_m": line.reached_m, "reason": line.reason,

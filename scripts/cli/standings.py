@@ -90,7 +90,7 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
              else leaderboard(state, race, after_pair))
     carried = (sheets.sheet_checkpoint(app, board.position, key)
                if with_checkpoint or sign else None)
-    show_board(state, board, basis, fmt, notation, carried)  # type: ignore[arg-type]
+    show_board(state, board, basis, fmt, notation, carried)
 
 
 def signing_key(sign: bool, key_file: Path | None, fmt: str, with_checkpoint: bool) -> Any:

@@ -19,7 +19,7 @@ their race. The demo's notice and README.md say so.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
 import attrs
@@ -143,7 +143,7 @@ class RaceData:
     day: date
     distance_m: int
     category: str
-    known: list[tuple[int, str, str | None, str | None]]
+    known: Sequence[tuple[int, str, str | None, str | None]]
     places: int  # places 1..N: the unknown ones among them become placeholders
     pairs: dict[int, tuple[str, str]] = attrs.Factory(dict)
 
