@@ -33,6 +33,7 @@ from ledger.domain.errors import (
     UnknownSkaterError,
     stored_at,
 )
+from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
 from ledger.domain.record import season_of
 from ledger.domain.rules import check_race_day
@@ -570,13 +571,14 @@ class Ledger(Application[UUID]):
         race.declare_official(author, announced_at or datetime.now().astimezone(), forced_reason)
         return self.save_new(race)
 
-    def find_fact(self, key: str, skater: str, kind: str, metres: int | None = None) -> Fact:
+    def find_fact(self, key: str, skater: str, kind: FactKind | str,
+                  metres: int | None = None) -> Fact:
         """The live fact of a skater's current race that a correction names: a finish or a passing."""
         race = self.race(key)
         sid = self.entered(race, skater)
         attempt = race.sheet.attempt_of(sid)
-        for fact in race.sheet.live_facts(sid, frozenset({kind}), attempt):
-            if metres is None or fact.metres == metres:
+        for fact in race.sheet.live_facts(sid, attempt=attempt):
+            if fact.kind == kind and (metres is None or fact.metres == metres):
                 return fact
         where = f" at {metres} m" if metres is not None else ""
         raise UnknownFactError(f"{key} holds no {kind}{where} for {skater!r} to correct")

@@ -13,6 +13,7 @@ from datetime import date
 import attrs
 
 from ledger.domain.errors import UnknownSkaterError
+from ledger.domain.kinds import FactKind
 from ledger.domain.record import season_of
 from ledger.domain.values import distinct_skater_id, plain_name, skater_id
 from projections.leaderboard import leaderboard
@@ -65,7 +66,7 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
         if result.status == "OK" and result.time_ms is not None:
             best[sheet.distance_m] = min(result.time_ms, best.get(sheet.distance_m, result.time_ms))
         passings = tuple((f.metres or 0, f.ms or 0) for f in sheet.passings(sid, result.attempt))
-        published = tuple(m for f in sheet.live_facts(sid, frozenset({"marks"}))
+        published = tuple(m for f in sheet.live_facts(sid, frozenset({FactKind.MARKS}))
                           for m in f.detail["marks"])
         rows.append(HistoryRow(sheet.key, sheet.competition, sheet.day, sheet.distance_m,
                                ranks.get(sid), result.status, result.time_ms, passings,
