@@ -33,6 +33,7 @@ from ledger.domain.errors import (
     UnknownSkaterError,
     stored_at,
 )
+from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
 from ledger.domain.record import season_of
 from ledger.domain.rules import check_race_day
@@ -405,6 +406,22 @@ class Ledger(Application[UUID]):
         return [twin for twin in found if plain_name(twin.name) != name]
 
     # -- race facts --------------------------------------------------------------------------
+    def _on_race(self, key: str, act: Callable[[Race], object], **texts: str | None) -> int | None:
+        """The shape of a race command: check its free texts (``reason="…"`` is checked as "the
+        reason"), load the race, let ``act`` decide on it (a refusal raises before anything is
+        saved), and save what it recorded: the last position appended, or None (a retransmission).
+        Each command is ``retried`` as a whole, so a lost save runs this again from the load."""
+        for name, value in texts.items():
+            check_text(f"the {name}", value)
+        race = self.race(key)
+        act(race)
+        return self.save_new(race)
+
+    def _on_starter(self, key: str, skater: str, act: Callable[[Race, UUID], object],
+                    **texts: str | None) -> int | None:
+        """``_on_race`` for a fact of one starter: ``act`` gets the race and the entered skater's id."""
+        return self._on_race(key, lambda race: act(race, self.entered(race, skater)), **texts)
+
     def enter_starter(self, key: str, skater: str) -> int | None:
         return self.enter_starters(key, (skater,))
 
@@ -412,171 +429,135 @@ class Ledger(Application[UUID]):
     def enter_starters(self, key: str, skaters: Sequence[str]) -> int | None:
         """Enter every one of ``skaters``, or (when one is refused) none: all are decided on the
         loaded race first and saved together."""
-        race = self.race(key)
-        for skater in skaters:
-            race.enter_starter(self.skater(skater))
-        return self.save_new(race)
+        def enter(race: Race) -> None:
+            for skater in skaters:
+                race.enter_starter(self.skater(skater))
+        return self._on_race(key, enter)
 
     @retried
     def draw_pair(self, key: str, pair: int, inner: str | None, outer: str | None,
                   lanes_known: bool = True, enter: bool = False) -> int | None:
         """Draw a pair; with ``enter``, its skaters are entered first if they are not yet, in the
         same save (a refused draw enters nobody)."""
-        race = self.race(key)
-        lanes = [self.skater(n) if n else None for n in (inner, outer)]
-        if enter:
-            for sid in lanes:
-                if sid is not None:
-                    race.enter_starter(sid)
-        race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
-        return self.save_new(race)
+        def draw(race: Race) -> None:
+            lanes = [self.skater(n) if n else None for n in (inner, outer)]
+            if enter:
+                for sid in lanes:
+                    if sid is not None:
+                        race.enter_starter(sid)
+            race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
+        return self._on_race(key, draw)
 
     @retried
     def start(self, key: str, pair: int, signal_at: datetime | None = None) -> int | None:
-        race = self.race(key)
-        race.start(pair, signal_at)
-        return self.save_new(race)
+        return self._on_race(key, lambda race: race.start(pair, signal_at))
 
     @retried
     def false_start(self, key: str, skater: str) -> int | None:
-        race = self.race(key)
-        race.false_start(self.entered(race, skater), self.rules)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.false_start(sid, self.rules))
 
     @retried
     def clear_clock(self, key: str, pair: int, reason: str) -> int | None:
-        check_text("the reason", reason)
-        race = self.race(key)
-        race.clear_clock(pair, reason)
-        return self.save_new(race)
+        return self._on_race(key, lambda race: race.clear_clock(pair, reason), reason=reason)
 
     @retried
     def record_passing(self, key: str, skater: str, metres: int, at_ms: int,
                        source: str | None = None, fid: UUID | None = None) -> int | None:
-        race = self.race(key)
-        race.record_passing(self.entered(race, skater), metres, at_ms, source, fid)
-        return self.save_new(race)
+        return self._on_starter(
+            key, skater, lambda race, sid: race.record_passing(sid, metres, at_ms, source, fid))
 
     @retried
     def record_finish(self, key: str, skater: str, at_ms: int, source: str | None = None,
                       fid: UUID | None = None, precision_ms: int = 1) -> int | None:
-        race = self.race(key)
-        race.record_finish(self.entered(race, skater), at_ms, source, fid, precision_ms)
-        return self.save_new(race)
+        return self._on_starter(
+            key, skater, lambda race, sid: race.record_finish(sid, at_ms, source, fid, precision_ms))
 
     @retried
     def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:
-        race = self.race(key)
-        race.report_place(self.entered(race, skater), place, source)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.report_place(sid, place, source))
 
     @retried
     def know_bests(self, key: str, skater: str, pb_ms: int | None, sb_ms: int | None,
                    source: str) -> int | None:
         """The skater's personal and season best at the race's distance, as ``source`` knew them
         before the race (a baseline for derived PB and SB marks)."""
-        check_text("the source", source)
-        race = self.race(key)
-        race.know_bests(self.entered(race, skater), pb_ms, sb_ms, season_of(race.sheet.day), source)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.know_bests(
+            sid, pb_ms, sb_ms, season_of(race.sheet.day), source), source=source)
 
     @retried
     def record_fall(self, key: str, skater: str, metres: int | None, went_on: bool,
                     reason: str | None = None) -> int | None:
-        check_text("the reason", reason)
-        race = self.race(key)
-        race.record_fall(self.entered(race, skater), metres, went_on, reason=reason)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.record_fall(
+            sid, metres, went_on, reason=reason), reason=reason)
 
     @retried
     def record_dnf(self, key: str, skater: str, metres_reached: int | None = None,
                    reason: str | None = None) -> int | None:
-        check_text("the reason", reason)
-        race = self.race(key)
-        race.record_dnf(self.entered(race, skater), metres_reached, reason)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.record_dnf(
+            sid, metres_reached, reason), reason=reason)
 
     @retried
     def record_dns(self, key: str, skater: str, reason: str | None = None) -> int | None:
-        check_text("the reason", reason)
-        race = self.race(key)
-        race.record_dns(self.entered(race, skater), reason)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.record_dns(sid, reason),
+                                reason=reason)
 
     @retried
     def record_withdrawal(self, key: str, skater: str, reason: str | None = None) -> int | None:
-        check_text("the reason", reason)
-        race = self.race(key)
-        race.record_withdrawal(self.entered(race, skater), reason)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.record_withdrawal(sid, reason),
+                                reason=reason)
 
     @retried
     def disqualify(self, key: str, skater: str, rule: str, author: str | None = None) -> int | None:
-        check_text("the rule", rule)
-        check_text("the author", author)
-        race = self.race(key)
-        race.disqualify(self.entered(race, skater), rule, author)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.disqualify(sid, rule, author),
+                                rule=rule, author=author)
 
     @retried
     def grant_reskate(self, key: str, skater: str, reason: str, author: str,
                       pair: int | None = None, lane: str | None = None) -> int | None:
         """A re-skate, in ``pair`` (default: the skater's own) and the ``lane`` the referee gave
         (None: not known; the ledger does not pick one)."""
-        check_text("the reason", reason)
-        check_text("the author", author)
-        race = self.race(key)
-        sid = self.entered(race, skater)
-        race.grant_reskate(sid, reason, author, pair, race.sheet.attempt_of(sid), lane)
-        return self.save_new(race)
+        return self._on_starter(key, skater, lambda race, sid: race.grant_reskate(
+            sid, reason, author, pair, race.sheet.attempt_of(sid), lane), reason=reason,
+            author=author)
 
     @retried
     def correct_draw(self, key: str, pair: int, inner: str | None, outer: str | None,
                      reason: str, author: str) -> int | None:
         """The referee corrects the draw of ``pair``: these skaters, in these lanes, from now on;
         the fact names the draw it supersedes (``rules.check_draw_correction``)."""
-        check_text("the reason", reason)
-        check_text("the author", author)
-        race = self.race(key)
-        lanes = [self.entered(race, name) if name else None for name in (inner, outer)]
-        race.correct_draw(pair, lanes[0], lanes[1], reason, author)
-        return self.save_new(race)
+        def redraw(race: Race) -> None:
+            lanes = [self.entered(race, name) if name else None for name in (inner, outer)]
+            race.correct_draw(pair, lanes[0], lanes[1], reason, author)
+        return self._on_race(key, redraw, reason=reason, author=author)
 
     @retried
     def correct_time(self, key: str, target: UUID, at_ms: int, reason: str,
                      author: str) -> int | None:
-        check_text("the reason", reason)
-        check_text("the author", author)
-        race = self.race(key)
-        race.correct_time(target, at_ms, reason, author)
-        return self.save_new(race)
+        return self._on_race(key, lambda race: race.correct_time(target, at_ms, reason, author),
+                             reason=reason, author=author)
 
     @retried
     def void_fact(self, key: str, target: UUID, reason: str, author: str) -> int | None:
-        check_text("the reason", reason)
-        check_text("the author", author)
-        race = self.race(key)
-        race.void_fact(target, reason, author)
-        return self.save_new(race)
+        return self._on_race(key, lambda race: race.void_fact(target, reason, author),
+                             reason=reason, author=author)
 
     @retried
     def declare_official(self, key: str, author: str, announced_at: datetime | None = None,
                          forced_reason: str | None = None) -> int | None:
         """``forced_reason``: the referee declares the results official although drawn pairs
         have not skated (``record official --force --reason``)."""
-        check_text("the author", author)
-        check_text("the reason", forced_reason)
-        race = self.race(key)
-        race.declare_official(author, announced_at or datetime.now().astimezone(), forced_reason)
-        return self.save_new(race)
+        return self._on_race(key, lambda race: race.declare_official(
+            author, announced_at or datetime.now().astimezone(), forced_reason),
+            author=author, reason=forced_reason)
 
-    def find_fact(self, key: str, skater: str, kind: str, metres: int | None = None) -> Fact:
+    def find_fact(self, key: str, skater: str, kind: FactKind | str,
+                  metres: int | None = None) -> Fact:
         """The live fact of a skater's current race that a correction names: a finish or a passing."""
         race = self.race(key)
         sid = self.entered(race, skater)
         attempt = race.sheet.attempt_of(sid)
-        for fact in race.sheet.live_facts(sid, frozenset({kind}), attempt):
-            if metres is None or fact.metres == metres:
+        for fact in race.sheet.live_facts(sid, attempt=attempt):
+            if fact.kind == kind and (metres is None or fact.metres == metres):
                 return fact
         where = f" at {metres} m" if metres is not None else ""
         raise UnknownFactError(f"{key} holds no {kind}{where} for {skater!r} to correct")

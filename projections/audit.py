@@ -13,7 +13,9 @@ from typing import Any
 import attrs
 
 from ledger.domain.clocks import known_at_of
+from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
+from ledger.domain.sheet import Fact
 from ledger.domain.timing import format_time
 from projections.leaderboard import leaderboard
 from projections.state import LedgerState
@@ -105,9 +107,9 @@ def reason_of(event: Any) -> str | None:
     return None
 
 
-def describe_fact(fact: Any) -> str:
+def describe_fact(fact: Fact) -> str:
     time = f" {format_time(fact.ms, thousandths=True)}" if fact.ms is not None else ""
-    where = f" at {fact.metres} m" if fact.kind == "passing" else ""
+    where = f" at {fact.metres} m" if fact.kind == FactKind.PASSING else ""
     return f"{fact.kind}{where}{time}"
 
 

@@ -13,6 +13,7 @@ from datetime import date
 import attrs
 
 from ledger.domain.errors import UnknownSkaterError
+from ledger.domain.kinds import FactKind
 from ledger.domain.record import season_of
 from ledger.domain.values import distinct_skater_id, plain_name, skater_id
 from projections.bests import ledger_bests
@@ -63,7 +64,7 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
             continue
         ranks = {r.skater_id: r.rank for r in leaderboard(state, sheet.key).rows}
         passings = tuple((f.metres or 0, f.ms or 0) for f in sheet.passings(sid, result.attempt))
-        published = tuple(m for f in sheet.live_facts(sid, frozenset({"marks"}))
+        published = tuple(m for f in sheet.live_facts(sid, frozenset({FactKind.MARKS}))
                           for m in f.detail["marks"])
         rows.append(HistoryRow(sheet.key, sheet.competition, sheet.day, sheet.distance_m,
                                ranks.get(sid), result.status, result.time_ms, passings,

@@ -28,6 +28,7 @@ from uuid import UUID
 
 import attrs
 
+from ledger.domain.kinds import FactKind
 from ledger.domain.record import season_of
 from ledger.domain.sheet import RaceSheet
 from projections.leaderboard import Row, leaderboard
@@ -40,7 +41,7 @@ LEGEND: dict[str, str] = {
     "WRJ": "world junior record", "TRJ": "track junior record", "NRJ": "national junior record",
 }
 EQUALLED = "="
-BESTS = frozenset({"bests"})
+BESTS = frozenset({FactKind.BESTS})
 
 
 def load_scopes() -> list[dict[str, Any]]:
@@ -127,7 +128,7 @@ def has_evidence(state: LedgerState, races: list[RaceSheet], only: RaceSheet) ->
     for sheet in races:
         for sid in entrants & sheet.entries.keys():
             for fact in sheet.by_skater.get(sid, ()):
-                if fact.kind == "bests" and fact.live:
+                if fact.kind == FactKind.BESTS and fact.live:
                     return True
     return False
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import attrs
 
+from ledger.domain.kinds import FactKind
 from ledger.domain.sheet import Fact, RaceSheet
 
 FactFilter = Callable[[Fact], bool]
@@ -46,24 +47,24 @@ def result_of(sheet: RaceSheet, skater: UUID, keep: FactFilter = everything) -> 
 def result_from(skater: UUID, facts: list[Fact]) -> Result | None:
     """The result of a skater given the skater's live facts (those kept), in the sheet's order."""
     kinds = {f.kind: f for f in facts}
-    for status, kind in (("WDR", "wdr"), ("DNS", "dns"), ("DQ", "dq")):
+    for status, kind in (("WDR", FactKind.WDR), ("DNS", FactKind.DNS), ("DQ", FactKind.DQ)):
         if kind in kinds:
             return Result(skater, status, attempt=kinds[kind].attempt, fact=kinds[kind].fact_id)
-    finishes = [f for f in facts if f.kind == "finish" and f.ms is not None]
-    place = kinds["place"].detail["place"] if "place" in kinds else None
+    finishes = [f for f in facts if f.kind == FactKind.FINISH and f.ms is not None]
+    place = kinds[FactKind.PLACE].detail["place"] if FactKind.PLACE in kinds else None
     if finishes:
         best = min(finishes, key=lambda f: (f.ms or 0, f.seq))
         return Result(skater, "OK", best.ms, best.attempt, place=place, source=best.source,
                       precision_ms=best.detail.get("precision_ms", 1),
                       uncertain_ms=0 if best.corrections else best.detail.get("uncertain_ms", 0),
                       fact=best.fact_id)
-    if "dnf" in kinds:
-        dnf = kinds["dnf"]
+    if FactKind.DNF in kinds:
+        dnf = kinds[FactKind.DNF]
         return Result(skater, "DNF", attempt=dnf.attempt, metres_reached=dnf.metres, fact=dnf.fact_id)
-    if "place" in kinds:
-        place = kinds["place"]
-        return Result(skater, "OK", place=place.detail["place"], source=place.source,
-                      fact=place.fact_id)
+    if FactKind.PLACE in kinds:
+        reported = kinds[FactKind.PLACE]
+        return Result(skater, "OK", place=reported.detail["place"], source=reported.source,
+                      fact=reported.fact_id)
     return None
 
 

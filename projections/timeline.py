@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.domain.rules import OUTCOMES
 from projections.results import result_of
 from projections.state import LedgerState
 
-#: The kinds of fact that give a skater an outcome (a step of a pair can only be one of these).
-OUTCOMES = frozenset({"finish", "dnf", "dns", "wdr", "dq", "place"})
-
 
 def ends_a_pair(state: LedgerState, sheet: Any, event: Any) -> bool:
-    """A step of a pair: an outcome fact after which every skater of that pair has a result."""
+    """A step of a pair: an outcome fact (``rules.OUTCOMES``) after which every skater of that
+    pair has a result."""
     fact = sheet.facts.get(getattr(event, "fact_id", None))
     if fact is None or fact.kind not in OUTCOMES:
         return False

@@ -8,7 +8,7 @@ whether a fact may be recorded happens before, in :mod:`ledger.domain.rules`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.domain import rules
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import RefusedFactError
+from ledger.domain.kinds import FactDetail, FactKind, FinishDetail
 from ledger.domain.sheet import NO_DETAIL, Fact, RaceSheet
 from ledger.domain.values import RaceRules, fact_id, race_id
 
@@ -64,7 +65,7 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.enter(self.skater)
-            sheet.add(_fact(self, "entry", skater=self.skater))
+            sheet.add(_fact(self, FactKind.ENTRY, skater=self.skater))
 
     class PairDrawn(Event):
         TOPIC = "skate-ledger:Race.PairDrawn"
@@ -76,7 +77,7 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.draw_pair(self.pair, self.inner, self.outer, self.lanes_known)
-            sheet.add(_fact(self, "pair", pair=self.pair))
+            sheet.add(_fact(self, FactKind.PAIR, pair=self.pair))
 
     class Started(Event):
         TOPIC = "skate-ledger:Race.Started"
@@ -89,7 +90,7 @@ class Race(Aggregate):
             clock.starts += 1
             clock.running = True
             clock.started_seq = self.originator_version
-            sheet.add(_fact(self, "start", pair=self.pair, signal_at=self.signal_at))
+            sheet.add(_fact(self, FactKind.START, pair=self.pair, signal_at=self.signal_at))
 
     class FalseStartRecorded(Event):
         TOPIC = "skate-ledger:Race.FalseStartRecorded"
@@ -100,7 +101,7 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.clock(self.pair).false_starts.append(self.skater)
             sheet.clear_clock(self.pair)
-            sheet.add(_fact(self, "false-start", skater=self.skater, pair=self.pair))
+            sheet.add(_fact(self, FactKind.FALSE_START, skater=self.skater, pair=self.pair))
 
     class ClockCleared(Event):
         TOPIC = "skate-ledger:Race.ClockCleared"
@@ -110,7 +111,7 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.clear_clock(self.pair)
-            sheet.add(_fact(self, "clock-cleared", pair=self.pair, reason=self.reason))
+            sheet.add(_fact(self, FactKind.CLOCK_CLEARED, pair=self.pair, reason=self.reason))
 
     class PassingRecorded(Event):
         TOPIC = "skate-ledger:Race.PassingRecorded"
@@ -122,7 +123,7 @@ class Race(Aggregate):
         source: str | None  # None: the source was not given (unknown, never guessed)
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "passing", skater=self.skater, attempt=self.attempt,
+            sheet.add(_fact(self, FactKind.PASSING, skater=self.skater, attempt=self.attempt,
                             metres=self.metres, ms=self.at_ms, source=self.source))
 
     class FinishRecorded(Event):
@@ -139,10 +140,11 @@ class Race(Aggregate):
         uncertain_ms: int = 0
 
         def record_on(self, sheet: RaceSheet) -> None:
-            extra = {"uncertain_ms": self.uncertain_ms} if self.uncertain_ms else {}
-            sheet.add(_fact(self, "finish", skater=self.skater, attempt=self.attempt,
-                            metres=sheet.distance_m, ms=self.at_ms, source=self.source,
-                            precision_ms=self.precision_ms, **extra))
+            detail: FinishDetail = {"precision_ms": self.precision_ms}
+            if self.uncertain_ms:  # absent, not 0, in the detail of every other finish
+                detail = {**detail, "uncertain_ms": self.uncertain_ms}
+            sheet.add(_fact(self, FactKind.FINISH, skater=self.skater, attempt=self.attempt,
+                            metres=sheet.distance_m, ms=self.at_ms, source=self.source, **detail))
 
     class SourcePresented(Event):
         """Which timing source's passing the timing system presents (shows) at a passing point."""
@@ -158,7 +160,7 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.presented[(self.skater, self.attempt, self.metres)] = self.fact_id
-            sheet.add(_fact(self, "presented", skater=self.skater, attempt=self.attempt,
+            sheet.add(_fact(self, FactKind.PRESENTED, skater=self.skater, attempt=self.attempt,
                             metres=self.metres, ms=self.at_ms, source=self.source,
                             passing=self.passing))
 
@@ -172,7 +174,7 @@ class Race(Aggregate):
 
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.team_members[self.team] = list(self.members)
-            sheet.add(_fact(self, "team", skater=self.team, members=list(self.members)))
+            sheet.add(_fact(self, FactKind.TEAM, skater=self.team, members=list(self.members)))
 
     class PlaceReported(Event):
         """A published list gives this skater's place but the time is not known."""
@@ -184,7 +186,7 @@ class Race(Aggregate):
         source: str
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "place", skater=self.skater, place=self.place, source=self.source))
+            sheet.add(_fact(self, FactKind.PLACE, skater=self.skater, place=self.place, source=self.source))
 
     class MarksPublished(Event):
         """The record marks a published list prints beside a result (WR, NR, TR, PB, SB …)."""
@@ -196,7 +198,7 @@ class Race(Aggregate):
         source: str
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "marks", skater=self.skater, source=self.source,
+            sheet.add(_fact(self, FactKind.MARKS, skater=self.skater, source=self.source,
                             marks=list(self.marks)))
 
     class BestsKnown(Event):
@@ -213,7 +215,7 @@ class Race(Aggregate):
         source: str
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "bests", skater=self.skater, source=self.source,
+            sheet.add(_fact(self, FactKind.BESTS, skater=self.skater, source=self.source,
                             pb_ms=self.pb_ms, sb_ms=self.sb_ms, season=self.season))
 
     class Fell(Event):
@@ -225,7 +227,7 @@ class Race(Aggregate):
         went_on: bool
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "fall", skater=self.skater, attempt=self.attempt,
+            sheet.add(_fact(self, FactKind.FALL, skater=self.skater, attempt=self.attempt,
                             metres=self.metres, went_on=self.went_on))
 
     class DidNotFinish(Event):
@@ -237,7 +239,7 @@ class Race(Aggregate):
         reason: str | None
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "dnf", skater=self.skater, attempt=self.attempt,
+            sheet.add(_fact(self, FactKind.DNF, skater=self.skater, attempt=self.attempt,
                             metres=self.metres_reached, reason=self.reason))
 
     class DidNotStart(Event):
@@ -247,7 +249,7 @@ class Race(Aggregate):
         reason: str | None
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "dns", skater=self.skater, reason=self.reason))
+            sheet.add(_fact(self, FactKind.DNS, skater=self.skater, reason=self.reason))
 
     class Withdrawn(Event):
         TOPIC = "skate-ledger:Race.Withdrawn"
@@ -256,7 +258,7 @@ class Race(Aggregate):
         reason: str | None
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "wdr", skater=self.skater, reason=self.reason))
+            sheet.add(_fact(self, FactKind.WDR, skater=self.skater, reason=self.reason))
 
     class Disqualified(Event):
         TOPIC = "skate-ledger:Race.Disqualified"
@@ -266,7 +268,7 @@ class Race(Aggregate):
         author: str | None
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.add(_fact(self, "dq", skater=self.skater, rule=self.rule, author=self.author))
+            sheet.add(_fact(self, FactKind.DQ, skater=self.skater, rule=self.rule, author=self.author))
 
     class ReskateGranted(Event):
         TOPIC = "skate-ledger:Race.ReskateGranted"
@@ -285,7 +287,7 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceSheet) -> None:
             sheet.reskate(self.skater, self.replaces_attempt + 1, self.pair, self.lane,
                           self.lane_stated)
-            sheet.add(_fact(self, "reskate", skater=self.skater, pair=self.pair,
+            sheet.add(_fact(self, FactKind.RESKATE, skater=self.skater, pair=self.pair,
                             attempt=self.replaces_attempt, reason=self.reason, author=self.author))
 
     class DrawCorrected(Event):
@@ -304,7 +306,7 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceSheet) -> None:
             before = sheet.pairs.get(self.pair, (None, None))
             sheet.redraw(self.pair, self.inner, self.outer)
-            sheet.add(_fact(self, "redraw", pair=self.pair, supersedes=self.supersedes,
+            sheet.add(_fact(self, FactKind.REDRAW, pair=self.pair, supersedes=self.supersedes,
                             before=before, after=(self.inner, self.outer), reason=self.reason,
                             author=self.author))
 
@@ -322,7 +324,7 @@ class Race(Aggregate):
                 "before": target.ms, "after": self.at_ms, "reason": self.reason, "author": self.author,
                 "by_fact": self.fact_id})
             target.ms = self.at_ms
-            sheet.add(_fact(self, "correction", skater=target.skater, target=self.target,
+            sheet.add(_fact(self, FactKind.CORRECTION, skater=target.skater, target=self.target,
                             ms=self.at_ms, reason=self.reason, author=self.author))
 
     class FactVoided(Event):
@@ -336,7 +338,7 @@ class Race(Aggregate):
             target = sheet.facts[self.target]
             target.voided = True
             target.detail = {**target.detail, "voided_by": self.fact_id}
-            sheet.add(_fact(self, "void", skater=target.skater, target=self.target,
+            sheet.add(_fact(self, FactKind.VOID, skater=target.skater, target=self.target,
                             reason=self.reason, author=self.author))
 
     class ResultsDeclaredOfficial(Event):
@@ -349,7 +351,7 @@ class Race(Aggregate):
         forced_reason: str | None = None
 
         def record_on(self, sheet: RaceSheet) -> None:
-            sheet.official = sheet.add(_fact(self, "official", author=self.author,
+            sheet.official = sheet.add(_fact(self, FactKind.OFFICIAL, author=self.author,
                                              announced_at=self.announced_at,
                                              reason=self.forced_reason))
 
@@ -379,7 +381,7 @@ class Race(Aggregate):
     def has(self, fid: UUID) -> bool:
         return fid in self.sheet.facts
 
-    def _held(self, fid: UUID, given: bool, kind: str, skater: UUID) -> bool:
+    def _held(self, fid: UUID, given: bool, kind: FactKind, skater: UUID) -> bool:
         """Whether the fact is already recorded; a given id (a device's, a stream's) already
         recorded as another kind of fact, or for another skater, is refused."""
         if given:
@@ -443,7 +445,7 @@ class Race(Aggregate):
         fid = fid or self._natural("passing", skater, attempt, metres, source)
         content: dict[str, Any] = ({"skater": skater, "attempt": attempt, "metres": metres,
                                     "source": source} if given else {})
-        if rules.is_retransmission(self.sheet, fid, "passing", at_ms=at_ms, **content):
+        if rules.is_retransmission(self.sheet, fid, FactKind.PASSING, at_ms=at_ms, **content):
             return
         rules.check_passing(self.sheet, skater, metres, at_ms, source, at_line)
         self.trigger_event(self.PassingRecorded, fact_id=fid, skater=skater, attempt=attempt,
@@ -459,7 +461,7 @@ class Race(Aggregate):
         fid = fid or self._natural("finish", skater, attempt)
         content: dict[str, Any] = ({"skater": skater, "attempt": attempt, "source": source,
                                     "precision_ms": precision_ms} if given else {})
-        if rules.is_retransmission(self.sheet, fid, "finish", at_ms=at_ms, **content):
+        if rules.is_retransmission(self.sheet, fid, FactKind.FINISH, at_ms=at_ms, **content):
             return
         rules.check_finish(self.sheet, skater, at_ms)
         rules.check_precision(at_ms, precision_ms)
@@ -509,7 +511,7 @@ class Race(Aggregate):
 
     def report_place(self, skater: UUID, place: int, source: str) -> None:
         fid = self._natural("place", skater)
-        if rules.is_retransmission(self.sheet, fid, "place", place=place):
+        if rules.is_retransmission(self.sheet, fid, FactKind.PLACE, place=place):
             return
         rules.check_place(self.sheet, skater, place)
         self.trigger_event(self.PlaceReported, fact_id=fid, skater=skater, place=place,
@@ -520,7 +522,7 @@ class Race(Aggregate):
         attempt = self.sheet.attempt_of(skater)
         given = fid is not None
         fid = fid or self._natural("fall", skater, attempt, metres)
-        if not self._held(fid, given, "fall", skater):
+        if not self._held(fid, given, FactKind.FALL, skater):
             rules.check_fall(self.sheet, skater, metres)
             self.trigger_event(self.Fell, fact_id=fid, skater=skater, attempt=attempt,
                                metres=metres, went_on=went_on)
@@ -533,7 +535,7 @@ class Race(Aggregate):
         attempt = self.sheet.attempt_of(skater)
         given = fid is not None
         fid = fid or self._natural("dnf", skater, attempt)
-        if not self._held(fid, given, "dnf", skater):
+        if not self._held(fid, given, FactKind.DNF, skater):
             rules.check_dnf(self.sheet, skater, metres_reached)
             reached = (metres_reached if metres_reached is not None
                        else rules.metres_reached(self.sheet, skater))
@@ -543,14 +545,14 @@ class Race(Aggregate):
     def record_dns(self, skater: UUID, reason: str | None, fid: UUID | None = None) -> None:
         given = fid is not None
         fid = fid or self._natural("dns", skater)
-        if not self._held(fid, given, "dns", skater):
+        if not self._held(fid, given, FactKind.DNS, skater):
             rules.check_not_started(self.sheet, skater, "did not start")
             self.trigger_event(self.DidNotStart, fact_id=fid, skater=skater, reason=reason)
 
     def record_withdrawal(self, skater: UUID, reason: str | None, fid: UUID | None = None) -> None:
         given = fid is not None
         fid = fid or self._natural("wdr", skater)
-        if not self._held(fid, given, "wdr", skater):
+        if not self._held(fid, given, FactKind.WDR, skater):
             rules.check_not_started(self.sheet, skater, "withdrawn")
             self.trigger_event(self.Withdrawn, fact_id=fid, skater=skater, reason=reason)
 
@@ -558,7 +560,7 @@ class Race(Aggregate):
                    fid: UUID | None = None) -> None:
         given = fid is not None
         fid = fid or self._natural("dq", skater)
-        already = self._held(fid, given, "dq", skater)
+        already = self._held(fid, given, FactKind.DQ, skater)
         held = self.sheet.facts.get(fid)
         if held is not None and held.live and held.detail.get("rule") != rule:
             raise RefusedFactError(
@@ -615,9 +617,9 @@ class Race(Aggregate):
                                announced_at=announced_at, forced_reason=forced_reason)
 
 
-def _fact(event: Any, kind: str, *, skater: UUID | None = None, pair: int | None = None,
+def _fact(event: Any, kind: FactKind, *, skater: UUID | None = None, pair: int | None = None,
           attempt: int = 1, metres: int | None = None, ms: int | None = None,
-          source: str | None = None, **detail: Any) -> Fact:
+          source: str | None = None, **detail: Unpack[FactDetail]) -> Fact:
     return Fact(fact_id=event.fact_id, kind=kind, seq=event.originator_version,
                 recorded_at=known_at_of(event), skater=skater, pair=pair, attempt=attempt,
                 metres=metres, ms=ms, source=source, detail=detail or NO_DETAIL)

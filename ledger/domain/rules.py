@@ -19,13 +19,20 @@ from ledger.domain.errors import (
     UnknownSkaterError,
     naming_stored,
 )
+from ledger.domain.kinds import FactKind
 from ledger.domain.sheet import Fact, RaceSheet
 from ledger.domain.timing import check_time_is_plausible, format_time
 
 #: Facts that close a skater's current attempt: no new time may follow without a correction.
-CLOSING = {"finish": "a finish", "dnf": "a DNF", "dq": "a DQ", "dns": "a DNS", "wdr": "a withdrawal"}
+CLOSING = {FactKind.FINISH: "a finish", FactKind.DNF: "a DNF", FactKind.DQ: "a DQ",
+           FactKind.DNS: "a DNS", FactKind.WDR: "a withdrawal"}
+#: Facts that close every attempt of the skater in the race, not only the current one.
+CLOSING_ALL = frozenset({FactKind.DQ, FactKind.DNS, FactKind.WDR})
 #: Facts a referee may void.
-VOIDABLE = frozenset({"passing", "finish", "fall", "dnf", "dns", "wdr", "dq", "place"})
+VOIDABLE = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.FALL, FactKind.DNF, FactKind.DNS,
+                      FactKind.WDR, FactKind.DQ, FactKind.PLACE})
+#: Facts with a time a correction may change (a presented source's shown time aside).
+TIMED = frozenset({FactKind.PASSING, FactKind.FINISH})
 
 
 def refuse_after_official(sheet: RaceSheet, what: str) -> None:
@@ -137,7 +144,7 @@ def false_start_disqualifies(sheet: RaceSheet, skater: UUID, pair: int, scope: s
     return count >= 2
 
 
-def is_retransmission(sheet: RaceSheet, fid: UUID, kind: str | None = None, **content: Any) -> bool:
+def is_retransmission(sheet: RaceSheet, fid: UUID, kind: FactKind | None = None, **content: Any) -> bool:
     """True when this exact fact is already recorded (a retransmission: nothing to append).
 
     One fact id, one content: the same id with another time (or place) is refused (a correction
@@ -147,7 +154,7 @@ def is_retransmission(sheet: RaceSheet, fid: UUID, kind: str | None = None, **co
     fact = sheet.facts.get(fid)
     if fact is None:
         return False
-    held = {"kind": fact.kind, "skater": fact.skater, "attempt": fact.attempt,
+    held: dict[str, Any] = {"kind": fact.kind, "skater": fact.skater, "attempt": fact.attempt,
             "metres": fact.metres, "source": fact.source,
             "at_ms": fact.corrections[0]["before"] if fact.corrections else fact.ms,
             "place": fact.detail.get("place"), "precision_ms": fact.detail.get("precision_ms", 1)}
@@ -174,13 +181,13 @@ def _as_fact(values: dict[str, Any], with_attempt: bool) -> str:
     kind, who = values.get("kind"), f"skater {values.get('skater')}"
     if with_attempt:
         who += f" (attempt {values.get('attempt')})"
-    if kind == "passing":
+    if kind == FactKind.PASSING:
         return (f"the passing at {values.get('metres')} m ({source_name(values.get('source'))}) of {who} in "
                 f"{_show(values.get('at_ms'))}")
-    if kind == "finish":
+    if kind == FactKind.FINISH:
         return (f"the finish ({source_name(values.get('source'))}) of {who} in "
                 f"{_show(values.get('at_ms'))}")
-    if kind == "place":
+    if kind == FactKind.PLACE:
         return f"place {values.get('place')} of {who}"
     return f"a {kind} of {who}"
 
@@ -195,16 +202,16 @@ def source_name(source: str | None) -> str:
 
 
 def _describe(fact: Fact) -> str:
-    if fact.kind == "passing":
+    if fact.kind == FactKind.PASSING:
         return f"the passing at {fact.metres} m ({source_name(fact.source)})"
-    return {"finish": "the finish", "place": "the place"}.get(fact.kind, fact.kind)
+    return {FactKind.FINISH: "the finish", FactKind.PLACE: "the place"}.get(fact.kind, fact.kind)
 
 
 def check_open(sheet: RaceSheet, skater: UUID, what: str) -> None:
     """Refuse a new fact after one that closed the skater's current attempt."""
     attempt = sheet.attempt_of(skater)
     for fact in sheet.live_facts(skater):
-        closes = fact.kind in CLOSING and (fact.kind in {"dq", "dns", "wdr"} or fact.attempt == attempt)
+        closes = fact.kind in CLOSING and (fact.kind in CLOSING_ALL or fact.attempt == attempt)
         if closes:
             raise RefusedFactError(
                 f"cannot {what}: the skater already has {CLOSING[fact.kind]} in {sheet.key}; "
@@ -359,14 +366,14 @@ def check_dnf(sheet: RaceSheet, skater: UUID, metres_reached: int | None = None)
 
 def did_not_start(sheet: RaceSheet, skater: UUID) -> Fact | None:
     """The skater's live DNS or withdrawal, if any."""
-    return next(sheet.live_facts(skater, frozenset({"dns", "wdr"})), None)
+    return next(sheet.live_facts(skater, frozenset({FactKind.DNS, FactKind.WDR})), None)
 
 
 def check_has_started(sheet: RaceSheet, skater: UUID, what: str) -> None:
     """Refuse a fact that needs the skater on the ice for a skater who did not start."""
     absent = did_not_start(sheet, skater)
     if absent is not None:
-        shown = "DNS" if absent.kind == "dns" else "withdrawn (WDR)"
+        shown = "DNS" if absent.kind == FactKind.DNS else "withdrawn (WDR)"
         raise RefusedFactError(
             f"cannot {what}: the skater did not start in {sheet.key} ({shown}); "
             "void that first if it is wrong"
@@ -382,7 +389,8 @@ def check_not_started(sheet: RaceSheet, skater: UUID, what: str) -> None:
     refuse_after_official(sheet, f"record {what}")
     check_entered(sheet, skater)
     check_open(sheet, skater, f"record {what}")
-    raced = sheet.live_facts(skater, frozenset({"passing", "finish", "fall", "place"}))
+    raced = sheet.live_facts(skater, frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.FALL,
+                                                 FactKind.PLACE}))
     if next(raced, None) is not None:
         raise RefusedFactError(f"cannot record {what}: the skater has already raced in {sheet.key}")
 
@@ -401,7 +409,7 @@ def check_disqualification(sheet: RaceSheet, skater: UUID, rule: str,
         refuse_after_official(sheet, "disqualify without an author")
     if not rule.strip():
         raise InvalidInputError("a disqualification needs the rule broken")
-    if sheet.first(skater, "dq") is not None:
+    if sheet.first(skater, FactKind.DQ) is not None:
         raise RefusedFactError(f"the skater is already disqualified in {sheet.key}")
     check_has_started(sheet, skater, "disqualify")
 
@@ -413,7 +421,7 @@ def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, au
     require_reason(reason, author, "a re-skate")
     if replaces != sheet.attempt_of(skater):
         raise RefusedFactError(f"the skater's current race is number {sheet.attempt_of(skater)}")
-    if sheet.first(skater, "dq") is not None:
+    if sheet.first(skater, FactKind.DQ) is not None:
         raise RefusedFactError("a disqualified skater gets no re-skate; void the DQ first")
     check_has_started(sheet, skater, "grant a re-skate")
     moving = pair is not None and pair != sheet.pair_of(skater) and pair in sheet.pairs
@@ -434,13 +442,13 @@ def check_time_correction(sheet: RaceSheet, target: UUID, at_ms: int, reason: st
                           author: str) -> None:
     fact = target_fact(sheet, target)
     require_reason(reason, author, "a correction")
-    if fact.kind == "presented" and fact.metres is not None:
+    if fact.kind == FactKind.PRESENTED and fact.metres is not None:
         check_time_is_plausible(at_ms, fact.metres)  # the time shown; the device times stay as measured
         return
-    if fact.kind not in {"passing", "finish"} or fact.skater is None or fact.metres is None:
+    if fact.kind not in TIMED or fact.skater is None or fact.metres is None:
         raise RefusedFactError(f"fact {target} is a {fact.kind}, which has no time to correct")
     check_time_is_plausible(at_ms, fact.metres)
-    if fact.kind == "finish":
+    if fact.kind == FactKind.FINISH:
         check_finish_time(sheet, fact.skater, fact.attempt, at_ms)
     else:
         check_order(sheet, fact.skater, fact.attempt, fact.metres, at_ms, ignore=fact.fact_id)
@@ -470,7 +478,7 @@ def check_presentation(sheet: RaceSheet, skater: UUID, metres: int, passing: UUI
     refuse_after_official(sheet, "present a timing source")
     check_entered(sheet, skater)
     fact = target_fact(sheet, passing)
-    if fact.kind != "passing" or fact.skater != skater or fact.metres != metres:
+    if fact.kind != FactKind.PASSING or fact.skater != skater or fact.metres != metres:
         raise RefusedFactError(f"fact {passing} is not this skater's passing at {metres} m")
     if fact.attempt != sheet.attempt_of(skater):
         raise RefusedFactError(f"the passing at {metres} m belongs to an earlier race of the skater")
@@ -514,11 +522,12 @@ def check_official(sheet: RaceSheet, author: str, announced_at: datetime | None 
 def has_outcome(sheet: RaceSheet, skater: UUID) -> bool:
     """Whether the skater's current race has an outcome: a time, a place, DNF, DQ, DNS or WDR."""
     attempt = sheet.attempt_of(skater)
-    return any(f.kind in {"dq", "dns", "wdr"} or f.attempt == attempt
+    return any(f.kind in CLOSING_ALL or f.attempt == attempt
                for f in sheet.live_facts(skater, OUTCOMES))
 
 
-OUTCOMES = frozenset({"finish", "place", "dnf", "dq", "dns", "wdr"})
+OUTCOMES = frozenset({FactKind.FINISH, FactKind.PLACE, FactKind.DNF, FactKind.DQ, FactKind.DNS,
+                      FactKind.WDR})
 
 
 def pairs_not_skated(sheet: RaceSheet) -> list[int]:
@@ -530,16 +539,17 @@ def pairs_not_skated(sheet: RaceSheet) -> list[int]:
 
 # -- draw corrections and the lane of a re-skate (docs/decisions/0016) ----------------------------
 #: A skater's facts that show they raced in their pair: such a skater cannot be drawn out of it.
-RACED = frozenset({"passing", "finish", "presented", "fall", "dnf", "place", "false-start", "dq"})
+RACED = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED, FactKind.FALL,
+                   FactKind.DNF, FactKind.PLACE, FactKind.FALSE_START, FactKind.DQ})
 #: Facts that close a skater's race before it is skated: such a skater takes no lane.
-NOT_RACING = {"wdr": "withdrawn", "dns": "did not start", "dq": "disqualified"}
+NOT_RACING = {FactKind.WDR: "withdrawn", FactKind.DNS: "did not start", FactKind.DQ: "disqualified"}
 
 
 def current_draw(sheet: RaceSheet, pair: int) -> Fact:
     """The fact that drew the pair as it stands: its draw, or the latest correction of it."""
     check_pair_exists(sheet, pair)
     drawn = [f for f in sheet.facts.values()
-             if f.kind in ("pair", "redraw") and f.pair == pair and f.live]
+             if f.kind in (FactKind.PAIR, FactKind.REDRAW) and f.pair == pair and f.live]
     if not drawn:
         raise RefusedFactError(f"pair {pair} of {sheet.key} has no recorded draw to correct")
     return max(drawn, key=lambda f: f.seq)
@@ -548,7 +558,7 @@ def current_draw(sheet: RaceSheet, pair: int) -> Fact:
 def is_redraw_retransmission(sheet: RaceSheet, current: Fact, inner: UUID | None,
                              outer: UUID | None) -> bool:
     """The pair's latest correction already drew exactly these skaters in these lanes."""
-    return current.kind == "redraw" and current.detail.get("after") == (inner, outer)
+    return current.kind == FactKind.REDRAW and current.detail.get("after") == (inner, outer)
 
 
 def check_draw_correction(sheet: RaceSheet, pair: int, inner: UUID | None, outer: UUID | None,

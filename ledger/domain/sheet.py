@@ -7,17 +7,17 @@ sides cannot disagree about what a fact means.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import attrs
 
+from ledger.domain.kinds import Correction, FactDetail, FactKind
 from ledger.domain.timing import passing_points
 
-TIMED_KINDS = frozenset({"passing", "finish", "presented"})
-OUTCOME_KINDS = frozenset({"finish", "dnf", "dns", "wdr", "dq", "place"})
+TIMED_KINDS = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED})
 #: The detail of most facts: one shared, read-only, empty mapping (a fact's detail and corrections
 #: are replaced, never changed in place, so copies of a sheet can share them; and a million facts
 #: do not each carry an empty dict and list).
@@ -34,7 +34,7 @@ class _NoDetail(dict[str, Any]):
         return self
 
 
-NO_DETAIL: Mapping[str, Any] = _NoDetail()
+NO_DETAIL: FactDetail = cast(FactDetail, _NoDetail())
 
 
 @attrs.define
@@ -42,7 +42,7 @@ class Fact:
     """One recorded fact about a skater or a pair, with its current (possibly corrected) value."""
 
     fact_id: UUID
-    kind: str
+    kind: FactKind
     seq: int  # the race's own order (the aggregate version)
     recorded_at: datetime
     skater: UUID | None = None
@@ -51,10 +51,10 @@ class Fact:
     metres: int | None = None
     ms: int | None = None
     source: str | None = None
-    detail: Mapping[str, Any] = NO_DETAIL
+    detail: FactDetail = NO_DETAIL
     voided: bool = False
-    #: corrections applied to this fact, oldest first: dicts with before, after, reason, author
-    corrections: tuple[dict[str, Any], ...] = ()
+    #: corrections applied to this fact, oldest first
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def live(self) -> bool:
@@ -223,7 +223,7 @@ class RaceSheet:
         entry = self.entries.get(skater) if skater else None
         return entry.attempt if entry else 1
 
-    def live_facts(self, skater: UUID, kinds: frozenset[str] | None = None,
+    def live_facts(self, skater: UUID, kinds: frozenset[FactKind] | None = None,
                    attempt: int | None = None) -> Iterator[Fact]:
         for fact in self.by_skater.get(skater, ()):
             if (kinds is None or fact.kind in kinds) and not fact.voided and (
@@ -231,15 +231,15 @@ class RaceSheet:
             ):
                 yield fact
 
-    def first(self, skater: UUID, kind: str, attempt: int | None = None) -> Fact | None:
+    def first(self, skater: UUID, kind: FactKind, attempt: int | None = None) -> Fact | None:
         return next(self.live_facts(skater, frozenset({kind}), attempt), None)
 
     def passings(self, skater: UUID, attempt: int) -> list[Fact]:
-        found = self.live_facts(skater, frozenset({"passing"}), attempt)
+        found = self.live_facts(skater, frozenset({FactKind.PASSING}), attempt)
         return sorted(found, key=lambda f: (f.metres or 0, f.ms or 0))
 
     def finish(self, skater: UUID, attempt: int) -> Fact | None:
-        return self.first(skater, "finish", attempt)
+        return self.first(skater, FactKind.FINISH, attempt)
 
     def presented_passing(self, skater: UUID, attempt: int, metres: int) -> Fact | None:
         """The passing the timing system presents at ``metres`` (None when no source was presented)."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -147,10 +147,3 @@ def walk(notifications: Iterable[Any], chain: Iterable[tuple[int, bytes]],
         note = next(events, None)
         stored = next(hashes, None)
     return Walked(count, head, None, kept)
-
-
-def chain_of(notifications: Iterable[Any], previous: bytes = GENESIS) -> Iterator[tuple[int, bytes]]:
-    """(position, chain hash) of each event, in order, continuing from ``previous``."""
-    for note in notifications:
-        previous = link_notification(previous, note)
-        yield note.id, previous

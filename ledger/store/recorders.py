@@ -47,7 +47,6 @@ from psycopg.sql import SQL, Identifier
 from ledger.store.chain import GENESIS, Checkpoint, link
 from ledger.store.stores import APPLICATION_ID
 
-CHAIN_BATCH = 5000
 #: (position, originator id, originator version, topic, state): a stored event as ``select_rows`` reads it
 Row = tuple[int, UUID | str, int, str, bytes]
 MAX_POSITION = 2**63 - 1
@@ -102,9 +101,6 @@ class ChainedRecorder(Protocol):
 
     def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
         """Stored events from ``start`` up to ``stop`` (inclusive) as plain rows, in log order."""
-
-    def chain_head(self) -> tuple[int, bytes] | None:
-        """The stored (position, hash) with the greatest position, or None for an empty log."""
 
     def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Store a signed checkpoint."""
@@ -240,12 +236,6 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT position, hash FROM {self.chain_table_name} WHERE position>=? "
                       "ORDER BY position LIMIT ?", (start, limit))
             return [(row[0], bytes(row[1])) for row in c.fetchall()]
-
-    def chain_head(self) -> tuple[int, bytes] | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT position, hash FROM {self.chain_table_name} ORDER BY position DESC LIMIT 1")
-            row = c.fetchone()
-            return (row[0], bytes(row[1])) if row else None
 
     def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -417,12 +407,6 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.select_chain_statement, (start, limit))
             return [(row["position"], bytes(row["hash"])) for row in curs.fetchall()]
 
-    def chain_head(self) -> tuple[int, bytes] | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.head_statement)
-            row = curs.fetchone()
-            return (row["position"], bytes(row["hash"])) if row else None
-
     def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.insert_checkpoint_statement,
@@ -474,10 +458,6 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
         with self._database_lock:
             first = max(start, 1) - 1  # positions here are 1, 2, 3 …
             return self._chain[first:first + limit]
-
-    def chain_head(self) -> tuple[int, bytes] | None:
-        with self._database_lock:
-            return self._chain[-1] if self._chain else None
 
     def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self._database_lock:

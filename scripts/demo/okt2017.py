@@ -31,7 +31,7 @@ from ledger.domain.values import race_key
 DAY = date(2017, 12, 26)
 COMPETITION = "OKT 2017"
 VENUE = "Thialf, Heerenveen"
-SOURCE = "news reports of 26-30 December 2017 (see ../shared/domain/okt-2017.md)"
+# The source of the results below: news reports of 26-30 December 2017 (../shared/domain/okt-2017.md).
 
 # (place, name, time, home town) — None: not reported.
 WOMEN_1000 = [
