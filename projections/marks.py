@@ -278,7 +278,7 @@ def published_marks(sheet: RaceSheet, sid: UUID) -> list[str]:
     """The marks published lists printed beside the skater's result in this race
     (``Race.MarksPublished``), each once, in the order first printed: not derived, kept apart."""
     found: list[str] = []
-    for fact in sheet.live_facts(sid, frozenset({"marks"})):
+    for fact in sheet.live_facts(sid, frozenset({FactKind.MARKS})):
         found += [m for m in fact.detail["marks"] if m not in found]
     return found
 

@@ -14,6 +14,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.errors import InvalidInputError
+from ledger.domain.kinds import FactKind
 from ledger.domain.record import season_of
 from ledger.domain.sheet import Fact, RaceSheet
 from projections.bests import ledger_best
@@ -93,7 +94,7 @@ class PairPanel:
 
 def latest_start(sheet: RaceSheet) -> tuple[int, Fact] | None:
     """The pair of the latest live start, and that start."""
-    starts = [f for f in sheet.facts.values() if f.kind == "start" and f.live and f.pair is not None]
+    starts = [f for f in sheet.facts.values() if f.kind == FactKind.START and f.live and f.pair is not None]
     if not starts:
         return None
     last = max(starts, key=lambda f: f.seq)
@@ -173,7 +174,7 @@ def shown_at(sheet: RaceSheet, sid: UUID, attempt: int, metres: int,
     """The fact shown at ``metres``: the finish at the line, else the passing there."""
     if metres == sheet.distance_m and result is not None and result.fact is not None:
         fact = sheet.facts.get(result.fact)
-        if fact is not None and fact.kind == "finish":
+        if fact is not None and fact.kind == FactKind.FINISH:
             return fact
     return passing_at(sheet, sid, attempt, metres, everything)
 

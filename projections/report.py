@@ -15,6 +15,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.errors import InvalidInputError
+from ledger.domain.kinds import FactKind
 from projections.leaderboard import leaderboard
 from projections.qualification import STRENGTH, evaluate, load_rule
 from projections.results import result_of
@@ -78,7 +79,7 @@ def report_lines(state: LedgerState, choice: Choice) -> list[ReportLine]:
                 continue
             result = result_of(sheet, sid)
             dnf = result.metres_reached if result and result.status == "DNF" else None
-            reason = next((f.detail.get("reason") for f in sheet.live_facts(sid, frozenset({"dnf"}))),
+            reason = next((f.detail.get("reason") for f in sheet.live_facts(sid, frozenset({FactKind.DNF}))),
                           None)
             lines.append(ReportLine(sheet.key, sheet.day, row.skater, state.skaters[sid].hometown,
                                     row.rank, row.time_ms, row.status, dnf, reason, None))

@@ -17,17 +17,13 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import attrs
 import psycopg
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.domain.clocks import known_at_of
-from ledger.domain.race import Race
 from ledger.store.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
 from ledger.store.stores import read_only_name
 from projections.basis import Basis
@@ -35,25 +31,11 @@ from projections.checkpoints import CheckpointStore
 from projections.reading import state_at
 from projections.runner import LiveView
 from projections.state import LedgerState
-from projections.timeline import ends_a_pair
+from projections.timeline import Step, step_of
 
 LOG = logging.getLogger("skate_ledger.board")
 #: Events between two checkpoints: a past board folds fewer than this many after a restore.
 CHECKPOINT_EVERY = 100
-
-
-@attrs.frozen
-class Step:
-    """One fact of a race, for the replay slider."""
-
-    position: int
-    recorded_at: datetime
-    race: str
-    competition: str
-    kind: str
-    label: str
-    ends_pair: bool
-    at_m: int | None = None
 
 
 class Ledgers:
@@ -81,21 +63,9 @@ class Ledgers:
         return self.position
 
     def note(self, state: LedgerState, position: int, event: Any) -> None:
-        if not isinstance(event, Race.Event):
-            return
-        sheet = state.races.get(event.originator_id)
-        if sheet is None:
-            return
-        fid = getattr(event, "fact_id", None)
-        fact = sheet.facts.get(fid) if isinstance(fid, UUID) else None
-        kind = fact.kind if fact is not None else type(event).__name__
-        who = state.name_of(fact.skater) if fact is not None and fact.skater else None
-        where = f" {fact.metres} m" if fact is not None and fact.kind == "passing" else ""
-        pair = f" pair {fact.pair}" if fact is not None and fact.pair and not who else ""
-        label = f"{sheet.key}: {kind}{where}{pair}" + (f" — {who}" if who else "")
-        self.timeline.append(Step(position, known_at_of(event), sheet.key, sheet.competition, kind, label,
-                                  ends_a_pair(state, sheet, event),
-                                  fact.metres if fact is not None else None))
+        step = step_of(state, position, event)
+        if step is not None:
+            self.timeline.append(step)
 
     def state(self, basis: Basis) -> LedgerState:
         """The ledger as of ``basis`` (which facts were known; the race moment is the views' part)."""

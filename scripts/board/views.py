@@ -16,6 +16,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from ledger.domain.kinds import FactKind
+from ledger.domain.rules import CLOSING_ALL, TIMED
 from ledger.domain.sheet import Fact, RaceSheet
 from ledger.domain.timing import format_gap, format_time
 from projections.basis import Basis
@@ -200,7 +202,7 @@ def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID,
     corrections = [{"before": time_text(c["before"]), "after": time_text(c["after"]),
                     "reason": c["reason"], "by": c["author"]} for c in (fact.corrections if fact else [])]
     reason = None
-    if fact is not None and fact.kind in {"dq", "dnf", "dns", "wdr"}:
+    if fact is not None and fact.kind in CLOSING_ALL | {FactKind.DNF}:
         reason = fact.detail.get("rule") or fact.detail.get("reason")
     shown = marks.get(sid, {})
     return {"skater_id": str(sid), "marks": shown.get("marks", []),
@@ -228,7 +230,7 @@ def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo,
     keep = pair_filter(sheet, after_pair)
     out = []
     for fact in sorted(sheet.facts.values(), key=lambda f: f.seq):
-        if fact.kind not in {"correction", "void", "dq"}:
+        if fact.kind not in {FactKind.CORRECTION, FactKind.VOID, FactKind.DQ}:
             continue
         target_id = fact.detail.get("target")
         target = sheet.facts.get(target_id) if isinstance(target_id, UUID) else None
@@ -236,15 +238,15 @@ def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo,
             continue
         what = describe(target) if target is not None else fact.kind
         out.append({"act": fact.kind, "skater": state.name_of(fact.skater) if fact.skater else None,
-                    "what": what, "after": time_text(fact.ms) if fact.kind == "correction" else None,
+                    "what": what, "after": time_text(fact.ms) if fact.kind == FactKind.CORRECTION else None,
                     "reason": fact.detail.get("reason") or fact.detail.get("rule"),
                     "by": fact.detail.get("author"), "recorded_at": moment(fact.recorded_at, zone)})
     return out
 
 
 def describe(fact: Fact) -> str:
-    where = f" at {fact.metres} m" if fact.kind == "passing" else ""
-    if fact.source is None and fact.kind in ("passing", "finish"):
+    where = f" at {fact.metres} m" if fact.kind == FactKind.PASSING else ""
+    if fact.source is None and fact.kind in TIMED:
         return f"{fact.kind}{where} (source unknown)"
     return f"{fact.kind}{where} ({fact.source})" if fact.source else f"{fact.kind}{where}"
 

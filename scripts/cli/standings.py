@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import math
 import time as wall
-from collections.abc import Iterable, Iterator
-from datetime import datetime
-from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-import attrs
 import click
 
 from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.race import Race
 from ledger.domain.timing import lap_to_metres
 from ledger.domain.values import (
     parse_datetime,
@@ -27,9 +22,8 @@ from ledger.store.signing import (
 )
 from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
-from projections.reading import folding, state_at
-from projections.state import LedgerState
-from projections.timeline import ends_a_pair
+from projections.reading import state_at
+from projections.timeline import replay_frames
 from scripts import output
 from scripts.cli import sheets
 from scripts.cli.common import (
@@ -141,48 +135,6 @@ def replay(app: Ledger, target: str, step: str, speed: float, until: str | None,
         app.race(target)
 
 
-#: Acts that can change a board although no pair ends with them: each is a step by pair.
-CHANGES_A_BOARD = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
-                   Race.ClockCleared, Race.ResultsDeclaredOfficial, Race.DidNotFinish,
-                   Race.DidNotStart, Race.Withdrawn, Race.PlaceReported, Race.MarksPublished)
-
-
-@attrs.frozen
-class Frame:
-    """One step of a replay: the state just after ``position`` (shared: read it at once)."""
-
-    position: int
-    race: str
-    event: Any
-    state: LedgerState
-
-
-def replay_frames(events: Iterable[tuple[int, Any]], target: str, step: str,
-                  until: datetime | None = None) -> Iterator[Frame]:
-    """The frames of the replay of ``target`` (a race key or a competition slug).
-
-    ``step`` "event": a frame after every fact of the target; "pair": after each pair and each act
-    that changes a board (:data:`CHANGES_A_BOARD`). Either way, a race whose last fact made no
-    frame gets a closing one, so the last frame of every race is its board after all its facts."""
-    state = LedgerState()
-    known = events if until is None else takewhile(lambda pair: known_at_of(pair[1]) <= until, events)
-    last: dict[str, tuple[int, Any]] = {}  # race key → its latest fact (position, event)
-    framed: dict[str, int] = {}  # race key → the position of its latest frame
-    for position, event, _ in folding(known, state):
-        sheet = state.races.get(event.originator_id)
-        if sheet is None or not (sheet.key == target or sheet.competition == target):
-            continue
-        last[sheet.key] = (position, event)
-        if step == "pair" and not (ends_a_pair(state, sheet, event)
-                                   or isinstance(event, CHANGES_A_BOARD)):
-            continue
-        framed[sheet.key] = position
-        yield Frame(position, sheet.key, event, state)
-    for key, (position, event) in last.items():
-        if framed.get(key) != position:
-            yield Frame(position, key, event, state)  # its board: no later fact of it changed it
-
-
 def pace(value: float) -> float:
     """``replay --speed``: a positive finite multiple of the recorded pace (0, the default: no
     waiting); a negative, infinite or NaN speed would wait forever or not at all."""
@@ -190,7 +142,3 @@ def pace(value: float) -> float:
         raise click.BadParameter(f"{value} is not a positive finite number (a multiple of the "
                                  "recorded pace; 0: no waiting)")
     return value
-
-
-def races_of(state: LedgerState, target: str) -> set[str]:
-    return {s.key for s in state.races.values() if s.key == target or s.competition == target}

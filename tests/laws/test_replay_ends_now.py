@@ -15,7 +15,7 @@ from ledger.bootstrap import build_app
 from ledger.domain.rules import pairs_not_skated
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
-from scripts.cli.standings import replay_frames
+from projections.timeline import replay_frames
 from tests.cli import ok, run
 from tests.strategies import REFEREE, RaceDay, finishers, race_days, record_race_day
 
