@@ -18,6 +18,7 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.race import Race
 from projections.basis import Basis, state_as_of
@@ -118,7 +119,7 @@ def test_samalog_totals_equal_the_sum_of_their_truncated_parts(times: list[tuple
     assert standing.rank == 1
 
 
-def test_the_basis_reaches_every_question(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_the_basis_reaches_every_question(memory_app: Ledger) -> None:
     """A question asked as of position 0 knows nothing; as of a position between two finishes, only
     the first; as of the last position, everything (board, what-if, history, qualification)."""
     key = timed_race(memory_app, 500, [("Skater A", 38_000), ("Skater B", 37_500)])

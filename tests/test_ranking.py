@@ -307,7 +307,7 @@ def test_a_skater_of_unknown_pair_counts_after_pair_n_once_every_later_pair_is_d
 
 
 # -- lists that print hundredths but ranked on thousandths ---------------------------------------
-def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_them(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_them(memory_app: Ledger) -> None:
     """World Cup 2 2025/26 women's 1000 m: van Elst and Bosiek both 1:15.42 (+3.060), yet 17th
     and 18th: the list had thousandths it did not print. Our ranking keeps the list's order then."""
     from datetime import date
@@ -327,7 +327,7 @@ def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_the
         (1, "Isabelle van Elst"), (2, "Karolina Bosiek"), (2, "Skater Z")]
 
 
-def test_equal_thousandths_share_the_place_whatever_the_list_order(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_equal_thousandths_share_the_place_whatever_the_list_order(memory_app: Ledger) -> None:
     from datetime import date
 
     from projections.basis import state_as_of

@@ -595,7 +595,7 @@ def test_a_skater_who_raced_cannot_be_recorded_as_not_started(memory_app: Ledger
 
 
 # -- found in review: a second DQ, re-skates in a new pair, live races need a start --------------
-def test_a_second_disqualification_with_another_rule_is_refused(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_disqualification_with_another_rule_is_refused(memory_app: Ledger) -> None:
     app = memory_app
     comp = app.schedule_competition("Review Cup", "Rink", date(2025, 3, 1))
     key = app.schedule_race(comp, 500, "men", date(2025, 3, 1))
@@ -609,7 +609,8 @@ def test_a_second_disqualification_with_another_rule_is_refused(memory_app) -> N
     assert app.last_position() == before
 
 
-def test_a_reskate_in_a_new_pair_starts_with_a_fresh_clock_and_the_better_time_counts(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_reskate_in_a_new_pair_starts_with_a_fresh_clock_and_the_better_time_counts(
+        memory_app: Ledger) -> None:
     app = memory_app
     comp = app.schedule_competition("Review Cup", "Rink", date(2025, 3, 1))
     key = app.schedule_race(comp, 500, "men", date(2025, 3, 1))
@@ -629,7 +630,7 @@ def test_a_reskate_in_a_new_pair_starts_with_a_fresh_clock_and_the_better_time_c
         (1, "Skater S", 35_800, 9), (2, "Skater T", 35_900, 1)]
 
 
-def test_clearing_the_clock_keeps_the_times_recorded_before_the_latest_start(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_clearing_the_clock_keeps_the_times_recorded_before_the_latest_start(memory_app: Ledger) -> None:
     app = memory_app
     comp = app.schedule_competition("Review Cup", "Rink", date(2025, 3, 1))
     key = app.schedule_race(comp, 500, "men", date(2025, 3, 1))

@@ -4,6 +4,7 @@ official declaration are steps of the replay, and the last frame of every race i
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,7 +88,7 @@ def test_a_correction_and_the_declaration_after_the_last_pair_are_steps_by_pair(
 
 
 def test_the_replay_command_ends_with_the_corrected_board(capsys: pytest.CaptureFixture[str],
-                                                          tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     _key, last = a_day_with_a_late_correction(build_app(db))
     shown = ok(run(capsys, "--db", db, "replay", "replay-cup-2025", "--step", "pair")).out
