@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from ledger.application import Ledger
 from projections.basis import state_as_of
@@ -15,6 +16,8 @@ from projections.leaderboard import Row, leaderboard
 
 #: The day the tests' races are skated on; the rules under test do not depend on it.
 RACE_DAY = date(2025, 11, 14)
+
+T = TypeVar("T")
 
 
 def race_day(app: Ledger, distance_m: int = 1000, skaters: Iterable[str] = (),
@@ -61,3 +64,11 @@ def places(app: Ledger, key: str, **options: object) -> list[tuple[int | None, s
 def row_of(app: Ledger, key: str, skater: str) -> Row:
     """The leaderboard row of one skater."""
     return next(row for row in board(app, key) if row.skater == skater)
+
+
+def all_known(values: Iterable[T | None]) -> list[T]:
+    """The values, in order, asserting that none of them is None (the assertion names them all)."""
+    given = list(values)
+    known = [value for value in given if value is not None]
+    assert len(known) == len(given), given
+    return known

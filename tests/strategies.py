@@ -83,7 +83,7 @@ class Outcome:
         better of the two races, when the hindered one was completed."""
         if self.code != "OK":
             return None
-        times = [ms for ms in (self.finish_ms, self.hindered and self.hindered.finish_ms)
+        times = [ms for ms in (self.finish_ms, self.hindered.finish_ms if self.hindered else None)
                  if ms is not None]
         return min(times) if times else None
 
@@ -305,7 +305,7 @@ def race_plans(draw: st.DrawFn, distance_m: int, category: str,
     starters = with_places(starters)
     pairs = sorted({s.pair for s in starters if s.pair is not None})
     false_starts = {pairs[draw(integers(0, len(pairs) - 1))]} if (
-        pairs and draw(BOOLEANS)) else set()
+        bool(pairs) and draw(BOOLEANS)) else set()
     done = all(s.outcome.status is not None for s in starters)
     official = done and draw(BOOLEANS)
     return RacePlan(distance_m, category, tuple(starters), draw(DAY_OFFSETS),

@@ -387,7 +387,8 @@ class LedgerAgainstModel(RuleBasedStateMachine):
     @rule(data=st.data())
     def retransmit(self, data: st.DataObject) -> None:
         """A timing device sends a fact again, with the value it sent the first time."""
-        sent = [(name, metres, t.sent) for name, s in sorted(self.skaters.items())
+        sent: list[tuple[str, int | None, int]] = [
+            (name, metres, t.sent) for name, s in sorted(self.skaters.items())
                 for metres, t in sorted(s.passings.items())]
         sent += [(name, None, s.finish.sent) for name, s in sorted(self.skaters.items())
                  if s.finish is not None]
@@ -420,7 +421,8 @@ class LedgerAgainstModel(RuleBasedStateMachine):
         for metres in self.points[:-1]:
             passed = {n: s for n, s in self.skaters.items() if metres in s.passings}
             times = {n: s.passings[metres].now for n, s in passed.items() if s.status != "DQ"}
-            expected = [(r, n, ms) for r, n, ms in ranked_order(times, self.drawn)]
+            expected: list[tuple[int | None, str, int | None]] = [
+                (r, n, ms) for r, n, ms in ranked_order(times, self.drawn)]
             expected += [(None, n, None) for n in sorted(passed, key=self.drawn)
                          if passed[n].status == "DQ"]
             rows = standings_at(state, self.key, metres).rows
@@ -569,7 +571,7 @@ class StoresAgree(RuleBasedStateMachine):
     @rule(data=st.data())
     def correct_time(self, data: st.DataObject) -> None:
         name = self.draw_name(data, timed=True)
-        recorded = sorted({f.metres for f in self.held(name) if f.kind == "passing"} - {None})
+        recorded = sorted({f.metres for f in self.held(name) if f.kind == "passing" and f.metres is not None})
         metres = data.draw(st.none() | st.sampled_from([*recorded, *ANY_METRES]), label="m")
         ms = self.draw_time(data, name, metres or self.points[-1], "corrected to")
         kind = "finish" if metres is None else "passing"
