@@ -6,6 +6,7 @@ from datetime import date
 
 from ledger.application import Ledger
 from projections.audit import audit, ordinal
+from tests.helpers import known
 
 
 def race_of_three(app: Ledger) -> str:
@@ -34,8 +35,8 @@ def test_a_dq_and_its_void_are_both_in_the_audit_and_the_place_comes_back(memory
     app = memory_app
     key = race_of_three(app)
     app.disqualify(key, "Skater A", "ISU 253: lane change", "Referee R")
-    dq = app.race(key).sheet.first(app.skater("Skater A"), "dq")
-    app.void_fact(key, dq.fact_id, "protest upheld", "Jury")  # type: ignore[union-attr]
+    dq = known(app.race(key).sheet.first(app.skater("Skater A"), "dq"))
+    app.void_fact(key, dq.fact_id, "protest upheld", "Jury")
     entries = audit(app.read_log(), key)
     assert [e.act for e in entries] == ["Disqualified", "FactVoided"]
     assert [str(c) for c in entries[0].changes] == [

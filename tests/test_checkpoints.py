@@ -97,7 +97,7 @@ def test_the_shared_empty_detail_of_facts_cannot_be_changed_in_place() -> None:
     fact = next(f for f in next(iter(state_as_of(season(3, 1)).races.values())).facts.values()
                 if not f.detail)
     with pytest.raises(TypeError, match="replaced, never changed in place"):
-        fact.detail["voided_by"] = "test"  # type: ignore[index]
+        fact.detail["voided_by"] = "test"  # type: ignore[index]  # read-only detail: the test proves a change is refused
 
 
 def test_a_copied_sheet_is_equal_and_independent() -> None:

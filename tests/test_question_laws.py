@@ -28,7 +28,7 @@ from projections.leaderboard import leaderboard
 from projections.qualification import evaluate
 from projections.state import LedgerState
 from projections.whatif import what_if
-from tests.helpers import timed_race
+from tests.helpers import known, timed_race
 from tests.strategies import RaceDay, race_days, record_race_day
 
 #: A referee's decisions that change a race that looked final: a correction, a void, a DQ, a re-skate.
@@ -133,6 +133,6 @@ def test_the_basis_reaches_every_question(memory_app: Ledger) -> None:
     assert [r.time_ms for r in history(between, "Skater B").rows] == []  # no result yet
     assert [r.time_ms for r in history(now, "Skater B").rows] == [37_500]
     rule = {"rule": "basis", "version": 1, "kind": "top-n", "direct": 1, "category": None,
-            "competition": between.sheet(key).competition}  # type: ignore[union-attr]
+            "competition": known(between.sheet(key)).competition}
     assert [s.skater for s in evaluate(between, rule).slots][:1] == ["Skater A"]
     assert [s.skater for s in evaluate(now, rule).slots][:1] == ["Skater B"]
