@@ -83,6 +83,6 @@ def known(value: T | None) -> T:
 def all_known(values: Iterable[T | None]) -> list[T]:
     """The values, in order, asserting that none of them is None (the assertion names them all)."""
     given = list(values)
-    known = [value for value in given if value is not None]
-    assert len(known) == len(given), given
-    return known
+    present = [value for value in given if value is not None]
+    assert len(present) == len(given), given
+    return present

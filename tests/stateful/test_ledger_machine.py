@@ -389,7 +389,7 @@ class LedgerAgainstModel(RuleBasedStateMachine):
         """A timing device sends a fact again, with the value it sent the first time."""
         sent: list[tuple[str, int | None, int]] = [
             (name, metres, t.sent) for name, s in sorted(self.skaters.items())
-                for metres, t in sorted(s.passings.items())]
+            for metres, t in sorted(s.passings.items())]
         sent += [(name, None, s.finish.sent) for name, s in sorted(self.skaters.items())
                  if s.finish is not None]
         name, metres, ms = data.draw(st.sampled_from(sent), label="retransmitted")
