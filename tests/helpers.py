@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TypedDict, TypeVar, Unpack
 
 from ledger.application import Ledger
 from projections.basis import state_as_of
@@ -15,6 +16,16 @@ from projections.leaderboard import Row, leaderboard
 
 #: The day the tests' races are skated on; the rules under test do not depend on it.
 RACE_DAY = date(2025, 11, 14)
+
+T = TypeVar("T")
+
+
+class BoardOptions(TypedDict, total=False):
+    """The options of ``leaderboard`` that the helpers pass on."""
+
+    after_pair: int | None
+    unranked_order: Sequence[str]
+    within_place_order: Sequence[str]
 
 
 def race_day(app: Ledger, distance_m: int = 1000, skaters: Iterable[str] = (),
@@ -48,12 +59,12 @@ def timed_race(app: Ledger, distance_m: int, times: Sequence[tuple[str, int]],
     return key
 
 
-def board(app: Ledger, key: str, **options: object) -> list[Row]:
+def board(app: Ledger, key: str, **options: Unpack[BoardOptions]) -> list[Row]:
     """The leaderboard rows of a race as of now."""
-    return list(leaderboard(state_as_of(app), key, **options).rows)  # type: ignore[arg-type]
+    return list(leaderboard(state_as_of(app), key, **options).rows)
 
 
-def places(app: Ledger, key: str, **options: object) -> list[tuple[int | None, str]]:
+def places(app: Ledger, key: str, **options: Unpack[BoardOptions]) -> list[tuple[int | None, str]]:
     """(rank, skater) of every row of the leaderboard, in ranking order."""
     return [(row.rank, row.skater) for row in board(app, key, **options)]
 
@@ -61,3 +72,17 @@ def places(app: Ledger, key: str, **options: object) -> list[tuple[int | None, s
 def row_of(app: Ledger, key: str, skater: str) -> Row:
     """The leaderboard row of one skater."""
     return next(row for row in board(app, key) if row.skater == skater)
+
+
+def known(value: T | None) -> T:
+    """A value the test knows is there (a sheet, a fact, a time): asserts that it is."""
+    assert value is not None
+    return value
+
+
+def all_known(values: Iterable[T | None]) -> list[T]:
+    """The values, in order, asserting that none of them is None (the assertion names them all)."""
+    given = list(values)
+    present = [value for value in given if value is not None]
+    assert len(present) == len(given), given
+    return present

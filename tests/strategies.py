@@ -28,6 +28,7 @@ import attrs
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
+from ledger.domain.kinds import FactKind
 from ledger.domain.timing import passing_points
 from ledger.domain.values import competition_slug, race_key
 
@@ -83,7 +84,7 @@ class Outcome:
         better of the two races, when the hindered one was completed."""
         if self.code != "OK":
             return None
-        times = [ms for ms in (self.finish_ms, self.hindered and self.hindered.finish_ms)
+        times = [ms for ms in (self.finish_ms, self.hindered.finish_ms if self.hindered else None)
                  if ms is not None]
         return min(times) if times else None
 
@@ -305,7 +306,7 @@ def race_plans(draw: st.DrawFn, distance_m: int, category: str,
     starters = with_places(starters)
     pairs = sorted({s.pair for s in starters if s.pair is not None})
     false_starts = {pairs[draw(integers(0, len(pairs) - 1))]} if (
-        pairs and draw(BOOLEANS)) else set()
+        bool(pairs) and draw(BOOLEANS)) else set()
     done = all(s.outcome.status is not None for s in starters)
     official = done and draw(BOOLEANS)
     return RacePlan(distance_m, category, tuple(starters), draw(DAY_OFFSETS),
@@ -352,7 +353,7 @@ class Command:
         return method(*self.args)
 
 
-def void_latest(app: Ledger, key: str, name: str, kind: str, reason: str, author: str) -> Any:
+def void_latest(app: Ledger, key: str, name: str, kind: FactKind, reason: str, author: str) -> Any:
     """Void the skater's live fact of ``kind`` (its id is known only once it is recorded)."""
     fact = app.race(key).sheet.first(app.skater(name), kind)
     assert fact is not None, (key, name, kind)
@@ -439,7 +440,7 @@ def pair_commands(key: str, pair: int | None, starters: Sequence[Starter],
               for s in on_ice if s.outcome.place is not None]
     after = [Command("disqualify", (key, s.name, DQ_RULE, REFEREE))
              for s in on_ice if s.outcome.code == "DQ" or s.outcome.dq_voided]
-    after += [Command("void_latest", (key, s.name, "dq", PROTEST, REFEREE))
+    after += [Command("void_latest", (key, s.name, FactKind.DQ, PROTEST, REFEREE))
               for s in on_ice if s.outcome.dq_voided]
     reskates: list[Command] = []
     for s in on_ice:

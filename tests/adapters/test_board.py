@@ -11,9 +11,10 @@ import json
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from ledger.application import Ledger
@@ -22,10 +23,10 @@ from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from scripts import output
 from scripts.board import views
-from scripts.board.app import create_app
+from scripts.board.app import Board, create_app
 from scripts.demo import okt2017
 from tests.cli import run
-from tests.helpers import RACE_DAY, draw, race_day
+from tests.helpers import RACE_DAY, draw, known, race_day
 
 VANTAGE = Path(__file__).resolve().parents[2].parent / "shared/data/vantage"
 LADIES = VANTAGE / "ec2020-ladies-1000m-pair4.jsonl"
@@ -192,15 +193,21 @@ def test_the_estimate_runs_against_the_season_best_and_is_labelled(memory_app: L
 
 
 # -- the qualification panel answers on the page's basis -----------------------------------------
+def board_of(client: TestClient) -> Board:
+    """The board behind a test client (create_app keeps it in the Starlette app's state)."""
+    board: Board = cast(Starlette, client.app).state.board
+    return board
+
+
 def panel(client: TestClient, key: str, rule: str, **query: str) -> tuple[dict[int, tuple[Any, ...]], str]:
     """A race page's qualification panel of one rule: slot → (category, distance, skater, status),
     and the panel's HTML."""
     page = client.get(f"/races/{key}", params=query).text
     html = page.split(f'aria-label="Qualification {rule}"', 1)[1].split("</section>", 1)[0]
-    app = client.app.state.board  # type: ignore[attr-defined]
+    app = board_of(client)
     state = app.ledgers.state(Basis())
     after = int(query["after_pair"]) if "after_pair" in query else None
-    shown = next(p for p in views.qualification_of(state, state.sheet(key), after)
+    shown = next(p for p in views.qualification_of(state, known(state.sheet(key)), after)
                  if p["rule"] == rule)
     return {s["slot"]: (s["category"], s["distance_m"], s["skater"], s["status"])
             for s in shown["slots"]}, html
@@ -295,7 +302,7 @@ def test_a_past_board_from_the_checkpoints_equals_the_board_folded_from_zero(
         okt: TestClient) -> None:
     # how fast a past board renders is measured by scripts/bench/board.py (past_json_p50/p95_ms,
     # target 10 ms; docs/benchmarks.md), not here: a wall-clock threshold in a test is flaky
-    board = okt.app.state.board  # type: ignore[attr-defined]
+    board = board_of(okt)
     key = "okt-2017/women-1000m"
     for position in range(40, 194, 7):
         basis = Basis(position=position)

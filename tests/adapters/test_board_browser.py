@@ -104,9 +104,11 @@ def wait_live(page: Page) -> None:
 
 
 def rows(page: Page, within: str = "#board") -> list[dict[str, Any]]:
-    return page.eval_on_selector_all(f"{within} tbody tr[id^=row-]", """rs => rs.map(r => ({
+    found: list[dict[str, Any]] = page.eval_on_selector_all(
+        f"{within} tbody tr[id^=row-]", """rs => rs.map(r => ({
         id: r.id, skater: r.dataset.skater, rank: r.dataset.rank, status: r.dataset.status,
         time: r.querySelector('td.time').firstChild.textContent.trim()}))""")
+    return found
 
 
 # -- live ---------------------------------------------------------------------------------------

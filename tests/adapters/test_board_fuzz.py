@@ -4,6 +4,8 @@ races answer too."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from starlette.applications import Starlette
@@ -11,6 +13,9 @@ from starlette.applications import Starlette
 from ledger.bootstrap import build_app
 from scripts.board.app import create_app
 from scripts.demo import okt2017
+
+if TYPE_CHECKING:  # schemathesis names the type of an OpenAPI case for type checkers only
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 
 def board() -> Starlette:
@@ -24,7 +29,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", board())
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_json_api_never_fails_whatever_the_query(case: schemathesis.Case) -> None:
+def test_the_json_api_never_fails_whatever_the_query(case: OpenApiCase) -> None:
     response = case.call()
     assert response.status_code < 500, (case.formatted_path, case.query, response.text)
     # "valid data must be accepted" does not hold: the schema cannot say that position, known_at

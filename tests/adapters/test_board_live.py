@@ -79,7 +79,8 @@ def live(store: Callable[[], Ledger]) -> Iterator[tuple[Ledger, Ledger, str, str
         yield server_side, recorder, key, url
 
 
-def test_a_new_client_gets_a_snapshot_then_the_board_after_each_new_fact(live) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_client_gets_a_snapshot_then_the_board_after_each_new_fact(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
     _, recorder, key, url = live
     with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream("GET", f"{url}/races/{key}/events") as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
@@ -101,7 +102,8 @@ def test_a_new_client_gets_a_snapshot_then_the_board_after_each_new_fact(live) -
         assert [(row["skater"], row["rank"]) for row in rows] == [("Skater A", 1), ("Skater B", 2)]
 
 
-def test_a_client_resuming_at_the_current_position_gets_no_duplicate_snapshot(live) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_resuming_at_the_current_position_gets_no_duplicate_snapshot(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
     _, recorder, key, url = live
     current = recorder.last_position()
     headers = {"Last-Event-ID": str(current)}
@@ -118,7 +120,8 @@ def test_a_client_resuming_at_the_current_position_gets_no_duplicate_snapshot(li
         assert first["event"] == "snapshot" and int(first["id"]) == recorded
 
 
-def test_a_bad_last_event_id_or_an_unknown_race_is_refused_in_one_line(live) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_last_event_id_or_an_unknown_race_is_refused_in_one_line(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
     _, _, key, url = live
     with httpx.Client(timeout=READ_TIMEOUT) as client:
         bad = client.get(f"{url}/races/{key}/events", headers={"Last-Event-ID": "yesterday"})
@@ -127,7 +130,7 @@ def test_a_bad_last_event_id_or_an_unknown_race_is_refused_in_one_line(live) -> 
         assert client.get(f"{url}/api/races/{key}").json()["race"] == key
 
 
-def test_the_day_stream_shows_the_pair_on_the_ice(live) -> None:  # type: ignore[no-untyped-def]
+def test_the_day_stream_shows_the_pair_on_the_ice(live: tuple[Ledger, Ledger, str, str]) -> None:
     _, recorder, key, url = live
     slug = key.split("/")[0]
     with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(

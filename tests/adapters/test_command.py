@@ -53,7 +53,8 @@ def test_the_installed_command_passes_the_shared_interface_check() -> None:
     assert "FAIL" not in done.stdout
 
 
-def test_a_csv_day_imports_and_ranks_by_thousandths(capsys, day_csv: Path, db: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_csv_day_imports_and_ranks_by_thousandths(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str) -> None:
     assert run(capsys, "--db", db, "import", str(day_csv)).code == 0
     board = run(capsys, "standings", KEY, "--format", "json", "--db", db).json()
     got = [(r["rank"], r["skater"], r["time"], r["status"], r["behind"]) for r in board["rows"]]
@@ -67,7 +68,8 @@ def test_a_csv_day_imports_and_ranks_by_thousandths(capsys, day_csv: Path, db: s
                               "at_m": None, "after_pair": None}
 
 
-def test_standings_at_a_passing_point_rank_everyone_who_passed_it(capsys, day_csv, db) -> None:  # type: ignore[no-untyped-def]
+def test_standings_at_a_passing_point_rank_everyone_who_passed_it(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     at_600 = run(capsys, "--db", db, "standings", KEY, "--at", "600", "--format", "json").json()
     assert [(r["rank"], r["skater"], r["time"]) for r in at_600["rows"]] == [
@@ -78,7 +80,8 @@ def test_standings_at_a_passing_point_rank_everyone_who_passed_it(capsys, day_cs
     assert lap_0["rows"][2]["status"] == "DNF" and lap_0["rows"][2]["rank"] == 3
 
 
-def test_after_pair_and_position_bases_show_the_board_of_that_moment(capsys, day_csv, db) -> None:  # type: ignore[no-untyped-def]
+def test_after_pair_and_position_bases_show_the_board_of_that_moment(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     after_1 = run(capsys, "--db", db, "standings", KEY, "--after-pair", "1", "--format", "json").json()
     assert [r["skater"] for r in after_1["rows"]] == ["Skater A", "Skater B"]
@@ -88,7 +91,8 @@ def test_after_pair_and_position_bases_show_the_board_of_that_moment(capsys, day
     assert csv_out.splitlines()[1].startswith("1,Skater C,USA,\"1.06,84\",66840,OK")
 
 
-def test_known_at_before_a_correction_shows_the_old_time(capsys, day_csv, db) -> None:  # type: ignore[no-untyped-def]
+def test_known_at_before_a_correction_shows_the_old_time(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     import datetime as dt
     before = dt.datetime.now(dt.UTC).isoformat()
@@ -102,7 +106,8 @@ def test_known_at_before_a_correction_shows_the_old_time(capsys, day_csv, db) ->
     assert then["basis"]["position"] == now["basis"]["position"] - 1
 
 
-def test_export_then_import_rebuilds_the_same_ledger_byte_for_byte(capsys, day_csv, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_export_then_import_rebuilds_the_same_ledger_byte_for_byte(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str, tmp_path: Path) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     run(capsys, "--db", db, "record", "dq", KEY, "Skater B", "--rule", "ISU 253", "--by", "Ref")
     first = tmp_path / "first.jsonl"
@@ -118,8 +123,8 @@ def test_export_then_import_rebuilds_the_same_ledger_byte_for_byte(capsys, day_c
     assert again.code == 0 and "0 new event" in again.out
 
 
-def test_a_damaged_export_is_refused_naming_the_line_and_nothing_is_appended(  # type: ignore[no-untyped-def]
-        capsys, day_csv, db, tmp_path) -> None:
+def test_a_damaged_export_is_refused_naming_the_line_and_nothing_is_appended(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str, tmp_path: Path) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     export = tmp_path / "log.jsonl"
     run(capsys, "--db", db, "export", "--output", str(export))
@@ -137,7 +142,8 @@ def test_a_damaged_export_is_refused_naming_the_line_and_nothing_is_appended(  #
         assert run(capsys, "--db", target, "races", "--format", "json").json() == []
 
 
-def test_reimporting_a_csv_leaves_the_sqlite_file_unchanged(capsys, day_csv, db) -> None:  # type: ignore[no-untyped-def]
+def test_reimporting_a_csv_leaves_the_sqlite_file_unchanged(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     before = digest(Path(db))
     again = run(capsys, "--db", db, "import", str(day_csv))
@@ -161,7 +167,8 @@ def test_reimporting_a_csv_leaves_the_sqlite_file_unchanged(capsys, day_csv, db)
     (["--db", "mysql://x/y", "races"], "only file paths"),
     (["standings"], "Missing argument"),
 ])
-def test_bad_input_is_refused_in_one_line_with_exit_code_2(capsys, day_csv, db, args, says) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_in_one_line_with_exit_code_2(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str, args: list[str], says: str) -> None:
     run(capsys, "--db", db, "import", str(day_csv))
     before = digest(Path(db))
     refused = run(capsys, *(["--db", db] if "--db" not in args else []), *args)
@@ -171,7 +178,8 @@ def test_bad_input_is_refused_in_one_line_with_exit_code_2(capsys, day_csv, db, 
     assert digest(Path(db)) == before
 
 
-def test_a_live_race_recorded_from_the_command_line(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_live_race_recorded_from_the_command_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "live.db")
 
     def ok(*args: str) -> str:
@@ -205,7 +213,8 @@ def test_a_live_race_recorded_from_the_command_line(capsys, tmp_path) -> None:  
     assert board["rows"][0]["lane"] == "inner" and board["rows"][0]["pair"] == 1
 
 
-def test_the_demo_tells_the_founding_day_without_inventing_a_result(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_tells_the_founding_day_without_inventing_a_result(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "okt.db")
     shown = run(capsys, "--db", db, "demo")
     assert shown.code == 0
@@ -235,7 +244,7 @@ def test_the_demo_tells_the_founding_day_without_inventing_a_result(capsys, tmp_
 
 
 @pytest.mark.postgres
-def test_the_command_works_on_postgresql(capsys, day_csv) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_works_on_postgresql(capsys: pytest.CaptureFixture[str], day_csv: Path) -> None:
     if not _PG:
         pytest.skip("PostgreSQL is not reachable here (under CI=true this fails in conftest instead)")
     schema = new_pg_schema()
@@ -250,7 +259,9 @@ def test_the_command_works_on_postgresql(capsys, day_csv) -> None:  # type: igno
         drop_pg_schema(schema)
 
 
-def test_the_command_reads_the_ledger_from_the_environment(capsys, day_csv, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_reads_the_ledger_from_the_environment(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "env.db"
     monkeypatch.setenv("SKATE_LEDGER_DB", str(db))
     assert run(capsys, "import", str(day_csv)).code == 0
@@ -258,7 +269,8 @@ def test_the_command_reads_the_ledger_from_the_environment(capsys, day_csv, tmp_
     assert os.environ["SKATE_LEDGER_DB"] == str(db)
 
 
-def test_several_result_files_import_in_one_transaction(capsys, day_csv, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_several_result_files_import_in_one_transaction(
+        capsys: pytest.CaptureFixture[str], day_csv: Path, db: str, tmp_path: Path) -> None:
     second = tmp_path / "second.csv"
     second.write_text(CSV_HEADER + "Test Cup,Test Rink,2025-01-06,500,women,,,,Skater K,NED,"
                       "38.429,,\nTest Cup,Test Rink,2025-01-06,500,women,,,,Skater L,NED,,DNS,"

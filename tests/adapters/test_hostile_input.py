@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import attrs
 import pytest
@@ -82,8 +83,12 @@ def first_lap(text: str, new_time: str) -> str:
 
 
 # -- the seeded ledger and its export --------------------------------------------------------------
+#: The seeded ledger's file, and its export's lines.
+Seed = tuple[Path, list[dict[str, object]]]
+
+
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, object]]]:
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
     """A closed SQLite ledger (one file) holding a listed race and a live race, and its export."""
     folder = tmp_path_factory.mktemp("hostile-seed")
     listed = folder / "listed.csv"
@@ -134,7 +139,7 @@ def drop_key(index: int, key: str) -> Callable[[list[dict[str, object]]], None]:
 
 def set_state(index: int, key: str, value: object) -> Callable[[list[dict[str, object]]], None]:
     def change(lines: list[dict[str, object]]) -> None:
-        lines[index]["state"][key] = value  # type: ignore[index]
+        cast(dict[str, object], lines[index]["state"])[key] = value  # an event line's state is an object
         for line in lines:
             line["hash"] = None  # an export without a chain: the state itself must be refused
     return change
@@ -350,8 +355,8 @@ def materialise(case: FileCase, folder: Path, export: list[dict[str, object]]) -
 
 
 @pytest.mark.parametrize("case", FILE_CASES, ids=[c.name for c in FILE_CASES])
-def test_a_hostile_file_is_refused_in_one_line_and_changes_nothing(  # type: ignore[no-untyped-def]
-        capsys, tmp_path, seed, case) -> None:
+def test_a_hostile_file_is_refused_in_one_line_and_changes_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, seed: Seed, case: FileCase) -> None:
     seeded, export = seed
     db = tmp_path / "ledger.db"
     shutil.copy(seeded, db)
@@ -367,8 +372,8 @@ def test_a_hostile_file_is_refused_in_one_line_and_changes_nothing(  # type: ign
 
 
 @pytest.mark.parametrize("case", ARG_CASES, ids=[c.name for c in ARG_CASES])
-def test_a_hostile_argument_is_refused_in_one_line_and_changes_nothing(  # type: ignore[no-untyped-def]
-        capsys, tmp_path, seed, case) -> None:
+def test_a_hostile_argument_is_refused_in_one_line_and_changes_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, seed: Seed, case: ArgCase) -> None:
     seeded, _export = seed
     db = tmp_path / "ledger.db"
     shutil.copy(seeded, db)
@@ -385,7 +390,8 @@ def test_there_are_at_least_50_kinds_of_bad_input() -> None:
     assert len(set(names)) == len(names) >= 50
 
 
-def test_a_50_mib_single_line_file_is_refused_quickly_in_every_format(capsys, tmp_path, seed) -> None:  # type: ignore[no-untyped-def]
+def test_a_50_mib_single_line_file_is_refused_quickly_in_every_format(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, seed: Seed) -> None:
     seeded, _export = seed
     db = tmp_path / "ledger.db"
     shutil.copy(seeded, db)
@@ -430,8 +436,9 @@ def damaged(draw: st.DrawFn) -> tuple[str, bytes]:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=damaged())
-def test_a_randomly_damaged_file_is_imported_or_refused_in_one_line(  # type: ignore[no-untyped-def]
-        capsys, tmp_path_factory, seed, case) -> None:
+def test_a_randomly_damaged_file_is_imported_or_refused_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory, seed: Seed,
+        case: tuple[str, bytes]) -> None:
     fmt, data = case
     seeded, _export = seed
     folder = tmp_path_factory.mktemp("fuzz")
@@ -453,8 +460,9 @@ TEXT = st.one_of(st.text(max_size=12), st.sampled_from(["-1", "0", "9" * 30, "\x
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(command=st.sampled_from(["pass", "finish", "start", "dnf", "fall", "correct", "dq"]),
        values=st.lists(TEXT, min_size=1, max_size=4))
-def test_random_arguments_to_a_record_command_are_recorded_or_refused_in_one_line(  # type: ignore[no-untyped-def]
-        capsys, tmp_path_factory, seed, command, values) -> None:
+def test_random_arguments_to_a_record_command_are_recorded_or_refused_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory, seed: Seed,
+        command: str, values: list[str]) -> None:
     seeded, _export = seed
     folder = tmp_path_factory.mktemp("fuzz-args")
     db = folder / "ledger.db"

@@ -99,7 +99,7 @@ def printed_sections(path: Path) -> tuple[str, list[Printed]]:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_every_individual_distance_of_a_list_gives_its_published_places_times_and_statuses_back(
-        capsys, tmp_path, path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, path: Path) -> None:
     db = str(tmp_path / "lists.db")
     done = run(capsys, "--db", db, "import", str(path))
     assert done.code == 0, done.err
@@ -136,7 +136,7 @@ def test_the_four_lists_hold_shared_places_divisions_statuses_and_skipped_sectio
     assert sum(not s.individual for s in everything) > 0
 
 
-def test_reimporting_a_list_appends_nothing(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_reimporting_a_list_appends_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = tmp_path / "lists.db"
     assert run(capsys, "--db", str(db), "import", *map(str, FILES)).code == 0
     before = digest(db)
@@ -146,7 +146,8 @@ def test_reimporting_a_list_appends_nothing(capsys, tmp_path) -> None:  # type: 
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_each_team_or_mass_start_section_is_skipped_with_one_notice(capsys, tmp_path, path) -> None:  # type: ignore[no-untyped-def]
+def test_each_team_or_mass_start_section_is_skipped_with_one_notice(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, path: Path) -> None:
     done = run(capsys, "--db", str(tmp_path / "lists.db"), "import", str(path))
     assert done.code == 0
     skipped = [s for s in printed_sections(path)[1] if not s.individual]
@@ -160,7 +161,7 @@ def test_each_team_or_mass_start_section_is_skipped_with_one_notice(capsys, tmp_
 
 
 def test_a_tie_the_list_splits_without_thousandths_keeps_hundredths_and_the_published_places(
-        capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """1000 m women, World Cup 2 2025/26: van Elst 17th and Bosiek 18th, both 1:15.42 and both
     +3.060 (every DIFF of that race ends in 0). Where the DIFF does split a tie (World Cup 3
     2024/25: Sato 1:15.03 +1.930, Jabrzyk 1:15.03 +1.934) the thousandths are kept."""
@@ -209,8 +210,8 @@ def a_list(*rows: str, heading: str = "1000 meter (Men), 21.11.2025") -> str:
     (a_list(*ROWS, heading="Relay (Men), 21.11.2025"), 5, "unknown event 'Relay'"),
     (a_list(ROWS[0].replace("1:07.54", "   7.54")), 8, "impossibly fast"),
 ])
-def test_a_malformed_list_is_refused_in_one_line_naming_file_and_line(  # type: ignore[no-untyped-def]
-        capsys, tmp_path, text, line, says) -> None:
+def test_a_malformed_list_is_refused_in_one_line_naming_file_and_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, line: int, says: str) -> None:
     path = tmp_path / "list.txt"
     path.write_text(text, encoding="utf-8")
     db = str(tmp_path / "lists.db")
@@ -222,7 +223,8 @@ def test_a_malformed_list_is_refused_in_one_line_naming_file_and_line(  # type: 
     assert run(capsys, "--db", db, "races", "--format", "json").json() == []
 
 
-def test_a_list_that_is_not_utf8_is_refused_naming_the_line(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_that_is_not_utf8_is_refused_naming_the_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "list.txt"
     path.write_bytes(a_list(*ROWS).encode("utf-8").replace(b"Skater B", b"Sk\xe4ter B"))
     refused = run(capsys, "--db", str(tmp_path / "lists.db"), "import", str(path))
@@ -270,7 +272,7 @@ def damaged(draw: st.DrawFn) -> tuple[str, bytes, str]:
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=damaged())
 def test_a_damaged_list_is_imported_or_refused_in_one_line_and_a_refusal_changes_nothing(
-        capsys, seeded_ledger, case) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], seeded_ledger: Path, case: tuple[str, bytes, str]) -> None:
     name, data, _how = case
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ledger.db"

@@ -92,7 +92,7 @@ def winner_digits(rows: list[dict[str, Any]], printed_ms: int) -> str:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_every_race_of_a_list_gives_the_published_places_gaps_and_order_and_the_pinned_thousandths(
-        capsys, lists_db, path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], lists_db: tuple[str, str], path: Path) -> None:
     db, _notices = lists_db
     competition, sections = printed_sections(path)
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -130,7 +130,8 @@ def tied_in_hundredths(rows: list[dict[str, Any]], row: dict[str, Any]) -> bool:
                and o["rank"] != row["rank"] for o in rows)
 
 
-def test_the_import_notices_name_each_race_whose_winner_thousandth_is_a_range(lists_db) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_notices_name_each_race_whose_winner_thousandth_is_a_range(
+        lists_db: tuple[str, str]) -> None:
     _db, notices = lists_db
     ranges = [n for n in notices.splitlines() if "winner's thousandth is not printed" in n]
     pinned = [d for text in PINNED.values() for d in text.split() if "-" in d]
@@ -144,7 +145,7 @@ def test_the_import_notices_name_each_race_whose_winner_thousandth_is_a_range(li
 
 
 def test_a_tie_split_by_thousandths_keeps_the_gaps_and_shows_the_shared_range(
-        capsys, lists_db) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], lists_db: tuple[str, str]) -> None:
     """World Cup 2 2025/26, women's 1000 m Division B: Herzog 1:14.70 +0.841 and Zdráhalova
     1:14.70 +0.845; the rows allow the winner's (Thorup, 1:13.86) thousandth 0-4 only."""
     db, _ = lists_db
@@ -178,7 +179,8 @@ OKT = [("1", "Skater W", "1:06.84", ""), ("2", "Skater B", "1:07.00", "+0.165"),
        ("3", "Kjeld Nuis", "1:07.54", "+0.698"), ("4", "Tim Prins", "1:07.54", "+0.703")]
 
 
-def imported(capsys, tmp_path: Path, text: str) -> tuple[str, dict[str, dict[str, Any]], str]:  # type: ignore[no-untyped-def]
+def imported(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str
+             ) -> tuple[str, dict[str, dict[str, Any]], str]:
     path = tmp_path / "list.txt"
     path.write_text(text, encoding="utf-8")
     db = str(tmp_path / "ledger.db")
@@ -190,7 +192,7 @@ def imported(capsys, tmp_path: Path, text: str) -> tuple[str, dict[str, dict[str
 
 
 def test_okt_2025_nuis_and_prins_both_1_07_54_get_their_thousandths_and_separate_places(
-        capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Skater B (+0.165 at 1:07.00) allows the winner's digit 0-4, Skater C (+0.656 at 1:07.50)
     4-9: together only 4 fits, and every time has its thousandths: Nuis 1:07.542, Prins 1:07.547.
     Before, the winner's printed time plus the DIFF (1:07.538) missed the printed 1:07.54, both
@@ -209,7 +211,7 @@ def test_okt_2025_nuis_and_prins_both_1_07_54_get_their_thousandths_and_separate
 
 
 def test_two_skaters_0_005_apart_do_not_share_a_place_when_the_winner_thousandth_is_a_range(
-        capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Without Skater C the rows allow 2-4: the gaps still place Nuis ahead of Prins."""
     _db, board, err = imported(capsys, tmp_path, a_list(*OKT))
     nuis, prins = board["Kjeld Nuis"], board["Tim Prins"]
@@ -223,7 +225,7 @@ def test_two_skaters_0_005_apart_do_not_share_a_place_when_the_winner_thousandth
 
 
 def test_a_list_whose_gaps_fit_no_winner_thousandth_keeps_its_printed_times_and_places(
-        capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """Skater B's +0.045 at 1:07.58 needs the winner's digit at most 4, Skater C's +0.075 at
     1:07.62 at least 5: the list contradicts itself."""
     text = a_list(("1", "Skater A", "1:07.54", ""), ("2", "Skater B", "1:07.58", "+0.045"),
@@ -238,7 +240,8 @@ def test_a_list_whose_gaps_fit_no_winner_thousandth_keeps_its_printed_times_and_
     assert len(err.splitlines()) == 1
 
 
-def test_reimporting_a_list_with_a_range_appends_nothing(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_reimporting_a_list_with_a_range_appends_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db, _, _ = imported(capsys, tmp_path, a_list(*OKT))
     before = digest(Path(db))
     again = run(capsys, "--db", db, "import", str(tmp_path / "list.txt"))

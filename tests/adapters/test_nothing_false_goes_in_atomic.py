@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -289,21 +290,25 @@ def test_a_device_fact_sent_again_exactly_is_accepted_once(capsys: pytest.Captur
     assert seen(capsys, db) == before
 
 
-def export_of(capsys: pytest.CaptureFixture[str], db: str) -> list[dict[str, object]]:
+#: One line of an export, as JSON reads it.
+ExportLine = dict[str, Any]
+
+
+def export_of(capsys: pytest.CaptureFixture[str], db: str) -> list[ExportLine]:
     return [json.loads(line) for line in ok(run(capsys, "--db", db, "export")).out.splitlines()]
 
 
-def another_passing_under_the_same_id(lines: list[dict[str, object]]) -> dict[str, object]:
+def another_passing_under_the_same_id(lines: list[ExportLine]) -> ExportLine:
     """A new event of the race (its next version) that records another time under the fact id of
     the stored passing: as an export from a ledger that went around the rules would carry it."""
     passing = next(line for line in lines if line["topic"] == "skate-ledger:Race.PassingRecorded")
     race = [line for line in lines if line["aggregate_id"] == passing["aggregate_id"]]
-    state = {**passing["state"], "at_ms": 18_000}  # type: ignore[dict-item]
-    return {**passing, "version": max(int(line["version"]) for line in race) + 1,  # type: ignore[call-overload]
+    state = {**passing["state"], "at_ms": 18_000}
+    return {**passing, "version": max(int(line["version"]) for line in race) + 1,
             "position": 10_000, "state": state, "hash": None}
 
 
-def write_export(path: Path, lines: list[dict[str, object]]) -> Path:
+def write_export(path: Path, lines: list[ExportLine]) -> Path:
     unchained = [{**line, "hash": None} for line in lines]  # an export from before the chain
     path.write_text("".join(json.dumps(line) + "\n" for line in unchained), encoding="utf-8")
     return path
@@ -325,7 +330,7 @@ def test_a_jsonl_line_with_other_content_at_a_stored_version_is_refused_naming_t
     stored = passing_position(capsys, db)
     number = next(n for n, line in enumerate(lines, start=1) if line["position"] == stored)
     changed = [dict(line) for line in lines]
-    changed[number - 1]["state"] = {**changed[number - 1]["state"], "at_ms": 18_000}  # type: ignore[dict-item]
+    changed[number - 1]["state"] = {**changed[number - 1]["state"], "at_ms": 18_000}
     path = write_export(tmp_path / "export.jsonl", changed)
     done = refused_and_unchanged(capsys, db, "import", str(path))
     assert f"{path}:{number}: contradicts the ledger" in done.err, done.err
@@ -351,7 +356,7 @@ def test_a_csv_reimported_with_another_time_is_refused_naming_the_line_and_the_s
     first.write_text(GOOD_CSV, encoding="utf-8")
     changed.write_text(GOOD_CSV.replace("38.42", "38.52"), encoding="utf-8")
     ok(run(capsys, "--db", db, "import", str(first)))
-    finish = max(int(line["position"]) for line in export_of(capsys, db)  # type: ignore[call-overload]
+    finish = max(int(line["position"]) for line in export_of(capsys, db)
                  if line["topic"] == "skate-ledger:Race.FinishRecorded")
     done = refused_and_unchanged(capsys, db, "import", str(changed))
     assert f"{changed}:2: the finish is already recorded as 38.420" in done.err, done.err
@@ -403,7 +408,9 @@ def around_the_rules(db: str, change: Callable[[dict[str, object]], None]) -> tu
                              originator_version=held[-1].originator_version + 1,
                              topic=passing.topic,
                              state=json.dumps(state, separators=(",", ":")).encode())
-        (new,) = app.recorder.insert_events([forged])
+        inserted = app.recorder.insert_events([forged])
+        assert inserted is not None  # an application recorder returns the new positions
+        (new,) = inserted
         stored = app.position_of(app.race(RACE).id, passing.originator_version)
         assert stored is not None
         return stored, new

@@ -93,7 +93,8 @@ def rows(capsys: pytest.CaptureFixture[str], db: str) -> dict[str, dict[str, obj
 
 
 # -- item 4: the draw can be corrected -------------------------------------------------------
-def test_a_withdrawn_skaters_lane_is_given_to_another_and_the_withdrawal_stays(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_withdrawn_skaters_lane_is_given_to_another_and_the_withdrawal_stays(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     ok(cli(capsys, db, "record", "wdr", KEY, HOWE))
     assert "recorded at position" in ok(redraw(capsys, db, "3", "--inner", VOSTE, "--outer", DOMBEK)).out
@@ -110,7 +111,7 @@ def test_a_withdrawn_skaters_lane_is_given_to_another_and_the_withdrawal_stays(c
     ok(cli(capsys, db, "verify"))
 
 
-def test_a_retransmitted_draw_correction_appends_nothing(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_retransmitted_draw_correction_appends_nothing(capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     ok(redraw(capsys, db, "3", "--inner", DOMBEK, "--outer", HOWE, reason="lanes swapped"))
     with unchanged(capsys, db):
@@ -126,13 +127,15 @@ def test_a_retransmitted_draw_correction_appends_nothing(capsys, db) -> None:  #
     pytest.param(("--inner", VOSTE, "--outer", DOMBEK), ("--by", "Referee"),
                  ("--reason",), id="no reason"),
 ])
-def test_a_draw_correction_needs_a_reason_and_an_author(capsys, db, lanes, options, words) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_correction_needs_a_reason_and_an_author(
+        capsys: pytest.CaptureFixture[str], db: str, lanes: tuple[str, ...], options: tuple[str, ...],
+        words: tuple[str, ...]) -> None:
     calgary(capsys, db)
     with unchanged(capsys, db):
         refused(cli(capsys, db, "record", "redraw", KEY, "3", *lanes, *options), *words)
 
 
-def test_a_withdrawn_skater_is_not_drawn_into_a_lane(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_withdrawn_skater_is_not_drawn_into_a_lane(capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     ok(cli(capsys, db, "record", "wdr", KEY, HOWE))
     ok(redraw(capsys, db, "3", "--inner", VOSTE, "--outer", DOMBEK))
@@ -141,7 +144,8 @@ def test_a_withdrawn_skater_is_not_drawn_into_a_lane(capsys, db) -> None:  # typ
                 f"the skater is withdrawn in {KEY} and takes no lane")
 
 
-def test_a_skater_who_raced_in_the_pair_is_not_drawn_out_of_it(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_skater_who_raced_in_the_pair_is_not_drawn_out_of_it(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     ok(cli(capsys, db, "record", "start", KEY, "3"))
     ok(cli(capsys, db, "record", "finish", KEY, HOWE, "1:46.00"))
@@ -150,13 +154,14 @@ def test_a_skater_who_raced_in_the_pair_is_not_drawn_out_of_it(capsys, db) -> No
                 "a skater who raced in pair 3 (finish recorded) cannot be drawn out of it")
 
 
-def test_an_undrawn_pair_has_no_draw_to_correct(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_an_undrawn_pair_has_no_draw_to_correct(capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     with unchanged(capsys, db):
         refused(redraw(capsys, db, "7", "--inner", VOSTE), f"pair 7 has not been drawn in {KEY}")
 
 
-def test_a_draw_correction_names_only_skaters_entered_in_the_race(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_draw_correction_names_only_skaters_entered_in_the_race(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     ok(cli(capsys, db, "record", "skater", "Wenhao Li", "--nation", "CHN"))
     with unchanged(capsys, db):
@@ -272,7 +277,8 @@ def test_a_reskate_is_refused_a_lane_another_skater_holds(memory_app: Ledger) ->
     memory_app.grant_reskate(key, "Skater A", "hindered", "Referee", pair=3, lane="outer")
 
 
-def test_a_reskate_in_the_skaters_own_pair_keeps_the_lane_drawn(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_reskate_in_the_skaters_own_pair_keeps_the_lane_drawn(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     calgary(capsys, db)
     ok(cli(capsys, db, "record", "start", KEY, "3"))
     with unchanged(capsys, db):
@@ -287,7 +293,7 @@ def test_a_reskate_in_the_skaters_own_pair_keeps_the_lane_drawn(capsys, db) -> N
 
 
 def test_reskates_stored_before_the_lane_was_stated_replay_into_the_free_lane(
-        capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """An export from before this change (ReskateGranted without ``lane`` and ``lane_stated``,
     and no chain hashes yet) imports and replays as it always did: the free lane of the pair."""
     old = tmp_path / "old.db"
@@ -360,7 +366,8 @@ def test_a_name_that_is_not_a_persons_name_is_refused(memory_app: Ledger, name: 
     assert memory_app.last_position() == 0
 
 
-def test_the_command_refuses_names_that_are_not_names_and_appends_nothing(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_refuses_names_that_are_not_names_and_appends_nothing(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     ok(cli(capsys, db, "record", "skater", "Skater A"))
     with unchanged(capsys, db):
         for case in NOT_NAMES:
@@ -368,7 +375,7 @@ def test_the_command_refuses_names_that_are_not_names_and_appends_nothing(capsys
             refused(cli(capsys, db, "record", "skater", str(name)), str(words))
 
 
-def test_competitions_venues_and_authors_are_names_too(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_competitions_venues_and_authors_are_names_too(capsys: pytest.CaptureFixture[str], db: str) -> None:
     ok(cli(capsys, db, "record", "competition", "Test Cup", "--date", "2025-01-05"))
     ok(cli(capsys, db, "record", "race", "test-cup-2025", "--distance", "1000", "--category",
            "men", "--date", "2025-01-05"))
@@ -413,7 +420,8 @@ def test_every_name_in_the_real_data_is_nfc_already_so_its_id_is_unchanged() -> 
     pytest.param("Ján De Vries", id="accents"),
     pytest.param("JAN  DE VRIES", id="case and spaces"),
 ])
-def test_a_new_skater_differing_only_by_case_or_accents_is_refused_naming_the_other(capsys, db, twin) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_skater_differing_only_by_case_or_accents_is_refused_naming_the_other(
+        capsys: pytest.CaptureFixture[str], db: str, twin: str) -> None:
     ok(cli(capsys, db, "record", "skater", "Jan De Vries", "--nation", "NED"))
     with unchanged(capsys, db):
         refused(cli(capsys, db, "record", "skater", twin, "--nation", "NED"),
@@ -421,7 +429,8 @@ def test_a_new_skater_differing_only_by_case_or_accents_is_refused_naming_the_ot
                 "invisible characters", "--new")
 
 
-def test_new_with_a_distinguishing_field_registers_another_skater(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_new_with_a_distinguishing_field_registers_another_skater(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     ok(cli(capsys, db, "record", "skater", "Jan De Vries", "--nation", "NED", "--club", "Y"))
     with unchanged(capsys, db):
         refused(cli(capsys, db, "record", "skater", "Jan de Vries", "--nation", "NED", "--new"),
@@ -450,7 +459,7 @@ def test_new_with_a_distinguishing_field_registers_another_skater(capsys, db) ->
 
 
 def test_an_import_with_a_skater_like_a_registered_one_is_refused_naming_the_file_and_line(
-        capsys, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
     listed = tmp_path / "day.csv"
     listed.write_text("competition,date,distance,category,skater,nation,time\n"
                       "Test Cup,2025-01-05,500,men,Skater A,NED,35.10\n"
@@ -463,7 +472,7 @@ def test_an_import_with_a_skater_like_a_registered_one_is_refused_naming_the_fil
 
 
 def test_an_import_with_an_invisible_character_in_a_name_is_refused_naming_the_file_and_line(
-        capsys, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
     listed = tmp_path / "day.csv"
     listed.write_text("competition,date,distance,category,skater,nation,time\n"
                       "Test Cup,2025-01-05,500,men,Skater\u2067 A,NED,35.10\n", encoding="utf-8")
@@ -472,7 +481,8 @@ def test_an_import_with_an_invisible_character_in_a_name_is_refused_naming_the_f
         refused(cli(capsys, db, "import", str(listed)), f"{listed}:2: the skater's name", "(U+2067)")
 
 
-def test_the_vantage_stream_spells_wójcik_without_the_accent_the_isu_lists_give(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_vantage_stream_spells_wójcik_without_the_accent_the_isu_lists_give(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     """Real data: the ISU lists print "Andżelika Wójcik", the Vantage stream of Thialf 2020
     "Andzelika Wójcik". In one ledger the second is refused, naming the first, rather than
     becoming a second skater."""
@@ -482,7 +492,8 @@ def test_the_vantage_stream_spells_wójcik_without_the_accent_the_isu_lists_give
                 "skater 'Andzelika Wójcik' differs from the registered skater 'Andżelika Wójcik'")
 
 
-def test_a_spelling_noted_with_same_as_lets_the_stream_name_the_registered_skater(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_spelling_noted_with_same_as_lets_the_stream_name_the_registered_skater(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     """The official notes the stream's spelling as hers (``record skater … --same-as``): the
     stream then imports, and her result is the registered skater's, under the name she is
     registered with; no second skater is made. Noting it again appends nothing."""
@@ -502,7 +513,8 @@ def test_a_spelling_noted_with_same_as_lets_the_stream_name_the_registered_skate
     assert len(registered) == 1  # her, and no second skater of the stream's spelling
 
 
-def test_a_spelling_is_noted_only_for_a_registered_skater_and_names_no_one_else(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_spelling_is_noted_only_for_a_registered_skater_and_names_no_one_else(
+        capsys: pytest.CaptureFixture[str], db: str) -> None:
     ok(cli(capsys, db, "record", "skater", "Andżelika Wójcik", "--nation", "POL"))
     ok(cli(capsys, db, "record", "skater", "Ellia Smeding", "--nation", "GBR"))
     with unchanged(capsys, db):

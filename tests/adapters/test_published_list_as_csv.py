@@ -70,7 +70,8 @@ def published_places(rows: list[dict[str, str | None]]) -> dict[str, int | None]
     ("1500 meter (Men), 22.11.2025", 1500, "world-cup-2-2025-2026/men-1500m"),
 ])
 def test_a_published_list_gives_its_places_back_shared_places_included(
-        capsys, tmp_path, heading, distance, key) -> None:  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, heading: str, distance: int,
+        key: str) -> None:
     rows = section(heading)
     path = tmp_path / "list.csv"
     path.write_text(as_csv(rows, distance), encoding="utf-8")

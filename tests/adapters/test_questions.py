@@ -27,7 +27,7 @@ def ask(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> Ran:
     return done
 
 
-def test_what_if_places_leerdams_earlier_time_third(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_what_if_places_leerdams_earlier_time_third(capsys: pytest.CaptureFixture[str], okt: str) -> None:
     answer = ask(capsys, okt, "what-if", WOMEN, "1.16,05", "--skater", "Jutta Leerdam",
                  "--format", "json").json()
     assert answer["rank"] == 3
@@ -35,7 +35,7 @@ def test_what_if_places_leerdams_earlier_time_third(capsys, okt) -> None:  # typ
     assert answer["ahead_of"][0] == "Ireen Wüst"
 
 
-def test_history_gives_results_and_personal_bests(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_history_gives_results_and_personal_bests(capsys: pytest.CaptureFixture[str], okt: str) -> None:
     found = ask(capsys, okt, "history", "Jutta Leerdam", "--format", "json").json()
     assert found["skater"] == "Jutta Leerdam"
     assert [(r["race"], r["rank"], r["time"]) for r in found["results"]] == [
@@ -46,7 +46,7 @@ def test_history_gives_results_and_personal_bests(capsys, okt) -> None:  # type:
     assert all(r["marks"] == [] for r in found["results"])
 
 
-def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_the_regional_report_tells_the_seed_article(capsys: pytest.CaptureFixture[str], okt: str) -> None:
     towns = ["'s-Gravenzande", "Wassenaar", "Ter Aar", "Zoetermeer", "Hoogmade", "Boskoop",
              "Lekkerkerk"]
     args = [arg for town in towns for arg in ("--hometown", town)]
@@ -68,14 +68,14 @@ def test_the_regional_report_tells_the_seed_article(capsys, okt) -> None:  # typ
     assert "Qualified: none of them" in told
 
 
-def test_the_qualification_table_has_a_category_column_where_both_categories_appear(  # type: ignore[no-untyped-def]
-        capsys, okt) -> None:
+def test_the_qualification_table_has_a_category_column_where_both_categories_appear(
+        capsys: pytest.CaptureFixture[str], okt: str) -> None:
     both = ask(capsys, okt, "qualification", "okt-2017-top-2").out
     assert "Category" in both and "women" in both and " men " in both
     assert "Category" not in ask(capsys, okt, "qualification", "knsb-olympic-2018-women").out
 
 
-def test_qualification_after_day_1(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_qualification_after_day_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "day1.db")
     with build_app(db) as app:
         okt2017.load(app, through=okt2017.DAY)
@@ -88,7 +88,8 @@ def test_qualification_after_day_1(capsys, tmp_path) -> None:  # type: ignore[no
     assert outcome["selected"] == ["Jorien ter Mors", "Marrit Leenstra"]
 
 
-def test_audit_shows_a_correction_with_the_places_it_moved(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_audit_shows_a_correction_with_the_places_it_moved(
+        capsys: pytest.CaptureFixture[str], okt: str) -> None:
     ask(capsys, okt, "record", "correct", WOMEN, "Ireen Wüst", "--time", "1:16.02",
         "--reason", "timing fault found", "--by", "Referee R")
     entries = ask(capsys, okt, "audit", WOMEN, "--format", "json").json()["entries"]
@@ -98,12 +99,12 @@ def test_audit_shows_a_correction_with_the_places_it_moved(capsys, okt) -> None:
     assert "1:16.02" in ask(capsys, okt, "audit", WOMEN).out.replace("16.020", "16.02")
 
 
-def test_classification_sums_truncated_points(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_classification_sums_truncated_points(capsys: pytest.CaptureFixture[str], okt: str) -> None:
     rows = ask(capsys, okt, "classification", WOMEN, "--format", "json").json()["rows"]
     assert rows[0] == {"rank": 1, "skater": "Jorien ter Mors", "points": "37.690", "distances": 1}
 
 
-def test_replay_shows_the_board_after_each_pair(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_replay_shows_the_board_after_each_pair(capsys: pytest.CaptureFixture[str], okt: str) -> None:
     every_event = ask(capsys, okt, "replay", MEN, "--step", "event").out
     assert every_event.count("Men's 5000 m") == 32  # every fact of the race, one board each
     by_pair = ask(capsys, okt, "replay", MEN).out
@@ -113,7 +114,7 @@ def test_replay_shows_the_board_after_each_pair(capsys, okt) -> None:  # type: i
     assert by_pair.index("Bob de Vries") < by_pair.index("Jos de Vos")
 
 
-def test_questions_about_unknown_things_are_refused(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_questions_about_unknown_things_are_refused(capsys: pytest.CaptureFixture[str], okt: str) -> None:
     for args, says in ((["history", "Nobody"], "not registered"),
                        (["what-if", "nowhere/men-500m", "38.00"], "not in the ledger"),
                        (["qualification", "no-rule"], "no qualification rule"),
@@ -124,12 +125,14 @@ def test_questions_about_unknown_things_are_refused(capsys, okt) -> None:  # typ
         assert says in refused.err
 
 
-def test_without_a_record_table_the_demo_holds_no_record(capsys, okt) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_record_table_the_demo_holds_no_record(
+        capsys: pytest.CaptureFixture[str], okt: str) -> None:
     """The first times at Thialf in the ledger are not track records: no table, no record."""
     assert ask(capsys, okt, "records", "--format", "json").json()["records"] == []
 
 
-def test_the_questions_work_on_the_imported_real_lists(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_questions_work_on_the_imported_real_lists(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The published ISU lists of ../shared/data/isu-lists (see tests/test_isu_text.py for their
     attribution): Femke Kok's 1000 m of World Cup 2 2025/26, 1:12.36, placed back into its race."""
     db = str(tmp_path / "isu.db")

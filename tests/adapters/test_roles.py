@@ -29,7 +29,7 @@ TOKEN = "correct horse battery staple"
 
 
 @pytest.fixture
-def day(capsys, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+def day(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
     db = str(tmp_path / "ledger.db")
     for argv in (["record", "competition", "Roles Cup", "--date", "2025-01-05", "--by", "Admin A"],
                  ["record", "race", "roles-cup-2025", "--distance", "500", "--category", "men",
@@ -53,7 +53,7 @@ def token_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def closed(capsys, day: str, token_file: Path) -> str:  # type: ignore[no-untyped-def]
+def closed(capsys: pytest.CaptureFixture[str], day: str, token_file: Path) -> str:
     ok(run(capsys, "--db", day, "roles", "set-referee", "--token-file", str(token_file), "--by", "Chief"))
     return day
 
@@ -75,7 +75,8 @@ def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() ->
         assert ("--token-file" in options) == (ROLE_OF[name] == REFEREE), name
 
 
-def test_an_open_ledger_takes_the_referees_acts_without_a_token(capsys, day: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_open_ledger_takes_the_referees_acts_without_a_token(
+        capsys: pytest.CaptureFixture[str], day: str) -> None:
     ok(run(capsys, "--db", day, "record", "dq", KEY, "Skater B", "--rule", "ISU 253"))
     ok(run(capsys, "--db", day, "record", "official", KEY, "--by", "Referee R"))
 
@@ -98,8 +99,9 @@ def test_the_token_is_stored_as_a_salted_scrypt_hash_never_as_itself(day: str, c
     ["reskate", KEY, "Skater B", "--reason", "fall caused by the other skater"],
     ["official", KEY],
 ], ids=lambda a: a[0])
-def test_a_referees_act_without_the_token_or_with_another_is_refused_and_changes_nothing(  # type: ignore[no-untyped-def]
-        capsys, closed: str, token_file: Path, tmp_path: Path, monkeypatch, act: list[str]) -> None:
+def test_a_referees_act_without_the_token_or_with_another_is_refused_and_changes_nothing(
+        capsys: pytest.CaptureFixture[str], closed: str, token_file: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, act: list[str]) -> None:
     before = digest(Path(closed))
     refused(run(capsys, "--db", closed, "record", *act, "--by", "Referee R"), "referee's act", "token")
     other = tmp_path / "other.token"
@@ -113,7 +115,9 @@ def test_a_referees_act_without_the_token_or_with_another_is_refused_and_changes
     ok(run(capsys, "--db", closed, "record", *act, "--by", "Referee R", "--token-file", str(token_file)))
 
 
-def test_the_token_may_come_from_the_environment(capsys, closed: str, token_file: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_token_may_come_from_the_environment(
+        capsys: pytest.CaptureFixture[str], closed: str, token_file: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SKATE_LEDGER_REFEREE_TOKEN", TOKEN)
     monkeypatch.setenv("SKATE_LEDGER_AUTHOR", "Referee R")
     ok(run(capsys, "--db", closed, "record", "dq", KEY, "Skater B", "--rule", "ISU 253"))
@@ -122,7 +126,8 @@ def test_the_token_may_come_from_the_environment(capsys, closed: str, token_file
     ok(run(capsys, "--db", closed, "record", "official", KEY))
 
 
-def test_with_roles_configured_every_write_needs_an_author(capsys, closed: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_with_roles_configured_every_write_needs_an_author(
+        capsys: pytest.CaptureFixture[str], closed: str, monkeypatch: pytest.MonkeyPatch) -> None:
     before = digest(Path(closed))
     refused(run(capsys, "--db", closed, "record", "skater", "Skater C"), "name the author")
     refused(run(capsys, "--db", closed, "record", "fall", KEY, "Skater A", "--at", "100"), "name the author")
@@ -132,7 +137,8 @@ def test_with_roles_configured_every_write_needs_an_author(capsys, closed: str, 
     ok(run(capsys, "--db", closed, "record", "start", KEY, "1"))  # no token needed (a retransmission)
 
 
-def test_every_act_is_noted_with_its_role_and_author(capsys, closed: str, token_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_act_is_noted_with_its_role_and_author(
+        capsys: pytest.CaptureFixture[str], closed: str, token_file: Path) -> None:
     ok(run(capsys, "--db", closed, "record", "dq", KEY, "Skater B", "--rule", "ISU 253", "--by", "Referee R",
            "--token-file", str(token_file)))
     shown = ok(run(capsys, "--db", closed, "roles", "show", "--format", "json")).json()
@@ -152,8 +158,8 @@ def test_every_act_is_noted_with_its_role_and_author(capsys, closed: str, token_
         app.close()
 
 
-def test_changing_or_removing_the_token_needs_the_current_one(capsys, closed: str, token_file: Path,  # type: ignore[no-untyped-def]
-                                                             tmp_path: Path) -> None:
+def test_changing_or_removing_the_token_needs_the_current_one(
+        capsys: pytest.CaptureFixture[str], closed: str, token_file: Path, tmp_path: Path) -> None:
     new = tmp_path / "new.token"
     new.write_text("a new token for the new referee")
     refused(run(capsys, "--db", closed, "roles", "set-referee", "--token-file", str(new)), "current one")
@@ -167,7 +173,8 @@ def test_changing_or_removing_the_token_needs_the_current_one(capsys, closed: st
     ok(run(capsys, "--db", closed, "record", "official", KEY, "--by", "R"))  # open again
 
 
-def test_a_short_or_unreadable_token_is_refused(capsys, day: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_short_or_unreadable_token_is_refused(
+        capsys: pytest.CaptureFixture[str], day: str, tmp_path: Path) -> None:
     short = tmp_path / "short.token"
     short.write_text("1234")
     refused(run(capsys, "--db", day, "roles", "set-referee", "--token-file", str(short)), "16 to 4096")
@@ -206,8 +213,8 @@ def test_the_referee_token_and_the_acts_work_on_postgres_and_in_memory(tmp_path:
             drop_pg_schema(schema)
 
 
-def test_dropping_the_last_facts_with_their_chain_hashes_is_seen_by_their_authors_notes(  # type: ignore[no-untyped-def]
-        capsys, day: str) -> None:
+def test_dropping_the_last_facts_with_their_chain_hashes_is_seen_by_their_authors_notes(
+        capsys: pytest.CaptureFixture[str], day: str) -> None:
     ok(run(capsys, "--db", day, "verify"))
     with closing(sqlite3.connect(day, isolation_level=None)) as conn:
         last = conn.execute("SELECT max(rowid) FROM stored_events").fetchone()[0]
@@ -243,8 +250,8 @@ def test_a_ledger_with_acts_noted_before_this_change_opens_and_keeps_them(tmp_pa
         app.close()
 
 
-def test_an_imported_export_is_noted_as_the_administrators_and_counted_exactly(  # type: ignore[no-untyped-def]
-        capsys, day: str, tmp_path: Path) -> None:
+def test_an_imported_export_is_noted_as_the_administrators_and_counted_exactly(
+        capsys: pytest.CaptureFixture[str], day: str, tmp_path: Path) -> None:
     export = tmp_path / "day.jsonl"
     ok(run(capsys, "--db", day, "export", "--output", str(export)))
     events = len(export.read_text().splitlines())

@@ -98,7 +98,8 @@ def db(tmp_path: Path) -> Path:
 
 
 # -- the real streams ---------------------------------------------------------------------------
-def test_the_ladies_1000m_pair_gives_smeding_1_18_50_and_wojcik_1_19_24(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_ladies_1000m_pair_gives_smeding_1_18_50_and_wojcik_1_19_24(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     imported(capsys, db, LADIES)
     rows = board(capsys, db, WOMEN_1000)
     assert list(rows) == [SMEDING, WOJCIK]
@@ -108,7 +109,8 @@ def test_the_ladies_1000m_pair_gives_smeding_1_18_50_and_wojcik_1_19_24(capsys, 
                                  "status": "OK", "behind": "+0.740", "pair": 4, "lane": "outer"}.items()
 
 
-def test_the_standings_at_200_and_600_m_give_the_passings_of_the_presented_source(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_standings_at_200_and_600_m_give_the_passings_of_the_presented_source(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     imported(capsys, db, LADIES)
     at_200 = board(capsys, db, WOMEN_1000, "--at", "200")
     at_600 = board(capsys, db, WOMEN_1000, "--at", "600")
@@ -124,7 +126,8 @@ def test_the_standings_at_200_and_600_m_give_the_passings_of_the_presented_sourc
         assert shown is not None and (shown.source, shown.ms) == ("optical", ms)
 
 
-def test_every_passing_from_every_source_is_kept_with_its_device_time_truncated_to_ms(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_every_passing_from_every_source_is_kept_with_its_device_time_truncated_to_ms(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     imported(capsys, db, LADIES)
     sheet = sheet_of(db, WOMEN_1000)
     passings = {(f.metres, f.source): f.ms for f in sheet.passings(skater(db, SMEDING), 1)}
@@ -138,7 +141,8 @@ def test_every_passing_from_every_source_is_kept_with_its_device_time_truncated_
     assert sheet.clocks[4].starts == 1
 
 
-def test_the_mens_team_pursuit_pair_gives_russia_and_italy_with_their_times(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_mens_team_pursuit_pair_gives_russia_and_italy_with_their_times(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     imported(capsys, db, MEN)
     races = {r["key"]: r for r in run(capsys, "--db", str(db), "races", "--format", "json").json()}
     assert races[MEN_TEAM_PURSUIT].items() >= {"distance_m": 3200, "category": "men",
@@ -151,7 +155,8 @@ def test_the_mens_team_pursuit_pair_gives_russia_and_italy_with_their_times(caps
                                   "lane": "inner", "pair": 3}.items()
 
 
-def test_a_team_pursuit_has_its_passing_points_every_half_lap(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_team_pursuit_has_its_passing_points_every_half_lap(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     assert passing_points(3200, 400, "team-pursuit") == tuple(range(200, 3201, 200))
     assert passing_points(2400, 400, "team-pursuit")[:2] == (200, 400)
     assert passing_points(3000) == tuple(range(200, 3001, 400))  # individual: unchanged
@@ -166,7 +171,8 @@ def test_a_team_pursuit_has_its_passing_points_every_half_lap(capsys, db) -> Non
     assert len(sheet.passings(italy, 1)) == 17  # 16 half laps by transponder, the line by photo finish
 
 
-def test_importing_the_same_streams_again_appends_nothing(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_importing_the_same_streams_again_appends_nothing(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     imported(capsys, db, LADIES, MEN)
     before = run(capsys, "--db", str(db), "export").out
     again = imported(capsys, db, MEN, LADIES)
@@ -174,7 +180,8 @@ def test_importing_the_same_streams_again_appends_nothing(capsys, db) -> None:  
     assert run(capsys, "--db", str(db), "export").out == before
 
 
-def test_the_switch_to_the_photo_finish_at_the_line_is_a_correction_by_vantage(capsys, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_switch_to_the_photo_finish_at_the_line_is_a_correction_by_vantage(
+        capsys: pytest.CaptureFixture[str], db: Path) -> None:
     imported(capsys, db, LADIES)
     events = log(db)
     presented = {e.fact_id: e for e in events if isinstance(e, Race.SourcePresented)}
@@ -190,7 +197,8 @@ def test_the_switch_to_the_photo_finish_at_the_line_is_a_correction_by_vantage(c
     assert shown is not None and (shown.source, shown.ms) == ("photo-finish", 78508)
 
 
-def test_a_recommit_of_another_time_is_a_correction_of_the_finish(capsys, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_recommit_of_another_time_is_a_correction_of_the_finish(
+        capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
     events = stream(LADIES)
     commit = next(e for e in events if e["typeName"] == "HeatCommittedEvent")
     again = copy.deepcopy(commit)
@@ -208,7 +216,8 @@ def test_a_recommit_of_another_time_is_a_correction_of_the_finish(capsys, db, tm
     assert "0 new event(s)" in imported(capsys, db, path).out
 
 
-def test_a_cleared_and_restarted_heat_voids_the_first_run_and_keeps_the_second(capsys, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_cleared_and_restarted_heat_voids_the_first_run_and_keeps_the_second(
+        capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
     events = stream(LADIES)
     start = next(n for n, e in enumerate(events) if e["typeName"] == "HeatStartedEvent")
     first_600 = next(n for n, e in enumerate(events) if e["typeName"] == "HeatNextLapIndexChangedEvent")
@@ -230,8 +239,8 @@ def test_a_cleared_and_restarted_heat_voids_the_first_run_and_keeps_the_second(c
     assert "0 new event(s)" in imported(capsys, db, path).out
 
 
-def test_a_disqualification_committed_by_vantage_keeps_the_measured_time_out_of_the_ranking(  # type: ignore[no-untyped-def]
-        capsys, db, tmp_path) -> None:
+def test_a_disqualification_committed_by_vantage_keeps_the_measured_time_out_of_the_ranking(
+        capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
     events = stream(LADIES)
     commit = next(e for e in events if e["typeName"] == "HeatCommittedEvent")
     wojcik = next(r for r in commit["races"] if r["race"]["lane"] == 1)
@@ -242,7 +251,8 @@ def test_a_disqualification_committed_by_vantage_keeps_the_measured_time_out_of_
     assert rows[SMEDING]["rank"] == 1
 
 
-def test_team_members_named_by_the_stream_are_registered_with_the_team(capsys, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_team_members_named_by_the_stream_are_registered_with_the_team(
+        capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
     events = stream(MEN)
     activated = next(e for e in events if e["typeName"] == "HeatActivatedEvent")
     italy = next(r for r in activated["races"] if r["race"]["lane"] == 0)
@@ -259,7 +269,8 @@ def test_team_members_named_by_the_stream_are_registered_with_the_team(capsys, d
     assert "0 new event(s)" in imported(capsys, db, path).out
 
 
-def test_an_event_type_the_reader_does_not_know_is_refused_naming_its_line(capsys, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_type_the_reader_does_not_know_is_refused_naming_its_line(
+        capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path) -> None:
     events = stream(LADIES)
     lap = next(n for n, e in enumerate(events) if e["typeName"] == "RaceLapAddedEvent")
     events[lap] = {**events[lap], "typeName": "RaceLapUpdatedEvent"}
@@ -329,8 +340,8 @@ def damaged_stream(draw: st.DrawFn) -> tuple[Path, bytes]:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=damaged_stream())
-def test_a_damaged_stream_is_imported_or_refused_in_one_line_and_a_refusal_changes_nothing(  # type: ignore[no-untyped-def]
-        capsys, seeded, case) -> None:
+def test_a_damaged_stream_is_imported_or_refused_in_one_line_and_a_refusal_changes_nothing(
+        capsys: pytest.CaptureFixture[str], seeded: dict[Path, Path], case: tuple[Path, bytes]) -> None:
     original, data = case
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ledger.db"

@@ -18,6 +18,7 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.race import Race
 from projections.basis import Basis, state_as_of
@@ -27,7 +28,7 @@ from projections.leaderboard import leaderboard
 from projections.qualification import evaluate
 from projections.state import LedgerState
 from projections.whatif import what_if
-from tests.helpers import timed_race
+from tests.helpers import known, timed_race
 from tests.strategies import RaceDay, race_days, record_race_day
 
 #: A referee's decisions that change a race that looked final: a correction, a void, a DQ, a re-skate.
@@ -118,7 +119,7 @@ def test_samalog_totals_equal_the_sum_of_their_truncated_parts(times: list[tuple
     assert standing.rank == 1
 
 
-def test_the_basis_reaches_every_question(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_the_basis_reaches_every_question(memory_app: Ledger) -> None:
     """A question asked as of position 0 knows nothing; as of a position between two finishes, only
     the first; as of the last position, everything (board, what-if, history, qualification)."""
     key = timed_race(memory_app, 500, [("Skater A", 38_000), ("Skater B", 37_500)])
@@ -132,6 +133,6 @@ def test_the_basis_reaches_every_question(memory_app) -> None:  # type: ignore[n
     assert [r.time_ms for r in history(between, "Skater B").rows] == []  # no result yet
     assert [r.time_ms for r in history(now, "Skater B").rows] == [37_500]
     rule = {"rule": "basis", "version": 1, "kind": "top-n", "direct": 1, "category": None,
-            "competition": between.sheet(key).competition}  # type: ignore[union-attr]
+            "competition": known(between.sheet(key)).competition}
     assert [s.skater for s in evaluate(between, rule).slots][:1] == ["Skater A"]
     assert [s.skater for s in evaluate(now, rule).slots][:1] == ["Skater B"]

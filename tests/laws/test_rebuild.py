@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
@@ -13,7 +14,7 @@ from projections.rebuild import rebuild_boards
 from scripts.demo.generate import generate
 
 
-def season(events: int, seed: int):  # type: ignore[no-untyped-def]
+def season(events: int, seed: int) -> Ledger:
     app = build_app("memory")
     generate(app, events=events, seed=seed)
     return app

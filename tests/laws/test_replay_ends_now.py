@@ -4,6 +4,7 @@ official declaration are steps of the replay, and the last frame of every race i
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
+from ledger.domain.kinds import FactKind
 from ledger.domain.rules import pairs_not_skated
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
 from projections.timeline import replay_frames
 from tests.cli import ok, run
+from tests.helpers import known
 from tests.strategies import REFEREE, RaceDay, finishers, race_days, record_race_day
 
 
@@ -24,14 +27,14 @@ def last_frames(app: Ledger, target: str, step: str) -> dict[str, Any]:
     """Each race's board (rows, official or not) in the last replay frame that shows it."""
     boards = {}
     for frame in replay_frames(app.read_log(), target, step):
-        sheet = frame.state.sheet(frame.race)
-        boards[frame.race] = (leaderboard(frame.state, frame.race).rows, sheet.official is not None)  # type: ignore[union-attr]
+        sheet = known(frame.state.sheet(frame.race))
+        boards[frame.race] = (leaderboard(frame.state, frame.race).rows, sheet.official is not None)
     return boards
 
 
 def boards_now(app: Ledger, day: RaceDay) -> dict[str, Any]:
     state = state_as_of(app)
-    return {key: (leaderboard(state, key).rows, state.sheet(key).official is not None)  # type: ignore[union-attr]
+    return {key: (leaderboard(state, key).rows, known(state.sheet(key)).official is not None)
             for key, _race in day.keyed()}
 
 
@@ -44,13 +47,13 @@ def test_the_last_frame_of_every_race_is_its_standings_now(day: RaceDay, data: s
         target = app.find_fact(key, starter.name, "finish").fact_id
         act = data.draw(st.sampled_from(["correct", "dq", "dq-voided", "none"]))
         if act == "correct":
-            app.correct_time(key, target, starter.outcome.finish_ms + data.draw(  # type: ignore[operator]
+            app.correct_time(key, target, known(starter.outcome.finish_ms) + data.draw(
                 st.integers(1, 900)), "photo finish read again", REFEREE)
         elif act.startswith("dq") and starter.outcome.code == "OK":
             app.disqualify(key, starter.name, "ISU 253: lane change", REFEREE)
             if act == "dq-voided":
-                dq = app.race(key).sheet.first(app.skater(starter.name), "dq")
-                app.void_fact(key, dq.fact_id, "protest upheld", "Jury")  # type: ignore[union-attr]
+                dq = known(app.race(key).sheet.first(app.skater(starter.name), FactKind.DQ))
+                app.void_fact(key, dq.fact_id, "protest upheld", "Jury")
     for key, _race in day.keyed():
         if data.draw(st.booleans(), label=f"{key} declared official"):
             # a generated day may leave a drawn skater without an outcome: the referee forces it
@@ -87,7 +90,7 @@ def test_a_correction_and_the_declaration_after_the_last_pair_are_steps_by_pair(
 
 
 def test_the_replay_command_ends_with_the_corrected_board(capsys: pytest.CaptureFixture[str],
-                                                          tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     _key, last = a_day_with_a_late_correction(build_app(db))
     shown = ok(run(capsys, "--db", db, "replay", "replay-cup-2025", "--step", "pair")).out

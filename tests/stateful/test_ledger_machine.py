@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.errors import LedgerError
+from ledger.domain.kinds import FactKind
 from ledger.domain.sheet import Fact
 from ledger.domain.timing import passing_points
 from ledger.domain.values import skater_id
@@ -104,8 +105,8 @@ def ranked_order(times: dict[str, int], drawn: DrawKey) -> list[tuple[int, str, 
 #: The model's own knowledge, not the code's: the order of the unranked (rules.md §4: Vantage uses
 #: DNF, DQ, DNS, WDR), the facts that carry a time, and those that end a skater's race.
 UNRANKED_ORDER = ("DNF", "DQ", "DNS", "WDR")
-TIMED = frozenset({"passing", "finish", "presented"})
-CLOSING = frozenset({"finish", "dnf", "dq", "dns", "wdr"})
+TIMED = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED})
+CLOSING = frozenset({FactKind.FINISH, FactKind.DNF, FactKind.DQ, FactKind.DNS, FactKind.WDR})
 
 
 def unranked_order(statuses: dict[str, str], drawn: DrawKey) -> list[tuple[None, str, str, None]]:
@@ -387,8 +388,9 @@ class LedgerAgainstModel(RuleBasedStateMachine):
     @rule(data=st.data())
     def retransmit(self, data: st.DataObject) -> None:
         """A timing device sends a fact again, with the value it sent the first time."""
-        sent = [(name, metres, t.sent) for name, s in sorted(self.skaters.items())
-                for metres, t in sorted(s.passings.items())]
+        sent: list[tuple[str, int | None, int]] = [
+            (name, metres, t.sent) for name, s in sorted(self.skaters.items())
+            for metres, t in sorted(s.passings.items())]
         sent += [(name, None, s.finish.sent) for name, s in sorted(self.skaters.items())
                  if s.finish is not None]
         name, metres, ms = data.draw(st.sampled_from(sent), label="retransmitted")
@@ -420,7 +422,8 @@ class LedgerAgainstModel(RuleBasedStateMachine):
         for metres in self.points[:-1]:
             passed = {n: s for n, s in self.skaters.items() if metres in s.passings}
             times = {n: s.passings[metres].now for n, s in passed.items() if s.status != "DQ"}
-            expected = [(r, n, ms) for r, n, ms in ranked_order(times, self.drawn)]
+            expected: list[tuple[int | None, str, int | None]] = [
+                (r, n, ms) for r, n, ms in ranked_order(times, self.drawn)]
             expected += [(None, n, None) for n in sorted(passed, key=self.drawn)
                          if passed[n].status == "DQ"]
             rows = standings_at(state, self.key, metres).rows
@@ -513,7 +516,7 @@ class StoresAgree(RuleBasedStateMachine):
             self.register_and_enter(name)
 
     # -- what the in-process ledger holds, to aim the commands --------------------------------
-    def held(self, name: str, kinds: frozenset[str] = TIMED) -> list[Fact]:
+    def held(self, name: str, kinds: frozenset[FactKind] = TIMED) -> list[Fact]:
         sheet = self.apps["memory"].race(self.key).sheet
         return list(sheet.live_facts(skater_id(name), kinds))
 
@@ -569,7 +572,7 @@ class StoresAgree(RuleBasedStateMachine):
     @rule(data=st.data())
     def correct_time(self, data: st.DataObject) -> None:
         name = self.draw_name(data, timed=True)
-        recorded = sorted({f.metres for f in self.held(name) if f.kind == "passing"} - {None})
+        recorded = sorted({f.metres for f in self.held(name) if f.kind == "passing" and f.metres is not None})
         metres = data.draw(st.none() | st.sampled_from([*recorded, *ANY_METRES]), label="m")
         ms = self.draw_time(data, name, metres or self.points[-1], "corrected to")
         kind = "finish" if metres is None else "passing"

@@ -8,6 +8,7 @@ once from checkpoints (projections/checkpoints.py) and once from zero; the answe
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from hypothesis import given
@@ -97,7 +98,7 @@ def test_the_shared_empty_detail_of_facts_cannot_be_changed_in_place() -> None:
     fact = next(f for f in next(iter(state_as_of(season(3, 1)).races.values())).facts.values()
                 if not f.detail)
     with pytest.raises(TypeError, match="replaced, never changed in place"):
-        fact.detail["voided_by"] = "test"  # type: ignore[index]
+        fact.detail["voided_by"] = "test"  # type: ignore[typeddict-readonly-mutated]  # read-only detail: the test proves a change is refused
 
 
 def test_a_copied_sheet_is_equal_and_independent() -> None:
@@ -107,7 +108,8 @@ def test_a_copied_sheet_is_equal_and_independent() -> None:
     assert copy == sheet
     fact = next(iter(copy.facts.values()))
     fact.detail = {**fact.detail, "voided_by": "test"}  # detail and corrections are replaced, as
-    fact.corrections = (*fact.corrections, {})  # the events' record_on do, never changed in place
+    fact.corrections = (*fact.corrections,  # the events' record_on do, never changed in place
+                        {"before": 1, "after": 2, "reason": "test", "author": "test", "by_fact": uuid4()})
     fact.voided = True
     next(iter(copy.entries.values())).attempt = 2
     next(iter(copy.clocks.values())).false_starts.append(fact.fact_id)

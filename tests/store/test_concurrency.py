@@ -184,7 +184,7 @@ def test_a_save_that_loses_the_race_is_retried_on_the_reloaded_race(tmp_path: Pa
             b.record_passing(KEY, LANES["inner"], 400, 30_000, "transponder")
         return loaded
 
-    a.race = race_then_the_other_console_records  # type: ignore[method-assign]
+    a.race = race_then_the_other_console_records  # type: ignore[method-assign]  # wrapped: B saves after A loads
     assert a.record_passing(KEY, LANES["inner"], 400, 30_000, "transponder") is None  # B's, kept
     assert a.record_passing(KEY, LANES["inner"], 400, 30_003, "optical") is not None
     assert a.retried_conflicts == 1
@@ -195,8 +195,8 @@ def test_a_save_that_loses_the_race_is_retried_on_the_reloaded_race(tmp_path: Pa
     b.close()
 
 
-def test_a_command_that_keeps_losing_is_refused_in_one_line_and_appends_nothing(  # type: ignore[no-untyped-def]
-        capsys, tmp_path, monkeypatch) -> None:
+def test_a_command_that_keeps_losing_is_refused_in_one_line_and_appends_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "ledger.db")
     app = build_app(db)
     set_up(app)

@@ -13,19 +13,22 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import unittest
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from eventsourcing.persistence import ApplicationRecorder, TrackingRecorder, Transcoder
 from eventsourcing.tests import persistence as suites
 
+from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.store.recorders import (
     ChainedPOPOApplicationRecorder,
     ChainedPostgresApplicationRecorder,
     ChainedSQLiteApplicationRecorder,
 )
+from ledger.store.transcoder import LedgerTranscoder
 from ledger.store.verify import verify_ledger
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
@@ -38,47 +41,55 @@ def join_test_threads(before: set[threading.Thread]) -> None:
             thread.join(timeout=10)  # the store's own pool threads are daemons: left alone
 
 
-class SQLiteStore:
+# The stores are mixins that come before a suite's TestCase: to mypy they extend TestCase, so that
+# their super().setUp() is the suite's; at run time they extend object, and the MRO is unchanged.
+if TYPE_CHECKING:
+    StoreBase = unittest.TestCase
+else:
+    StoreBase = object
+
+
+class SQLiteStore(StoreBase):
     """A fresh SQLite ledger file per test, opened through build_app."""
 
     def setUp(self) -> None:
         self._dir = tempfile.TemporaryDirectory()
-        self._apps: list[Any] = []
+        self._apps: list[Ledger] = []
         self._threads = set(threading.enumerate())
-        super().setUp()  # type: ignore[misc]
+        super().setUp()
 
     def tearDown(self) -> None:
-        super().tearDown()  # type: ignore[misc]
+        super().tearDown()
         join_test_threads(self._threads)
         for app in self._apps:
             app.close()
         self._dir.cleanup()
 
-    def ledger(self) -> Any:
+    def ledger(self) -> Ledger:
         app = build_app(str(Path(self._dir.name) / "conformance.db"))
         self._apps.append(app)
         return app
 
 
-class PostgresStore:
+class PostgresStore(StoreBase):
     """A fresh PostgreSQL schema per test, opened through build_app."""
 
     def setUp(self) -> None:
         if not _PG:
             pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
         self._schema = new_pg_schema()
-        self._apps: list[Any] = []
+        self._apps: list[Ledger] = []
         self._threads = set(threading.enumerate())
-        super().setUp()  # type: ignore[misc]
+        super().setUp()
 
     def tearDown(self) -> None:
-        super().tearDown()  # type: ignore[misc]
+        super().tearDown()
         join_test_threads(self._threads)
         for app in self._apps:
             app.close()
         drop_pg_schema(self._schema)
 
-    def ledger(self) -> Any:
+    def ledger(self) -> Ledger:
         app = build_app(pg_url(self._schema))
         self._apps.append(app)
         return app
@@ -91,11 +102,11 @@ class ChainChecked:
     gaps_allowed: bool
     _recorders: list[ApplicationRecorder]
 
-    def chained_recorder(self, app: Any) -> ApplicationRecorder:
+    def chained_recorder(self, app: Ledger) -> ApplicationRecorder:
         recorder = app.recorder
         assert type(recorder) is self.chained_class
         self._recorders.append(recorder)
-        return recorder  # type: ignore[no-any-return]
+        return recorder
 
     def assert_chained(self) -> None:
         for recorder in self._recorders:
@@ -157,13 +168,13 @@ class TestPOPOApplicationRecorder(ChainChecked, suites.ApplicationRecorderTestCa
 
 class TestSQLiteTrackingRecorder(SQLiteStore, suites.TrackingRecorderTestCase):
     def create_recorder(self) -> TrackingRecorder:
-        return self.ledger().factory.tracking_recorder()  # type: ignore[no-any-return]
+        return self.ledger().factory.tracking_recorder()
 
 
 @pytest.mark.postgres
 class TestPostgresTrackingRecorder(PostgresStore, suites.TrackingRecorderTestCase):
     def create_recorder(self) -> TrackingRecorder:
-        return self.ledger().factory.tracking_recorder()  # type: ignore[no-any-return]
+        return self.ledger().factory.tracking_recorder()
 
 
 class TestLedgerTranscoder(suites.TranscoderTestCase):
@@ -172,10 +183,10 @@ class TestLedgerTranscoder(suites.TranscoderTestCase):
     assert the documented behaviour instead, because our events rely on it (docs/decisions/0001)."""
 
     def construct_transcoder(self) -> Transcoder:
-        transcoder = build_app("memory").mapper.transcoder
-        transcoder.register(suites.CustomType1AsDict())  # type: ignore[attr-defined]
-        transcoder.register(suites.CustomType2AsDict())  # type: ignore[attr-defined]
-        return transcoder  # type: ignore[no-any-return]
+        transcoder = cast(LedgerTranscoder, build_app("memory").mapper.transcoder)  # build_app wires it
+        transcoder.register(suites.CustomType1AsDict())
+        transcoder.register(suites.CustomType2AsDict())
+        return transcoder
 
     def round_trip(self, obj: object) -> object:
         return self.transcoder.decode(self.transcoder.encode(obj))

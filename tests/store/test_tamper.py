@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.store.chain import GENESIS, link
+from ledger.store.recorders import chained
 from ledger.store.signing import checkpoint_json
 from ledger.store.verify import Verdict, sign_head, verify_export, verify_ledger
 from tests.cli import run
@@ -48,6 +49,7 @@ small_days = race_days(max_races=2, max_skaters=4)
 class Raw(Protocol):
     def events(self) -> list[tuple[int, Any, int, str, bytes]]: ...
     def execute(self, sql: str, *params: Any) -> None: ...
+    def select(self, sql: str) -> list[tuple[Any, ...]]: ...
     def events_table(self) -> str: ...
     def chain_table(self) -> str: ...
     def checkpoints_table(self) -> str: ...
@@ -59,12 +61,15 @@ class SQLiteRaw:
         self.conn = sqlite3.connect(path, isolation_level=None)
 
     def events(self) -> list[tuple[int, Any, int, str, bytes]]:
-        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
+        return [tuple(r) for r in self.conn.execute(
             "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
             "ORDER BY rowid")]
 
     def execute(self, sql: str, *params: Any) -> None:
         self.conn.execute(sql.replace("%s", "?"), params)
+
+    def select(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.conn.execute(sql).fetchall()]
 
     def events_table(self) -> str:
         return "stored_events"
@@ -94,7 +99,10 @@ class PostgresRaw:
         return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
 
     def execute(self, sql: str, *params: Any) -> None:
-        self.conn.execute(sql, params)  # type: ignore[arg-type]
+        self.conn.execute(sql, params)
+
+    def select(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.conn.execute(sql).fetchall()]
 
     def events_table(self) -> str:
         return f'"{self.schema}".ledger_events'
@@ -110,6 +118,10 @@ class PostgresRaw:
 
     def close(self) -> None:
         self.conn.close()
+
+
+#: A ledger's opener and raw access to its store, in a temporary folder (one of the two below).
+LedgerAndRaw = Callable[[Path], AbstractContextManager[tuple[Callable[[], Ledger], Raw]]]
 
 
 @contextmanager
@@ -143,7 +155,8 @@ def flip(data: bytes, at: int) -> bytes:
 
 
 def pick(data: st.DataObject, raw: Raw, label: str) -> tuple[int, Any, int, str, bytes]:
-    return data.draw(st.sampled_from(raw.events()), label=label)
+    row: tuple[int, Any, int, str, bytes] = data.draw(st.sampled_from(raw.events()), label=label)
+    return row
 
 
 def edit_state_byte(raw: Raw, data: st.DataObject) -> tuple[int, Undo]:
@@ -316,7 +329,7 @@ def test_the_chain_of_a_tiny_fixed_ledger_gives_the_pinned_known_answer() -> Non
 @pytest.mark.parametrize("ledger", [sqlite_ledger, pytest.param(
     postgres_ledger, marks=[needs_pg, pytest.mark.postgres])])
 def test_the_stored_chain_is_the_documented_formula_over_the_stored_events(
-        tmp_path: Path, ledger: Callable[[Path], Any]) -> None:
+        tmp_path: Path, ledger: LedgerAndRaw) -> None:
     with ledger(tmp_path) as (open_app, raw):
         app = open_app()
         try:
@@ -327,8 +340,8 @@ def test_the_stored_chain_is_the_documented_formula_over_the_stored_events(
             app.close()
         ch = raw.chain_table()
         raw_rows = raw.events()
-        stored = {int(p): bytes(h) for p, h in raw.conn.execute(  # type: ignore[attr-defined]
-            f"SELECT position, hash FROM {ch} ORDER BY position").fetchall()}
+        stored = {int(p): bytes(h) for p, h in raw.select(
+            f"SELECT position, hash FROM {ch} ORDER BY position")}
         assert len(raw_rows) == 3
         assert stored == hashes_of(raw_rows)
 
@@ -544,7 +557,7 @@ def test_declaring_results_official_signs_a_checkpoint_when_a_key_is_configured(
     assert f"recorded at position {head}\nsigned a checkpoint at position {head}" in done.out
     app = build_app(day_db)
     try:
-        assert [c.position for c in app.recorder.select_checkpoints()] == [head]  # type: ignore[attr-defined]
+        assert [c.position for c in chained(app.recorder).select_checkpoints()] == [head]
     finally:
         app.close()
     with closing(sqlite3.connect(day_db)) as conn, conn:  # tampered: the declaration is refused

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.application import Ledger
+from ledger.domain.kinds import FactKind
 from projections.audit import audit, ordinal
+from tests.helpers import known
 
 
 def race_of_three(app: Ledger) -> str:
@@ -18,7 +20,7 @@ def race_of_three(app: Ledger) -> str:
     return key
 
 
-def test_a_time_correction_shows_before_after_author_reason_and_the_places_it_changed(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_time_correction_shows_before_after_author_reason_and_the_places_it_changed(app: Ledger) -> None:
     key = race_of_three(app)
     target = app.find_fact(key, "Skater C", "finish").fact_id
     app.correct_time(key, target, 38_050, "photo finish", "Referee R")
@@ -30,12 +32,12 @@ def test_a_time_correction_shows_before_after_author_reason_and_the_places_it_ch
     assert entry.position == app.last_position()
 
 
-def test_a_dq_and_its_void_are_both_in_the_audit_and_the_place_comes_back(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_dq_and_its_void_are_both_in_the_audit_and_the_place_comes_back(memory_app: Ledger) -> None:
     app = memory_app
     key = race_of_three(app)
     app.disqualify(key, "Skater A", "ISU 253: lane change", "Referee R")
-    dq = app.race(key).sheet.first(app.skater("Skater A"), "dq")
-    app.void_fact(key, dq.fact_id, "protest upheld", "Jury")  # type: ignore[union-attr]
+    dq = known(app.race(key).sheet.first(app.skater("Skater A"), FactKind.DQ))
+    app.void_fact(key, dq.fact_id, "protest upheld", "Jury")
     entries = audit(app.read_log(), key)
     assert [e.act for e in entries] == ["Disqualified", "FactVoided"]
     assert [str(c) for c in entries[0].changes] == [
@@ -45,7 +47,7 @@ def test_a_dq_and_its_void_are_both_in_the_audit_and_the_place_comes_back(memory
     assert entries[1].reason == "protest upheld" and entries[1].author == "Jury"
 
 
-def test_an_audit_of_one_race_leaves_out_the_others(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_an_audit_of_one_race_leaves_out_the_others(memory_app: Ledger) -> None:
     app = memory_app
     key = race_of_three(app)
     other = app.schedule_race("audit-cup-2025", 1000, "women", date(2025, 1, 1))

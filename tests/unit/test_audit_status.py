@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_a_fall_that_ends_the_race_is_audited_as_the_dnf_it_records(memory_app: 
 
 
 def test_the_audit_command_lists_the_status_changes(capsys: pytest.CaptureFixture[str],
-                                                    tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                                    tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     from ledger.bootstrap import build_app
     key = race_of_four(build_app(db))

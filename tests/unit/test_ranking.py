@@ -25,7 +25,7 @@ from ledger.application import Ledger
 from ledger.domain.timing import format_gap, format_time, truncate_to_hundredths
 from ledger.domain.values import DEFAULT_UNRANKED_ORDER
 from projections.ranking import competition_ranks, rank
-from tests.helpers import board, draw, places, race_day, row_of, timed_race
+from tests.helpers import board, draw, known, places, race_day, row_of, timed_race
 
 # -- the pure functions ----------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ def test_olympic_5000_m_2018_bloemen_second_before_pedersen_third_both_shown_6_1
     rows = board(app, key)
     assert [(r.rank, r.skater) for r in rows] == [
         (1, "Skater W"), (2, "Ted-Jan Bloemen"), (3, "Sverre Lunde Pedersen")]
-    assert [format_time(r.time_ms) for r in rows[1:]] == ["6:11.61", "6:11.61"]  # type: ignore[arg-type]
+    assert [format_time(known(r.time_ms)) for r in rows[1:]] == ["6:11.61", "6:11.61"]
     assert [r.time_ms for r in rows[1:]] == [371_616, 371_618]
 
 
@@ -179,8 +179,8 @@ def test_okt_2025_1000_m_nuis_third_and_prins_fourth_by_five_thousandths(memory_
         competition="OKT 2025")
     rows = board(memory_app, key)
     assert [(r.rank, r.skater) for r in rows][2:4] == [(3, "Kjeld Nuis"), (4, "Tim Prins")]
-    assert [format_time(r.time_ms) for r in rows[2:4]] == ["1:07.54", "1:07.54"]  # type: ignore[arg-type]
-    assert [format_gap(r.behind_ms) for r in rows[2:4]] == ["+0.698", "+0.703"]  # type: ignore[arg-type]
+    assert [format_time(known(r.time_ms)) for r in rows[2:4]] == ["1:07.54", "1:07.54"]
+    assert [format_gap(known(r.behind_ms)) for r in rows[2:4]] == ["+0.698", "+0.703"]
 
 
 def test_world_cup_1_2025_26_1000_m_wennemars_and_mcleod_share_ninth_and_the_next_is_eleventh(
@@ -194,7 +194,7 @@ def test_world_cup_1_2025_26_1000_m_wennemars_and_mcleod_share_ninth_and_the_nex
     # Sharing ninth, they come in the order of the draw: pair 5, Wennemars in the inner lane.
     assert [(r.rank, r.skater) for r in rows][8:] == [
         (9, "Joep Wennemars"), (9, "Cooper McLeod"), (11, "Skater K")]
-    assert {format_time(r.time_ms) for r in rows[8:10]} == {"1:07.01"}  # type: ignore[arg-type]
+    assert {format_time(known(r.time_ms)) for r in rows[8:10]} == {"1:07.01"}
     assert {r.behind_ms for r in rows[8:10]} == {1_352}
 
 
@@ -307,7 +307,7 @@ def test_a_skater_of_unknown_pair_counts_after_pair_n_once_every_later_pair_is_d
 
 
 # -- lists that print hundredths but ranked on thousandths ---------------------------------------
-def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_them(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_them(memory_app: Ledger) -> None:
     """World Cup 2 2025/26 women's 1000 m: van Elst and Bosiek both 1:15.42 (+3.060), yet 17th
     and 18th: the list had thousandths it did not print. Our ranking keeps the list's order then."""
     from datetime import date
@@ -327,7 +327,7 @@ def test_equal_hundredths_from_a_list_keep_the_lists_order_when_it_separated_the
         (1, "Isabelle van Elst"), (2, "Karolina Bosiek"), (2, "Skater Z")]
 
 
-def test_equal_thousandths_share_the_place_whatever_the_list_order(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_equal_thousandths_share_the_place_whatever_the_list_order(memory_app: Ledger) -> None:
     from datetime import date
 
     from projections.basis import state_as_of

@@ -29,10 +29,11 @@ from ledger.domain.errors import (
     UnknownRaceError,
     UnknownSkaterError,
 )
+from ledger.domain.kinds import FactKind
 from ledger.domain.values import RaceRules, device_fact_id
 from projections.basis import state_as_of
 from projections.leaderboard import leaderboard
-from tests.helpers import board, draw, places, race_day, row_of
+from tests.helpers import board, draw, known, places, race_day, row_of
 
 SKATERS = ("Skater A", "Skater B", "Skater C", "Skater D")
 ANNOUNCED = datetime(2025, 11, 14, 15, 2, tzinfo=UTC)
@@ -362,7 +363,7 @@ def test_the_same_passing_from_another_source_is_a_new_fact(memory_app: Ledger) 
 
 def dq_rules(app: Ledger, key: str, skater: str) -> list[str]:
     sheet = app.race(key).sheet
-    return [f.detail["rule"] for f in sheet.live_facts(app.skater(skater), frozenset({"dq"}))]
+    return [f.detail["rule"] for f in sheet.live_facts(app.skater(skater), frozenset({FactKind.DQ}))]
 
 
 def test_the_second_false_start_by_the_same_skater_disqualifies(app: Ledger) -> None:
@@ -543,7 +544,7 @@ def test_a_fall_without_going_on_records_a_dnf_with_the_metres_reached(memory_ap
     row = row_of(memory_app, key, "Skater A")
     assert (row.rank, row.status, row.time_ms) == (None, "DNF", None)
     sheet = memory_app.race(key).sheet
-    (dnf,) = sheet.live_facts(memory_app.skater("Skater A"), frozenset({"dnf"}))
+    (dnf,) = sheet.live_facts(memory_app.skater("Skater A"), frozenset({FactKind.DNF}))
     assert dnf.metres == 500
     assert dnf.detail["reason"] == "fell at 500 m"
 
@@ -555,7 +556,7 @@ def test_a_dnf_without_metres_takes_the_last_passing_as_the_metres_reached(memor
     memory_app.record_passing(key, "Skater A", 600, 45_000)
     memory_app.record_dnf(key, "Skater A", reason="stopped")
     sheet = memory_app.race(key).sheet
-    (dnf,) = sheet.live_facts(memory_app.skater("Skater A"), frozenset({"dnf"}))
+    (dnf,) = sheet.live_facts(memory_app.skater("Skater A"), frozenset({FactKind.DNF}))
     assert dnf.metres == 600
 
 
@@ -573,7 +574,7 @@ def test_voiding_a_dq_restores_the_skaters_time_and_rank(app: Ledger) -> None:
     app.record_finish(key, "Skater B", 69_000)
     app.disqualify(key, "Skater A", "ISU 2xx: crossing-straight collision", "Referee R")
     assert places(app, key) == [(1, "Skater B"), (None, "Skater A")]
-    dq = app.race(key).sheet.first(app.skater("Skater A"), "dq")
+    dq = app.race(key).sheet.first(app.skater("Skater A"), FactKind.DQ)
     assert dq is not None
     app.void_fact(key, dq.fact_id, "protest upheld: the other skater was responsible", "Jury")
     assert places(app, key) == [(1, "Skater A"), (2, "Skater B")]
@@ -603,7 +604,7 @@ def test_a_skater_who_raced_cannot_be_recorded_as_not_started(memory_app: Ledger
 
 
 # -- found in review: a second DQ, re-skates in a new pair, live races need a start --------------
-def test_a_second_disqualification_with_another_rule_is_refused(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_disqualification_with_another_rule_is_refused(memory_app: Ledger) -> None:
     app = memory_app
     comp = app.schedule_competition("Review Cup", "Rink", date(2025, 3, 1))
     key = app.schedule_race(comp, 500, "men", date(2025, 3, 1))
@@ -617,7 +618,8 @@ def test_a_second_disqualification_with_another_rule_is_refused(memory_app) -> N
     assert app.last_position() == before
 
 
-def test_a_reskate_in_a_new_pair_starts_with_a_fresh_clock_and_the_better_time_counts(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_reskate_in_a_new_pair_starts_with_a_fresh_clock_and_the_better_time_counts(
+        memory_app: Ledger) -> None:
     app = memory_app
     comp = app.schedule_competition("Review Cup", "Rink", date(2025, 3, 1))
     key = app.schedule_race(comp, 500, "men", date(2025, 3, 1))
@@ -637,7 +639,7 @@ def test_a_reskate_in_a_new_pair_starts_with_a_fresh_clock_and_the_better_time_c
         (1, "Skater S", 35_800, 9), (2, "Skater T", 35_900, 1)]
 
 
-def test_clearing_the_clock_keeps_the_times_recorded_before_the_latest_start(memory_app) -> None:  # type: ignore[no-untyped-def]
+def test_clearing_the_clock_keeps_the_times_recorded_before_the_latest_start(memory_app: Ledger) -> None:
     app = memory_app
     comp = app.schedule_competition("Review Cup", "Rink", date(2025, 3, 1))
     key = app.schedule_race(comp, 500, "men", date(2025, 3, 1))
@@ -651,5 +653,5 @@ def test_clearing_the_clock_keeps_the_times_recorded_before_the_latest_start(mem
     app.record_passing(key, "Skater V", 100, 10_400)
     app.clear_clock(key, 1, "false start recall")
     race = app.race(key)
-    assert race.sheet.finish(app.skater("Skater U"), 1).ms == 36_000  # type: ignore[union-attr]
+    assert known(race.sheet.finish(app.skater("Skater U"), 1)).ms == 36_000
     assert race.sheet.passings(app.skater("Skater V"), 2) == []

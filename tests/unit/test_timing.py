@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ledger.domain.errors import InvalidInputError, InvalidTimeError, LedgerError
 from ledger.domain.timing import (
+    Notation,
     check_time_is_plausible,
     format_gap,
     format_time,
@@ -225,10 +226,10 @@ PUBLISHABLE_MS = st.integers(min_value=10, max_value=999 * 60_000 + 59_999)
 @example(ms=371_616, notation="iso")
 @example(ms=371_618, notation="nl")
 @example(ms=59_999, notation="iso")
-def test_a_published_time_reads_back_as_the_truncated_time(ms: int, notation: str) -> None:
-    assert parse_time(format_time(ms, notation)) == truncate_to_hundredths(ms)  # type: ignore[arg-type]
+def test_a_published_time_reads_back_as_the_truncated_time(ms: int, notation: Notation) -> None:
+    assert parse_time(format_time(ms, notation)) == truncate_to_hundredths(ms)
 
 
 @given(ms=PUBLISHABLE_MS, notation=st.sampled_from(["iso", "nl"]))
-def test_a_time_written_with_thousandths_reads_back_exactly(ms: int, notation: str) -> None:
-    assert parse_time(format_time(ms, notation, thousandths=True)) == ms  # type: ignore[arg-type]
+def test_a_time_written_with_thousandths_reads_back_exactly(ms: int, notation: Notation) -> None:
+    assert parse_time(format_time(ms, notation, thousandths=True)) == ms

@@ -23,6 +23,7 @@ from projections.leaderboard import leaderboard
 from scripts.demo import okt2017
 from tests.adapters.test_vantage import LADIES, SMEDING, WOJCIK, WOMEN_1000, stream, write_stream
 from tests.cli import digest, ok, refused, run
+from tests.helpers import known
 
 CET = timezone(timedelta(hours=1))
 #: The stream's HeatCommittedEvent of pair 4 (its ``_time``): Smeding's finish becomes known.
@@ -182,7 +183,7 @@ def test_a_race_stamped_before_it_is_saved_holds_the_moment_a_fold_of_its_events
     stamp_pending(race, SMEDING_COMMITTED)
     app.save(race)
     [finish] = [f for f in race.sheet.facts.values() if f.kind == "finish"]
-    folded = state_as_of(app).sheet(key).facts[finish.fact_id]  # type: ignore[union-attr]
+    folded = known(state_as_of(app).sheet(key)).facts[finish.fact_id]
     assert finish.recorded_at == folded.recorded_at == SMEDING_COMMITTED
 
 
