@@ -36,6 +36,7 @@ from ledger.store.roles import (
 from projections.basis import Basis
 from scripts import output
 from scripts.cli import sheets
+from scripts.cli.options import db_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 OUT = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
@@ -44,13 +45,6 @@ ERR = Console(stderr=True, soft_wrap=True)
 
 class Refused(click.ClickException):
     exit_code = 2
-
-
-def db_option(command: F) -> F:
-    """``--db`` on the group and on every subcommand; the innermost given wins."""
-    return click.option("--db", "db", default=None, metavar="PATH|:memory:|postgresql://URL",
-                        help="The ledger: a SQLite file (default ./skate-ledger.db or "
-                             "$SKATE_LEDGER_DB), :memory: or a PostgreSQL URL.")(command)
 
 
 def ledger_command(command: F) -> F:
