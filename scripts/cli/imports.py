@@ -41,12 +41,12 @@ from scripts.cli.common import (
     ERR,
     OUT,
     acts,
-    db_option,
     given_db,
     ledger_command,
     open_ledger,
     read_command,
 )
+from scripts.cli.options import db_option
 
 
 # -- import / export ----------------------------------------------------------------------------
