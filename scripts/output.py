@@ -10,7 +10,6 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
-from projections.history import History
 from projections.leaderboard import Board, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
@@ -18,6 +17,8 @@ from projections.state import LedgerState
 
 if TYPE_CHECKING:  # rich is imported when a table is made: JSON and CSV need none of it
     from rich.table import Table
+
+    from projections.history import History  # the question's module, imported by its command
 
 STATUS_NOTE = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualified",
                "WDR": "withdrawn"}
