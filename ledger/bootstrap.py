@@ -38,7 +38,7 @@ def store_env(db: str | None = None, read_only: bool = False) -> dict[str, str]:
     reading = {"CREATE_TABLE": "n"} if read_only and target != ":memory:" else {}
     if is_postgres(target):
         return {**postgres_env(target), **TRANSCODER, **reading,
-                "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:ChainedPostgresApplicationRecorder"}
+                "APPLICATION_RECORDER_TOPIC": "ledger.store.postgres:ChainedPostgresApplicationRecorder"}
     if "://" in target:
         raise InvalidInputError(f"--db {target!r}: only file paths, :memory: and postgresql:// URLs")
     name = read_only_name(target) if reading else target

@@ -6,18 +6,19 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
-from projections.history import History
 from projections.leaderboard import Board, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
 from projections.state import LedgerState
+
+if TYPE_CHECKING:  # rich is imported when a table is made: JSON and CSV need none of it
+    from rich.table import Table
+
+    from projections.history import History  # the question's module, imported by its command
 
 STATUS_NOTE = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualified",
                "WDR": "withdrawn"}
@@ -96,6 +97,8 @@ def board_table(board: Board, basis: Basis, notation: Notation, title: str,
                 marks: list[dict[str, Any]] | None = None) -> Table:
     """The board as a table; with ``marks`` (the rows' JSON after :func:`add_marks`), a Marks column
     and a legend under the table when any mark appears."""
+    from rich.table import Table
+
     table = Table(title=f"{title}\n[dim]{describe_basis(board, basis)}[/dim]", title_justify="left")
     shown = [r["marks"] + [f"{m}*" for m in r["published_marks"]] for r in marks or []]
     with_marks = any(shown)
@@ -150,6 +153,8 @@ def races_json(state: LedgerState) -> list[dict[str, Any]]:
 
 
 def races_table(state: LedgerState) -> Table:
+    from rich.table import Table
+
     table = Table(title="Races")
     for name in ("Key", "Date", "Distance", "Category", "Label", "Starters", "Official"):
         table.add_column(name)
@@ -159,7 +164,14 @@ def races_table(state: LedgerState) -> Table:
     return table
 
 
-def print_json(console: Console, data: Any) -> None:
+class Writes(Protocol):
+    """Where JSON is written: a rich Console, or the command's console before rich is needed."""
+
+    @property
+    def file(self) -> IO[str]: ...
+
+
+def print_json(console: Writes, data: Any) -> None:
     console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,9 +26,7 @@ from typing import Any, Final
 
 import attrs
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
-from psycopg.sql import SQL, Identifier
 
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.store.recorders import DDL_LOCK, Act, acting, chained
@@ -109,6 +108,13 @@ def author_of(by: str | None) -> str | None:
 
 
 # -- the tables ---------------------------------------------------------------------------------
+def on_postgres(datastore: object) -> bool:
+    """Whether the store is the library's PostgreSQL one; without importing psycopg when it cannot
+    be (a PostgreSQL datastore exists only once its module is loaded)."""
+    module = sys.modules.get("eventsourcing.postgres")
+    return module is not None and isinstance(datastore, module.PostgresDatastore)
+
+
 class RoleStore:
     """``ledger_roles`` and ``ledger_acts`` of one ledger's store."""
 
@@ -117,7 +123,7 @@ class RoleStore:
         self.datastore: Any = getattr(recorder, "datastore", None)
         if isinstance(self.datastore, SQLiteDatastore):
             self.kind = "sqlite"
-        elif isinstance(self.datastore, PostgresDatastore):
+        elif on_postgres(self.datastore):
             self.kind = "postgres"
         else:
             self.kind = "memory"
@@ -127,11 +133,13 @@ class RoleStore:
     # -- helpers
     def _table(self, name: str) -> Any:
         if self.kind == "postgres":
+            from psycopg.sql import SQL, Identifier
             return SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(name))
         return name
 
     def _sql(self, text: str, *tables: str) -> Any:
         if self.kind == "postgres":
+            from psycopg.sql import SQL
             return SQL(text.replace("?", "%s")).format(*(self._table(t) for t in tables))
         return text.format(*tables)
 

@@ -16,14 +16,13 @@ import os
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.store.chain import HASH_SIZE, Checkpoint
+
+if TYPE_CHECKING:  # cryptography is imported by the functions that sign or check, when they run
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 DOMAIN = b"skate-ledger checkpoint v1\n"
 KEY_ENV = "SKATE_LEDGER_KEY"
@@ -41,6 +40,8 @@ def message(position: int, chain_hash: bytes, signed_at: str) -> bytes:
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -54,6 +55,9 @@ def sign(key: Ed25519PrivateKey, position: int, chain_hash: bytes,
 
 def signature_holds(checkpoint: Checkpoint, public_key: bytes | None = None) -> bool:
     """Whether the checkpoint is signed by ``public_key`` (by its own key when None)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if public_key is not None and checkpoint.public_key != public_key:
         return False
     try:
@@ -68,6 +72,9 @@ def signature_holds(checkpoint: Checkpoint, public_key: bytes | None = None) -> 
 def generate_key_file(path: Path) -> bytes:
     """Write a new private key to ``path`` (0600; refuses to overwrite) and its public key to
     ``path.pub``; returns the raw public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -91,6 +98,9 @@ def public_key_path(path: Path) -> Path:
 
 
 def read_private_key(path: Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as e:
@@ -104,6 +114,9 @@ def read_private_key(path: Path) -> Ed25519PrivateKey:
 
 def read_public_key(path: Path) -> bytes:
     """The raw public key in a public key file (PEM), or of a private key file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         data = path.read_bytes()
     except OSError as e:

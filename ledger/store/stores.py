@@ -23,10 +23,8 @@ import socket
 import sqlite3
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import psycopg
 
 from ledger.domain.errors import (
     InvalidInputError,
@@ -35,6 +33,9 @@ from ledger.domain.errors import (
     ReadOnlyStoreError,
     StoreUnreachableError,
 )
+
+if TYPE_CHECKING:  # psycopg is imported where a PostgreSQL store is checked, not by every command
+    import psycopg
 
 #: ``PRAGMA application_id`` of our SQLite files: "SKLG".
 APPLICATION_ID = 0x534B4C47
@@ -177,6 +178,8 @@ def shown_url(env: dict[str, str]) -> str:
 
 
 def check_postgres(target: str, env: dict[str, str], write: bool) -> None:
+    import psycopg
+
     url = shown_url(env)
     host, port = env["POSTGRES_HOST"], int(env["POSTGRES_PORT"])
     if not host.startswith("/"):
@@ -202,6 +205,8 @@ def check_postgres(target: str, env: dict[str, str], write: bool) -> None:
 
 
 def pg_our_events(conn: psycopg.Connection[Any], schema: str) -> bool:
+    import psycopg
+
     table = f'"{schema.replace(chr(34), chr(34) * 2)}".{PG_EVENTS}'
     try:
         return our_events(conn.execute, table, "%s")

@@ -12,18 +12,20 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.store.chain import Breach, Checkpoint, Walked, walk
 from ledger.store.recorders import ChainedRecorder, chained
 from ledger.store.signing import NothingToSignError, sign, signature_holds
+
+if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 READ_BATCH = 1000
 

@@ -13,7 +13,10 @@ On a generated season (scripts/demo/generate.py) of ``--events`` events, for SQL
   board, in another fresh subprocess (``whole_fold_rss_mb``);
 - ``asof``: random bases (positions and known-at moments) answered from checkpoints
   (projections/checkpoints.py) with one race's leaderboard (latency p50/p95), and a sample of the
-  same bases folded from zero (``asof_speedup``: mean from zero / mean from checkpoints).
+  same bases folded from zero (``asof_speedup``: mean from zero / mean from checkpoints);
+- ``startup``: ``skate-ledger --db DB --help`` in a fresh interpreter, wall time from process start
+  to exit (median of 20 runs, 5 with ``--small``; ``startup_ms``): the command's start-up, the
+  floor of every command (issue 14, item 5: <= 150 ms).
 
     python -m scripts.bench                 # 1,000,000 events, both stores, a table
     python -m scripts.bench --small --json  # 5,000 events: the CI smoke (tests/adapters/test_bench_smoke.py)
@@ -62,11 +65,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TARGETS = (
     ("rebuild_eps", ">=", 150_000), ("rebuild_vs_limit", ">=", 0.5), ("asof_p95_ms", "<=", 20.0),
     ("asof_speedup", ">=", 100.0), ("append_p99_ms", "<=", 5.0), ("import_eps", ">=", 30_000),
-    ("rebuild_rss_mb", "<=", 300.0),
+    ("rebuild_rss_mb", "<=", 300.0), ("startup_ms", "<=", 150.0),
 )
 FIGURES = ("append_p50_ms", "append_p99_ms", "import_eps", "limit_eps", "rebuild_eps",
            "rebuild_vs_limit", "asof_p50_ms", "asof_p95_ms", "asof_zero_ms", "asof_speedup",
-           "rebuild_rss_mb")
+           "rebuild_rss_mb", "startup_ms")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -240,6 +243,18 @@ def in_subprocess(flag: str, db: str) -> dict[str, float]:
     return result
 
 
+def measure_startup(db: str, runs: int) -> float:
+    """The median wall time (ms) of ``skate-ledger --db DB --help``, each run a fresh interpreter."""
+    argv = [sys.executable, "-m", "scripts.cli.main", "--db", db, "--help"]
+    subprocess.run(argv, capture_output=True, check=True)  # warm the file cache first
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
                  ) -> dict[str, float | list[float]]:
     rng = random.Random(seed)
@@ -321,6 +336,8 @@ def bench_store(kind: str, events: int, seed: int, small: bool, log: Callable[[s
         asof = measure_asof(app, queries=60 if small else 300, from_zero=4 if small else 6,
                             seed=seed)
         app.close()
+        log(f"{kind}: start-up (--help, subprocesses)")
+        startup_ms = measure_startup(db, runs=5 if small else 20)
     timings = asof.pop("timings")
     assert isinstance(timings, list)
     limit_eps = limits["limit_eps"]
@@ -342,6 +359,7 @@ def bench_store(kind: str, events: int, seed: int, small: bool, log: Callable[[s
         "asof_zero_ms": float(asof["zero_mean"]),  # type: ignore[arg-type]
         "asof_speedup": float(asof["zero_mean"]) / float(asof["again_mean"]),  # type: ignore[arg-type]
         "rebuild_rss_mb": rebuilt["rss_mb"], "rebuild_rss_before_mb": rebuilt["rss_before_mb"],
+        "startup_ms": startup_ms,
     }
     for name in ("build_s", "checkpoints", "grown_mb", "copy_sheet_us", "deepcopy_sheet_us"):
         figures[f"checkpoint_{name}"] = float(asof[name])  # type: ignore[arg-type]

@@ -24,7 +24,8 @@ import psycopg
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.store.recorders import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
+from ledger.store.postgres import ChainedPostgresApplicationRecorder
+from ledger.store.recorders import ChainedSQLiteApplicationRecorder
 from ledger.store.stores import read_only_name
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore

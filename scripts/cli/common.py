@@ -9,11 +9,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 import click
-from rich.console import Console
 
 from ledger.application import Ledger, check_text
 from ledger.bootstrap import build_app
@@ -36,21 +35,56 @@ from ledger.store.roles import (
 from projections.basis import Basis
 from scripts import output
 from scripts.cli import sheets
+from scripts.cli.options import db_option
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
-OUT = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-ERR = Console(stderr=True, soft_wrap=True)
+
+
+class LazyConsole:
+    """rich's Console, made (and rich imported) when something is first printed through it: a
+    command that writes only JSON or CSV writes to :attr:`file` and never imports rich. The
+    options are fixed when this is made, as they were for the Console."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self.made: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self.made is None:
+            from rich.console import Console
+            self.made = Console(**self.options)
+        return self.made
+
+    @property
+    def file(self) -> IO[str]:
+        """The stream the Console writes to, as its ``file`` gives it (sys.stdout or sys.stderr
+        when written, or the stream a live display proxies)."""
+        if self.made is not None:
+            return self.made.file
+        stream = sys.stderr if self.options.get("stderr") else sys.stdout
+        if stream is None:
+            return self.console.file
+        found: IO[str] = getattr(stream, "rich_proxied_file", stream)
+        return found
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.console.is_terminal
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        self.console.print(*objects, **options)
+
+
+OUT = LazyConsole(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+ERR = LazyConsole(stderr=True, soft_wrap=True)
 
 
 class Refused(click.ClickException):
     exit_code = 2
-
-
-def db_option(command: F) -> F:
-    """``--db`` on the group and on every subcommand; the innermost given wins."""
-    return click.option("--db", "db", default=None, metavar="PATH|:memory:|postgresql://URL",
-                        help="The ledger: a SQLite file (default ./skate-ledger.db or "
-                             "$SKATE_LEDGER_DB), :memory: or a PostgreSQL URL.")(command)
 
 
 def ledger_command(command: F) -> F:

@@ -7,7 +7,6 @@ from pathlib import Path
 from uuid import UUID
 
 import click
-from rich.progress import Progress
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
@@ -41,12 +40,12 @@ from scripts.cli.common import (
     ERR,
     OUT,
     acts,
-    db_option,
     given_db,
     ledger_command,
     open_ledger,
     read_command,
 )
+from scripts.cli.options import db_option
 
 
 # -- import / export ----------------------------------------------------------------------------
@@ -63,6 +62,8 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     first, and all their facts are saved in one transaction: a refused line in any file appends
     nothing of any file.
     """
+    from rich.progress import Progress  # rich when an import runs, not for every command
+
     check_files(files)  # a FIFO, device or directory is refused at once, before any file is read
     plan = [(path, fmt if fmt != "auto" else detect_format(path)) for path in files]
     lists = {path: read_list(path, kind) for path, kind in plan if kind in LIST_FORMATS}
@@ -70,7 +71,7 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     for path, (rows, _notices) in lists.items():
         record_rows(app, str(path), rows, batch)
     exports = JsonlPlan()
-    with Progress(console=ERR, transient=True, disable=not ERR.is_terminal) as progress:
+    with Progress(console=ERR.console, transient=True, disable=not ERR.is_terminal) as progress:
         task = progress.add_task("importing", total=len(plan))
         for path, kind in plan:
             if kind not in LIST_FORMATS:

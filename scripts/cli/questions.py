@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.table import Table
 
 from ledger.application import Ledger
 from ledger.domain.timing import format_time, parse_time
@@ -69,6 +68,8 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
             "before": e.before, "after": e.after, "changes": [str(c) for c in e.changes]}
             for e in entries]})
         return
+    from rich.table import Table  # rich for a table only, not for JSON
+
     table = Table(title=f"Audit{' of ' + race if race else ''} (position {stop})")
     for name in ("Pos", "Recorded", "Race", "Act", "Skater", "By", "Why", "Before → after", "Places"):
         table.add_column(name)
@@ -122,6 +123,8 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
         return
     pbs = ", ".join(f"{d} m {t}" for d, t in data["personal_bests"].items()) or "not known"
     held = ", ".join(f"{d} m {t}" for d, t in data["ledger_bests"].items())
+    from rich.table import Table  # rich for a table only, not for JSON
+
     table = Table(title=f"{found.skater}: personal bests {pbs}"
                   + (f"; best times in this ledger {held}" if held else ""))
     for name in ("Date", "Race", "Rank", "Time", "Status", "Marks", "Published"):
@@ -151,6 +154,8 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
     if fmt == "json":
         output.print_json(OUT, {"races": list(races), "rows": rows})
         return
+    from rich.table import Table  # rich for a table only, not for JSON
+
     table = Table(title="Classification (samalog points, truncated)")
     for name in ("Rank", "Skater", "Points"):
         table.add_column(name)
@@ -177,6 +182,8 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
     if fmt == "json":
         output.print_json(OUT, {"records": rows})
         return
+    from rich.table import Table  # rich for a table only, not for JSON
+
     table = Table(title="Records (record tables held, bettered by the results this ledger holds)")
     for name in ("Mark", "Over", "Skater", "Time", "Race", "Date", "Source"):
         table.add_column(name)
@@ -217,6 +224,8 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
                                 "basis": basis.as_json(state.position), "slots": slots,
                                 "selected": list(outcome.selected), "skaters": outcome.skaters})
         return
+    from rich.table import Table  # rich for a table only, not for JSON
+
     table = Table(title=f"{outcome.rule} v{outcome.version} (position {state.position})")
     both = len({s["category"] for s in slots}) > 1  # a rule over men and women: say whose slot
     for name in ("Slot", *(("Category",) if both else ()), "Distance", "Place", "Skater", "Status",

@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
@@ -33,6 +32,9 @@ from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
 from projections.state import LedgerState
 from scripts import output
+
+if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 NOTATIONS = ("iso", "nl")
 

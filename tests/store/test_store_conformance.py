@@ -23,11 +23,8 @@ from eventsourcing.tests import persistence as suites
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
-from ledger.store.recorders import (
-    ChainedPOPOApplicationRecorder,
-    ChainedPostgresApplicationRecorder,
-    ChainedSQLiteApplicationRecorder,
-)
+from ledger.store.postgres import ChainedPostgresApplicationRecorder
+from ledger.store.recorders import ChainedPOPOApplicationRecorder, ChainedSQLiteApplicationRecorder
 from ledger.store.transcoder import LedgerTranscoder
 from ledger.store.verify import verify_ledger
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
