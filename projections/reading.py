@@ -10,7 +10,8 @@ every state through these functions and fold no log themselves:
   a passing point, the pair on the ice, what-if, its audit): only that race's sheet, its
   competition and the skaters it names, read from their own streams, so its cost does not grow
   with the size of the ledger; with ``bests``, also what its derived marks and its skaters' bests
-  (the pair panel's reference) depend on.
+  (the pair panel's reference) depend on; with ``competition``, also the races of its competition
+  (the race page's qualification panel).
 - :func:`checkpoints_of`: a checkpoint store of a ledger, caught up with its log.
 - :func:`fold` and :func:`folding`: the state of given ``(position, event)`` pairs (an exported
   log, a replay), all at once or after each event.
@@ -43,7 +44,7 @@ def state_at(app: Ledger, basis: Basis | None = None,
 
 
 def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
-                  bests: bool = False) -> LedgerState:
+                  bests: bool = False, competition: bool = False) -> LedgerState:
     """The ledger as of ``basis`` as a question about race ``key`` sees it: equal, for that race,
     to :func:`state_at` (its sheet, its competition, the names of the skaters it names, the
     position and known-at moment of the basis), read from those aggregates' own streams.
@@ -54,14 +55,16 @@ def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
     marks (:func:`projections.marks.derive` with ``only``) and its skaters' season and personal
     bests (:func:`projections.bests.ledger_best`) depend on: the record table lines and every race
     of its distance, found by a read of those two kinds of event only (a scan of the log that
-    decodes nothing else: the read models of issue 14 will index them)."""
+    decodes nothing else: the read models of issue 14 will index them). With ``competition``, it
+    holds every race of the race's competition too (what qualification rules read)."""
     basis = basis or Basis()
     stop = stop_of(app, basis)
     state = LedgerState()
     with collector_paused():
         sheets = [take_race(app, state, race_id(key), stop, basis.known_at)]
-        if bests and sheets[0] is not None:
-            sheets += take_bests_evidence(app, state, sheets[0], stop, basis.known_at)
+        if (bests or competition) and sheets[0] is not None:
+            sheets += take_evidence(app, state, sheets[0], stop, basis.known_at, bests=bests,
+                                    competition=competition)
         for sheet in (s for s in sheets if s is not None):
             take(state, app.read_stream(sheet.competition_id, stop), basis.known_at)
             for skater in sorted(skaters_named(sheet) - state.skaters.keys()):
@@ -108,18 +111,22 @@ def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
     return state.races.get(rid)
 
 
-def take_bests_evidence(app: Ledger, state: LedgerState, sheet: RaceSheet, stop: int,
-                        known_at: datetime | None) -> list[RaceSheet | None]:
-    """Fold the record table lines and the other races of ``sheet``'s distance scheduled by
-    ``stop`` (a superset of the races :func:`projections.marks.derive` walks for it, and of those
-    :func:`projections.bests.ledger_best` looks in: both choose among them)."""
+def take_evidence(app: Ledger, state: LedgerState, sheet: RaceSheet, stop: int,
+                  known_at: datetime | None, *, bests: bool, competition: bool
+                  ) -> list[RaceSheet | None]:
+    """Fold, with ``bests``, the record table lines and the other races of ``sheet``'s distance
+    scheduled by ``stop`` (a superset of the races :func:`projections.marks.derive` walks for it,
+    and of those :func:`projections.bests.ledger_best` looks in: both choose among them); with
+    ``competition``, the other races of its competition."""
     topics = (Race.Scheduled.TOPIC, Record.Stood.TOPIC)
     found = [(n.id, app.mapper.to_domain_event(n))
              for n in app.notifications(stop=stop, topics=topics)]
-    take(state, ((p, e) for p, e in found if isinstance(e, Record.Stood)), known_at)
+    if bests:
+        take(state, ((p, e) for p, e in found if isinstance(e, Record.Stood)), known_at)
     return [take_race(app, state, e.originator_id, stop, known_at) for _, e in found
             if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id
-            and e.distance_m == sheet.distance_m]
+            and ((bests and e.distance_m == sheet.distance_m)
+                 or (competition and e.competition_id == sheet.competition_id))]
 
 
 def skaters_named(sheet: RaceSheet) -> set[UUID]:

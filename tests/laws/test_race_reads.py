@@ -29,9 +29,11 @@ from projections.basis import Basis, state_as_of
 from projections.leaderboard import leaderboard, standings_at
 from projections.marks import derive
 from projections.pair import pair_panel
+from projections.qualification import evaluate
 from projections.reading import race_log, race_state_at
 from projections.state import LedgerState
 from projections.whatif import what_if
+from tests.laws.test_question_laws import rules_for
 from tests.strategies import RaceDay, race_day_commands, race_days
 
 STORES = ("memory", ":memory:")
@@ -66,7 +68,8 @@ def baselines(app: Ledger, day: RaceDay, paces: list[int]) -> None:
             app.know_bests(key, starter.name, ms, ms + 500, "entry list")
 
 
-def answers(state: LedgerState, key: str, after_pair: int | None) -> dict[str, Any]:
+def answers(state: LedgerState, key: str, after_pair: int | None,
+            rules: list[dict[str, Any]]) -> dict[str, Any]:
     """Every race question's answer in ``state`` (an unknown race: the error's message)."""
     try:
         board = leaderboard(state, key, after_pair)
@@ -82,7 +85,10 @@ def answers(state: LedgerState, key: str, after_pair: int | None) -> dict[str, A
             "what_if": [what_if(state, key, ms, after_pair=after_pair)
                         for ms in (30_000, 75_000, 400_000)],
             "pair": [pair_panel(state, sheet, after_pair, ref) for ref in ("sb", "pb", "leader")],
-            "marks": {k: v for k, v in derive(state, sheet).derived.items() if k[0] == key}}
+            "marks": {k: v for k, v in derive(state, sheet).derived.items() if k[0] == key},
+            "qualification": [evaluate(state, {**rule, "category": sheet.category},
+                                       {} if after_pair is None else {key: after_pair})
+                              for rule in rules if rule["competition"] == sheet.competition]}
 
 
 @given(race_days(max_races=2, max_skaters=6), race_days(max_races=2, max_skaters=6),
@@ -109,8 +115,13 @@ def test_a_race_read_from_its_own_stream_equals_the_whole_fold(
         whole = state_as_of(app, basis)
         key = data.draw(st.sampled_from(keys))
         after_pair = data.draw(st.sampled_from((None, 0, 1, 2)))
-        own = race_state_at(app, key, basis, bests=True)
-        assert answers(own, key, after_pair) == answers(whole, key, after_pair), (basis, key)
+        own = race_state_at(app, key, basis, bests=True, competition=True)
+        rules = rules_for(first) + rules_for(other)
+        expected = answers(whole, key, after_pair, rules)
+        assert answers(own, key, after_pair, rules) == expected, (basis, key)
+        marked = answers(race_state_at(app, key, basis, bests=True), key, after_pair, rules)
+        assert (marked.get("marks"), marked.get("pair")) == (expected.get("marks"),
+                                                            expected.get("pair"))
         lean = race_state_at(app, key, basis)
         assert (lean.position, lean.recorded_at) == (whole.position, whole.recorded_at)
         assert leaderboard_or_none(lean, key) == leaderboard_or_none(whole, key)
