@@ -9,9 +9,9 @@ every state through these functions and fold no log themselves:
 - :func:`race_state_at`: the same state for the questions about one race (its board, standings at
   a passing point, the pair on the ice, what-if, its audit): only that race's sheet, its
   competition and the skaters it names, read from their own streams, so its cost does not grow
-  with the size of the ledger; with ``bests``, also what its derived marks and its skaters' bests
-  (the pair panel's reference) depend on; with ``competition``, also the races of its competition
-  (the race page's qualification panel).
+  with the size of the ledger; with ``marks``, also what its derived marks depend on; with
+  ``bests``, also what its skaters' bests (the pair panel's reference) depend on; with
+  ``competition``, also the races of its competition (the race page's qualification panel).
 - :func:`checkpoints_of`: a checkpoint store of a ledger, caught up with its log.
 - :func:`fold` and :func:`folding`: the state of given ``(position, event)`` pairs (an exported
   log, a replay), all at once or after each event.
@@ -44,27 +44,30 @@ def state_at(app: Ledger, basis: Basis | None = None,
 
 
 def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
-                  bests: bool = False, competition: bool = False) -> LedgerState:
+                  marks: bool = False, bests: bool = False, competition: bool = False
+                  ) -> LedgerState:
     """The ledger as of ``basis`` as a question about race ``key`` sees it: equal, for that race,
     to :func:`state_at` (its sheet, its competition, the names of the skaters it names, the
     position and known-at moment of the basis), read from those aggregates' own streams.
 
     The facts of a stream are taken in its order (which is log order) by the rule of the whole
     fold (:func:`projections.basis.known_by`): a race's fact names only facts of the same race, so
-    the race's own facts decide it. With ``bests``, the state also holds what the race's derived
-    marks (:func:`projections.marks.derive` with ``only``) and its skaters' season and personal
-    bests (:func:`projections.bests.ledger_best`) depend on: the record table lines and every race
-    of its distance, found by a read of those two kinds of event only (a scan of the log that
-    decodes nothing else: the read models of issue 14 will index them). With ``competition``, it
-    holds every race of the race's competition too (what qualification rules read)."""
+    the race's own facts decide it. With ``marks``, the state also holds what the race's derived
+    marks depend on (:func:`projections.marks.derive` with ``only``: the record table lines and the
+    races of its category and distance up to its day); with ``bests``, what its skaters' season
+    and personal bests depend on (:func:`projections.bests.ledger_best`: the record lines and every
+    race of its distance); with ``competition``, every race of its competition (what qualification
+    rules read). Those races are found by a read of two kinds of event only (Race.Scheduled,
+    Record.Stood: a scan of the log that decodes nothing else; the read models of issue 14, item 2,
+    will index them)."""
     basis = basis or Basis()
     stop = stop_of(app, basis)
     state = LedgerState()
     with collector_paused():
         sheets = [take_race(app, state, race_id(key), stop, basis.known_at)]
-        if (bests or competition) and sheets[0] is not None:
-            sheets += take_evidence(app, state, sheets[0], stop, basis.known_at, bests=bests,
-                                    competition=competition)
+        if (marks or bests or competition) and sheets[0] is not None:
+            sheets += take_evidence(app, state, sheets[0], stop, basis.known_at, marks=marks,
+                                    bests=bests, competition=competition)
         for sheet in (s for s in sheets if s is not None):
             take(state, app.read_stream(sheet.competition_id, stop), basis.known_at)
             for skater in sorted(skaters_named(sheet) - state.skaters.keys()):
@@ -112,21 +115,27 @@ def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
 
 
 def take_evidence(app: Ledger, state: LedgerState, sheet: RaceSheet, stop: int,
-                  known_at: datetime | None, *, bests: bool, competition: bool
+                  known_at: datetime | None, *, marks: bool, bests: bool, competition: bool
                   ) -> list[RaceSheet | None]:
-    """Fold, with ``bests``, the record table lines and the other races of ``sheet``'s distance
-    scheduled by ``stop`` (a superset of the races :func:`projections.marks.derive` walks for it,
-    and of those :func:`projections.bests.ledger_best` looks in: both choose among them); with
-    ``competition``, the other races of its competition."""
+    """Fold the other races scheduled by ``stop`` that :func:`race_state_at` names for ``marks``,
+    ``bests`` and ``competition`` (supersets of the races :func:`projections.marks.derive`,
+    :func:`projections.bests.ledger_best` and the qualification rules choose among), and, with
+    ``marks`` or ``bests``, the record table lines."""
     topics = (Race.Scheduled.TOPIC, Record.Stood.TOPIC)
     found = [(n.id, app.mapper.to_domain_event(n))
              for n in app.notifications(stop=stop, topics=topics)]
-    if bests:
+    if marks or bests:
         take(state, ((p, e) for p, e in found if isinstance(e, Record.Stood)), known_at)
+    day = sheet.day.isoformat()
+
+    def wanted(e: Race.Scheduled) -> bool:
+        same = e.distance_m == sheet.distance_m
+        return ((bests and same) or (marks and same and e.category == sheet.category
+                                     and e.day <= day)
+                or (competition and e.competition_id == sheet.competition_id))
+
     return [take_race(app, state, e.originator_id, stop, known_at) for _, e in found
-            if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id
-            and ((bests and e.distance_m == sheet.distance_m)
-                 or (competition and e.competition_id == sheet.competition_id))]
+            if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id and wanted(e)]
 
 
 def skaters_named(sheet: RaceSheet) -> set[UUID]:

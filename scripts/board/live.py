@@ -77,17 +77,18 @@ class Ledgers:
         return state_at(self.app, Basis(position=basis.position, known_at=basis.known_at),
                         self.checkpoints)
 
-    def race_state(self, key: str, basis: Basis, *, bests: bool = False,
+    def race_state(self, key: str, basis: Basis, *, marks: bool = False, bests: bool = False,
                    competition: bool = False) -> LedgerState:
         """The ledger as of ``basis`` as the pages of race ``key`` read it: now, the live view;
-        at a past basis, only that race's stream (and, with ``bests`` and ``competition``, what
-        its marks, bests and qualification read: ``projections.reading.race_state_at``), equal for
+        at a past basis, only that race's stream (and, with ``marks``, ``bests`` and
+        ``competition``, what its marks, bests and qualification read:
+        ``projections.reading.race_state_at``), equal for
         that race to the whole ledger's state, and no checkpoint needed."""
         if basis.position is None and basis.known_at is None:
             self.refresh()
             return self.live.state
         return race_state_at(self.app, key, Basis(position=basis.position, known_at=basis.known_at),
-                             bests=bests, competition=competition)
+                             marks=marks, bests=bests, competition=competition)
 
     def steps(self, competition: str) -> list[Step]:
         self.refresh()

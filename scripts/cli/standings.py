@@ -74,8 +74,8 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
     key = signing_key(sign, key_file, fmt, with_checkpoint)
     moment = parse_datetime(known_at) if known_at else None
     # The race's own stream (and, for the marks a table or JSON shows, the races of its distance
-    # and the record lines): the same state for this race as the whole fold (tests/laws).
-    state = race_state_at(app, race, Basis(position=position, known_at=moment), bests=fmt != "csv")
+    # up to its day, and the record lines): the same state for this race as the whole fold (tests/laws).
+    state = race_state_at(app, race, Basis(position=position, known_at=moment), marks=fmt != "csv")
     if lap is not None:
         sheet = state.sheet(race) or app.race(race).sheet
         at_m = lap_to_metres(sheet.distance_m, lap, sheet.track_m)

@@ -117,11 +117,14 @@ def test_a_race_read_from_its_own_stream_equals_the_whole_fold(
         after_pair = data.draw(st.sampled_from((None, 0, 1, 2)))
         own = race_state_at(app, key, basis, bests=True, competition=True)
         rules = rules_for(first) + rules_for(other)
+        marks = answers(race_state_at(app, key, basis, marks=True), key, after_pair, rules)
         expected = answers(whole, key, after_pair, rules)
         assert answers(own, key, after_pair, rules) == expected, (basis, key)
         marked = answers(race_state_at(app, key, basis, bests=True), key, after_pair, rules)
         assert (marked.get("marks"), marked.get("pair")) == (expected.get("marks"),
                                                             expected.get("pair"))
+        assert (marks.get("board"), marks.get("marks")) == (expected.get("board"),
+                                                           expected.get("marks"))
         lean = race_state_at(app, key, basis)
         assert (lean.position, lean.recorded_at) == (whole.position, whole.recorded_at)
         assert leaderboard_or_none(lean, key) == leaderboard_or_none(whole, key)
