@@ -185,6 +185,26 @@ class Ledger(Application[UUID]):
                 return
             start = rows[-1][0] + 1
 
+    def read_stream(self, aggregate_id: UUID, stop: int | None = None) -> list[tuple[int, Any]]:
+        """(position, domain event) pairs of one aggregate's events at positions up to ``stop``
+        (inclusive; all by default), in its order: one indexed query, whatever the log's size."""
+        to_event = self.mapper.to_domain_event
+        rows = chained(self.recorder).select_stream_rows(aggregate_id, stop)
+        return [(row[0], to_event(StoredRow._make(row))) for row in rows]  # type: ignore[arg-type]
+
+    def read_log_backwards(self, stop: int | None = None) -> Iterator[tuple[int, Any]]:
+        """(position, domain event) pairs from ``stop`` (the last position by default) back to
+        position 1, the latest first."""
+        recorder = chained(self.recorder)
+        to_event = self.mapper.to_domain_event
+        while stop is None or stop > 0:
+            rows = recorder.select_rows_before(stop, READ_BATCH)
+            for row in rows:
+                yield row[0], to_event(StoredRow._make(row))  # type: ignore[arg-type]
+            if len(rows) < READ_BATCH:
+                return
+            stop = rows[-1][0] - 1
+
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
         """The log position of an aggregate's event, when the store can say (for refusals)."""
         find = getattr(self.recorder, "position_of", None)

@@ -6,6 +6,12 @@ every state through these functions and fold no log themselves:
 - :func:`state_at`: the state of a ledger as of a :class:`~projections.basis.Basis`, folded from
   position 1 (:func:`projections.basis.state_as_of`) or from the nearest checkpoint of a
   :class:`~projections.checkpoints.CheckpointStore`; the same state either way.
+- :func:`race_state_at`: the same state for the questions about one race (its board, standings at
+  a passing point, the pair on the ice, what-if, its audit): only that race's sheet, its
+  competition and the skaters it names, read from their own streams, so its cost does not grow
+  with the size of the ledger; with ``marks``, also what its derived marks depend on; with
+  ``bests``, also what its skaters' bests (the pair panel's reference) depend on; with
+  ``competition``, also the races of its competition (the race page's qualification panel).
 - :func:`checkpoints_of`: a checkpoint store of a ledger, caught up with its log.
 - :func:`fold` and :func:`folding`: the state of given ``(position, event)`` pairs (an exported
   log, a replay), all at once or after each event.
@@ -16,8 +22,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.domain.clocks import known_at_of
+from ledger.domain.race import Race
+from ledger.domain.record import Record
+from ledger.domain.sheet import RaceSheet
+from ledger.domain.skater import Skater
+from ledger.domain.values import race_id
 from projections.basis import Basis, Checkpoints, known_by, state_as_of
 from projections.checkpoints import DEFAULT_EVERY, CheckpointStore
 from projections.state import LedgerState, collector_paused
@@ -28,6 +41,134 @@ def state_at(app: Ledger, basis: Basis | None = None,
     """The ledger as of ``basis`` (the whole log by default): which facts were known. The race
     moment of the basis (after pair N, at a passing point) is the boards' part."""
     return state_as_of(app, basis or Basis(), checkpoints)
+
+
+def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
+                  marks: bool = False, bests: bool = False, competition: bool = False
+                  ) -> LedgerState:
+    """The ledger as of ``basis`` as a question about race ``key`` sees it: equal, for that race,
+    to :func:`state_at` (its sheet, its competition, the names of the skaters it names, the
+    position and known-at moment of the basis), read from those aggregates' own streams.
+
+    The facts of a stream are taken in its order (which is log order) by the rule of the whole
+    fold (:func:`projections.basis.known_by`): a race's fact names only facts of the same race, so
+    the race's own facts decide it. With ``marks``, the state also holds what the race's derived
+    marks depend on (:func:`projections.marks.derive` with ``only``: the record table lines and the
+    races of its category and distance up to its day); with ``bests``, what its skaters' season
+    and personal bests depend on (:func:`projections.bests.ledger_best`: the record lines and every
+    race of its distance); with ``competition``, every race of its competition (what qualification
+    rules read). Those races are found by a read of two kinds of event only (Race.Scheduled,
+    Record.Stood: a scan of the log that decodes nothing else; the read models of issue 14, item 2,
+    will index them)."""
+    basis = basis or Basis()
+    stop = stop_of(app, basis)
+    state = LedgerState()
+    with collector_paused():
+        sheets = [take_race(app, state, race_id(key), stop, basis.known_at)]
+        if (marks or bests or competition) and sheets[0] is not None:
+            sheets += take_evidence(app, state, sheets[0], stop, basis.known_at, marks=marks,
+                                    bests=bests, competition=competition)
+        for sheet in (s for s in sheets if s is not None):
+            take(state, app.read_stream(sheet.competition_id, stop), basis.known_at)
+            for skater in sorted(skaters_named(sheet) - state.skaters.keys()):
+                take(state, (e for e in app.read_stream(skater, stop)
+                             if isinstance(e[1], Skater.Registered)), basis.known_at)
+    state.position, state.recorded_at = last_taken(app, stop, basis.known_at)
+    return state
+
+
+def race_log(app: Ledger, key: str, stop: int) -> list[tuple[int, Any]]:
+    """The events up to ``stop`` that the questions about race ``key`` read (its own, its
+    competition's, the registrations of the skaters it names), in log order: the part of the log
+    a race's audit folds (:func:`projections.audit.audit` of one race)."""
+    state = LedgerState()
+    with collector_paused():
+        own = app.read_stream(race_id(key), stop)
+        state.apply_all(own)
+        sheet = state.races.get(race_id(key))
+        if sheet is None:
+            return own
+        named = [e for sid in sorted(skaters_named(sheet)) for e in app.read_stream(sid, stop)
+                 if isinstance(e[1], Skater.Registered)]
+        return sorted([*own, *app.read_stream(sheet.competition_id, stop), *named],
+                      key=lambda pair: pair[0])
+
+
+def stop_of(app: Ledger, basis: Basis) -> int:
+    """The last position a fold as of ``basis`` reads."""
+    last = app.last_position()
+    return last if basis.position is None else min(basis.position, last)
+
+
+def take(state: LedgerState, events: Iterable[tuple[int, Any]], known_at: datetime | None) -> None:
+    """Fold ``events`` (one stream's, in its order) into ``state`` as the whole fold would."""
+    for position, event in events:
+        if known_at is None or known_by(state, event, known_at):
+            state.apply(position, event)
+
+
+def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
+              known_at: datetime | None) -> RaceSheet | None:
+    """Fold race ``rid``'s own facts into ``state``; its sheet (None: not scheduled by then)."""
+    take(state, app.read_stream(rid, stop), known_at)
+    return state.races.get(rid)
+
+
+def take_evidence(app: Ledger, state: LedgerState, sheet: RaceSheet, stop: int,
+                  known_at: datetime | None, *, marks: bool, bests: bool, competition: bool
+                  ) -> list[RaceSheet | None]:
+    """Fold the other races scheduled by ``stop`` that :func:`race_state_at` names for ``marks``,
+    ``bests`` and ``competition`` (supersets of the races :func:`projections.marks.derive`,
+    :func:`projections.bests.ledger_best` and the qualification rules choose among), and, with
+    ``marks`` or ``bests``, the record table lines."""
+    topics = (Race.Scheduled.TOPIC, Record.Stood.TOPIC)
+    found = [(n.id, app.mapper.to_domain_event(n))
+             for n in app.notifications(stop=stop, topics=topics)]
+    if marks or bests:
+        take(state, ((p, e) for p, e in found if isinstance(e, Record.Stood)), known_at)
+    day = sheet.day.isoformat()
+
+    def wanted(e: Race.Scheduled) -> bool:
+        same = e.distance_m == sheet.distance_m
+        return ((bests and same) or (marks and same and e.category == sheet.category
+                                     and e.day <= day)
+                or (competition and e.competition_id == sheet.competition_id))
+
+    return [take_race(app, state, e.originator_id, stop, known_at) for _, e in found
+            if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id and wanted(e)]
+
+
+def skaters_named(sheet: RaceSheet) -> set[UUID]:
+    """Every skater (and team) a race's sheet names: entered, drawn, in a team, in a fact."""
+    named = set(sheet.entries) | set(sheet.team_members) | set(sheet.by_skater)
+    named.update(s for pair in sheet.pairs.values() for s in pair if s is not None)
+    named.update(s for members in sheet.team_members.values() for s in members)
+    named.update(s for clock in sheet.clocks.values() for s in clock.false_starts)
+    named.update(f.skater for f in sheet.facts.values() if f.skater is not None)
+    return named
+
+
+def last_taken(app: Ledger, stop: int, known_at: datetime | None) -> tuple[int, datetime | None]:
+    """The position and known-at moment of the last fact the whole fold takes in up to ``stop``:
+    the latest stored event by then, or, as known at a moment, the latest known by it that names
+    only facts known by it (read back from ``stop``: the events stored since the moment)."""
+    for position, event in app.read_log_backwards(stop):
+        moment = known_at_of(event)
+        if known_at is None:
+            return position, moment
+        if moment <= known_at and names_known(app, position, event, known_at):
+            return position, moment
+    return 0, None
+
+
+def names_known(app: Ledger, position: int, event: Any, known_at: datetime) -> bool:
+    """Whether the race and the fact ``event`` names were known at ``known_at`` when it was
+    stored at ``position`` (:meth:`LedgerState.knows_what_it_names`), from its race's own facts."""
+    if not isinstance(event, Race.Event) or isinstance(event, Race.Scheduled):
+        return True
+    before = LedgerState()
+    take_race(app, before, event.originator_id, position - 1, known_at)
+    return before.knows_what_it_names(event)
 
 
 def checkpoints_of(app: Ledger, every: int = DEFAULT_EVERY) -> CheckpointStore:

@@ -91,6 +91,15 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
         ).format(schema, Identifier(self.events_table_name))
+        # The library's primary key (originator_id, originator_version) is the index of a stream.
+        self.select_stream_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE originator_id = %s AND notification_id <= %s ORDER BY originator_version"
+        ).format(schema, Identifier(self.events_table_name))
+        self.select_before_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE notification_id <= %s ORDER BY notification_id DESC LIMIT %s"
+        ).format(schema, Identifier(self.events_table_name))
         self.backfill_select_statement = SQL(
             "SELECT * FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id").format(
             schema, Identifier(self.events_table_name))
@@ -161,6 +170,20 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(self.select_rows_statement,
                          (start, MAX_POSITION if stop is None else stop, limit), prepare=True)
+            return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in curs.fetchall()]
+
+    def select_stream_rows(self, originator_id: UUID, stop: int | None) -> list[Row]:
+        """One aggregate's events up to ``stop``: the race questions' read (projections.reading)."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_stream_statement,
+                         (self.canonical_id(originator_id), MAX_POSITION if stop is None else stop),
+                         prepare=True)
+            return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in curs.fetchall()]
+
+    def select_rows_before(self, stop: int | None, limit: int) -> list[Row]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_before_statement,
+                         (MAX_POSITION if stop is None else stop, limit), prepare=True)
             return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in curs.fetchall()]
 
     def position_of(self, originator_id: UUID, version: int) -> int | None:

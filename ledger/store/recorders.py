@@ -96,6 +96,13 @@ class ChainedRecorder(Protocol):
     def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
         """Stored events from ``start`` up to ``stop`` (inclusive) as plain rows, in log order."""
 
+    def select_stream_rows(self, originator_id: UUID, stop: int | None) -> list[Row]:
+        """One aggregate's stored events at positions up to ``stop`` (inclusive), in its order:
+        one indexed query (the primary key starts with the originator id)."""
+
+    def select_rows_before(self, stop: int | None, limit: int) -> list[Row]:
+        """At most ``limit`` stored events at positions up to ``stop``, the latest first."""
+
     def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Store a signed checkpoint."""
 
@@ -145,6 +152,13 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.select_rows_statement = (
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {events_table_name} "
             "WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?")
+        # The library's primary key (originator_id, originator_version) is the index of a stream.
+        self.select_stream_statement = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {events_table_name} "
+            "WHERE originator_id=? AND rowid<=? ORDER BY originator_version")
+        self.select_before_statement = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {events_table_name} "
+            "WHERE rowid<=? ORDER BY rowid DESC LIMIT ?")
         self._ids: dict[str, UUID | str] = {}
 
     def construct_create_table_statements(self) -> list[str]:
@@ -217,6 +231,18 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(self.select_rows_statement, (start, MAX_POSITION if stop is None else stop, limit))
             return [(r[0], self.canonical_id(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
 
+    def select_stream_rows(self, originator_id: UUID, stop: int | None) -> list[Row]:
+        """One aggregate's events up to ``stop``: the race questions' read (projections.reading)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_stream_statement,
+                      (originator_id.hex, MAX_POSITION if stop is None else stop))
+            return [(r[0], self.canonical_id(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+
+    def select_rows_before(self, stop: int | None, limit: int) -> list[Row]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_before_statement, (MAX_POSITION if stop is None else stop, limit))
+            return [(r[0], self.canonical_id(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+
     def position_of(self, originator_id: UUID, version: int) -> int | None:
         """The log position of an aggregate's event (to name a stored fact in a refusal)."""
         with self.datastore.transaction(commit=False) as c:
@@ -276,6 +302,20 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
     def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:
         return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
                 for n in self.select_notifications(start, limit, stop)]
+
+    def select_stream_rows(self, originator_id: UUID, stop: int | None) -> list[Row]:
+        with self._database_lock:
+            index = self._stored_events_index.get(str(originator_id), {})
+            found = [(i + 1, self._stored_events[i]) for _, i in sorted(index.items())]
+            return [(position, s.originator_id, s.originator_version, s.topic, s.state)
+                    for position, s in found if stop is None or position <= stop]
+
+    def select_rows_before(self, stop: int | None, limit: int) -> list[Row]:
+        with self._database_lock:
+            last = len(self._stored_events) if stop is None else min(stop, len(self._stored_events))
+            return [(i + 1, s.originator_id, s.originator_version, s.topic, s.state)
+                    for i, s in ((i, self._stored_events[i])
+                                 for i in range(last - 1, max(last - limit, 0) - 1, -1))]
 
     def position_of(self, originator_id: UUID, version: int) -> int | None:
         """The log position of an aggregate's event (to name a stored fact in a refusal)."""

@@ -147,8 +147,12 @@ class Board:
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
-    def race_state(self, key: str, basis: Basis) -> LedgerState:
-        state = self.ledgers.state(basis)
+    def race_state(self, key: str, basis: Basis, *, marks: bool = True, bests: bool = True,
+                   competition: bool = True) -> LedgerState:
+        """The state a race's page reads (by default all it shows: the board, its marks, the pair
+        panel's bests, the competition's qualification); a 404 for a race not known at ``basis``."""
+        state = self.ledgers.race_state(key, basis, marks=marks, bests=bests,
+                                        competition=competition)
         if state.sheet(key) is None:
             raise HTTPException(404, f"race {key!r} is not in the ledger at position {state.position}")
         return state
@@ -302,14 +306,14 @@ class Board:
     async def api_board(self, request: Request) -> Response:
         key = race_key(request)
         basis = basis_of(request)
-        state = self.race_state(key, basis)
+        state = self.race_state(key, basis, bests=False, competition=False)
         return self.tagged(request, state.position, lambda: JSONResponse(
             board_with_marks(state, views.board_of(state, key, basis), basis)))
 
     async def api_pair(self, request: Request) -> Response:
         key = race_key(request)
         basis, ref = basis_of(request), reference_of(request)
-        state = self.race_state(key, basis)
+        state = self.race_state(key, basis, marks=False, competition=False)
         sheet = state.sheet(key)
         assert sheet is not None
         pair = whole(request, "pair")

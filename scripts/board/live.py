@@ -1,5 +1,6 @@
-"""The board server's read side: one live view of the ledger, checkpoints for any past basis, the
-day's timeline for replay, and the hub that pushes new boards to server-sent-event clients.
+"""The board server's read side: one live view of the ledger, checkpoints for any past basis (a race's
+pages read only that race's stream instead), the day's timeline for replay, and the hub that
+pushes new boards to server-sent-event clients.
 
 Everything here runs on the server's one event loop, so the live state is never read while it is
 being folded. New facts are noticed by one poller of the newest position, shared by all clients:
@@ -29,7 +30,7 @@ from ledger.store.recorders import ChainedSQLiteApplicationRecorder
 from ledger.store.stores import read_only_name
 from projections.basis import Basis
 from projections.checkpoints import CheckpointStore
-from projections.reading import state_at
+from projections.reading import race_state_at, state_at
 from projections.runner import LiveView
 from projections.state import LedgerState
 from projections.timeline import Step, step_of
@@ -75,6 +76,19 @@ class Ledgers:
             return self.live.state
         return state_at(self.app, Basis(position=basis.position, known_at=basis.known_at),
                         self.checkpoints)
+
+    def race_state(self, key: str, basis: Basis, *, marks: bool = False, bests: bool = False,
+                   competition: bool = False) -> LedgerState:
+        """The ledger as of ``basis`` as the pages of race ``key`` read it: now, the live view;
+        at a past basis, only that race's stream (and, with ``marks``, ``bests`` and
+        ``competition``, what its marks, bests and qualification read:
+        ``projections.reading.race_state_at``), equal for
+        that race to the whole ledger's state, and no checkpoint needed."""
+        if basis.position is None and basis.known_at is None:
+            self.refresh()
+            return self.live.state
+        return race_state_at(self.app, key, Basis(position=basis.position, known_at=basis.known_at),
+                             marks=marks, bests=bests, competition=competition)
 
     def steps(self, competition: str) -> list[Step]:
         self.refresh()

@@ -20,7 +20,7 @@ from projections.classification import classification_of, format_points
 from projections.history import history as skater_history
 from projections.marks import load_scopes
 from projections.qualification import evaluate, load_rule
-from projections.reading import state_at
+from projections.reading import race_log, race_state_at, state_at
 from projections.records import records
 from projections.report import Choice
 from projections.report import report as regional_report
@@ -59,8 +59,12 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
     if race:
         app.race(race)
     basis = basis_of(position, known_at)
-    stop = state_at(app, basis).position
-    entries = audit_trail(app.read_log(stop=stop), race)
+    if race:  # one race's audit reads that race's part of the log (projections.reading.race_log)
+        stop = race_state_at(app, race, basis).position
+        entries = audit_trail(race_log(app, race, stop), race)
+    else:
+        stop = state_at(app, basis).position
+        entries = audit_trail(app.read_log(stop=stop), race)
     if fmt == "json":
         output.print_json(OUT, {"basis": basis.as_json(stop), "entries": [{
             "position": e.position, "recorded_at": e.recorded_at.isoformat(), "race": e.race,
@@ -91,7 +95,7 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
 def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
             position: int | None, known_at: str | None, fmt: str) -> None:
     """Where TIME would rank in RACE's board, and whom it would pass."""
-    state = state_at(app, basis_of(position, known_at))
+    state = race_state_at(app, race, basis_of(position, known_at))
     if state.sheet(race) is None:
         app.race(race)
     answer = place_time(state, race, parse_time(time), skater, after_pair)

@@ -22,7 +22,7 @@ from ledger.store.signing import (
 )
 from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
-from projections.reading import state_at
+from projections.reading import race_state_at, state_at
 from projections.timeline import replay_frames
 from scripts import output
 from scripts.cli import sheets
@@ -73,7 +73,9 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
         raise InvalidInputError("--at and --lap name the same thing; give one")
     key = signing_key(sign, key_file, fmt, with_checkpoint)
     moment = parse_datetime(known_at) if known_at else None
-    state = state_at(app, Basis(position=position, known_at=moment))
+    # The race's own stream (and, for the marks a table or JSON shows, the races of its distance
+    # up to its day, and the record lines): the same state for this race as the whole fold (tests/laws).
+    state = race_state_at(app, race, Basis(position=position, known_at=moment), marks=fmt != "csv")
     if lap is not None:
         sheet = state.sheet(race) or app.race(race).sheet
         at_m = lap_to_metres(sheet.distance_m, lap, sheet.track_m)
