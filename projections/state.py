@@ -124,13 +124,17 @@ class LedgerState:
         Always so for a prefix of the log. An "as known at" fold takes the facts known by then in
         log order, and a fact known early may name one that was known only later (a timing
         system's correction of a fact entered by hand, a stream imported into a race scheduled
-        since): such a fact was not yet a fact of the ledger's story at that moment, and is left
+        since, a re-skate or a result of a skater whose entry came later): such a fact was not
+        yet a fact of the ledger's story at that moment, and is left
         out (docs/decisions/0014-two-clocks-at-the-door.md)."""
         if not isinstance(event, Race.Event) or isinstance(event, Race.Scheduled):
             return True
         sheet = self.races.get(event.originator_id)
         if sheet is None:
             return False
+        skater = None if isinstance(event, Race.StarterEntered) else getattr(event, "skater", None)
+        if skater is not None and skater not in sheet.entries:
+            return False  # a fact of a skater whose entry was known only later (a re-skate, a DNS)
         named = getattr(event, "target", None) or getattr(event, "passing", None)
         return named is None or named in sheet.facts
 

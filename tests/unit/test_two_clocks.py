@@ -191,3 +191,28 @@ def test_a_known_at_moment_without_a_zone_is_refused(memory_app: Ledger) -> None
     with pytest.raises(InvalidInputError, match="has no time zone"), \
             memory_app.known_at(datetime(2017, 12, 26, 15, 2)):
         pass
+
+
+def test_a_fact_known_before_the_skaters_entry_is_not_yet_a_fact_of_the_race(
+        memory_app: Ledger) -> None:
+    """A timing system may know a re-skate or a DNS before the list that enters the skater is
+    imported: as known at a moment between the two, the fact is left out (it names a starter the
+    race did not yet have), not folded into a crash or a row of a skater who is not entered."""
+    app = memory_app
+    scheduled, early, late = (datetime(2025, 1, 1, hour, tzinfo=CET) for hour in (12, 13, 15))
+    with app.known_at(scheduled):
+        comp = app.schedule_competition("Order Cup", "Rink", date(2025, 1, 1))
+        key = app.schedule_race(comp, 500, "men", date(2025, 1, 1))
+        for name in ("Skater A", "Skater B"):
+            app.register_skater(name)
+    with app.known_at(late):
+        app.enter_starters(key, ["Skater A", "Skater B"])
+    with app.known_at(early):
+        app.record_fall(key, "Skater A", 200, went_on=False)
+        app.grant_reskate(key, "Skater A", "fell after a collision", "Referee")
+        app.record_dns(key, "Skater B")
+    between = state_as_of(app, Basis(known_at=datetime(2025, 1, 1, 14, tzinfo=CET)))
+    assert not [f for f in known(between.sheet(key)).facts.values() if f.skater is not None]
+    assert not leaderboard(between, key).rows
+    after = state_as_of(app, Basis(known_at=late))
+    assert [row.skater for row in leaderboard(after, key).rows] == ["Skater A", "Skater B"]
