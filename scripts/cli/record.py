@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import click
 
@@ -19,7 +18,9 @@ from ledger.domain.values import (
 )
 from scripts.cli.common import (
     OUT,
+    Decorator,
     acts,
+    command_of,
     device_named,
     fact_id_of,
     ledger_command,
@@ -27,9 +28,6 @@ from scripts.cli.common import (
     time_arg,
     with_device,
 )
-
-#: one of click's parameter decorators (``click.argument(…)``, ``click.option(…)``, ``with_device``)
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 # -- live recording -----------------------------------------------------------------------------
@@ -43,13 +41,8 @@ def recorded(act: str, *params: Decorator, keeps_author: bool = False
     """``record ACT RACE …``: a command of the record group on a race, with ``params`` (click's
     arguments and options, as they would stand top to bottom below its RACE argument), on the
     ledger (``ledger_command``) as the act ACT (``acts``)."""
-
-    def decorate(command: Callable[..., None]) -> click.Command:
-        wrapped = ledger_command(acts(act, keeps_author=keeps_author)(command))
-        for param in reversed(params):
-            wrapped = param(wrapped)
-        return record.command(act)(click.argument("race")(wrapped))
-    return decorate
+    return command_of(record.command(act), click.argument("race"), *params, ledger_command,
+                      acts(act, keeps_author=keeps_author))
 
 
 
