@@ -5,6 +5,9 @@ An aggregate ``Name`` is stored as ``skate-ledger:Name``; the base classes of it
 ``skate-ledger:Name.Created``. Each concrete event still states its own ``TOPIC``, and derives from
 ``Aggregate.Created`` or ``Aggregate.Event`` as the eventsourcing library has it: the library makes
 it a subclass of the aggregate's ``Event`` too.
+
+``Race`` states its topics itself: its ``Event`` carries behaviour (``apply``, ``record_on``) that
+every race event inherits, so it is written in the class body, and ``Created`` with it.
 """
 
 from __future__ import annotations
