@@ -45,7 +45,6 @@ def recorded(act: str, *params: Decorator, keeps_author: bool = False
                       acts(act, keeps_author=keeps_author))
 
 
-
 @record.command("competition")
 @click.argument("name")
 @click.option("--venue", default=None)
