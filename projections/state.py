@@ -60,18 +60,10 @@ class CompetitionInfo:
     last_day: str
 
 
-@attrs.frozen
-class RecordInfo:
-    """A line of a record table: the record of a scope as it stood on ``as_of``."""
-
-    scope: str
-    category: str
-    distance_m: int
-    time_ms: int
-    skater: str | None
-    nation: str | None
-    as_of: str
-    source: str
+#: A line of a record table, the record of a scope as it stood on ``as_of``: the event that
+#: says so, whose fields (scope, category, distance_m, time_ms, skater, nation, as_of, source)
+#: are what the read side reads of it.
+RecordInfo = Record.Stood
 
 
 @attrs.define
@@ -112,9 +104,7 @@ class LedgerState:
                 event.originator_id, event.slug, event.name, event.venue, event.first_day,
                 event.last_day)
         elif isinstance(event, Record.Stood):
-            self.records[event.originator_id] = RecordInfo(
-                event.scope, event.category, event.distance_m, event.time_ms, event.skater,
-                event.nation, event.as_of, event.source)
+            self.records[event.originator_id] = event
         self.position = position
         self.recorded_at = known_at_of(event)
 

@@ -39,6 +39,14 @@ def race_day(app: Ledger, distance_m: int = 1000, skaters: Iterable[str] = (),
     return key
 
 
+def finished(app: Ledger, key: str, times: Iterable[tuple[str, int]]) -> None:
+    """Each skater in turn registered, entered in the race and finished in the time given."""
+    for name, ms in times:
+        app.register_skater(name)
+        app.enter_starter(key, name)
+        app.record_finish(key, name, ms)
+
+
 def draw(app: Ledger, key: str, *pairs: tuple[str | None, str | None]) -> None:
     """Draw pairs 1, 2, … in order: each pair is (inner lane, outer lane)."""
     for number, (inner, outer) in enumerate(pairs, start=1):

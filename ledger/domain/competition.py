@@ -6,19 +6,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.domain.aggregate import LedgerAggregate
 from ledger.domain.values import competition_id
 
 
-class Competition(Aggregate):
-    TOPIC = "skate-ledger:Competition"
-
-    class Event(Aggregate.Event):
-        TOPIC = "skate-ledger:Competition.Event"
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "skate-ledger:Competition.Created"
-
-    class Scheduled(Created):
+class Competition(LedgerAggregate):
+    class Scheduled(Aggregate.Created):
         TOPIC = "skate-ledger:Competition.Scheduled"
         slug: str
         name: str

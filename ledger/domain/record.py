@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.domain.aggregate import LedgerAggregate
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.values import NAMESPACE
 
@@ -48,16 +49,8 @@ def record_id(scope: str, category: str, distance_m: int, as_of: str, source: st
     return uuid5(NAMESPACE, f"record/{scope.casefold()}/{category}/{distance_m}/{as_of}/{source}")
 
 
-class Record(Aggregate):
-    TOPIC = "skate-ledger:Record"
-
-    class Event(Aggregate.Event):
-        TOPIC = "skate-ledger:Record.Event"
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "skate-ledger:Record.Created"
-
-    class Stood(Created):
+class Record(LedgerAggregate):
+    class Stood(Aggregate.Created):
         """The record of a scope, category and distance stood at ``time_ms`` on ``as_of`` (held by
         ``skater``, as ``source`` lists it)."""
 

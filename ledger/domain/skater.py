@@ -6,19 +6,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.domain.aggregate import LedgerAggregate
 from ledger.domain.values import skater_id
 
 
-class Skater(Aggregate):
-    TOPIC = "skate-ledger:Skater"
-
-    class Event(Aggregate.Event):
-        TOPIC = "skate-ledger:Skater.Event"
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "skate-ledger:Skater.Created"
-
-    class Registered(Created):
+class Skater(LedgerAggregate):
+    class Registered(Aggregate.Created):
         TOPIC = "skate-ledger:Skater.Registered"
         name: str
         nation: str | None
@@ -46,20 +39,12 @@ class Skater(Aggregate):
                            hometown=hometown)
 
 
-class SkaterAlias(Aggregate):
+class SkaterAlias(LedgerAggregate):
     """Another spelling of a registered skater's name (a timing system's, another list's), noted
     by an official: the name finds that skater. Its id is the one the name's key gives, like a
     skater's, so a look-up by name costs one load either way (docs/decisions/0016)."""
 
-    TOPIC = "skate-ledger:SkaterAlias"
-
-    class Event(Aggregate.Event):
-        TOPIC = "skate-ledger:SkaterAlias.Event"
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "skate-ledger:SkaterAlias.Created"
-
-    class Noted(Created):
+    class Noted(Aggregate.Created):
         TOPIC = "skate-ledger:SkaterAlias.Noted"
         name: str
         skater: UUID

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Final, Literal, get_args
+from typing import Final, Literal, cast, get_args
 from uuid import UUID, uuid5
 
 import attrs
@@ -119,14 +120,25 @@ def parse_date(text: str) -> date:
     raise InvalidInputError(f"date {text!r} is not YYYY-MM-DD or DD.MM.YYYY")
 
 
-def parse_category(text: str) -> Category:
+def one_of(text: str, aliases: Mapping[str, str], known: tuple[str, ...], refusal: str) -> str:
+    """``text`` in lower case, or the word its alias stands for, when it is one of ``known``;
+    otherwise ``refusal`` is raised."""
     raw = text.strip().lower()
-    aliases = {"m": "men", "man": "men", "male": "men", "w": "women", "ladies": "women",
-               "woman": "women", "female": "women", "vrouwen": "women", "mannen": "men"}
     raw = aliases.get(raw, raw)
-    if raw not in CATEGORIES:
-        raise InvalidInputError(f"category {text!r} is not men or women")
-    return raw  # type: ignore[return-value]
+    if raw not in known:
+        raise InvalidInputError(refusal)
+    return raw
+
+
+CATEGORY_ALIASES: Final = {"m": "men", "man": "men", "male": "men", "w": "women", "ladies": "women",
+                           "woman": "women", "female": "women", "vrouwen": "women", "mannen": "men"}
+LANE_ALIASES: Final = {"i": "inner", "0": "inner", "white": "inner", "wit": "inner",
+                       "o": "outer", "1": "outer", "red": "outer", "rood": "outer"}
+
+
+def parse_category(text: str) -> Category:
+    return cast(Category, one_of(text, CATEGORY_ALIASES, CATEGORIES,
+                                 f"category {text!r} is not men or women"))
 
 
 def parse_status(text: str) -> Status:
@@ -137,13 +149,7 @@ def parse_status(text: str) -> Status:
 
 
 def parse_lane(text: str) -> Lane:
-    raw = text.strip().lower()
-    aliases = {"i": "inner", "0": "inner", "white": "inner", "wit": "inner",
-               "o": "outer", "1": "outer", "red": "outer", "rood": "outer"}
-    raw = aliases.get(raw, raw)
-    if raw not in LANES:
-        raise InvalidInputError(f"lane {text!r} is not inner or outer")
-    return raw  # type: ignore[return-value]
+    return cast(Lane, one_of(text, LANE_ALIASES, LANES, f"lane {text!r} is not inner or outer"))
 
 
 def parse_datetime(text: str) -> datetime:

@@ -4,13 +4,16 @@ writing an export, are :mod:`ledger.importing`'s."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
-from ledger.domain.errors import ImportFormatError
+from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
+
+R = TypeVar("R")
 
 FORMATS = ("auto", "jsonl", "csv", "isu-text", "vantage", "records")
 
@@ -118,3 +121,41 @@ def detect_format(path: Path) -> str:
     if path.suffix.lower() == ".txt":
         return "isu-text"
     raise ImportFormatError(str(path), 1, "format not recognised; give --format csv or jsonl")
+
+
+def json_line(name: str, number: int, raw: str) -> Any:
+    """The JSON value of line ``number`` of file ``name``; a line that is not JSON, or not JSON
+    this reader can take, is refused naming the line."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ImportFormatError(name, number, f"is not JSON ({e.msg})") from None
+    except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
+        raise ImportFormatError(name, number, "is not JSON this reader can take") from None
+
+
+def check_filled(fields: Mapping[str, str], required: Iterable[str]) -> None:
+    """Each required column of a row holds something."""
+    for column in required:
+        if not fields.get(column):
+            raise InvalidInputError(f"{column} is empty")
+
+
+def converted(name: str, line: int, convert: Callable[[int, dict[str, str]], R],
+              fields: dict[str, str]) -> R:
+    """A row of a list (``convert(line, fields)``); a field it refuses is refused as line ``line``
+    of file ``name``."""
+    try:
+        return convert(line, fields)
+    except LedgerError as e:
+        raise ImportFormatError(name, line, str(e)) from None
+
+
+def check_columns(name: str, header: list[str], known: Sequence[str], required: Iterable[str]) -> None:
+    """Every column of a list's header row is a known one, and the required ones are there."""
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        raise ImportFormatError(name, 1, f"unknown column {unknown[0]!r} (known: {', '.join(known)})")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFormatError(name, 1, f"required column {missing[0]!r} is missing")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import attrs
 
-from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.domain.timing import parse_distance, parse_time, time_precision
 from ledger.domain.values import parse_category, parse_date, parse_lane, parse_status
-from ledger.formats import MAX_LIST_BYTES, read_text
+from ledger.formats import MAX_LIST_BYTES, check_columns, check_filled, converted, read_text
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
            "skater", "nation", "club", "hometown", "time", "status", "splits")
@@ -80,12 +80,7 @@ def read_csv(path: Path) -> list[ResultRow]:
 def check_header(name: str, header: list[str]) -> None:
     if not header:
         raise ImportFormatError(name, 1, "is empty; a header row is required")
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise ImportFormatError(name, 1, f"unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ImportFormatError(name, 1, f"required column {missing[0]!r} is missing")
+    check_columns(name, header, COLUMNS, REQUIRED)
     if "time" not in header and "status" not in header:
         raise ImportFormatError(name, 1, "needs a 'time' or a 'status' column")
     if len(set(header)) != len(header):
@@ -99,16 +94,11 @@ def row_from(name: str, line: int, record: dict[str | None, str | list[str] | No
               if isinstance(k, str)}
     if any(v is None for v in record.values()):
         raise ImportFormatError(name, line, "has fewer fields than the header")
-    try:
-        return convert(line, fields)
-    except LedgerError as e:
-        raise ImportFormatError(name, line, str(e)) from None
+    return converted(name, line, convert, fields)
 
 
 def convert(line: int, f: dict[str, str]) -> ResultRow:
-    for column in REQUIRED:
-        if not f.get(column):
-            raise InvalidInputError(f"{column} is empty")
+    check_filled(f, REQUIRED)
     for column, value in f.items():
         if len(value) > MAX_FIELD:
             raise InvalidInputError(f"{column} is longer than {MAX_FIELD} characters")

@@ -20,7 +20,7 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 
 from ledger.domain.errors import ImportFormatError
-from ledger.formats import read_text
+from ledger.formats import json_line, read_text
 
 KEYS = ("position", "recorded_at", "topic", "aggregate_id", "version", "state")
 
@@ -54,12 +54,7 @@ def read_jsonl(path: Path) -> list[LoggedLine]:
 
 
 def stored_event(name: str, number: int, raw: str) -> StoredEvent:
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ImportFormatError(name, number, f"is not JSON ({e.msg})") from None
-    except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
-        raise ImportFormatError(name, number, "is not JSON this reader can take") from None
+    obj = json_line(name, number, raw)
     if not isinstance(obj, dict) or any(k not in obj for k in KEYS):
         raise ImportFormatError(name, number, f"is not a ledger event (needs {', '.join(KEYS)})")
     try:

@@ -15,11 +15,11 @@ from typing import Final
 
 import attrs
 
-from ledger.domain.errors import ImportFormatError, InvalidInputError, LedgerError
+from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.domain.record import parse_scope
 from ledger.domain.timing import parse_distance, parse_time
 from ledger.domain.values import parse_category, parse_date
-from ledger.formats import MAX_LIST_BYTES, read_text
+from ledger.formats import MAX_LIST_BYTES, check_columns, check_filled, converted, read_text
 from ledger.formats.csv_results import MAX_FIELD
 
 COLUMNS: Final = ("scope", "distance", "category", "time", "skater", "nation", "date", "source")
@@ -58,12 +58,7 @@ def read_records(path: Path) -> list[RecordRow]:
 
 
 def check_header(name: str, header: list[str]) -> None:
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise ImportFormatError(name, 1, f"unknown column {unknown[0]!r} (known: {', '.join(COLUMNS)})")
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ImportFormatError(name, 1, f"required column {missing[0]!r} is missing")
+    check_columns(name, header, COLUMNS, REQUIRED)
     if len(set(header)) != len(header):
         raise ImportFormatError(name, 1, "a column appears twice")
 
@@ -72,16 +67,11 @@ def row_from(name: str, line: int, header: list[str], cells: list[str]) -> Recor
     if len(cells) != len(header):
         raise ImportFormatError(name, line, f"has {len(cells)} fields; the header has {len(header)}")
     f = {k: v.strip() for k, v in zip(header, cells, strict=True)}
-    try:
-        return convert(line, f)
-    except LedgerError as e:
-        raise ImportFormatError(name, line, str(e)) from None
+    return converted(name, line, convert, f)
 
 
 def convert(line: int, f: dict[str, str]) -> RecordRow:
-    for column in REQUIRED:
-        if not f.get(column):
-            raise InvalidInputError(f"{column} is empty")
+    check_filled(f, REQUIRED)
     for column, value in f.items():
         if len(value) > MAX_FIELD or any(ord(c) < 32 for c in value):
             raise InvalidInputError(f"{column} is longer than {MAX_FIELD} characters or holds a "

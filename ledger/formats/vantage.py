@@ -11,14 +11,13 @@ event becomes in the ledger is :mod:`ledger.importing.vantage`'s job.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from ledger.domain.errors import ImportFormatError, InvalidInputError
-from ledger.formats import MAX_STREAM_BYTES, read_text
+from ledger.formats import MAX_STREAM_BYTES, json_line, read_text
 
 TICKS_PER_MS: Final = 10_000
 #: The timing source of a Vantage ``presentationSource.how`` (or a committed time's ``how``).
@@ -61,12 +60,7 @@ def read_events(path: Path) -> list[tuple[int, Event]]:
 
 
 def parse_line(name: str, number: int, raw: str) -> Event:
-    try:
-        event = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ImportFormatError(name, number, f"is not JSON ({e.msg})") from None
-    except (ValueError, RecursionError):
-        raise ImportFormatError(name, number, "is not JSON this reader can take") from None
+    event = json_line(name, number, raw)
     if not isinstance(event, dict) or not isinstance(event.get("typeName"), str):
         raise ImportFormatError(name, number, "is not a Vantage event (a JSON object with a typeName)")
     return event

@@ -83,6 +83,22 @@ OUT = LazyConsole(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 ERR = LazyConsole(stderr=True, soft_wrap=True)
 
 
+#: a decorator of a command function: click's ``click.argument(…)``, ``click.option(…)``, or ours
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def command_of(*decorators: Decorator) -> Callable[[Callable[..., None]], click.Command]:
+    """The decorators as they would stand one per line above a command function, the first of
+    them the one that makes it a click command (``click.command(…)``, ``group.command(…)``)."""
+
+    def decorate(command: Callable[..., None]) -> click.Command:
+        wrapped: Callable[..., Any] = command
+        for decorator in reversed(decorators):
+            wrapped = decorator(wrapped)
+        return cast(click.Command, wrapped)
+    return decorate
+
+
 class Refused(click.ClickException):
     exit_code = 2
 

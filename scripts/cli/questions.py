@@ -28,7 +28,9 @@ from projections.whatif import what_if as place_time
 from scripts import output
 from scripts.cli.common import (
     OUT,
+    Decorator,
     F,
+    command_of,
     read_command,
 )
 
@@ -48,11 +50,15 @@ def format_choice(*choices: str) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0])
 
 
-@click.command("audit")
-@click.argument("race", required=False)
-@basis_options
-@format_choice("table", "json")
-@read_command
+def question(name: str, *params: Decorator) -> Callable[[Callable[..., None]], click.Command]:
+    """A question: the command ``name`` with ``params`` (its arguments and options, top to
+    bottom), then ``--position`` and ``--known-at`` (its basis) and ``--format`` table or json,
+    on the ledger opened read-only."""
+    return command_of(click.command(name), *params, basis_options, format_choice("table", "json"),
+                      read_command)
+
+
+@question("audit", click.argument("race", required=False))
 def audit(app: Ledger, race: str | None, position: int | None, known_at: str | None,
           fmt: str) -> None:
     """Every correction, void, DQ, re-skate and status change, with the places it moved."""
@@ -84,14 +90,11 @@ def audit(app: Ledger, race: str | None, position: int | None, known_at: str | N
     OUT.print(table)
 
 
-@click.command("what-if")
-@click.argument("race")
-@click.argument("time")
-@click.option("--skater", default=None, help="Leave this skater's own result out.")
-@click.option("--after-pair", type=int, default=None)
-@basis_options
-@format_choice("table", "json")
-@read_command
+@question("what-if",
+          click.argument("race"),
+          click.argument("time"),
+          click.option("--skater", default=None, help="Leave this skater's own result out."),
+          click.option("--after-pair", type=int, default=None))
 def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: int | None,
             position: int | None, known_at: str | None, fmt: str) -> None:
     """Where TIME would rank in RACE's board, and whom it would pass."""
@@ -112,11 +115,7 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
               + (" …" if len(answer.ahead_of) > 3 else ""))
 
 
-@click.command("history")
-@click.argument("skater")
-@basis_options
-@format_choice("table", "json")
-@read_command
+@question("history", click.argument("skater"))
 def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
@@ -142,11 +141,7 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
     OUT.print(table)
 
 
-@click.command("classification")
-@click.argument("races", nargs=-1, required=True)
-@basis_options
-@format_choice("table", "json")
-@read_command
+@question("classification", click.argument("races", nargs=-1, required=True))
 def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
@@ -168,12 +163,9 @@ def classification(app: Ledger, races: tuple[str, ...], position: int | None,
     OUT.print(table)
 
 
-@click.command("records")
-@click.option("--mark", default=None, callback=lambda ctx, param, value: known_mark(value),
-              help="Only this kind: WR, CR, TR or NR.")
-@basis_options
-@format_choice("table", "json")
-@read_command
+@question("records",
+          click.option("--mark", default=None, callback=lambda ctx, param, value: known_mark(value),
+                       help="Only this kind: WR, CR, TR or NR."))
 def records_(app: Ledger, mark: str | None, position: int | None, known_at: str | None,
              fmt: str) -> None:
     """World, track, national and championship records: the record tables the ledger holds
@@ -209,11 +201,7 @@ def known_mark(value: str | None) -> str | None:
     return value.strip().upper()
 
 
-@click.command("qualification")
-@click.argument("rule")
-@basis_options
-@format_choice("table", "json")
-@read_command
+@question("qualification", click.argument("rule"))
 def qualification(app: Ledger, rule: str, position: int | None, known_at: str | None,
                   fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
@@ -243,16 +231,13 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
     OUT.print("Selected: " + (", ".join(outcome.selected) or "nobody yet"))
 
 
-@click.command("report")
-@click.option("--hometown", multiple=True)
-@click.option("--club", multiple=True)
-@click.option("--nation", multiple=True)
-@click.option("--competition", default=None, help="The competition's key.")
-@click.option("--date", "day", default=None, help="One day of the competition (YYYY-MM-DD).")
-@click.option("--rule", "rules", multiple=True, help="Qualification rule(s) to report on.")
-@basis_options
-@format_choice("table", "json")
-@read_command
+@question("report",
+          click.option("--hometown", multiple=True),
+          click.option("--club", multiple=True),
+          click.option("--nation", multiple=True),
+          click.option("--competition", default=None, help="The competition's key."),
+          click.option("--date", "day", default=None, help="One day of the competition (YYYY-MM-DD)."),
+          click.option("--rule", "rules", multiple=True, help="Qualification rule(s) to report on."))
 def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation: tuple[str, ...],
            competition: str | None, day: str | None, rules: tuple[str, ...], position: int | None,
            known_at: str | None, fmt: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from ledger.application import Ledger
@@ -16,7 +18,9 @@ from ledger.domain.values import (
 )
 from scripts.cli.common import (
     OUT,
+    Decorator,
     acts,
+    command_of,
     device_named,
     fact_id_of,
     ledger_command,
@@ -31,6 +35,14 @@ from scripts.cli.common import (
 def record() -> None:
     """Append one live fact (a retransmitted fact is accepted once)."""
 
+
+def recorded(act: str, *params: Decorator, keeps_author: bool = False
+             ) -> Callable[[Callable[..., None]], click.Command]:
+    """``record ACT RACE …``: a command of the record group on a race, with ``params`` (click's
+    arguments and options, as they would stand top to bottom below its RACE argument), on the
+    ledger (``ledger_command``) as the act ACT (``acts``)."""
+    return command_of(record.command(act), click.argument("race"), *params, ledger_command,
+                      acts(act, keeps_author=keeps_author))
 
 
 @record.command("competition")
@@ -91,70 +103,48 @@ def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
     OUT.print(f"registered {normal_name('the name', name)}")
 
 
-@record.command("enter")
-@click.argument("race")
-@click.argument("skaters", nargs=-1, required=True)
-@ledger_command
-@acts("enter")
+@recorded("enter", click.argument("skaters", nargs=-1, required=True))
 def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
     """Enter SKATERS in RACE (pair unknown): all of them, or none when one is refused."""
     said(app.enter_starters(race, skaters))
 
 
-@record.command("pair")
-@click.argument("race")
-@click.argument("pair", type=int)
-@click.option("--inner", default=None)
-@click.option("--outer", default=None)
-@ledger_command
-@acts("pair")
+@recorded("pair",
+          click.argument("pair", type=int),
+          click.option("--inner", default=None),
+          click.option("--outer", default=None))
 def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
     """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
     said(app.draw_pair(race, pair, inner, outer, enter=True))
 
 
-@record.command("start")
-@click.argument("race")
-@click.argument("pair", type=int)
-@click.option("--at", "signal_at", default=None, help="The moment of the shot (ISO 8601).")
-@ledger_command
-@acts("start")
+@recorded("start",
+          click.argument("pair", type=int),
+          click.option("--at", "signal_at", default=None, help="The moment of the shot (ISO 8601)."))
 def record_start(app: Ledger, race: str, pair: int, signal_at: str | None) -> None:
     """The start signal of PAIR."""
     said(app.start(race, pair, parse_datetime(signal_at) if signal_at else None))
 
 
-@record.command("false-start")
-@click.argument("race")
-@click.argument("skater")
-@ledger_command
-@acts("false-start")
+@recorded("false-start", click.argument("skater"))
 def record_false_start(app: Ledger, race: str, skater: str) -> None:
     """A false start by SKATER (clears the clock; the second one disqualifies)."""
     said(app.false_start(race, skater))
 
 
-@record.command("clear")
-@click.argument("race")
-@click.argument("pair", type=int)
-@click.option("--reason", required=True)
-@ledger_command
-@acts("clear")
+@recorded("clear", click.argument("pair", type=int), click.option("--reason", required=True))
 def record_clear(app: Ledger, race: str, pair: int, reason: str) -> None:
     """Clear the clock of PAIR: its passings since the start are void."""
     said(app.clear_clock(race, pair, reason))
 
 
-@record.command("pass")
-@click.argument("race")
-@click.argument("skater")
-@click.argument("metres", type=int)
-@click.argument("time")
-@click.option("--source", type=click.Choice(TIMING_SOURCES), default=None,
-              help="The timing source; without it the source is unknown (stored as none).")
-@with_device
-@ledger_command
-@acts("pass")
+@recorded("pass",
+          click.argument("skater"),
+          click.argument("metres", type=int),
+          click.argument("time"),
+          click.option("--source", type=click.Choice(TIMING_SOURCES), default=None,
+                       help="The timing source; without it the source is unknown (stored as none)."),
+          with_device)
 def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, source: str | None,
                 device: str | None, seq: int | None) -> None:
     """SKATER passed METRES at TIME since the start."""
@@ -163,16 +153,13 @@ def record_pass(app: Ledger, race: str, skater: str, metres: int, time: str, sou
                                 fact_id_of(device, seq)))
 
 
-@record.command("finish")
-@click.argument("race")
-@click.argument("skater")
-@click.argument("time")
-@click.option("--source", type=click.Choice(TIMING_SOURCES), default=None,
-              help="The timing source; without it the source is unknown (stored as none). A manual "
-                   "(hand) time is known to the hundredth.")
-@with_device
-@ledger_command
-@acts("finish")
+@recorded("finish",
+          click.argument("skater"),
+          click.argument("time"),
+          click.option("--source", type=click.Choice(TIMING_SOURCES), default=None,
+                       help="The timing source; without it the source is unknown (stored as none). "
+                            "A manual (hand) time is known to the hundredth."),
+          with_device)
 def record_finish(app: Ledger, race: str, skater: str, time: str, source: str | None,
                   device: str | None, seq: int | None) -> None:
     """SKATER finished in TIME."""
@@ -180,25 +167,20 @@ def record_finish(app: Ledger, race: str, skater: str, time: str, source: str | 
         said(app.record_finish(race, skater, time_arg(time), source, fact_id_of(device, seq)))
 
 
-@record.command("place")
-@click.argument("race")
-@click.argument("skater")
-@click.argument("place", type=int)
-@ledger_command
-@acts("place")
+@recorded("place", click.argument("skater"), click.argument("place", type=int))
 def record_place(app: Ledger, race: str, skater: str, place: int) -> None:
     """A published list gives SKATER's PLACE but not the time."""
     said(app.report_place(race, skater, place))
 
 
-@record.command("bests")
-@click.argument("race")
-@click.argument("skater")
-@click.option("--pb", default=None, help="The personal best at the race's distance before it.")
-@click.option("--sb", default=None, help="The season best at the race's distance before it.")
-@click.option("--source", required=True, help="Where the bests come from (an entry list, a federation).")
-@ledger_command
-@acts("bests")
+@recorded("bests",
+          click.argument("skater"),
+          click.option("--pb", default=None,
+                       help="The personal best at the race's distance before it."),
+          click.option("--sb", default=None,
+                       help="The season best at the race's distance before it."),
+          click.option("--source", required=True,
+                       help="Where the bests come from (an entry list, a federation)."))
 def record_bests(app: Ledger, race: str, skater: str, pb: str | None, sb: str | None,
                  source: str) -> None:
     """SKATER's personal and season best known before RACE (the baseline a derived PB or SB needs)."""
@@ -206,59 +188,43 @@ def record_bests(app: Ledger, race: str, skater: str, pb: str | None, sb: str | 
                         source))
 
 
-@record.command("fall")
-@click.argument("race")
-@click.argument("skater")
-@click.option("--at", "metres", type=int, default=None, help="Where, in metres from the start.")
-@click.option("--went-on/--stopped", default=True, help="Whether the skater got up and went on.")
-@ledger_command
-@acts("fall")
+@recorded("fall",
+          click.argument("skater"),
+          click.option("--at", "metres", type=int, default=None,
+                       help="Where, in metres from the start."),
+          click.option("--went-on/--stopped", default=True,
+                       help="Whether the skater got up and went on."))
 def record_fall(app: Ledger, race: str, skater: str, metres: int | None, went_on: bool) -> None:
     """SKATER fell (with --stopped: did not finish)."""
     said(app.record_fall(race, skater, metres, went_on))
 
 
-@record.command("dnf")
-@click.argument("race")
-@click.argument("skater")
-@click.option("--reason", default=None)
-@click.option("--reached", type=int, default=None, help="Metres reached.")
-@ledger_command
-@acts("dnf")
+@recorded("dnf",
+          click.argument("skater"),
+          click.option("--reason", default=None),
+          click.option("--reached", type=int, default=None, help="Metres reached."))
 def record_dnf(app: Ledger, race: str, skater: str, reason: str | None,
                reached: int | None) -> None:
     """SKATER did not finish."""
     said(app.record_dnf(race, skater, reached, reason))
 
 
-@record.command("dns")
-@click.argument("race")
-@click.argument("skater")
-@click.option("--reason", default=None)
-@ledger_command
-@acts("dns")
+@recorded("dns", click.argument("skater"), click.option("--reason", default=None))
 def record_dns(app: Ledger, race: str, skater: str, reason: str | None) -> None:
     """SKATER did not start."""
     said(app.record_dns(race, skater, reason))
 
 
-@record.command("wdr")
-@click.argument("race")
-@click.argument("skater")
-@click.option("--reason", default=None)
-@ledger_command
-@acts("wdr")
+@recorded("wdr", click.argument("skater"), click.option("--reason", default=None))
 def record_wdr(app: Ledger, race: str, skater: str, reason: str | None) -> None:
     """SKATER withdrew before the race."""
     said(app.record_withdrawal(race, skater, reason))
 
 
-@record.command("dq")
-@click.argument("race")
-@click.argument("skater")
-@click.option("--rule", required=True, help="The rule broken, e.g. 'ISU 253: lane change'.")
-@ledger_command
-@acts("dq", keeps_author=True)
+@recorded("dq",
+          click.argument("skater"),
+          click.option("--rule", required=True, help="The rule broken, e.g. 'ISU 253: lane change'."),
+          keeps_author=True)
 def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None) -> None:
     """The referee disqualified SKATER."""
     said(app.disqualify(race, skater, rule, author))

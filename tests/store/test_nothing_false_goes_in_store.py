@@ -60,37 +60,35 @@ def ledger_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
 
 
 # -- another program's file ----------------------------------------------------------------------
-def other_tables(path: Path) -> None:
+def written(path: Path, *statements: str) -> None:
+    """Another program's SQLite file at ``path``: the statements run and committed, the file
+    closed (the last connection checkpoints a WAL file and removes -wal and -shm)."""
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
-    conn.execute("INSERT INTO customers (name) VALUES ('Ada')")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+def other_tables(path: Path) -> None:
+    written(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+            "INSERT INTO customers (name) VALUES ('Ada')")
 
 
 def other_tables_in_wal_mode(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE TABLE notes (body TEXT)")
-    conn.commit()
-    conn.close()  # the last connection checkpoints and removes -wal and -shm
+    written(path, "PRAGMA journal_mode=WAL", "CREATE TABLE notes (body TEXT)")
 
 
 def foreign_stored_events(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
-                 "topic TEXT, state BLOB)")  # another eventsourcing application's events
-    conn.execute("INSERT INTO stored_events VALUES ('a', 1, 'bank.domain:Account.Opened', x'7b7d')")
-    conn.commit()
-    conn.close()
+    written(path,  # another eventsourcing application's events
+            "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+            "topic TEXT, state BLOB)",
+            "INSERT INTO stored_events VALUES ('a', 1, 'bank.domain:Account.Opened', x'7b7d')")
 
 
 def another_application_id(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA application_id = 1")
-    conn.execute("CREATE TABLE ledger_chain (position INTEGER PRIMARY KEY, hash BLOB)")
-    conn.commit()
-    conn.close()
+    written(path, "PRAGMA application_id = 1",
+            "CREATE TABLE ledger_chain (position INTEGER PRIMARY KEY, hash BLOB)")
 
 
 def not_sqlite(path: Path) -> None:

@@ -46,11 +46,10 @@ else:
     StoreBase = object
 
 
-class SQLiteStore(StoreBase):
-    """A fresh SQLite ledger file per test, opened through build_app."""
+class OpenedLedgers(StoreBase):
+    """The ledgers a test opens, closed after the suite's tearDown once its reader threads ended."""
 
     def setUp(self) -> None:
-        self._dir = tempfile.TemporaryDirectory()
         self._apps: list[Ledger] = []
         self._threads = set(threading.enumerate())
         super().setUp()
@@ -60,44 +59,59 @@ class SQLiteStore(StoreBase):
         join_test_threads(self._threads)
         for app in self._apps:
             app.close()
-        self._dir.cleanup()
 
-    def ledger(self) -> Ledger:
-        app = build_app(str(Path(self._dir.name) / "conformance.db"))
+    def opened(self, app: Ledger) -> Ledger:
         self._apps.append(app)
         return app
 
 
-class PostgresStore(StoreBase):
+class SQLiteStore(OpenedLedgers):
+    """A fresh SQLite ledger file per test, opened through build_app."""
+
+    def setUp(self) -> None:
+        self._dir = tempfile.TemporaryDirectory()
+        super().setUp()
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self._dir.cleanup()
+
+    def ledger(self) -> Ledger:
+        return self.opened(build_app(str(Path(self._dir.name) / "conformance.db")))
+
+
+class PostgresStore(OpenedLedgers):
     """A fresh PostgreSQL schema per test, opened through build_app."""
 
     def setUp(self) -> None:
         if not _PG:
             pytest.skip("PostgreSQL is not reachable here (under CI=true conftest fails instead)")
         self._schema = new_pg_schema()
-        self._apps: list[Ledger] = []
-        self._threads = set(threading.enumerate())
         super().setUp()
 
     def tearDown(self) -> None:
         super().tearDown()
-        join_test_threads(self._threads)
-        for app in self._apps:
-            app.close()
         drop_pg_schema(self._schema)
 
     def ledger(self) -> Ledger:
-        app = build_app(pg_url(self._schema))
-        self._apps.append(app)
-        return app
+        return self.opened(build_app(pg_url(self._schema)))
 
 
-class ChainChecked:
-    """The recorder build_app wires is our chained one, and it chained all the suite wrote."""
+class ChainChecked(StoreBase):
+    """The recorder build_app wires is our chained one, and it chained all the suite wrote. A
+    mixin that comes first: its checks run before the store's tearDown closes the store."""
 
     chained_class: type[ApplicationRecorder]
     gaps_allowed: bool
     _recorders: list[ApplicationRecorder]
+
+    def setUp(self) -> None:
+        self._recorders = []
+        super().setUp()
+
+    def tearDown(self) -> None:
+        self.assert_chained()
+        super().tearDown()
 
     def chained_recorder(self, app: Ledger) -> ApplicationRecorder:
         recorder = app.recorder
@@ -112,36 +126,20 @@ class ChainChecked:
             assert verdict.events == (recorder.max_notification_id() or 0) or self.gaps_allowed
 
 
-class TestSQLiteApplicationRecorder(SQLiteStore, ChainChecked,
+class TestSQLiteApplicationRecorder(ChainChecked, SQLiteStore,
                                     suites.ApplicationRecorderTestCase[ApplicationRecorder]):
     chained_class = ChainedSQLiteApplicationRecorder
     gaps_allowed = False
-
-    def setUp(self) -> None:
-        self._recorders = []
-        super().setUp()
-
-    def tearDown(self) -> None:
-        self.assert_chained()
-        super().tearDown()
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.chained_recorder(self.ledger())
 
 
 @pytest.mark.postgres
-class TestPostgresApplicationRecorder(PostgresStore, ChainChecked,
+class TestPostgresApplicationRecorder(ChainChecked, PostgresStore,
                                       suites.ApplicationRecorderTestCase[ApplicationRecorder]):
     chained_class = ChainedPostgresApplicationRecorder
     gaps_allowed = True  # a conflicting insert uses up sequence values: ids have gaps
-
-    def setUp(self) -> None:
-        self._recorders = []
-        super().setUp()
-
-    def tearDown(self) -> None:
-        self.assert_chained()
-        super().tearDown()
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.chained_recorder(self.ledger())
@@ -150,14 +148,6 @@ class TestPostgresApplicationRecorder(PostgresStore, ChainChecked,
 class TestPOPOApplicationRecorder(ChainChecked, suites.ApplicationRecorderTestCase[ApplicationRecorder]):
     chained_class = ChainedPOPOApplicationRecorder
     gaps_allowed = False
-
-    def setUp(self) -> None:
-        self._recorders = []
-        super().setUp()
-
-    def tearDown(self) -> None:
-        self.assert_chained()
-        super().tearDown()
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.chained_recorder(build_app("memory"))

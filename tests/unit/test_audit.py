@@ -7,16 +7,13 @@ from datetime import date
 from ledger.application import Ledger
 from ledger.domain.kinds import FactKind
 from projections.audit import audit, ordinal
-from tests.helpers import known
+from tests.helpers import finished, known
 
 
 def race_of_three(app: Ledger) -> str:
     comp = app.schedule_competition("Audit Cup", "Rink", date(2025, 1, 1))
     key = app.schedule_race(comp, 500, "women", date(2025, 1, 1))
-    for name, ms in (("Skater A", 38_000), ("Skater B", 38_100), ("Skater C", 38_200)):
-        app.register_skater(name)
-        app.enter_starter(key, name)
-        app.record_finish(key, name, ms)
+    finished(app, key, (("Skater A", 38_000), ("Skater B", 38_100), ("Skater C", 38_200)))
     return key
 
 

@@ -15,6 +15,7 @@ from ledger.domain.errors import InvalidInputError
 from projections.basis import Basis, state_as_of
 from projections.qualification import evaluate, load_rule
 from scripts.demo import okt2017
+from tests.helpers import finished
 
 
 def slots(app: Ledger, rule: str) -> dict[int, tuple[str | None, str]]:
@@ -70,10 +71,7 @@ def test_an_exact_tie_at_a_qualifying_place_is_shown_as_unresolved(memory_app: L
     app = memory_app
     comp = app.schedule_competition("OKT", "Thialf", date(2017, 12, 26))
     key = app.schedule_race(comp, 500, "women", date(2017, 12, 26))
-    for name, ms in (("Skater A", 38_420), ("Skater B", 38_520), ("Skater C", 38_520)):
-        app.register_skater(name)
-        app.enter_starter(key, name)
-        app.record_finish(key, name, ms)
+    finished(app, key, (("Skater A", 38_420), ("Skater B", 38_520), ("Skater C", 38_520)))
     rule = {**load_rule("okt-2017-top-2"), "competition": comp}
     outcome = evaluate(state_as_of(app), rule)
     assert [(s.place, s.status) for s in outcome.slots] == [
