@@ -35,9 +35,9 @@ from ledger.domain.errors import (
 )
 from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
+from ledger.domain.race_state import Fact
 from ledger.domain.record import season_of
 from ledger.domain.rules import check_race_day
-from ledger.domain.sheet import Fact
 from ledger.domain.skater import Skater, SkaterAlias
 from ledger.domain.values import (
     RaceRules,

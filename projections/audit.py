@@ -15,7 +15,7 @@ import attrs
 from ledger.domain.clocks import known_at_of
 from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
-from ledger.domain.sheet import Fact
+from ledger.domain.race_state import Fact
 from ledger.domain.timing import format_time
 from projections.leaderboard import leaderboard
 from projections.state import LedgerState

@@ -41,25 +41,25 @@ class Basis:
                 "at_m": self.at_m, "after_pair": self.after_pair}
 
 
-class Checkpoints(Protocol):
-    """The port of a faster fold: the state as of a basis from the nearest checkpoint.
+class Snapshots(Protocol):
+    """The port of a faster fold: the state as of a basis from the nearest snapshot.
 
-    :class:`projections.checkpoints.CheckpointStore` implements it; this module (the port) does not
-    import it, so the imports point one way: checkpoints → basis.
+    :class:`projections.snapshots.SnapshotStore` implements it; this module (the port) does not
+    import it, so the imports point one way: snapshots → basis.
     """
 
     def state_as_of(self, app: Ledger, basis: Basis | None = None) -> LedgerState: ...
 
 
 def state_as_of(app: Ledger, basis: Basis = Basis(),
-                checkpoints: Checkpoints | None = None) -> LedgerState:
+                snapshots: Snapshots | None = None) -> LedgerState:
     """The ledger folded up to the basis's position (or known-at moment); the whole log by default.
 
-    With ``checkpoints`` (a :class:`projections.checkpoints.CheckpointStore` of this ledger) the same
-    state comes from the nearest checkpoint and a short fold instead of a fold from position 1.
+    With ``snapshots`` (a :class:`projections.snapshots.SnapshotStore` of this ledger) the same
+    state comes from the nearest snapshot and a short fold instead of a fold from position 1.
     """
-    if checkpoints is not None:
-        return checkpoints.state_as_of(app, basis)
+    if snapshots is not None:
+        return snapshots.state_as_of(app, basis)
     state = LedgerState()
     last = app.last_position()
     stop = last if basis.position is None else min(basis.position, last)

@@ -16,8 +16,8 @@ from uuid import UUID
 
 import attrs
 
+from ledger.domain.race_state import RaceState
 from ledger.domain.record import season_of
-from ledger.domain.sheet import RaceSheet
 from projections.results import result_of
 from projections.state import LedgerState
 
@@ -27,10 +27,10 @@ class Best:
     """A best valid time, and the race it was skated in."""
 
     time_ms: int
-    race: RaceSheet = attrs.field(eq=False, repr=False)
+    race: RaceState = attrs.field(eq=False, repr=False)
 
 
-def valid_time(sheet: RaceSheet, sid: UUID) -> int | None:
+def valid_time(sheet: RaceState, sid: UUID) -> int | None:
     """The skater's time in this race when it counts as a result (status OK, time known)."""
     result = result_of(sheet, sid)
     if result is None or result.status != "OK" or result.time_ms is None:
@@ -38,7 +38,7 @@ def valid_time(sheet: RaceSheet, sid: UUID) -> int | None:
     return result.time_ms
 
 
-def best_of(sheets: Iterable[RaceSheet], sid: UUID) -> Best | None:
+def best_of(sheets: Iterable[RaceState], sid: UUID) -> Best | None:
     """The fastest valid time of ``sid`` in these races (the first of them on a tie)."""
     best: Best | None = None
     for sheet in sheets:
@@ -57,7 +57,7 @@ def ledger_best(state: LedgerState, sid: UUID, distance_m: int, season: str | No
                     and (season is None or season_of(s.day) == season)), sid)
 
 
-def ledger_bests(state: LedgerState, sid: UUID, sheets: Iterable[RaceSheet]) -> dict[int, int]:
+def ledger_bests(state: LedgerState, sid: UUID, sheets: Iterable[RaceState]) -> dict[int, int]:
     """Distance → the skater's best valid time the ledger holds there, for each distance of
     ``sheets`` where the skater has a valid time (in the order those distances were first timed)."""
     found: dict[int, int] = {}

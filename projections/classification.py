@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.sheet import RaceSheet
+from ledger.domain.race_state import RaceState
 from projections.ranking import competition_ranks
 from projections.results import result_of
 from projections.state import LedgerState
@@ -52,7 +52,7 @@ def classify(times: Iterable[tuple[str, int, int | None]], distances: Sequence[i
     return rows + [Standing(None, s, None, sum(v is not None for v in per[s].values())) for s in rest]
 
 
-def classification_of(state: LedgerState, sheets: Sequence[RaceSheet]) -> list[Standing]:
+def classification_of(state: LedgerState, sheets: Sequence[RaceState]) -> list[Standing]:
     """The classification over these races (one per distance): every entrant's result, a valid
     time or none (a DQ, DNF, … counts as no time), ranked by :func:`classify`."""
     times: list[tuple[str, int, int | None]] = []

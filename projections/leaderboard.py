@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.errors import InvalidInputError, UnknownRaceError
-from ledger.domain.sheet import Fact, RaceSheet
+from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.values import DEFAULT_DRAW_ORDER, DEFAULT_UNRANKED_ORDER
 from projections.ranking import Key, place_keys, rank
 from projections.results import FactFilter, Result, everything, result_of, results
@@ -44,7 +44,7 @@ class Row:
 
 
 @attrs.frozen
-class Board:
+class Leaderboard:
     race: str
     position: int
     at_m: int | None
@@ -52,14 +52,14 @@ class Board:
     rows: tuple[Row, ...]
 
 
-def sheet_or_error(state: LedgerState, key: str) -> RaceSheet:
+def sheet_or_error(state: LedgerState, key: str) -> RaceState:
     sheet = state.sheet(key)
     if sheet is None:
         raise UnknownRaceError(f"race {key!r} is not in the ledger at position {state.position}")
     return sheet
 
 
-def pair_filter(sheet: RaceSheet, after_pair: int | None) -> FactFilter:
+def pair_filter(sheet: RaceState, after_pair: int | None) -> FactFilter:
     """Facts of pairs up to N; facts of skaters whose pair is unknown only when every later pair is
     drawn (so they cannot have skated later)."""
     if after_pair is None:
@@ -74,15 +74,15 @@ def pair_filter(sheet: RaceSheet, after_pair: int | None) -> FactFilter:
 
 def leaderboard(state: LedgerState, key: str, after_pair: int | None = None,
                 unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
-                within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Board:
+                within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Leaderboard:
     sheet = sheet_or_error(state, key)
     found = results(sheet, pair_filter(sheet, after_pair))
     rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,
                       place_key=final_place_keys(sheet), within_place_order=within_place_order)
-    return Board(key, state.position, None, after_pair, rows)
+    return Leaderboard(key, state.position, None, after_pair, rows)
 
 
-def final_place_keys(sheet: RaceSheet) -> Callable[[tuple[Result, int | None]], Key | None]:
+def final_place_keys(sheet: RaceState) -> Callable[[tuple[Result, int | None]], Key | None]:
     """Where each place-only result sits among the times of the whole list, so that a board of an
     earlier moment (after pair N) ranks it against the skaters who had raced by then."""
     full = results(sheet)
@@ -94,7 +94,7 @@ def final_place_keys(sheet: RaceSheet) -> Callable[[tuple[Result, int | None]], 
 
 def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | None = None,
                  unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
-                 within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Board:
+                 within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Leaderboard:
     """Every skater who has passed ``metres``, ranked by the passing time there."""
     sheet = sheet_or_error(state, key)
     if metres not in sheet.points:
@@ -105,7 +105,7 @@ def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | No
         found = [r for r in results(sheet, keep) if r.status == "OK" and r.time_ms is not None]
         rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,
                           within_place_order=within_place_order)
-        return Board(key, state.position, metres, after_pair, rows)
+        return Leaderboard(key, state.position, metres, after_pair, rows)
     passed: list[tuple[Result, int | None]] = []
     for skater in sheet.entries:
         result = result_of(sheet, skater, keep)
@@ -116,10 +116,10 @@ def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | No
             passed.append((Result(skater, status, shown.ms, attempt, source=shown.source), shown.ms))
     rows = board_rows(state, sheet, passed, unranked_order, ranked_statuses=("OK", "DNF"),
                       within_place_order=within_place_order)
-    return Board(key, state.position, metres, after_pair, rows)
+    return Leaderboard(key, state.position, metres, after_pair, rows)
 
 
-def passing_at(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
+def passing_at(sheet: RaceState, skater: UUID, attempt: int, metres: int,
                keep: FactFilter) -> Fact | None:
     """The time shown at a passing point: the one the timing system presented (with any correction
     of it), else the most precise source that timed it."""
@@ -134,7 +134,7 @@ def passing_at(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
     return candidates[0] if candidates else None
 
 
-def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, int | None]],
+def board_rows(state: LedgerState, sheet: RaceState, found: list[tuple[Result, int | None]],
                unranked_order: Sequence[str], ranked_statuses: tuple[str, ...] = ("OK",),
                place_key: Callable[[tuple[Result, int | None]], Key | None] | None = None,
                within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER,
@@ -162,7 +162,7 @@ def board_rows(state: LedgerState, sheet: RaceSheet, found: list[tuple[Result, i
 LANE_ORDER = {"inner": 0, "outer": 1}
 
 
-def draw_key(sheet: RaceSheet, order: Sequence[str],
+def draw_key(sheet: RaceState, order: Sequence[str],
              names: dict[UUID, str]) -> Callable[[UUID], tuple[Any, ...]]:
     """The order of the draw for skaters who share a place or an unranked status: a known pair
     before an unknown one, then the pair's number; the inner lane before the outer; then the order
@@ -185,7 +185,7 @@ def draw_key(sheet: RaceSheet, order: Sequence[str],
     return lambda skater: tuple(part(skater, what) for what in order)
 
 
-def make_row(state: LedgerState, sheet: RaceSheet, position: int | None, result: Result,
+def make_row(state: LedgerState, sheet: RaceState, position: int | None, result: Result,
              ms: int | None, leader_ms: int | None, leader_precision: int = 1) -> Row:
     """``behind`` at the coarser precision of the row's and the leader's time: a gap to a hand
     time (known to the hundredth) is known to the hundredth, never to an invented thousandth."""

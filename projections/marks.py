@@ -29,8 +29,8 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.kinds import FactKind
+from ledger.domain.race_state import RaceState
 from ledger.domain.record import season_of
-from ledger.domain.sheet import RaceSheet
 from projections.leaderboard import Row, leaderboard
 from projections.state import LedgerState, RecordInfo
 
@@ -97,7 +97,7 @@ def hundredths(ms: int) -> int:
     return ms - ms % 10
 
 
-def derive(state: LedgerState, only: RaceSheet | None = None,
+def derive(state: LedgerState, only: RaceState | None = None,
            over: set[tuple[str, int]] | None = None) -> Marks:
     """Every derived mark of the ledger, race by race in the order they were skated; with
     ``only``, just what that race's marks depend on (its distance and category, up to its day),
@@ -118,7 +118,7 @@ def derive(state: LedgerState, only: RaceSheet | None = None,
     return Marks(walk.derived, walk.records, walk.pbs, walk.sbs)
 
 
-def has_evidence(state: LedgerState, races: list[RaceSheet], only: RaceSheet) -> bool:
+def has_evidence(state: LedgerState, races: list[RaceState], only: RaceState) -> bool:
     """Whether any baseline bears on ``only``: a record table line of its category and distance
     dated by its day, or bests known for one of its entrants in these races."""
     day = only.day.isoformat()
@@ -163,7 +163,7 @@ class Walk:
         self.seen_season: dict[tuple[UUID, str, int], int] = {}
         self.tables = sorted(state.records.values(), key=lambda r: r.as_of)
 
-    def race(self, sheet: RaceSheet) -> None:
+    def race(self, sheet: RaceState) -> None:
         season = season_of(sheet.day)
         for sid in sheet.entries:
             self.baseline(sheet, sid, season)
@@ -176,7 +176,7 @@ class Walk:
                 self.derived[(sheet.key, row.skater_id)] = earned
 
     # -- personal and season bests ------------------------------------------------------------
-    def baseline(self, sheet: RaceSheet, sid: UUID, season: str) -> None:
+    def baseline(self, sheet: RaceState, sid: UUID, season: str) -> None:
         """Take the bests known before this race; the ledger's own times after none are kept in
         ``seen`` and count once a baseline is known (they were skated)."""
         for fact in sheet.live_facts(sid, BESTS):
@@ -206,7 +206,7 @@ class Walk:
         return ()
 
     # -- records --------------------------------------------------------------------------------
-    def take_tables(self, sheet: RaceSheet | None) -> None:
+    def take_tables(self, sheet: RaceState | None) -> None:
         """The record table lines dated on or before this race's day (all of them, without a race)
         become the records, unless the ledger has bettered them since the table's date."""
         day = sheet.day.isoformat() if sheet is not None else "9999-12-31"
@@ -222,7 +222,7 @@ class Walk:
                     line.as_of > held.since and line.time_ms <= held.time_ms):
                 self.records[key] = held_of(line)
 
-    def record_marks(self, sheet: RaceSheet, row: Row) -> tuple[str, ...]:
+    def record_marks(self, sheet: RaceState, row: Row) -> tuple[str, ...]:
         earned: list[str] = []
         for scope in self.scopes_of(sheet, row):
             key = (scope, sheet.category, sheet.distance_m)
@@ -239,13 +239,13 @@ class Walk:
                 earned.append(held.mark + EQUALLED)
         return tuple(earned)
 
-    def own(self, held: Held, row: Row, sheet: RaceSheet) -> bool:
+    def own(self, held: Held, row: Row, sheet: RaceState) -> bool:
         """The table lists this very result (its holder, its day): not equalled, and not known to
         be bettered in this race either — no mark."""
         return held.race is None and held.since == sheet.day.isoformat() and (
             norm(held.skater or "") == norm(row.skater))
 
-    def scopes_of(self, sheet: RaceSheet, row: Row) -> list[str]:
+    def scopes_of(self, sheet: RaceState, row: Row) -> list[str]:
         """The scopes of the records held that this result competes in: world, the track, the
         skater's nation, the championship."""
         comp = self.state.competitions.get(sheet.competition_id)
@@ -275,7 +275,7 @@ def held_of(line: RecordInfo) -> Held:
                 line.as_of, None, line.source)
 
 
-def published_marks(sheet: RaceSheet, sid: UUID) -> list[str]:
+def published_marks(sheet: RaceState, sid: UUID) -> list[str]:
     """The marks published lists printed beside the skater's result in this race
     (``Race.MarksPublished``), each once, in the order first printed: not derived, kept apart."""
     found: list[str] = []
@@ -284,11 +284,11 @@ def published_marks(sheet: RaceSheet, sid: UUID) -> list[str]:
     return found
 
 
-def derive_for(state: LedgerState, sheets: Iterable[RaceSheet]) -> Marks:
+def derive_for(state: LedgerState, sheets: Iterable[RaceState]) -> Marks:
     """The derived marks of these races (a skater's, say), and the bests and records they depend
     on: one fold per distance and category, each up to the last of these races, skipped when the
     ledger holds no baseline for it."""
-    last: dict[tuple[int, str], RaceSheet] = {}
+    last: dict[tuple[int, str], RaceState] = {}
     for sheet in sheets:
         key = (sheet.distance_m, sheet.category)
         if key not in last or (sheet.day, sheet.key) > (last[key].day, last[key].key):

@@ -15,10 +15,10 @@ import attrs
 
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.kinds import FactKind
+from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.record import season_of
-from ledger.domain.sheet import Fact, RaceSheet
 from projections.bests import ledger_best
-from projections.leaderboard import Board, leaderboard, passing_at, standings_at
+from projections.leaderboard import Leaderboard, leaderboard, passing_at, standings_at
 from projections.results import Result, everything, result_of
 from projections.state import LedgerState
 
@@ -92,7 +92,7 @@ class PairPanel:
     skaters: tuple[SkaterOnIce, ...]
 
 
-def latest_start(sheet: RaceSheet) -> tuple[int, Fact] | None:
+def latest_start(sheet: RaceState) -> tuple[int, Fact] | None:
     """The pair of the latest live start, and that start."""
     starts = [f for f in sheet.facts.values() if f.kind == FactKind.START and f.live and f.pair is not None]
     if not starts:
@@ -101,7 +101,7 @@ def latest_start(sheet: RaceSheet) -> tuple[int, Fact] | None:
     return last.pair or 0, last
 
 
-def on_ice(sheet: RaceSheet) -> OnIce | None:
+def on_ice(sheet: RaceState) -> OnIce | None:
     """The pair started last, and whether it is still racing (its clock runs and a skater has no
     result yet)."""
     found = latest_start(sheet)
@@ -113,7 +113,7 @@ def on_ice(sheet: RaceSheet) -> OnIce | None:
     return OnIce(sheet.key, number, racing, start.recorded_at, skaters)
 
 
-def pair_panel(state: LedgerState, sheet: RaceSheet, after_pair: int | None = None,
+def pair_panel(state: LedgerState, sheet: RaceState, after_pair: int | None = None,
                reference: str = "sb", pair: int | None = None) -> PairPanel | None:
     """Both skaters of the pair on ice (or ``pair``; after pair N, at most pair N): every passing
     placed among all who passed that point so far, laps to go, and a projected finish against
@@ -129,7 +129,7 @@ def pair_panel(state: LedgerState, sheet: RaceSheet, after_pair: int | None = No
             pair = after_pair
     if pair not in sheet.pairs:
         return None
-    boards: dict[int, Board] = {}
+    boards: dict[int, Leaderboard] = {}
     skaters = tuple(skater_on_ice(state, sheet, sid, boards, after_pair, reference)
                     for sid in sheet.pairs[pair] if sid is not None)
     clock = sheet.clocks.get(pair)
@@ -137,7 +137,7 @@ def pair_panel(state: LedgerState, sheet: RaceSheet, after_pair: int | None = No
     return PairPanel(sheet.key, pair, racing, reference, skaters)
 
 
-def skater_on_ice(state: LedgerState, sheet: RaceSheet, sid: UUID, boards: dict[int, Board],
+def skater_on_ice(state: LedgerState, sheet: RaceState, sid: UUID, boards: dict[int, Leaderboard],
                   after_pair: int | None, reference: str) -> SkaterOnIce:
     """One skater of the pair: the passings (``boards`` keeps the standings at each point, shared by
     both skaters), and the projected finish while racing."""
@@ -169,7 +169,7 @@ def skater_on_ice(state: LedgerState, sheet: RaceSheet, sid: UUID, boards: dict[
                        else estimate(state, sheet, sid, last, reference))
 
 
-def shown_at(sheet: RaceSheet, sid: UUID, attempt: int, metres: int,
+def shown_at(sheet: RaceState, sid: UUID, attempt: int, metres: int,
              result: Result | None) -> Fact | None:
     """The fact shown at ``metres``: the finish at the line, else the passing there."""
     if metres == sheet.distance_m and result is not None and result.fact is not None:
@@ -179,7 +179,7 @@ def shown_at(sheet: RaceSheet, sid: UUID, attempt: int, metres: int,
     return passing_at(sheet, sid, attempt, metres, everything)
 
 
-def estimate(state: LedgerState, sheet: RaceSheet, sid: UUID, last: Passing,
+def estimate(state: LedgerState, sheet: RaceState, sid: UUID, last: Passing,
              reference: str) -> Estimate | None:
     """A projected finish: the time at the last passing plus what the reference race took from that
     point to the line (its own passing there when known, else in proportion to the distance)."""
@@ -194,7 +194,7 @@ def estimate(state: LedgerState, sheet: RaceSheet, sid: UUID, last: Passing,
     return Estimate(est, ref.label, ref.finish_ms, est - ref.finish_ms)
 
 
-def reference_race(state: LedgerState, sheet: RaceSheet, sid: UUID,
+def reference_race(state: LedgerState, sheet: RaceState, sid: UUID,
                    reference: str) -> Reference | None:
     """The reference's finish and its passings: the skater's season or personal best at this
     distance (the best valid time of the ledger's other races, projections/bests.py), or this
@@ -211,7 +211,7 @@ def reference_race(state: LedgerState, sheet: RaceSheet, sid: UUID,
     return Reference(REFERENCE_LABEL[reference], best.time_ms, splits_of(best.race, sid))
 
 
-def splits_of(sheet: RaceSheet, sid: UUID) -> dict[int, int]:
+def splits_of(sheet: RaceState, sid: UUID) -> dict[int, int]:
     """The skater's time at each passing point of this race (where a passing is known)."""
     attempt = sheet.attempt_of(sid)
     found = {}

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.sheet import RaceSheet
+from ledger.domain.race_state import RaceState
 from projections.leaderboard import Row, leaderboard, pair_filter
 from projections.results import result_of
 from projections.state import LedgerState
@@ -94,7 +94,7 @@ def evaluate(state: LedgerState, rule: dict[str, Any], cuts: Mapping[str, int] =
     raise InvalidInputError(f"rule {rule['rule']!r} has an unknown kind {rule['kind']!r}")
 
 
-def race_of(state: LedgerState, competition: str, category: str, distance_m: int) -> RaceSheet | None:
+def race_of(state: LedgerState, competition: str, category: str, distance_m: int) -> RaceState | None:
     for sheet in state.races.values():
         wanted = (sheet.competition, sheet.category, sheet.distance_m, sheet.label)
         if wanted == (competition, category, distance_m, None):
@@ -102,7 +102,7 @@ def race_of(state: LedgerState, competition: str, category: str, distance_m: int
     return None
 
 
-def is_final(sheet: RaceSheet, after_pair: int | None = None) -> bool:
+def is_final(sheet: RaceState, after_pair: int | None = None) -> bool:
     """Official, or every entered skater has a result; read after pair N, final only when it is
     final and no pair after N holds anything that changes a result (nothing that remains)."""
     final = sheet.official is not None or all(result_of(sheet, s) is not None for s in sheet.entries)

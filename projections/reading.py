@@ -4,15 +4,15 @@ The command (scripts/cli/), the web board (scripts/board/) and the benchmarks (s
 every state through these functions and fold no log themselves:
 
 - :func:`state_at`: the state of a ledger as of a :class:`~projections.basis.Basis`, folded from
-  position 1 (:func:`projections.basis.state_as_of`) or from the nearest checkpoint of a
-  :class:`~projections.checkpoints.CheckpointStore`; the same state either way.
+  position 1 (:func:`projections.basis.state_as_of`) or from the nearest snapshot of a
+  :class:`~projections.snapshots.SnapshotStore`; the same state either way.
 - :func:`race_state_at`: the same state for the questions about one race (its board, standings at
   a passing point, the pair on the ice, what-if, its audit): only that race's sheet, its
   competition and the skaters it names, read from their own streams, so its cost does not grow
   with the size of the ledger; with ``marks``, also what its derived marks depend on; with
   ``bests``, also what its skaters' bests (the pair panel's reference) depend on; with
   ``competition``, also the races of its competition (the race page's qualification panel).
-- :func:`checkpoints_of`: a checkpoint store of a ledger, caught up with its log.
+- :func:`snapshots_of`: a snapshot store of a ledger, caught up with its log.
 - :func:`fold` and :func:`folding`: the state of given ``(position, event)`` pairs (an exported
   log, a replay), all at once or after each event.
 """
@@ -27,20 +27,20 @@ from uuid import UUID
 from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
 from ledger.domain.race import Race
+from ledger.domain.race_state import RaceState
 from ledger.domain.record import Record
-from ledger.domain.sheet import RaceSheet
 from ledger.domain.skater import Skater
 from ledger.domain.values import race_id
-from projections.basis import Basis, Checkpoints, known_by, state_as_of
-from projections.checkpoints import DEFAULT_EVERY, CheckpointStore
+from projections.basis import Basis, Snapshots, known_by, state_as_of
+from projections.snapshots import DEFAULT_EVERY, SnapshotStore
 from projections.state import LedgerState, collector_paused
 
 
 def state_at(app: Ledger, basis: Basis | None = None,
-             checkpoints: Checkpoints | None = None) -> LedgerState:
+             snapshots: Snapshots | None = None) -> LedgerState:
     """The ledger as of ``basis`` (the whole log by default): which facts were known. The race
     moment of the basis (after pair N, at a passing point) is the boards' part."""
-    return state_as_of(app, basis or Basis(), checkpoints)
+    return state_as_of(app, basis or Basis(), snapshots)
 
 
 def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
@@ -108,15 +108,15 @@ def take(state: LedgerState, events: Iterable[tuple[int, Any]], known_at: dateti
 
 
 def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
-              known_at: datetime | None) -> RaceSheet | None:
+              known_at: datetime | None) -> RaceState | None:
     """Fold race ``rid``'s own facts into ``state``; its sheet (None: not scheduled by then)."""
     take(state, app.read_stream(rid, stop), known_at)
     return state.races.get(rid)
 
 
-def take_evidence(app: Ledger, state: LedgerState, sheet: RaceSheet, stop: int,
+def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
                   known_at: datetime | None, *, marks: bool, bests: bool, competition: bool
-                  ) -> list[RaceSheet | None]:
+                  ) -> list[RaceState | None]:
     """Fold the other races scheduled by ``stop`` that :func:`race_state_at` names for ``marks``,
     ``bests`` and ``competition`` (supersets of the races :func:`projections.marks.derive`,
     :func:`projections.bests.ledger_best` and the qualification rules choose among), and, with
@@ -138,7 +138,7 @@ def take_evidence(app: Ledger, state: LedgerState, sheet: RaceSheet, stop: int,
             if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id and wanted(e)]
 
 
-def skaters_named(sheet: RaceSheet) -> set[UUID]:
+def skaters_named(sheet: RaceState) -> set[UUID]:
     """Every skater (and team) a race's sheet names: entered, drawn, in a team, in a fact."""
     named = set(sheet.entries) | set(sheet.team_members) | set(sheet.by_skater)
     named.update(s for pair in sheet.pairs.values() for s in pair if s is not None)
@@ -171,9 +171,9 @@ def names_known(app: Ledger, position: int, event: Any, known_at: datetime) -> b
     return before.knows_what_it_names(event)
 
 
-def checkpoints_of(app: Ledger, every: int = DEFAULT_EVERY) -> CheckpointStore:
-    """Checkpoints of ``app``'s log, folded up to its last position (give them to :func:`state_at`)."""
-    return CheckpointStore.build(app, every)
+def snapshots_of(app: Ledger, every: int = DEFAULT_EVERY) -> SnapshotStore:
+    """Snapshots of ``app``'s log, folded up to its last position (give them to :func:`state_at`)."""
+    return SnapshotStore.build(app, every)
 
 
 def folding(events: Iterable[tuple[int, Any]], state: LedgerState | None = None,

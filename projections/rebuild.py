@@ -21,7 +21,7 @@ import attrs
 
 from ledger.application import Ledger
 from ledger.domain.race import Race
-from projections.leaderboard import Board, leaderboard
+from projections.leaderboard import Leaderboard, leaderboard
 from projections.state import LedgerState, collector_paused
 
 #: How many race sheets a rebuild keeps in memory (a competition's races are written in turn).
@@ -34,7 +34,7 @@ class Rebuilt:
     whose ``races`` hold only the sheets still kept at the end)."""
 
     state: LedgerState
-    boards: dict[str, Board]
+    boards: dict[str, Leaderboard]
     events: int = 0
     reloads: int = 0  # races dropped and loaded again for a late fact
 

@@ -13,7 +13,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.kinds import FactKind
-from ledger.domain.sheet import Fact, RaceSheet
+from ledger.domain.race_state import Fact, RaceState
 
 FactFilter = Callable[[Fact], bool]
 
@@ -36,11 +36,11 @@ def everything(_: Fact) -> bool:
     return True
 
 
-def skater_facts(sheet: RaceSheet, skater: UUID, keep: FactFilter) -> list[Fact]:
+def skater_facts(sheet: RaceState, skater: UUID, keep: FactFilter) -> list[Fact]:
     return [f for f in sheet.live_facts(skater) if keep(f)]
 
 
-def result_of(sheet: RaceSheet, skater: UUID, keep: FactFilter = everything) -> Result | None:
+def result_of(sheet: RaceState, skater: UUID, keep: FactFilter = everything) -> Result | None:
     return result_from(skater, skater_facts(sheet, skater, keep))
 
 
@@ -68,7 +68,7 @@ def result_from(skater: UUID, facts: list[Fact]) -> Result | None:
     return None
 
 
-def results(sheet: RaceSheet, keep: FactFilter = everything) -> list[Result]:
+def results(sheet: RaceState, keep: FactFilter = everything) -> list[Result]:
     """The result of every entered skater who has one, in entry order."""
     found = (result_from(skater, skater_facts(sheet, skater, keep)) for skater in sheet.entries)
     return [r for r in found if r is not None]

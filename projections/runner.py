@@ -2,8 +2,8 @@
 
 :func:`catch_up` is the one catch-up loop of the read side: read the log after a position and fold
 each event in order. A :class:`LiveView` folds only the events it has not seen
-(``read_log(start=position + 1)``), so a board can follow a live race cheaply; the checkpoints
-(projections/checkpoints.py) and the web board (scripts/board/live.py, through ``LiveView`` with a
+(``read_log(start=position + 1)``), so a board can follow a live race cheaply; the snapshots
+(projections/snapshots.py) and the web board (scripts/board/live.py, through ``LiveView`` with a
 ``note`` for its timeline) catch up with the same loop. Rebuilding from scratch (a fresh view, or
 :func:`projections.basis.state_as_of`) must give the same state, which the property tests check.
 """

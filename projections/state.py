@@ -19,8 +19,8 @@ import attrs
 from ledger.domain.clocks import known_at_of
 from ledger.domain.competition import Competition
 from ledger.domain.race import Race
+from ledger.domain.race_state import RaceState
 from ledger.domain.record import Record
-from ledger.domain.sheet import RaceSheet
 from ledger.domain.skater import Skater
 
 
@@ -74,12 +74,12 @@ class LedgerState:
     recorded_at: datetime | None = None
     skaters: dict[UUID, SkaterInfo] = attrs.Factory(dict)
     competitions: dict[UUID, CompetitionInfo] = attrs.Factory(dict)
-    races: dict[UUID, RaceSheet] = attrs.Factory(dict)
+    races: dict[UUID, RaceState] = attrs.Factory(dict)
     race_keys: dict[str, UUID] = attrs.Factory(dict)
     #: The lines of the record tables imported (baselines of the derived record marks).
     records: dict[UUID, RecordInfo] = attrs.Factory(dict)
-    #: Copy on write (projections.checkpoints): None, the usual, means this state owns every sheet;
-    #: a set names the only sheets it owns, the others being shared with a checkpoint, which
+    #: Copy on write (projections.snapshots): None, the usual, means this state owns every sheet;
+    #: a set names the only sheets it owns, the others being shared with a snapshot, which
     #: ``apply`` copies before it changes them. Not part of the state's value.
     owned: set[UUID] | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -93,7 +93,7 @@ class LedgerState:
         elif isinstance(event, Race.Event):
             rid = event.originator_id
             if self.owned is not None and rid not in self.owned:
-                self.races[rid] = copy_sheet(self.races[rid])
+                self.races[rid] = copy_race_state(self.races[rid])
                 self.owned.add(rid)
             event.record_on(self.races[rid])
         elif isinstance(event, Skater.Registered):
@@ -134,7 +134,7 @@ class LedgerState:
                 self.apply(position, event)
         return self
 
-    def sheet(self, key: str) -> RaceSheet | None:
+    def sheet(self, key: str) -> RaceState | None:
         rid = self.race_keys.get(key)
         return self.races.get(rid) if rid else None
 
@@ -143,7 +143,7 @@ class LedgerState:
         return info.name if info else str(skater)
 
 
-def copy_sheet(sheet: RaceSheet) -> RaceSheet:
-    """An independent copy of ``sheet`` (:meth:`ledger.domain.sheet.RaceSheet.copy`): checkpoints share
+def copy_race_state(sheet: RaceState) -> RaceState:
+    """An independent copy of ``sheet`` (:meth:`ledger.domain.race_state.RaceState.copy`): snapshots share
     sheets copy-on-write."""
     return sheet.copy()

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
-from projections.leaderboard import Board, Row
+from projections.leaderboard import Leaderboard, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
 from projections.state import LedgerState
@@ -57,12 +57,12 @@ def time_cell(row: Row, notation: Notation) -> str:
     return f"{shown} ({sep}{low:03d}-{sep}{high:03d})"
 
 
-def board_json(board: Board, basis: Basis, notation: Notation) -> dict[str, Any]:
+def board_json(board: Leaderboard, basis: Basis, notation: Notation) -> dict[str, Any]:
     return {"race": board.race, "basis": basis.as_json(board.position),
             "rows": [row_json(r, notation) for r in board.rows]}
 
 
-def add_marks(state: LedgerState, board: Board, data: dict[str, Any]) -> None:
+def add_marks(state: LedgerState, board: Leaderboard, data: dict[str, Any]) -> None:
     """Give each row of a board's JSON its ``marks`` (derived from evidence the ledger holds:
     projections/marks.py) and ``published_marks`` (as a published list printed them), apart."""
     sheet = state.sheet(board.race)
@@ -72,7 +72,7 @@ def add_marks(state: LedgerState, board: Board, data: dict[str, Any]) -> None:
         shown["published_marks"] = published_marks(sheet, row.skater_id) if sheet is not None else []
 
 
-def board_csv(board: Board, notation: Notation) -> str:
+def board_csv(board: Leaderboard, notation: Notation) -> str:
     out = io.StringIO()
     fields = ["rank", "skater", "nation", "time", "time_ms", "status", "behind", "pair", "lane"]
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
@@ -82,7 +82,7 @@ def board_csv(board: Board, notation: Notation) -> str:
     return out.getvalue()
 
 
-def describe_basis(board: Board, basis: Basis) -> str:
+def describe_basis(board: Leaderboard, basis: Basis) -> str:
     parts = [f"position {board.position}"]
     if basis.known_at:
         parts.append(f"as known at {basis.known_at.isoformat()}")
@@ -93,7 +93,7 @@ def describe_basis(board: Board, basis: Basis) -> str:
     return ", ".join(parts)
 
 
-def board_table(board: Board, basis: Basis, notation: Notation, title: str,
+def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str,
                 marks: list[dict[str, Any]] | None = None) -> Table:
     """The board as a table; with ``marks`` (the rows' JSON after :func:`add_marks`), a Marks column
     and a legend under the table when any mark appears."""

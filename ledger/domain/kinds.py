@@ -48,7 +48,7 @@ class FactKind(enum.StrEnum):
 
 
 class _Voidable(TypedDict, total=False):
-    #: a voided fact: the void's fact id, or "clock cleared" (``RaceSheet.clear_clock``)
+    #: a voided fact: the void's fact id, or "clock cleared" (``RaceState.clear_clock``)
     voided_by: ReadOnly[UUID | str]
 
 

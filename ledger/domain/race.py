@@ -17,7 +17,7 @@ from ledger.domain import rules
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import RefusedFactError
 from ledger.domain.kinds import FactDetail, FactKind, FinishDetail
-from ledger.domain.sheet import NO_DETAIL, Fact, RaceSheet
+from ledger.domain.race_state import NO_DETAIL, Fact, RaceState
 from ledger.domain.values import RaceRules, fact_id, race_id
 
 #: The precision of a hand-timed (manual) finish: hundredths.
@@ -26,7 +26,7 @@ MANUAL_PRECISION_MS = 10
 
 class Race(Aggregate):
     TOPIC = "skate-ledger:Race"
-    sheet: RaceSheet
+    sheet: RaceState
 
     class Event(Aggregate.Event):
         TOPIC = "skate-ledger:Race.Event"
@@ -34,7 +34,7 @@ class Race(Aggregate):
         def apply(self, race: Any) -> None:
             self.record_on(race.sheet)
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             """Assign this fact on a race sheet (no decisions: this runs again on every replay)."""
 
     class Created(Event, Aggregate.Created):
@@ -53,8 +53,8 @@ class Race(Aggregate):
         #: "team-pursuit": passings every half lap; events stored before this field load as individual
         discipline: str = "individual"
 
-        def new_sheet(self) -> RaceSheet:
-            return RaceSheet.scheduled(self.originator_id, self.key, self.competition_id,
+        def new_sheet(self) -> RaceState:
+            return RaceState.scheduled(self.originator_id, self.key, self.competition_id,
                                        self.competition, self.day, self.distance_m, self.category,
                                        self.label, self.track_m, self.discipline)
 
@@ -63,7 +63,7 @@ class Race(Aggregate):
         fact_id: UUID
         skater: UUID
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.enter(self.skater)
             sheet.add(_fact(self, FactKind.ENTRY, skater=self.skater))
 
@@ -75,7 +75,7 @@ class Race(Aggregate):
         outer: UUID | None
         lanes_known: bool  # False: the pair is known but not who skated which lane
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.draw_pair(self.pair, self.inner, self.outer, self.lanes_known)
             sheet.add(_fact(self, FactKind.PAIR, pair=self.pair))
 
@@ -85,7 +85,7 @@ class Race(Aggregate):
         pair: int
         signal_at: datetime | None
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             clock = sheet.clock(self.pair)
             clock.starts += 1
             clock.running = True
@@ -98,7 +98,7 @@ class Race(Aggregate):
         pair: int
         skater: UUID
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.clock(self.pair).false_starts.append(self.skater)
             sheet.clear_clock(self.pair)
             sheet.add(_fact(self, FactKind.FALSE_START, skater=self.skater, pair=self.pair))
@@ -109,7 +109,7 @@ class Race(Aggregate):
         pair: int
         reason: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.clear_clock(self.pair)
             sheet.add(_fact(self, FactKind.CLOCK_CLEARED, pair=self.pair, reason=self.reason))
 
@@ -122,7 +122,7 @@ class Race(Aggregate):
         at_ms: int
         source: str | None  # None: the source was not given (unknown, never guessed)
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.PASSING, skater=self.skater, attempt=self.attempt,
                             metres=self.metres, ms=self.at_ms, source=self.source))
 
@@ -139,7 +139,7 @@ class Race(Aggregate):
         #: thousandth is not printed (decision 0013); 0, the default, for every older event
         uncertain_ms: int = 0
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             detail: FinishDetail = {"precision_ms": self.precision_ms}
             if self.uncertain_ms:  # absent, not 0, in the detail of every other finish
                 detail = {**detail, "uncertain_ms": self.uncertain_ms}
@@ -158,7 +158,7 @@ class Race(Aggregate):
         source: str | None
         at_ms: int
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.presented[(self.skater, self.attempt, self.metres)] = self.fact_id
             sheet.add(_fact(self, FactKind.PRESENTED, skater=self.skater, attempt=self.attempt,
                             metres=self.metres, ms=self.at_ms, source=self.source,
@@ -172,7 +172,7 @@ class Race(Aggregate):
         team: UUID
         members: list[UUID]
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.team_members[self.team] = list(self.members)
             sheet.add(_fact(self, FactKind.TEAM, skater=self.team, members=list(self.members)))
 
@@ -185,7 +185,7 @@ class Race(Aggregate):
         place: int
         source: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.PLACE, skater=self.skater, place=self.place, source=self.source))
 
     class MarksPublished(Event):
@@ -197,7 +197,7 @@ class Race(Aggregate):
         marks: list[str]
         source: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.MARKS, skater=self.skater, source=self.source,
                             marks=list(self.marks)))
 
@@ -214,7 +214,7 @@ class Race(Aggregate):
         season: str
         source: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.BESTS, skater=self.skater, source=self.source,
                             pb_ms=self.pb_ms, sb_ms=self.sb_ms, season=self.season))
 
@@ -226,7 +226,7 @@ class Race(Aggregate):
         metres: int | None
         went_on: bool
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.FALL, skater=self.skater, attempt=self.attempt,
                             metres=self.metres, went_on=self.went_on))
 
@@ -238,7 +238,7 @@ class Race(Aggregate):
         metres_reached: int | None
         reason: str | None
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.DNF, skater=self.skater, attempt=self.attempt,
                             metres=self.metres_reached, reason=self.reason))
 
@@ -248,7 +248,7 @@ class Race(Aggregate):
         skater: UUID
         reason: str | None
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.DNS, skater=self.skater, reason=self.reason))
 
     class Withdrawn(Event):
@@ -257,7 +257,7 @@ class Race(Aggregate):
         skater: UUID
         reason: str | None
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.WDR, skater=self.skater, reason=self.reason))
 
     class Disqualified(Event):
@@ -267,7 +267,7 @@ class Race(Aggregate):
         rule: str
         author: str | None
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.DQ, skater=self.skater, rule=self.rule, author=self.author))
 
     class ReskateGranted(Event):
@@ -284,7 +284,7 @@ class Race(Aggregate):
         #: lane on replay, as they always did (tests/adapters/test_nothing_false_goes_in_draw_names.py)
         lane_stated: bool = False
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.reskate(self.skater, self.replaces_attempt + 1, self.pair, self.lane,
                           self.lane_stated)
             sheet.add(_fact(self, FactKind.RESKATE, skater=self.skater, pair=self.pair,
@@ -303,7 +303,7 @@ class Race(Aggregate):
         reason: str
         author: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             before = sheet.pairs.get(self.pair, (None, None))
             sheet.redraw(self.pair, self.inner, self.outer)
             sheet.add(_fact(self, FactKind.REDRAW, pair=self.pair, supersedes=self.supersedes,
@@ -318,7 +318,7 @@ class Race(Aggregate):
         reason: str
         author: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             target = sheet.facts[self.target]
             target.corrections = (*target.corrections, {
                 "before": target.ms, "after": self.at_ms, "reason": self.reason, "author": self.author,
@@ -334,7 +334,7 @@ class Race(Aggregate):
         reason: str
         author: str
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             target = sheet.facts[self.target]
             target.voided = True
             target.detail = {**target.detail, "voided_by": self.fact_id}
@@ -350,7 +350,7 @@ class Race(Aggregate):
         #: skated (``--force``); None (and absent in events stored before it) when not forced
         forced_reason: str | None = None
 
-        def record_on(self, sheet: RaceSheet) -> None:
+        def record_on(self, sheet: RaceState) -> None:
             sheet.official = sheet.add(_fact(self, FactKind.OFFICIAL, author=self.author,
                                              announced_at=self.announced_at,
                                              reason=self.forced_reason))
@@ -364,7 +364,7 @@ class Race(Aggregate):
     def __init__(self, key: str, competition_id: UUID, competition: str, day: str,
                  distance_m: int, category: str, label: str | None, track_m: int,
                  discipline: str = "individual") -> None:
-        self.sheet = RaceSheet.scheduled(race_id(key), key, competition_id, competition, day,
+        self.sheet = RaceState.scheduled(race_id(key), key, competition_id, competition, day,
                                          distance_m, category, label, track_m, discipline)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Race:

@@ -20,7 +20,7 @@ from ledger.domain.errors import (
     naming_stored,
 )
 from ledger.domain.kinds import FactKind
-from ledger.domain.sheet import Fact, RaceSheet
+from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.timing import check_time_is_plausible, format_time
 
 #: Facts that close a skater's current attempt: no new time may follow without a correction.
@@ -35,7 +35,7 @@ VOIDABLE = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.FALL, FactKind
 TIMED = frozenset({FactKind.PASSING, FactKind.FINISH})
 
 
-def refuse_after_official(sheet: RaceSheet, what: str) -> None:
+def refuse_after_official(sheet: RaceState, what: str) -> None:
     if sheet.official is not None:
         raise ResultsOfficialError(
             f"cannot {what}: the results of {sheet.key} are official; "
@@ -43,21 +43,21 @@ def refuse_after_official(sheet: RaceSheet, what: str) -> None:
         )
 
 
-def check_entered(sheet: RaceSheet, skater: UUID) -> None:
+def check_entered(sheet: RaceState, skater: UUID) -> None:
     if skater not in sheet.entries:
         raise UnknownSkaterError(f"the skater is not entered in {sheet.key}")
 
 
-def check_pair_exists(sheet: RaceSheet, pair: int) -> None:
+def check_pair_exists(sheet: RaceState, pair: int) -> None:
     if pair not in sheet.pairs:
         raise InvalidInputError(f"pair {pair} has not been drawn in {sheet.key}")
 
 
-def pair_is_running(sheet: RaceSheet, pair: int) -> bool:
+def pair_is_running(sheet: RaceState, pair: int) -> bool:
     return sheet.clock(pair).running if pair in sheet.clocks else False
 
 
-def check_pair_draw(sheet: RaceSheet, pair: int, inner: UUID | None, outer: UUID | None) -> None:
+def check_pair_draw(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID | None) -> None:
     refuse_after_official(sheet, "draw a pair")
     if pair < 1:
         raise InvalidInputError(f"pair number {pair} is not 1 or more")
@@ -73,7 +73,7 @@ def check_pair_draw(sheet: RaceSheet, pair: int, inner: UUID | None, outer: UUID
             raise RefusedFactError(f"the skater is already drawn in pair {drawn} of {sheet.key}")
 
 
-def check_start(sheet: RaceSheet, pair: int, signal_at: datetime | None = None) -> None:
+def check_start(sheet: RaceState, pair: int, signal_at: datetime | None = None) -> None:
     refuse_after_official(sheet, "start a pair")
     check_pair_exists(sheet, pair)
     if pair_is_running(sheet, pair):
@@ -120,7 +120,7 @@ def check_race_day(competition: str, first_day: date, last_day: date, day: date)
         raise RefusedFactError(f"a race on {day} is outside the days of {competition} ({days})")
 
 
-def skater_pair(sheet: RaceSheet, skater: UUID) -> int:
+def skater_pair(sheet: RaceState, skater: UUID) -> int:
     check_entered(sheet, skater)
     pair = sheet.pair_of(skater)
     if pair is None:
@@ -128,7 +128,7 @@ def skater_pair(sheet: RaceSheet, skater: UUID) -> int:
     return pair
 
 
-def check_false_start(sheet: RaceSheet, skater: UUID) -> int:
+def check_false_start(sheet: RaceState, skater: UUID) -> int:
     refuse_after_official(sheet, "record a false start")
     pair = skater_pair(sheet, skater)
     check_has_started(sheet, skater, "record a false start")
@@ -137,14 +137,14 @@ def check_false_start(sheet: RaceSheet, skater: UUID) -> int:
     return pair
 
 
-def false_start_disqualifies(sheet: RaceSheet, skater: UUID, pair: int, scope: str) -> bool:
+def false_start_disqualifies(sheet: RaceState, skater: UUID, pair: int, scope: str) -> bool:
     """ISU 255.4: the second false start disqualifies (per skater, or per pair: configurable)."""
     starts = sheet.clock(pair).false_starts
     count = len(starts) if scope == "pair" else starts.count(skater)
     return count >= 2
 
 
-def is_retransmission(sheet: RaceSheet, fid: UUID, kind: FactKind | None = None, **content: Any) -> bool:
+def is_retransmission(sheet: RaceState, fid: UUID, kind: FactKind | None = None, **content: Any) -> bool:
     """True when this exact fact is already recorded (a retransmission: nothing to append).
 
     One fact id, one content: the same id with another time (or place) is refused (a correction
@@ -207,7 +207,7 @@ def _describe(fact: Fact) -> str:
     return {FactKind.FINISH: "the finish", FactKind.PLACE: "the place"}.get(fact.kind, fact.kind)
 
 
-def check_open(sheet: RaceSheet, skater: UUID, what: str) -> None:
+def check_open(sheet: RaceState, skater: UUID, what: str) -> None:
     """Refuse a new fact after one that closed the skater's current attempt."""
     attempt = sheet.attempt_of(skater)
     for fact in sheet.live_facts(skater):
@@ -219,7 +219,7 @@ def check_open(sheet: RaceSheet, skater: UUID, what: str) -> None:
             )
 
 
-def check_clock(sheet: RaceSheet, skater: UUID) -> None:
+def check_clock(sheet: RaceState, skater: UUID) -> None:
     """In a race recorded live (some pair has a start signal), times need the pair's clock running;
     a race known only from a result list has no start signals, and needs none."""
     pair = sheet.pair_of(skater)
@@ -234,7 +234,7 @@ def check_clock(sheet: RaceSheet, skater: UUID) -> None:
         )
 
 
-def check_order(sheet: RaceSheet, skater: UUID, attempt: int, metres: int, at_ms: int,
+def check_order(sheet: RaceState, skater: UUID, attempt: int, metres: int, at_ms: int,
                 ignore: UUID | None = None) -> None:
     """Passing times increase with the metres skated."""
     for other in sheet.passings(skater, attempt):
@@ -249,7 +249,7 @@ def check_order(sheet: RaceSheet, skater: UUID, attempt: int, metres: int, at_ms
             )
 
 
-def check_passing(sheet: RaceSheet, skater: UUID, metres: int, at_ms: int, source: str | None,
+def check_passing(sheet: RaceState, skater: UUID, metres: int, at_ms: int, source: str | None,
                   at_line: bool = False) -> None:
     """``at_line``: a timing device's detection at the finish line (a Vantage lap), kept as
     measured beside the finish; anyone else records the finish line as a finish."""
@@ -282,12 +282,12 @@ def check_passing(sheet: RaceSheet, skater: UUID, metres: int, at_ms: int, sourc
     check_order(sheet, skater, attempt, metres, at_ms)
 
 
-def last_passing_before_line(sheet: RaceSheet, skater: UUID, attempt: int) -> Fact | None:
+def last_passing_before_line(sheet: RaceState, skater: UUID, attempt: int) -> Fact | None:
     before = [p for p in sheet.passings(skater, attempt) if (p.metres or 0) < sheet.distance_m]
     return before[-1] if before else None
 
 
-def check_finish_time(sheet: RaceSheet, skater: UUID, attempt: int, at_ms: int) -> None:
+def check_finish_time(sheet: RaceState, skater: UUID, attempt: int, at_ms: int) -> None:
     check_time_is_plausible(at_ms, sheet.distance_m)
     last = last_passing_before_line(sheet, skater, attempt)
     if last is not None and last.ms is not None and at_ms <= last.ms:
@@ -296,7 +296,7 @@ def check_finish_time(sheet: RaceSheet, skater: UUID, attempt: int, at_ms: int) 
         )
 
 
-def check_finish(sheet: RaceSheet, skater: UUID, at_ms: int) -> None:
+def check_finish(sheet: RaceState, skater: UUID, at_ms: int) -> None:
     refuse_after_official(sheet, "record a finish")
     check_entered(sheet, skater)
     check_open(sheet, skater, "record a finish")
@@ -319,13 +319,13 @@ def check_uncertainty(precision_ms: int, uncertain_ms: int) -> None:
                                 "known to the thousandth")
 
 
-def check_marks(sheet: RaceSheet, skater: UUID, marks: list[str]) -> None:
+def check_marks(sheet: RaceState, skater: UUID, marks: list[str]) -> None:
     check_entered(sheet, skater)
     if not marks or any(not m.strip() or len(m) > 12 for m in marks):
         raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
 
 
-def check_bests(sheet: RaceSheet, skater: UUID, pb_ms: int | None, sb_ms: int | None) -> None:
+def check_bests(sheet: RaceState, skater: UUID, pb_ms: int | None, sb_ms: int | None) -> None:
     """A baseline names an entrant and at least one best; a season best is never faster than the
     personal best."""
     check_entered(sheet, skater)
@@ -338,14 +338,14 @@ def check_bests(sheet: RaceSheet, skater: UUID, pb_ms: int | None, sb_ms: int | 
                                 f"{_show(pb_ms)}")
 
 
-def check_place(sheet: RaceSheet, skater: UUID, place: int) -> None:
+def check_place(sheet: RaceState, skater: UUID, place: int) -> None:
     refuse_after_official(sheet, "report a place")
     check_entered(sheet, skater)
     if place < 1:
         raise InvalidInputError(f"place {place} is not 1 or more")
 
 
-def check_fall(sheet: RaceSheet, skater: UUID, metres: int | None) -> None:
+def check_fall(sheet: RaceState, skater: UUID, metres: int | None) -> None:
     refuse_after_official(sheet, "record a fall")
     check_entered(sheet, skater)
     if metres is not None and not 0 <= metres <= sheet.distance_m:
@@ -353,7 +353,7 @@ def check_fall(sheet: RaceSheet, skater: UUID, metres: int | None) -> None:
     check_open(sheet, skater, "record a fall")
 
 
-def check_dnf(sheet: RaceSheet, skater: UUID, metres_reached: int | None = None) -> None:
+def check_dnf(sheet: RaceState, skater: UUID, metres_reached: int | None = None) -> None:
     refuse_after_official(sheet, "record a DNF")
     check_entered(sheet, skater)
     if metres_reached is not None and not 0 <= metres_reached < sheet.distance_m:
@@ -364,12 +364,12 @@ def check_dnf(sheet: RaceSheet, skater: UUID, metres_reached: int | None = None)
     check_open(sheet, skater, "record a DNF")
 
 
-def did_not_start(sheet: RaceSheet, skater: UUID) -> Fact | None:
+def did_not_start(sheet: RaceState, skater: UUID) -> Fact | None:
     """The skater's live DNS or withdrawal, if any."""
     return next(sheet.live_facts(skater, frozenset({FactKind.DNS, FactKind.WDR})), None)
 
 
-def check_has_started(sheet: RaceSheet, skater: UUID, what: str) -> None:
+def check_has_started(sheet: RaceState, skater: UUID, what: str) -> None:
     """Refuse a fact that needs the skater on the ice for a skater who did not start."""
     absent = did_not_start(sheet, skater)
     if absent is not None:
@@ -380,12 +380,12 @@ def check_has_started(sheet: RaceSheet, skater: UUID, what: str) -> None:
         )
 
 
-def metres_reached(sheet: RaceSheet, skater: UUID) -> int | None:
+def metres_reached(sheet: RaceState, skater: UUID) -> int | None:
     passings = sheet.passings(skater, sheet.attempt_of(skater))
     return passings[-1].metres if passings else None
 
 
-def check_not_started(sheet: RaceSheet, skater: UUID, what: str) -> None:
+def check_not_started(sheet: RaceState, skater: UUID, what: str) -> None:
     refuse_after_official(sheet, f"record {what}")
     check_entered(sheet, skater)
     check_open(sheet, skater, f"record {what}")
@@ -402,7 +402,7 @@ def require_reason(reason: str | None, author: str | None, what: str) -> None:
         raise InvalidInputError(f"{what} needs an author (who decided it)")
 
 
-def check_disqualification(sheet: RaceSheet, skater: UUID, rule: str,
+def check_disqualification(sheet: RaceState, skater: UUID, rule: str,
                            author: str | None = None) -> None:
     check_entered(sheet, skater)
     if not (author and author.strip()):
@@ -414,7 +414,7 @@ def check_disqualification(sheet: RaceSheet, skater: UUID, rule: str,
     check_has_started(sheet, skater, "disqualify")
 
 
-def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, author: str,
+def check_reskate(sheet: RaceState, skater: UUID, replaces: int, reason: str, author: str,
                   pair: int | None = None) -> None:
     refuse_after_official(sheet, "grant a re-skate")
     check_entered(sheet, skater)
@@ -429,7 +429,7 @@ def check_reskate(sheet: RaceSheet, skater: UUID, replaces: int, reason: str, au
         raise RefusedFactError(f"pair {pair} has no free lane for the re-skate")
 
 
-def target_fact(sheet: RaceSheet, target: UUID) -> Fact:
+def target_fact(sheet: RaceState, target: UUID) -> Fact:
     fact = sheet.facts.get(target)
     if fact is None:
         raise UnknownFactError(f"{sheet.key} holds no fact {target}")
@@ -438,7 +438,7 @@ def target_fact(sheet: RaceSheet, target: UUID) -> Fact:
     return fact
 
 
-def check_time_correction(sheet: RaceSheet, target: UUID, at_ms: int, reason: str,
+def check_time_correction(sheet: RaceState, target: UUID, at_ms: int, reason: str,
                           author: str) -> None:
     fact = target_fact(sheet, target)
     require_reason(reason, author, "a correction")
@@ -455,7 +455,7 @@ def check_time_correction(sheet: RaceSheet, target: UUID, at_ms: int, reason: st
         check_before_finish(sheet, fact.skater, fact.attempt, fact.metres, at_ms)
 
 
-def check_before_finish(sheet: RaceSheet, skater: UUID, attempt: int, metres: int,
+def check_before_finish(sheet: RaceState, skater: UUID, attempt: int, metres: int,
                         at_ms: int) -> None:
     """A passing before the line comes before the finish (the finish is after the last passing)."""
     finish = sheet.finish(skater, attempt)
@@ -466,14 +466,14 @@ def check_before_finish(sheet: RaceSheet, skater: UUID, attempt: int, metres: in
         )
 
 
-def check_void(sheet: RaceSheet, target: UUID, reason: str, author: str) -> None:
+def check_void(sheet: RaceState, target: UUID, reason: str, author: str) -> None:
     fact = target_fact(sheet, target)
     require_reason(reason, author, "a void")
     if fact.kind not in VOIDABLE:
         raise RefusedFactError(f"a {fact.kind} cannot be voided (only {', '.join(sorted(VOIDABLE))})")
 
 
-def check_presentation(sheet: RaceSheet, skater: UUID, metres: int, passing: UUID) -> Fact:
+def check_presentation(sheet: RaceState, skater: UUID, metres: int, passing: UUID) -> Fact:
     """The timing system presents one of the skater's live passings at that point; returns it."""
     refuse_after_official(sheet, "present a timing source")
     check_entered(sheet, skater)
@@ -485,7 +485,7 @@ def check_presentation(sheet: RaceSheet, skater: UUID, metres: int, passing: UUI
     return fact
 
 
-def check_team_members(sheet: RaceSheet, team: UUID, members: list[UUID]) -> None:
+def check_team_members(sheet: RaceState, team: UUID, members: list[UUID]) -> None:
     """A team entered in the race, named with distinct members who are not the team itself."""
     refuse_after_official(sheet, "name a team's members")
     check_entered(sheet, team)
@@ -496,7 +496,7 @@ def check_team_members(sheet: RaceSheet, team: UUID, members: list[UUID]) -> Non
         raise RefusedFactError(f"the team's members are already named in {sheet.key}")
 
 
-def check_official(sheet: RaceSheet, author: str, announced_at: datetime | None = None,
+def check_official(sheet: RaceState, author: str, announced_at: datetime | None = None,
                    forced: str | None = None) -> None:
     """Results are declared official on or after the race's day, once every drawn pair has
     skated; ``forced`` (the referee's reason) overrides the second, never the first."""
@@ -519,7 +519,7 @@ def check_official(sheet: RaceSheet, author: str, announced_at: datetime | None 
         )
 
 
-def has_outcome(sheet: RaceSheet, skater: UUID) -> bool:
+def has_outcome(sheet: RaceState, skater: UUID) -> bool:
     """Whether the skater's current race has an outcome: a time, a place, DNF, DQ, DNS or WDR."""
     attempt = sheet.attempt_of(skater)
     return any(f.kind in CLOSING_ALL or f.attempt == attempt
@@ -530,7 +530,7 @@ OUTCOMES = frozenset({FactKind.FINISH, FactKind.PLACE, FactKind.DNF, FactKind.DQ
                       FactKind.WDR})
 
 
-def pairs_not_skated(sheet: RaceSheet) -> list[int]:
+def pairs_not_skated(sheet: RaceState) -> list[int]:
     """The drawn pairs with a skater whose current race has no outcome yet."""
     return sorted(pair for pair, lanes in sheet.pairs.items()
                   if any(s is not None and sheet.pair_of(s) == pair and not has_outcome(sheet, s)
@@ -545,7 +545,7 @@ RACED = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED, FactKi
 NOT_RACING = {FactKind.WDR: "withdrawn", FactKind.DNS: "did not start", FactKind.DQ: "disqualified"}
 
 
-def current_draw(sheet: RaceSheet, pair: int) -> Fact:
+def current_draw(sheet: RaceState, pair: int) -> Fact:
     """The fact that drew the pair as it stands: its draw, or the latest correction of it."""
     check_pair_exists(sheet, pair)
     drawn = [f for f in sheet.facts.values()
@@ -555,13 +555,13 @@ def current_draw(sheet: RaceSheet, pair: int) -> Fact:
     return max(drawn, key=lambda f: f.seq)
 
 
-def is_redraw_retransmission(sheet: RaceSheet, current: Fact, inner: UUID | None,
+def is_redraw_retransmission(sheet: RaceState, current: Fact, inner: UUID | None,
                              outer: UUID | None) -> bool:
     """The pair's latest correction already drew exactly these skaters in these lanes."""
     return current.kind == FactKind.REDRAW and current.detail.get("after") == (inner, outer)
 
 
-def check_draw_correction(sheet: RaceSheet, pair: int, inner: UUID | None, outer: UUID | None,
+def check_draw_correction(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID | None,
                           reason: str, author: str) -> None:
     """A referee corrects a pair's draw. Allowed before the pair skates, and after it (even after
     the results are official: it is a correction with a reason and an author, like a corrected
@@ -602,7 +602,7 @@ def check_draw_correction(sheet: RaceSheet, pair: int, inner: UUID | None, outer
             raise RefusedFactError(f"pair {pair} is racing; no skater can join it now")
 
 
-def check_reskate_lane(sheet: RaceSheet, skater: UUID, pair: int | None,
+def check_reskate_lane(sheet: RaceState, skater: UUID, pair: int | None,
                        lane: str | None) -> None:
     """The lane the referee gives a re-skate: free in the re-skate's pair; in the skater's own
     pair the lane stays as drawn (a draw correction changes it)."""

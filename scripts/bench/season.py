@@ -12,7 +12,7 @@ On a generated season (scripts/demo/generate.py) of ``--events`` events, for SQL
   included); ``whole_fold``: the whole log folded into one LedgerState (every fact kept) and every
   board, in another fresh subprocess (``whole_fold_rss_mb``);
 - ``asof``: random bases (positions and known-at moments) answered from checkpoints
-  (projections/checkpoints.py) with one race's leaderboard (latency p50/p95), and a sample of the
+  (projections/snapshots.py) with one race's leaderboard (latency p50/p95), and a sample of the
   same bases folded from zero (``asof_speedup``: mean from zero / mean from checkpoints);
 - ``startup``: ``skate-ledger --db DB --help`` in a fresh interpreter, wall time from process start
   to exit (median of 20 runs, 5 with ``--small``; ``startup_ms``): the command's start-up, the
@@ -51,11 +51,11 @@ from ledger.application import READ_BATCH, Ledger
 from ledger.bootstrap import build_app
 from ledger.store.recorders import chained
 from projections.basis import Basis
-from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
-from projections.reading import checkpoints_of, fold, state_at
+from projections.reading import fold, snapshots_of, state_at
 from projections.rebuild import rebuild_boards
-from projections.state import collector_paused, copy_sheet
+from projections.snapshots import SnapshotStore
+from projections.state import collector_paused, copy_race_state
 from scripts.demo.generate import generate
 
 PG_SERVER = os.environ.get("SKATE_LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -260,7 +260,7 @@ def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
     rng = random.Random(seed)
     before = rss_mb()
     started = time.perf_counter()
-    store = checkpoints_of(app)
+    store = snapshots_of(app)
     build_s = time.perf_counter() - started
     grown = rss_mb() - before
     # The checkpoints live as long as the process and hold no cycles: out of the cyclic collector's
@@ -279,8 +279,8 @@ def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
             bases.append(Basis(position=store.positions[rng.randrange(events)]))
     race_rng = random.Random(seed + 1)
 
-    def answer(basis: Basis, checkpoints: CheckpointStore | None) -> Any:
-        state = state_at(app, basis, checkpoints)
+    def answer(basis: Basis, snapshots: SnapshotStore | None) -> Any:
+        state = state_at(app, basis, snapshots)
         keys = list(state.race_keys)
         return leaderboard(state, race_rng.choice(keys)) if keys else None
 
@@ -304,7 +304,7 @@ def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
     sheets = list(store.head.races.values())[:200]
     t = time.perf_counter()
     for sheet in sheets:
-        copy_sheet(sheet)
+        copy_race_state(sheet)
     copy_us = (time.perf_counter() - t) / max(1, len(sheets)) * 1e6
     t = time.perf_counter()
     for sheet in sheets:
@@ -312,7 +312,7 @@ def measure_asof(app: Ledger, queries: int, from_zero: int, seed: int
     deepcopy_us = (time.perf_counter() - t) / max(1, len(sheets)) * 1e6
     return {"timings": timings, "zero_mean": statistics.mean(zero),
             "again_mean": statistics.mean(again), "build_s": build_s, "checkpoints": len(
-                store.checkpoints), "grown_mb": grown, "copy_sheet_us": copy_us,
+                store.snapshots), "grown_mb": grown, "copy_sheet_us": copy_us,
             "deepcopy_sheet_us": deepcopy_us}
 
 

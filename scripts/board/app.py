@@ -116,7 +116,7 @@ BASIS_NAMES = ("position", "known_at", "delay", "after_pair", "ref")
 
 
 # -- the application ----------------------------------------------------------------------------
-class Board:
+class BoardApp:
     """The board of one ledger: its views, pages, JSON and live push."""
 
     def __init__(self, app: Ledger, poll_interval: float = 0.02) -> None:
@@ -462,7 +462,7 @@ async def on_value_error(request: Request, exc: Exception) -> Response:
 
 def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
     """The web board of ``ledger``; the poller of new facts runs while the application does."""
-    board = Board(ledger, poll_interval)
+    board = BoardApp(ledger, poll_interval)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

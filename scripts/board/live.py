@@ -1,4 +1,4 @@
-"""The board server's read side: one live view of the ledger, checkpoints for any past basis (a race's
+"""The board server's read side: one live view of the ledger, snapshots for any past basis (a race's
 pages read only that race's stream instead), the day's timeline for replay, and the hub that
 pushes new boards to server-sent-event clients.
 
@@ -29,24 +29,24 @@ from ledger.store.postgres import ChainedPostgresApplicationRecorder
 from ledger.store.recorders import ChainedSQLiteApplicationRecorder
 from ledger.store.stores import read_only_name
 from projections.basis import Basis
-from projections.checkpoints import CheckpointStore
 from projections.reading import race_state_at, state_at
 from projections.runner import LiveView
+from projections.snapshots import SnapshotStore
 from projections.state import LedgerState
 from projections.timeline import Step, step_of
 
 LOG = logging.getLogger("skate_ledger.board")
-#: Events between two checkpoints: a past board folds fewer than this many after a restore.
-CHECKPOINT_EVERY = 100
+#: Events between two snapshots: a past board folds fewer than this many after a restore.
+SNAPSHOT_EVERY = 100
 
 
 class Ledgers:
-    """The ledger as the board reads it: now (a live view) and as of any basis (checkpoints)."""
+    """The ledger as the board reads it: now (a live view) and as of any basis (snapshots)."""
 
-    def __init__(self, app: Ledger, every: int = CHECKPOINT_EVERY) -> None:
+    def __init__(self, app: Ledger, every: int = SNAPSHOT_EVERY) -> None:
         self.app = app
         self.live = LiveView()
-        self.checkpoints = CheckpointStore(every)
+        self.snapshots = SnapshotStore(every)
         self.timeline: list[Step] = []
         self.listeners: list[Callable[[int], None]] = []
         self.refresh()
@@ -75,7 +75,7 @@ class Ledgers:
             self.refresh()
             return self.live.state
         return state_at(self.app, Basis(position=basis.position, known_at=basis.known_at),
-                        self.checkpoints)
+                        self.snapshots)
 
     def race_state(self, key: str, basis: Basis, *, marks: bool = False, bests: bool = False,
                    competition: bool = False) -> LedgerState:
@@ -83,7 +83,7 @@ class Ledgers:
         at a past basis, only that race's stream (and, with ``marks``, ``bests`` and
         ``competition``, what its marks, bests and qualification read:
         ``projections.reading.race_state_at``), equal for
-        that race to the whole ledger's state, and no checkpoint needed."""
+        that race to the whole ledger's state, and no snapshot needed."""
         if basis.position is None and basis.known_at is None:
             self.refresh()
             return self.live.state

@@ -17,13 +17,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ledger.domain.kinds import FactKind
+from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.rules import CLOSING_ALL, TIMED
-from ledger.domain.sheet import Fact, RaceSheet
 from ledger.domain.timing import format_gap, format_time
 from projections.basis import Basis
 from projections.history import History
 from projections.history import progression as times_by_distance
-from projections.leaderboard import Board, leaderboard, pair_filter, standings_at
+from projections.leaderboard import Leaderboard, leaderboard, pair_filter, standings_at
 from projections.marks import derive, meaning, published_marks
 from projections.pair import Estimate, Passing, SkaterOnIce, on_ice, pair_panel
 from projections.qualification import evaluate, load_rule
@@ -105,7 +105,7 @@ def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str
             "recorded_at": moment(state.recorded_at, zone)}
 
 
-def race_summary(state: LedgerState, sheet: RaceSheet) -> dict[str, Any]:
+def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
     pair = pair_on_ice(state, sheet)
     return {"key": sheet.key, "distance_m": sheet.distance_m, "category": sheet.category,
             "label": sheet.label, "official": sheet.official is not None,
@@ -113,7 +113,7 @@ def race_summary(state: LedgerState, sheet: RaceSheet) -> dict[str, Any]:
             "pairs": start_list(state, sheet), "on_ice": pair}
 
 
-def start_list(state: LedgerState, sheet: RaceSheet) -> list[dict[str, Any]]:
+def start_list(state: LedgerState, sheet: RaceState) -> list[dict[str, Any]]:
     rows = []
     for number in sorted(sheet.pairs):
         lanes = []
@@ -133,7 +133,7 @@ def skater_cell(state: LedgerState, sid: UUID, lane: str | None) -> dict[str, An
             "lane_label": LANE_LABEL.get(lane or "", "lane unknown")}
 
 
-def pair_on_ice(state: LedgerState, sheet: RaceSheet) -> dict[str, Any] | None:
+def pair_on_ice(state: LedgerState, sheet: RaceState) -> dict[str, Any] | None:
     """The pair started last, and whether it is still racing (projections/pair.py)."""
     found = on_ice(sheet)
     if found is None:
@@ -144,7 +144,7 @@ def pair_on_ice(state: LedgerState, sheet: RaceSheet) -> dict[str, Any] | None:
 
 
 # -- the race board ------------------------------------------------------------------------------
-def board_of(state: LedgerState, key: str, basis: Basis) -> Board:
+def board_of(state: LedgerState, key: str, basis: Basis) -> Leaderboard:
     if basis.at_m is not None:
         return standings_at(state, key, basis.at_m, basis.after_pair)
     return leaderboard(state, key, basis.after_pair)
@@ -186,7 +186,7 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
                                   lambda: qualification_of(state, sheet, basis.after_pair))}
 
 
-def official_of(sheet: RaceSheet, zone: ZoneInfo) -> dict[str, Any] | None:
+def official_of(sheet: RaceState, zone: ZoneInfo) -> dict[str, Any] | None:
     fact = sheet.official
     if fact is None:
         return None
@@ -195,7 +195,7 @@ def official_of(sheet: RaceSheet, zone: ZoneInfo) -> dict[str, Any] | None:
             "recorded_at": moment(fact.recorded_at, zone)}
 
 
-def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID,
+def row_extras(state: LedgerState, sheet: RaceState, sid: UUID,
                marks: dict[UUID, dict[str, list[str]]], zone: ZoneInfo) -> dict[str, Any]:
     result = result_of(sheet, sid)
     fact = sheet.facts.get(result.fact) if result and result.fact else None
@@ -211,7 +211,7 @@ def row_extras(state: LedgerState, sheet: RaceSheet, sid: UUID,
             "recorded_at": moment(fact.recorded_at, zone) if fact else None}
 
 
-def marks_of(state: LedgerState, sheet: RaceSheet,
+def marks_of(state: LedgerState, sheet: RaceState,
              derived: dict[tuple[str, UUID], tuple[str, ...]]) -> dict[UUID, dict[str, list[str]]]:
     """Each entrant's marks, kept apart: ``marks`` derived from evidence the ledger holds
     (projections/marks.py: a baseline of bests or a record table), ``published_marks`` as a
@@ -223,7 +223,7 @@ def marks_of(state: LedgerState, sheet: RaceSheet,
     return found
 
 
-def corrections_of(state: LedgerState, sheet: RaceSheet, zone: ZoneInfo,
+def corrections_of(state: LedgerState, sheet: RaceState, zone: ZoneInfo,
                    after_pair: int | None = None) -> list[dict[str, Any]]:
     """Every correction, void and disqualification of the race with its reason and author; after
     pair N, those of the pairs up to N (of the fact they change)."""
@@ -251,7 +251,7 @@ def describe(fact: Fact) -> str:
     return f"{fact.kind}{where} ({fact.source})" if fact.source else f"{fact.kind}{where}"
 
 
-def qualification_of(state: LedgerState, sheet: RaceSheet,
+def qualification_of(state: LedgerState, sheet: RaceState,
                      after_pair: int | None = None) -> list[dict[str, Any]]:
     """The outcome of every qualification rule of this competition, for this race's category only
     (a rule over both categories is read for this one), on the page's basis: this race as it stood
@@ -281,7 +281,7 @@ def rule_names() -> tuple[str, ...]:
 
 
 # -- the pair on ice -----------------------------------------------------------------------------
-def pair_view(state: LedgerState, sheet: RaceSheet, after_pair: int | None = None,
+def pair_view(state: LedgerState, sheet: RaceState, after_pair: int | None = None,
               reference: str = "sb", pair: int | None = None) -> dict[str, Any] | None:
     """Both skaters of the pair on ice (or ``pair``): every passing with split, lap time, virtual
     place and gap to the leader among all who passed that point so far, laps to go, and an

@@ -1,7 +1,7 @@
 """The golden log of the replay-time decisions (docs/decisions/0017-replay-decisions.md).
 
 Three decisions are not stored in the events; they are taken again each time a race's facts are
-folded (``ledger.domain.sheet.RaceSheet``): which facts a cleared clock voids, which lane a
+folded (``ledger.domain.race_state.RaceState``): which facts a cleared clock voids, which lane a
 re-skater takes, and which pair a fact belongs to. This program records one small race day through
 the ledger's commands that exercises all three, on SQLite in a temporary folder, and writes
 
@@ -40,7 +40,7 @@ import eventsourcing.domain
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
-from ledger.domain.sheet import RaceSheet
+from ledger.domain.race_state import RaceState
 from ledger.importing.jsonl import export_lines
 from projections.basis import state_as_of
 from projections.leaderboard import Row, leaderboard
@@ -160,7 +160,7 @@ def golden_lines(db: str) -> tuple[str, list[str]]:
         app.close()
 
 
-def outcome(key: str, sheet: RaceSheet, rows: Sequence[Row],
+def outcome(key: str, sheet: RaceState, rows: Sequence[Row],
             names: Mapping[UUID, str]) -> dict[str, Any]:
     """What a fold of the race decided, in JSON terms (skaters by name)."""
     def name(sid: UUID | None) -> str | None:

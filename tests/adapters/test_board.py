@@ -23,7 +23,7 @@ from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
 from scripts import output
 from scripts.board import views
-from scripts.board.app import Board, create_app
+from scripts.board.app import BoardApp, create_app
 from scripts.demo import okt2017
 from tests.cli import run
 from tests.helpers import RACE_DAY, draw, known, race_day
@@ -193,9 +193,9 @@ def test_the_estimate_runs_against_the_season_best_and_is_labelled(memory_app: L
 
 
 # -- the qualification panel answers on the page's basis -----------------------------------------
-def board_of(client: TestClient) -> Board:
+def board_of(client: TestClient) -> BoardApp:
     """The board behind a test client (create_app keeps it in the Starlette app's state)."""
-    board: Board = cast(Starlette, client.app).state.board
+    board: BoardApp = cast(Starlette, client.app).state.board
     return board
 
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from ledger.bootstrap import build_app
 from ledger.domain.race import Race
-from ledger.domain.sheet import RaceSheet
+from ledger.domain.race_state import RaceState
 from ledger.domain.timing import passing_points
 from ledger.importing.vantage import import_vantage
 from projections.basis import state_as_of
@@ -71,7 +71,7 @@ def log(db: Path) -> list[Any]:
         app.close()
 
 
-def sheet_of(db: Path, key: str) -> RaceSheet:
+def sheet_of(db: Path, key: str) -> RaceState:
     app = build_app(str(db))
     try:
         state = state_as_of(app)

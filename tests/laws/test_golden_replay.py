@@ -1,7 +1,7 @@
 """The golden log: today's replay of the decisions the events do not store, pinned.
 
 Three decisions are taken again on every replay, when a race's facts are folded
-(``ledger.domain.sheet.RaceSheet``), instead of being stored in the events: which facts a cleared
+(``ledger.domain.race_state.RaceState``), instead of being stored in the events: which facts a cleared
 clock voids (``clear_clock``), which lane a re-skater takes (``reskate``), and which pair a fact
 belongs to (``add`` and ``pair_of``). ``tests/golden/replay-decisions.jsonl`` is the export of a
 race day recorded through the commands that exercises all three (``scripts/demo/golden.py``), and

@@ -22,7 +22,7 @@ from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.errors import InvalidTimeError, RefusedFactError
 from projections.basis import Basis, state_as_of
-from projections.leaderboard import Board, Row, leaderboard, standings_at
+from projections.leaderboard import Leaderboard, Row, leaderboard, standings_at
 from projections.runner import LiveView
 from projections.state import LedgerState
 from tests.helpers import all_known, known
@@ -55,20 +55,20 @@ def recorded(day: RaceDay, shuffle: random.Random | None = None) -> Ledger:
     return record_race_day(new_ledger(), day, shuffle)
 
 
-def boards(state: LedgerState, day: RaceDay) -> dict[str, Board]:
+def boards(state: LedgerState, day: RaceDay) -> dict[str, Leaderboard]:
     return {key: leaderboard(state, key) for key, _ in day.keyed()}
 
 
-def ranked_rows(board: Board) -> list[Row]:
+def ranked_rows(board: Leaderboard) -> list[Row]:
     return [row for row in board.rows if row.rank is not None]
 
 
-def timed_rows(board: Board) -> list[Row]:
+def timed_rows(board: Leaderboard) -> list[Row]:
     """The ranked rows that show a time (not a place a list reported without it)."""
     return [row for row in ranked_rows(board) if not row.place_reported]
 
 
-def outline(board: Board) -> list[tuple[int | None, str, str, int | None]]:
+def outline(board: Leaderboard) -> list[tuple[int | None, str, str, int | None]]:
     """What a reader of the board sees: rank, skater, status, time (full precision)."""
     return [(row.rank, row.skater, row.status, row.time_ms) for row in board.rows]
 
@@ -301,7 +301,7 @@ def test_the_folded_log_equals_the_race_aggregates(day: RaceDay) -> None:
     state = state_as_of(app)
     for key, race in day.keyed():
         assert state.sheet(key) == app.race(key).sheet
-        # one fold serves both sides (ledger/domain/sheet.py): so check it against the plan as well
+        # one fold serves both sides (ledger/domain/race_state.py): so check it against the plan as well
         assert outline(leaderboard(state, key)) == planned_outline(race)
 
 

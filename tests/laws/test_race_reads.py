@@ -7,7 +7,7 @@ distances, recorded with some of the timing system's facts (passings, finishes, 
 Vantage stream brings) stamped with its known-at moment, earlier or later than the store's time,
 so a known-at basis takes facts out of log order and leaves out facts that name facts not known
 yet. (Any command stamped so, a re-skate known before the skater's entry, breaks the whole fold
-itself: ``RaceSheet.reskate`` finds no entry; such a ledger is not generated here.)
+itself: ``RaceState.reskate`` finds no entry; such a ledger is not generated here.)
 """
 
 from __future__ import annotations

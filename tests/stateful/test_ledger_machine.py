@@ -35,11 +35,11 @@ from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.errors import LedgerError
 from ledger.domain.kinds import FactKind
-from ledger.domain.sheet import Fact
+from ledger.domain.race_state import Fact
 from ledger.domain.timing import passing_points
 from ledger.domain.values import skater_id
 from projections.basis import state_as_of
-from projections.leaderboard import Board, leaderboard, standings_at
+from projections.leaderboard import Leaderboard, leaderboard, standings_at
 from tests.conftest import IN_CI, drop_pg_schema, new_pg_schema, pg_url, postgres_available
 from tests.strategies import CATEGORIES, CORRECTION_REASON, DISTANCES, DQ_RULE, REFEREE, VENUE
 
@@ -115,7 +115,7 @@ def unranked_order(statuses: dict[str, str], drawn: DrawKey) -> list[tuple[None,
     return [(None, name, status, None) for name, status in ordered]
 
 
-def outline(board: Board) -> list[tuple[int | None, str, str, int | None]]:
+def outline(board: Leaderboard) -> list[tuple[int | None, str, str, int | None]]:
     return [(row.rank, row.skater, row.status, row.time_ms) for row in board.rows]
 
 

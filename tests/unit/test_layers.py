@@ -121,7 +121,7 @@ def test_the_cycle_finder_finds_a_cycle_of_three_and_nothing_in_a_chain() -> Non
 
 def test_the_graph_sees_the_imports_of_the_project() -> None:
     graph = import_graph()
-    assert "projections.basis" in graph["projections.checkpoints"]
+    assert "projections.basis" in graph["projections.snapshots"]
     assert "ledger.domain.rules" in graph["ledger.domain.race"]  # from ledger.domain import rules
     assert "scripts.cli.common" in graph["scripts.cli.questions"]
     assert "scripts.cli.options" in graph["scripts.cli.main"]

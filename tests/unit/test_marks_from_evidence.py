@@ -19,10 +19,10 @@ from ledger.domain.record import SCOPE_MARKS
 from ledger.importing.records import import_records
 from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
-from projections.checkpoints import CheckpointStore
 from projections.history import history
 from projections.marks import MARK_OF, derive, legend, meaning
 from projections.records import records
+from projections.snapshots import SnapshotStore
 from scripts.demo import okt2017
 from tests.adapters.test_board import client_of
 from tests.cli import digest, ok, refused, run
@@ -258,7 +258,7 @@ def test_checkpoints_hold_the_record_tables_as_the_fold_does(memory_app: Ledger,
     races_of(memory_app, [77_000, 76_900])
     table(memory_app, tmp_path, "world,1000,women,1:11.61,,,2017-07-01,ISU",
           "world,1000,women,1:11.60,,,2017-11-15,ISU")
-    store = CheckpointStore(every=2, full_every=2)
+    store = SnapshotStore(every=2, full_every=2)
     for position in range(1, memory_app.last_position() + 1):
         basis = Basis(position=position)
         assert store.state_as_of(memory_app, basis) == state_as_of(memory_app, basis)

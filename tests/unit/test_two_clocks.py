@@ -18,8 +18,8 @@ from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.importing.jsonl import import_jsonl, write_jsonl
 from ledger.importing.vantage import import_vantage
 from projections.basis import Basis, state_as_of
-from projections.checkpoints import CheckpointStore
 from projections.leaderboard import leaderboard
+from projections.snapshots import SnapshotStore
 from scripts.demo import okt2017
 from tests.adapters.test_vantage import LADIES, SMEDING, WOJCIK, WOMEN_1000, stream, write_stream
 from tests.cli import digest, ok, refused, run
@@ -31,7 +31,7 @@ SMEDING_COMMITTED = datetime(2020, 1, 12, 15, 24, 33, 636450, tzinfo=CET)
 SECOND = timedelta(seconds=1)
 
 
-def finish_times(app: Ledger, moment: datetime, checkpoints: CheckpointStore | None = None
+def finish_times(app: Ledger, moment: datetime, checkpoints: SnapshotStore | None = None
                  ) -> dict[str, int | None]:
     state = state_as_of(app, Basis(known_at=moment), checkpoints)
     return {row.skater: row.time_ms for row in leaderboard(state, WOMEN_1000).rows}
@@ -73,7 +73,7 @@ def test_a_stream_imported_after_later_facts_is_still_known_at_its_own_moments(a
     app.enter_starter(key, "Skater A")
     app.record_finish(key, "Skater A", 36_000)  # known now, positioned before the 2020 stream
     import_vantage(app, LADIES)
-    checkpoints = CheckpointStore.build(app, every=7)
+    checkpoints = SnapshotStore.build(app, every=7)
     for store in (None, checkpoints):
         assert finish_times(app, SMEDING_COMMITTED + SECOND, store)[SMEDING] == 78_508
         assert state_as_of(app, Basis(known_at=SMEDING_COMMITTED + SECOND), store).sheet(key) is None
@@ -84,7 +84,7 @@ def test_a_correction_entered_now_is_not_known_at_the_rinks_moment(memory_app: L
     import_vantage(app, LADIES)
     target = app.find_fact(WOMEN_1000, SMEDING, "finish").fact_id
     app.correct_time(WOMEN_1000, target, 78_600, "video review", "Referee R")
-    checkpoints = CheckpointStore.build(app, every=5)
+    checkpoints = SnapshotStore.build(app, every=5)
     for store in (None, checkpoints):
         assert finish_times(app, SMEDING_COMMITTED + SECOND, store)[SMEDING] == 78_508
         assert finish_times(app, datetime.now(UTC) + SECOND, store)[SMEDING] == 78_600
@@ -98,7 +98,7 @@ def test_every_known_at_moment_gives_the_same_state_from_checkpoints_and_from_ze
     import_vantage(app, LADIES)
     target = app.find_fact(WOMEN_1000, WOJCIK, "finish").fact_id
     app.correct_time(WOMEN_1000, target, 79_300, "video review", "Referee R")
-    checkpoints = CheckpointStore.build(app, every=4)
+    checkpoints = SnapshotStore.build(app, every=4)
     moments = sorted({known_at_of(e) for _, e in app.read_log()})
     for moment in [*moments[::3], moments[-1]]:
         for probe in (moment - timedelta(microseconds=1), moment):

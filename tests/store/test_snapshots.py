@@ -2,7 +2,7 @@
 
 Generated ledgers (scripts/demo/generate.py, small sizes) are asked for the state, every race's
 leaderboard and the standings at every passing point, at random positions and known-at moments,
-once from checkpoints (projections/checkpoints.py) and once from zero; the answers must be equal.
+once from checkpoints (projections/snapshots.py) and once from zero; the answers must be equal.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from projections.basis import Basis, state_as_of
-from projections.checkpoints import CheckpointStore
-from projections.leaderboard import Board, leaderboard, standings_at
-from projections.state import LedgerState, copy_sheet
+from projections.leaderboard import Leaderboard, leaderboard, standings_at
+from projections.snapshots import SnapshotStore
+from projections.state import LedgerState, copy_race_state
 from scripts.demo.generate import generate
 
 
@@ -29,7 +29,7 @@ def season(seed: int, races: int) -> Ledger:
     return app
 
 
-def answers(state: LedgerState) -> list[Board]:
+def answers(state: LedgerState) -> list[Leaderboard]:
     """Every race's leaderboard, and its standings at each passing point before the line."""
     found = []
     for key, rid in state.race_keys.items():
@@ -54,36 +54,36 @@ def test_checkpointed_answers_equal_the_fold_from_zero(
     seed: int, races: int, every: int, data: st.DataObject
 ) -> None:
     app = season(seed, races)
-    store = CheckpointStore.build(app, every=every)
+    store = SnapshotStore.build(app, every=every)
     assert store.head == state_as_of(app)
     for basis in data.draw(st.lists(bases(app), min_size=1, max_size=6), label="bases"):
         from_zero = state_as_of(app, basis)
-        checkpointed = state_as_of(app, basis, checkpoints=store)
+        checkpointed = state_as_of(app, basis, snapshots=store)
         assert checkpointed == from_zero, basis
         assert checkpointed.position == from_zero.position
         assert answers(checkpointed) == answers(from_zero), basis
     # answering changed no checkpoint: the first checkpoints still give the same answers
-    for cp in store.checkpoints[:3]:
-        assert store.restore(store.checkpoints.index(cp)) == state_as_of(
+    for cp in store.snapshots[:3]:
+        assert store.restore(store.snapshots.index(cp)) == state_as_of(
             app, Basis(position=cp.position))
 
 
 @given(st.integers(0, 2**16), st.integers(1, 40))
 def test_checkpoints_catch_up_with_a_growing_log(seed: int, every: int) -> None:
     app = season(seed, 1)
-    store = CheckpointStore.build(app, every=every)
+    store = SnapshotStore.build(app, every=every)
     middle = app.last_position()
     generate(app, races=2, seed=seed + 1, first_cup=50)  # a new competition, new skaters
-    now = state_as_of(app, checkpoints=store)
+    now = state_as_of(app, snapshots=store)
     assert store.position == app.last_position() == now.position
     assert now == state_as_of(app)
-    assert state_as_of(app, Basis(position=middle), checkpoints=store) == state_as_of(
+    assert state_as_of(app, Basis(position=middle), snapshots=store) == state_as_of(
         app, Basis(position=middle))
 
 
 def test_a_restored_state_copies_a_sheet_before_it_changes_it() -> None:
     app = season(7, 2)
-    store = CheckpointStore.build(app, every=50)
+    store = SnapshotStore.build(app, every=50)
     restored = store.restore(2)
     first_race = next(e.originator_id for _, e in app.read_log(start=restored.position + 1))
     shared = restored.races[first_race]
@@ -91,7 +91,7 @@ def test_a_restored_state_copies_a_sheet_before_it_changes_it() -> None:
         restored.apply(position, event)
     assert restored == state_as_of(app)
     assert restored.races[first_race] is not shared  # copied on the first change
-    assert store.restore(2) == state_as_of(app, Basis(position=store.checkpoints[2].position))
+    assert store.restore(2) == state_as_of(app, Basis(position=store.snapshots[2].position))
 
 
 def test_the_shared_empty_detail_of_facts_cannot_be_changed_in_place() -> None:
@@ -104,7 +104,7 @@ def test_the_shared_empty_detail_of_facts_cannot_be_changed_in_place() -> None:
 def test_a_copied_sheet_is_equal_and_independent() -> None:
     app = season(3, 1)
     sheet = next(iter(state_as_of(app).races.values()))
-    copy = copy_sheet(sheet)
+    copy = copy_race_state(sheet)
     assert copy == sheet
     fact = next(iter(copy.facts.values()))
     fact.detail = {**fact.detail, "voided_by": "test"}  # detail and corrections are replaced, as

@@ -82,7 +82,7 @@ class PairClock:
 
 
 @attrs.define
-class RaceSheet:
+class RaceState:
     race_id: UUID
     key: str
     competition_id: UUID
@@ -110,7 +110,7 @@ class RaceSheet:
     @classmethod
     def scheduled(cls, race_id: UUID, key: str, competition_id: UUID, competition: str, day: str,
                   distance_m: int, category: str, label: str | None, track_m: int,
-                  discipline: str = "individual") -> RaceSheet:
+                  discipline: str = "individual") -> RaceState:
         """The empty sheet of a race just scheduled."""
         return cls(race_id=race_id, key=key, competition_id=competition_id,
                    competition=competition, day=date.fromisoformat(day), distance_m=distance_m,
@@ -179,7 +179,7 @@ class RaceSheet:
         if entry.pair is not None and entry.pair in self.clocks:
             self.clocks[entry.pair].running = False
 
-    def copy(self) -> RaceSheet:
+    def copy(self) -> RaceState:
         """An independent copy: folding more facts into either leaves the other as it was. About
         thirty times cheaper than ``copy.deepcopy`` (docs/benchmarks.md)."""
         facts = {fid: Fact(f.fact_id, f.kind, f.seq, f.recorded_at, f.skater, f.pair, f.attempt,
@@ -189,7 +189,7 @@ class RaceSheet:
         for fact in facts.values():
             if fact.skater is not None:
                 by_skater.setdefault(fact.skater, []).append(fact)
-        return RaceSheet(
+        return RaceState(
             race_id=self.race_id, key=self.key, competition_id=self.competition_id,
             competition=self.competition, day=self.day, distance_m=self.distance_m,
             category=self.category, label=self.label, track_m=self.track_m,
@@ -250,12 +250,12 @@ class RaceSheet:
 
 
 # -- independent copies of a sheet (checkpoints, and the aggregate cache) -------------------------
-# RaceSheet.copy copies every mutable part of a sheet and shares the immutable ones (ids, times,
+# RaceState.copy copies every mutable part of a sheet and shares the immutable ones (ids, times,
 # strings, tuples, a fact's detail and corrections, which are replaced and never changed in place).
 # It names each field, so a field added to one of these classes must be added here too: this
 # guard fails at import until it is (and the checkpoint property test checks values).
 _COPIED_FIELDS = {
-    RaceSheet: ("race_id", "key", "competition_id", "competition", "day", "distance_m", "category",
+    RaceState: ("race_id", "key", "competition_id", "competition", "day", "distance_m", "category",
                 "label", "track_m", "discipline", "entries", "pairs", "clocks", "facts", "official",
                 "presented", "team_members", "by_skater"),
     Fact: ("fact_id", "kind", "seq", "recorded_at", "skater", "pair", "attempt", "metres", "ms",
@@ -265,4 +265,4 @@ _COPIED_FIELDS = {
 }
 for _cls, _names in _COPIED_FIELDS.items():
     if tuple(f.name for f in attrs.fields(_cls)) != _names:
-        raise TypeError(f"{_cls.__name__} has new fields: teach RaceSheet.copy them")
+        raise TypeError(f"{_cls.__name__} has new fields: teach RaceState.copy them")

@@ -1,26 +1,26 @@
-"""Checkpointed "as of" answers: the state at any basis from the nearest checkpoint plus a short fold.
+"""Snapshots for "as of" answers: the state at any basis from the nearest snapshot plus a short fold.
 
 :func:`projections.basis.state_as_of` folds from position 1 every time (the obviously-correct
-baseline, docs/decisions/0004-as-of.md). A :class:`CheckpointStore` folds the log once, keeping a
+baseline, docs/decisions/0004-as-of.md). A :class:`SnapshotStore` folds the log once, keeping a
 snapshot of the :class:`~projections.state.LedgerState` every ``every`` events, and the position and
 known-at moment of every event; a question "as of position N" or "as known at T" then resolves T to a
-position, restores the last checkpoint at or before it and folds at most ``every - 1`` events.
+position, restores the last snapshot at or before it and folds at most ``every - 1`` events.
 
 "As known at T" takes every fact known at or before T (decision 0014). The log's prefix up to the
 first event known after T is one part; the rest are events *known earlier than one before them*
 (a timing system's stream imported after later facts): the store keeps the positions of those
 "late" events, and adds the ones known at T after the prefix's fold.
 
-Checkpoints are derived data, kept in memory only and rebuilt from the log at will; they never
-change an answer (tests/store/test_checkpoints.py compares them with the fold from zero).
+Snapshots are derived data, kept in memory only and rebuilt from the log at will; they never
+change an answer (tests/store/test_snapshots.py compares them with the fold from zero).
 
-Memory: a checkpoint shares every sheet that did not change since the one before it, and copies
-(:func:`~projections.state.copy_sheet`) only those that did, so all checkpoints together hold about
+Memory: a snapshot shares every sheet that did not change since the one before it, and copies
+(:func:`~projections.state.copy_race_state`) only those that did, so all snapshots together hold about
 one more copy of the ledger's sheets. The mappings of races, skaters, competitions and race keys
-are stored whole every ``FULL_EVERY`` checkpoints and as the changes in between.
+are stored whole every ``FULL_EVERY`` snapshots and as the changes in between.
 
 A restored state is copy-on-write (``LedgerState.owned``): its sheets are shared with the
-checkpoint until ``apply`` changes one, which copies it first. Read it freely, and change it only
+snapshot until ``apply`` changes one, which copies it first. Read it freely, and change it only
 through ``apply``.
 """
 
@@ -38,8 +38,8 @@ from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
 from ledger.domain.competition import Competition
 from ledger.domain.race import Race
+from ledger.domain.race_state import RaceState
 from ledger.domain.record import Record
-from ledger.domain.sheet import RaceSheet
 from ledger.domain.skater import Skater
 from projections.basis import Basis
 from projections.runner import catch_up
@@ -49,24 +49,24 @@ from projections.state import (
     RecordInfo,
     SkaterInfo,
     collector_paused,
-    copy_sheet,
+    copy_race_state,
 )
 
-#: Events between two checkpoints: an as-of answer folds fewer than this many after a restore
+#: Events between two snapshots: an as-of answer folds fewer than this many after a restore
 #: (1,000 gave an as-of p95 of 27 ms at 100,000 events on this machine, 500 gave 13 ms).
 DEFAULT_EVERY = 500
-#: Every FULL_EVERY-th checkpoint holds whole mappings; the others only what changed since.
+#: Every FULL_EVERY-th snapshot holds whole mappings; the others only what changed since.
 FULL_EVERY = 32
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
-# The checkpoints know which parts of a LedgerState an event changes (see _note); a new field of
+# The snapshots know which parts of a LedgerState an event changes (see _note); a new field of
 # LedgerState must be taught to them, and this guard fails at import until it is.
 _KNOWN = ("position", "recorded_at", "skaters", "competitions", "races", "race_keys", "records",
           "owned")
 if tuple(f.name for f in attrs.fields(LedgerState)) != _KNOWN:
-    raise TypeError("LedgerState has new fields: teach projections.checkpoints about them")
+    raise TypeError("LedgerState has new fields: teach projections.snapshots about them")
 
 
 def micros(moment: datetime) -> int:
@@ -75,26 +75,26 @@ def micros(moment: datetime) -> int:
 
 
 @attrs.define
-class Checkpoint:
+class Snapshot:
     """The state after the first ``count`` events of the log (a snapshot: never changed)."""
 
     count: int
     position: int
     recorded_at: datetime | None
-    races: dict[UUID, RaceSheet]
+    races: dict[UUID, RaceState]
     race_keys: dict[str, UUID]
     skaters: dict[UUID, SkaterInfo]
     competitions: dict[UUID, CompetitionInfo]
-    full: bool  # whole mappings, or only the entries changed since the checkpoint before
+    full: bool  # whole mappings, or only the entries changed since the snapshot before
     records: dict[UUID, RecordInfo] = attrs.Factory(dict)  # record-table lines (few: all new ones)
 
 
-class CheckpointStore:
-    """Checkpoints of one ledger's log, caught up with it before each answer."""
+class SnapshotStore:
+    """Snapshots of one ledger's log, caught up with it before each answer."""
 
     def __init__(self, every: int = DEFAULT_EVERY, full_every: int = FULL_EVERY) -> None:
         if every < 1 or full_every < 1:
-            raise ValueError("checkpoint intervals must be 1 or more")
+            raise ValueError("snapshot intervals must be 1 or more")
         self.every = every
         self.full_every = full_every
         self.head = LedgerState()  # the whole log folded so far (changed in place)
@@ -104,9 +104,9 @@ class CheckpointStore:
         #: their known-at moment (µs), in log order (none in a log recorded as it happened).
         self.late_index = array("q")
         self.late_known = array("q")
-        self.checkpoints: list[Checkpoint] = [
-            Checkpoint(0, 0, None, {}, {}, {}, {}, full=True)]
-        self._dirty_races: dict[UUID, None] = {}  # changed since the last checkpoint, in order
+        self.snapshots: list[Snapshot] = [
+            Snapshot(0, 0, None, {}, {}, {}, {}, full=True)]
+        self._dirty_races: dict[UUID, None] = {}  # changed since the last snapshot, in order
         self._new_keys: dict[str, None] = {}
         self._new_skaters: dict[UUID, None] = {}
         self._new_competitions: dict[UUID, None] = {}
@@ -114,7 +114,7 @@ class CheckpointStore:
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
-    def build(cls, app: Ledger, every: int = DEFAULT_EVERY) -> CheckpointStore:
+    def build(cls, app: Ledger, every: int = DEFAULT_EVERY) -> SnapshotStore:
         store = cls(every)
         store.catch_up(app)
         return store
@@ -134,7 +134,7 @@ class CheckpointStore:
         return catch_up(app, self.position, self.fold)
 
     def fold(self, position: int, event: Any) -> None:
-        """Fold one event (in log order) into the head, and take a checkpoint every ``every``."""
+        """Fold one event (in log order) into the head, and take a snapshot every ``every``."""
         self.head.apply(position, event)
         self._note(event)
         stamp = micros(known_at_of(event))
@@ -161,24 +161,24 @@ class CheckpointStore:
 
     def _checkpoint(self) -> None:
         head = self.head
-        full = len(self.checkpoints) % self.full_every == 0
+        full = len(self.snapshots) % self.full_every == 0
         if full:
             races = dict(head.races)
             for rid in self._dirty_races:
-                races[rid] = copy_sheet(head.races[rid])
+                races[rid] = copy_race_state(head.races[rid])
             keys, skaters, comps = dict(head.race_keys), dict(head.skaters), dict(head.competitions)
         else:
-            races = {rid: copy_sheet(head.races[rid]) for rid in self._dirty_races}
+            races = {rid: copy_race_state(head.races[rid]) for rid in self._dirty_races}
             keys = {k: head.race_keys[k] for k in self._new_keys}
             skaters = {s: head.skaters[s] for s in self._new_skaters}
             comps = {c: head.competitions[c] for c in self._new_competitions}
         if full:  # the sheets not copied now are shared with the last copies taken of them
-            previous = self._restore_maps(len(self.checkpoints) - 1)[0]
+            previous = self._restore_maps(len(self.snapshots) - 1)[0]
             for rid in races:
                 if rid not in self._dirty_races:
                     races[rid] = previous[rid]
         records = dict(head.records) if full else {r: head.records[r] for r in self._new_records}
-        self.checkpoints.append(Checkpoint(self.count, self.position, head.recorded_at, races, keys,
+        self.snapshots.append(Snapshot(self.count, self.position, head.recorded_at, races, keys,
                                            skaters, comps, full, records))
         self._dirty_races, self._new_keys = {}, {}
         self._new_skaters, self._new_competitions, self._new_records = {}, {}, {}
@@ -194,12 +194,12 @@ class CheckpointStore:
 
     def state_as_of(self, app: Ledger, basis: Basis | None = None) -> LedgerState:
         """The same state as :func:`projections.basis.state_as_of` (``app`` must be the ledger these
-        checkpoints were built from): the nearest checkpoint, then a short fold."""
+        snapshots were built from): the nearest snapshot, then a short fold."""
         self.catch_up(app)
         count = self.resolve(basis or Basis())
         index = count // self.every
         state = self.restore(index)
-        if count > self.checkpoints[index].count:
+        if count > self.snapshots[index].count:
             state.apply_all(app.read_log(start=state.position + 1, stop=self.positions[count - 1]))
         if basis is not None and basis.known_at is not None:
             self._add_late(app, state, count, basis.known_at)
@@ -220,24 +220,24 @@ class CheckpointStore:
                     state.apply(position, event)
 
     def restore(self, index: int) -> LedgerState:
-        """A copy-on-write state of checkpoint ``index`` (its sheets shared until changed)."""
-        cp = self.checkpoints[index]
+        """A copy-on-write state of snapshot ``index`` (its sheets shared until changed)."""
+        cp = self.snapshots[index]
         races, keys, skaters, comps = self._restore_maps(index)
         base = index - index % self.full_every
         records: dict[UUID, RecordInfo] = {}
-        for earlier in self.checkpoints[base:index + 1]:
+        for earlier in self.snapshots[base:index + 1]:
             records.update(earlier.records)
         return LedgerState(position=cp.position, recorded_at=cp.recorded_at, skaters=skaters,
                            competitions=comps, races=races, race_keys=keys, records=records,
                            owned=set())
 
-    def _restore_maps(self, index: int) -> tuple[dict[UUID, RaceSheet], dict[str, UUID],
+    def _restore_maps(self, index: int) -> tuple[dict[UUID, RaceState], dict[str, UUID],
                                                  dict[UUID, SkaterInfo], dict[UUID, CompetitionInfo]]:
         base = index - index % self.full_every
-        first = self.checkpoints[base]
+        first = self.snapshots[base]
         races, keys = dict(first.races), dict(first.race_keys)
         skaters, comps = dict(first.skaters), dict(first.competitions)
-        for cp in self.checkpoints[base + 1:index + 1]:
+        for cp in self.snapshots[base + 1:index + 1]:
             races.update(cp.races)
             keys.update(cp.race_keys)
             skaters.update(cp.skaters)
