@@ -33,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.values import parse_datetime
+from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from projections.basis import Basis
 from projections.history import history
 from projections.marks import meaning
@@ -40,14 +41,7 @@ from projections.pair import REFERENCES
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import views
-from scripts.board.live import (
-    NOTIFIED_POLL,
-    Hub,
-    Ledgers,
-    Message,
-    listen_for_appends,
-    sqlite_watch,
-)
+from scripts.board.live import Hub, Ledgers, Message
 from scripts.board.openapi import OPENAPI
 
 HERE = Path(__file__).resolve().parent
@@ -471,10 +465,10 @@ def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
         def woken() -> None:
             loop.call_soon_threadsafe(wake.set)
 
-        listener = listen_for_appends(ledger, woken, stop)
+        listener = listen_for_appends(ledger.recorder, woken, stop)
         if listener is None:
             poller = asyncio.create_task(board.hub.poll(board.poll_interval,
-                                                        changed=sqlite_watch(ledger)))
+                                                        changed=sqlite_watch(ledger.recorder)))
         else:
             poller = asyncio.create_task(board.hub.poll(max(board.poll_interval, NOTIFIED_POLL), wake))
         try:

@@ -7,7 +7,8 @@ being folded. New facts are noticed by one poller of the newest position, shared
 on a SQLite file it asks the file's data version (a PRAGMA, no read of the log) every 20 ms and
 reads the log only when another connection committed; on PostgreSQL a thread LISTENs to the
 channel our recorder NOTIFYs in every appending transaction and wakes the poller at once, which
-then looks only every second when nothing is heard (a safety net for a dropped connection).
+then looks only every second when nothing is heard (a safety net for a dropped connection);
+both watchers are the store's (ledger/store/notifier.py).
 """
 
 from __future__ import annotations
@@ -16,18 +17,12 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import attrs
-import psycopg
-from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.store.postgres import ChainedPostgresApplicationRecorder
-from ledger.store.recorders import ChainedSQLiteApplicationRecorder
-from ledger.store.stores import read_only_name
 from projections.basis import Basis
 from projections.reading import race_state_at, state_at
 from projections.runner import LiveView
@@ -188,9 +183,10 @@ class Hub:
     async def poll(self, interval: float, wake: asyncio.Event | None = None,
                    changed: Callable[[], bool] | None = None) -> None:
         """The one poller of the newest position, for all clients: every ``interval`` seconds, and
-        at once whenever ``wake`` is set (PostgreSQL's notifications, :func:`listen_for_appends`);
-        with ``changed`` (SQLite's data version, :func:`sqlite_watch`) the log is read only when
-        it says another connection committed."""
+        at once whenever ``wake`` is set (PostgreSQL's notifications,
+        :func:`ledger.store.notifier.listen_for_appends`); with ``changed`` (SQLite's data version,
+        :func:`ledger.store.notifier.sqlite_watch`) the log is read only when it says another
+        connection committed."""
         while True:
             if wake is None:
                 await asyncio.sleep(interval)
@@ -207,66 +203,3 @@ class Hub:
                 self.ledgers.refresh()
             except Exception:
                 LOG.exception("cannot read the newest position")
-
-
-#: How often the poller looks when PostgreSQL's notifications wake it (only a safety net then).
-NOTIFIED_POLL = 1.0
-_CONNECT_KEYS = ("dbname", "host", "port", "user", "password", "connect_timeout")
-
-
-def listen_for_appends(app: Ledger, wake: Callable[[], None], stop: threading.Event
-                       ) -> threading.Thread | None:
-    """On PostgreSQL, a daemon thread that LISTENs to the channel our recorder notifies in every
-    transaction that appends (``ChainedPostgresApplicationRecorder.notify_channel``) and calls
-    ``wake`` for each notification, and once after each (re)connection; None on other stores."""
-    recorder = app.recorder
-    if not isinstance(recorder, ChainedPostgresApplicationRecorder):
-        return None
-    pool = recorder.datastore.pool
-    # psycopg_pool keeps kwargs and conninfo as a value or a callable that makes one
-    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs or {}
-    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
-    params = {k: v for k, v in kwargs.items() if k in _CONNECT_KEYS}
-    listen = sql.SQL("LISTEN {}").format(sql.Identifier(recorder.notify_channel))
-
-    def run() -> None:
-        while not stop.is_set():
-            try:
-                with psycopg.connect(conninfo, autocommit=True, **params) as conn:
-                    conn.execute(listen)
-                    wake()  # whatever was appended while nobody listened
-                    while not stop.is_set():
-                        for _ in conn.notifies(timeout=0.5):
-                            wake()
-            except psycopg.Error:
-                LOG.exception("listening for new facts failed; trying again")
-                stop.wait(1.0)
-
-    thread = threading.Thread(target=run, name="skate-ledger-listen", daemon=True)
-    thread.start()
-    return thread
-
-
-def sqlite_watch(app: Ledger) -> Callable[[], bool] | None:
-    """On a SQLite file, a check whether another connection committed since the last check: SQLite's
-    ``PRAGMA data_version`` on a read-only connection of our own (no read of the log), cheap
-    enough to run every few milliseconds; None for other stores (and an in-memory database)."""
-    recorder = app.recorder
-    if not isinstance(recorder, ChainedSQLiteApplicationRecorder):
-        return None
-    pool = recorder.datastore.pool
-    if pool.is_sqlite_memory_mode:
-        return None
-    # The board opens the ledger read-only: its name is then already a mode=ro URI.
-    name = pool.db_name if pool.db_name.startswith("file:") else read_only_name(pool.db_name)
-    conn = sqlite3.connect(name, uri=True, check_same_thread=False)
-    last = [-1]
-
-    def changed() -> bool:
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        if version == last[0]:
-            return False
-        last[0] = version
-        return True
-
-    return changed

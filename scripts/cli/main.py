@@ -133,7 +133,7 @@ COMMANDS: Mapping[str, Lazy] = {
                  "scripts.cli.demo:demo"),
     "serve": Lazy("A read-only web board of the ledger: the day, race boards, the pair on ice, "
                   "skaters, replay, JSON (/openapi.json) and live updates (server-sent events). "
-                  "Stop it with Ctrl-C.", "scripts.cli.serve:serve"),
+                  "Stop it with Ctrl-C.", "scripts.serve:serve"),
 }
 
 

@@ -20,8 +20,8 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
+from ledger.store.notifier import sqlite_watch
 from scripts.board.app import create_app, server
-from scripts.board.live import sqlite_watch
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day
 
@@ -214,10 +214,11 @@ def test_on_a_sqlite_file_the_board_reads_the_log_only_after_another_connection_
     db = str(tmp_path / "ledger.db")
     writer = build_app(db)
     key = a_pair_on_ice(writer)
-    changed = sqlite_watch(build_app(db))
+    changed = sqlite_watch(build_app(db).recorder)
     assert changed is not None
     assert changed()  # the first look: whatever the file holds is new to the board
     assert not changed() and not changed()  # nothing committed since
     writer.record_passing(key, "Skater A", 200, 16_800)
     assert changed() and not changed()
-    assert sqlite_watch(build_app("memory")) is None and sqlite_watch(build_app(":memory:")) is None
+    assert sqlite_watch(build_app("memory").recorder) is None
+    assert sqlite_watch(build_app(":memory:").recorder) is None

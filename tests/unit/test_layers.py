@@ -126,7 +126,8 @@ def test_the_graph_sees_the_imports_of_the_project() -> None:
     assert "scripts.cli.common" in graph["scripts.cli.questions"]
     assert "scripts.cli.options" in graph["scripts.cli.main"]
     assert "scripts.cli.questions" not in graph["scripts.cli.main"]  # named, imported when run
-    assert "scripts.board.app" not in graph["scripts.cli.serve"]  # imported inside `serve`
+    assert "scripts.board.app" not in graph["scripts.serve"]  # imported inside `serve`
+    assert "scripts.serve" not in graph["scripts.cli.main"]  # named, imported when run
 
 
 def test_no_module_of_the_project_imports_itself_back_at_module_level() -> None:

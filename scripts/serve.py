@@ -1,4 +1,9 @@
-"""The serve command: the read-only web board."""
+"""The serve command: the read-only web board.
+
+The one module where the command and the web board meet: it takes the command's options and
+ledger opening (``scripts.cli.common``) and starts the board (``scripts.board.app``), so that
+``scripts.cli`` and ``scripts.board`` stay independent of each other (an import-linter contract);
+the command's group names it and imports it only when ``serve`` runs."""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from scripts.cli.common import (
 def serve(app: Ledger, host: str, port: int, poll: float) -> None:
     """A read-only web board of the ledger: the day, race boards, the pair on ice, skaters, replay,
     JSON (/openapi.json) and live updates (server-sent events). Stop it with Ctrl-C."""
-    from scripts.board.app import server  # the web stack is loaded only by this command
+    from scripts.board.app import server  # the web stack: loaded when the board starts
 
     sock = bound(host, port)  # a busy port is refused before any address is printed
     port = sock.getsockname()[1]
