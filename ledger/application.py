@@ -116,7 +116,7 @@ def retried(command: C) -> C:
             f"{command.__name__.replace('_', ' ')}: other writers changed the same race (or "
             f"competition, or skater) {ATTEMPTS} times while this was recorded; nothing was "
             "appended by this command; run it again")
-    return run  # type: ignore[return-value]
+    return run  # type: ignore[return-value]  # run keeps F's signature
 
 
 class Ledger(Application[UUID]):
@@ -180,7 +180,7 @@ class Ledger(Application[UUID]):
         while True:
             rows = recorder.select_rows(start, stop, READ_BATCH)
             for row in rows:
-                yield row[0], to_event(StoredRow._make(row))  # type: ignore[arg-type]
+                yield row[0], to_event(StoredRow._make(row))  # type: ignore[arg-type]  # our rows
             if len(rows) < READ_BATCH:
                 return
             start = rows[-1][0] + 1
@@ -190,7 +190,7 @@ class Ledger(Application[UUID]):
         (inclusive; all by default), in its order: one indexed query, whatever the log's size."""
         to_event = self.mapper.to_domain_event
         rows = chained(self.recorder).select_stream_rows(aggregate_id, stop)
-        return [(row[0], to_event(StoredRow._make(row))) for row in rows]  # type: ignore[arg-type]
+        return [(row[0], to_event(StoredRow._make(row))) for row in rows]  # type: ignore[arg-type]  # our rows
 
     def read_log_backwards(self, stop: int | None = None) -> Iterator[tuple[int, Any]]:
         """(position, domain event) pairs from ``stop`` (the last position by default) back to
@@ -200,7 +200,7 @@ class Ledger(Application[UUID]):
         while stop is None or stop > 0:
             rows = recorder.select_rows_before(stop, READ_BATCH)
             for row in rows:
-                yield row[0], to_event(StoredRow._make(row))  # type: ignore[arg-type]
+                yield row[0], to_event(StoredRow._make(row))  # type: ignore[arg-type]  # our rows
             if len(rows) < READ_BATCH:
                 return
             stop = rows[-1][0] - 1
@@ -592,6 +592,6 @@ def stamp_pending(aggregate: Aggregate, moment: datetime, start: int = 0) -> Non
     if isinstance(aggregate, Race):
         facts = aggregate.sheet.facts
         for event in events:
-            fact = facts.get(getattr(event, "fact_id", None))  # type: ignore[arg-type]
+            fact = facts.get(getattr(event, "fact_id", None))  # type: ignore[arg-type]  # None finds none
             if fact is not None and fact.seq == event.originator_version:
                 fact.recorded_at = known_at_of(event)

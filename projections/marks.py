@@ -48,7 +48,7 @@ def load_scopes() -> list[dict[str, Any]]:
     """The record scopes (projections/record_scopes.json), in the order their marks are shown.
     Read beside this module: importlib.resources would cost every command ~6 ms to import."""
     text = Path(__file__).with_name("record_scopes.json").read_text(encoding="utf-8")
-    return json.loads(text)["scopes"]  # type: ignore[no-any-return]
+    return json.loads(text)["scopes"]  # type: ignore[no-any-return]  # our JSON file
 
 
 #: The order record marks are shown in.

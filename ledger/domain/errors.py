@@ -44,8 +44,8 @@ def naming_stored(error: RefusedFactError, aggregate_id: object, version: int,
     """Mark a refusal as naming a stored fact (its aggregate and version, and the ids of the
     skaters it names), so that the ledger, which knows the log, can add the fact's position and
     the skaters' names (``stored_at``)."""
-    error.stored = (aggregate_id, version)  # type: ignore[attr-defined]
-    error.skaters = skaters  # type: ignore[attr-defined]
+    error.stored = (aggregate_id, version)  # type: ignore[attr-defined]  # noted on the error
+    error.skaters = skaters  # type: ignore[attr-defined]  # noted on the error
     return error
 
 
@@ -58,7 +58,7 @@ def stored_at(error: RefusedFactError, position: int | None,
     if position is not None:
         message += f" (stored at position {position})"
     located = type(error)(message)
-    located.position = position  # type: ignore[attr-defined]
+    located.position = position  # type: ignore[attr-defined]  # noted on the error
     return located
 
 

@@ -84,7 +84,7 @@ class Batch:
                 if not comp.pending_events:  # held before this import: its days are not the list's
                     check_race_day(comp.slug, date.fromisoformat(comp.first_day),
                                    date.fromisoformat(comp.last_day), day)
-                return self.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]
+                return self.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]  # key bound now
                     key=k, competition_id=comp.id, competition=comp.slug, day=day.isoformat(),
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m))
             if race.sheet.day == day:

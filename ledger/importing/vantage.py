@@ -292,7 +292,7 @@ class VantageStream:
             if race is None:
                 check_race_day(comp.slug, date.fromisoformat(comp.first_day),
                                date.fromisoformat(comp.last_day), on)
-                return self.batch.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]
+                return self.batch.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]  # key bound now
                     key=k, competition_id=comp.id, competition=comp.slug, day=on.isoformat(),
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m,
                     discipline=discipline))

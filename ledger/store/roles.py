@@ -128,7 +128,7 @@ class RoleStore:
         else:
             self.kind = "memory"
             if not hasattr(recorder, "_skate_roles"):
-                recorder._skate_roles = {}  # type: ignore[attr-defined]
+                recorder._skate_roles = {}  # type: ignore[attr-defined]  # the in-memory store keeps roles on its recorder
 
     # -- helpers
     def _table(self, name: str) -> Any:
@@ -164,7 +164,7 @@ class RoleStore:
     # -- the referee's secret
     def secret(self, role: str = REFEREE) -> Secret | None:
         if self.kind == "memory":
-            found: Secret | None = self.recorder._skate_roles.get(role)  # type: ignore[attr-defined]
+            found: Secret | None = self.recorder._skate_roles.get(role)  # type: ignore[attr-defined]  # set above
             return found
         if not self._exists(ROLES_TABLE):
             return None
@@ -179,7 +179,7 @@ class RoleStore:
 
     def set_secret(self, secret: Secret | None, role: str = REFEREE) -> None:
         if self.kind == "memory":
-            roles = self.recorder._skate_roles  # type: ignore[attr-defined]
+            roles = self.recorder._skate_roles  # type: ignore[attr-defined]  # set in __init__
             if secret is None:
                 roles.pop(role, None)
             else:
