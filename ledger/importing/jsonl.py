@@ -38,7 +38,7 @@ from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.formats.jsonl import LoggedLine, dumps, stream_jsonl
 from ledger.store.chain import GENESIS, Breach, link
 from ledger.store.recorders import chained
-from ledger.store.restore import Restore, restoring
+from ledger.store.restore import Link, Restore, restoring
 from ledger.store.verify import fact_of, stored_chain
 
 
@@ -116,26 +116,27 @@ class FileChain:
         self.positions: array[int] = array("q")
         self.lines: array[int] = array("q")
 
-    def see(self, logged: LoggedLine) -> None:
+    def see(self, logged: LoggedLine) -> Link | None:
+        """Check one more line; its link when the chain holds up to it."""
         position, held = logged.position, logged.hash
         self.any_hash = self.any_hash or held is not None
         if self.bad_line is not None:
-            return
+            return None
         try:
             if not isinstance(position, int) or isinstance(position, bool) or not isinstance(held, str):
                 raise ValueError
             chain_hash = bytes.fromhex(held)
         except ValueError:
             self.bad_line = logged.line
-            return
+            return None
         if self.breach is not None:
-            return
+            return None
         if position <= self.last:
             at = bisect_left(self.positions, position)
             first = (self.lines[at] if at < len(self.positions) and self.positions[at] == position
                      else logged.line)
             self.breach = Breach(position, "the log is out of order"), first
-            return
+            return None
         s = logged.stored
         expected = link(self.previous, position, s.originator_id, s.originator_version, s.topic,
                         s.state)
@@ -143,10 +144,12 @@ class FileChain:
             self.breach = Breach(position, "the event does not match its chain hash (the event or "
                                            "its hash was changed, or an event before it changed "
                                            "or removed)"), logged.line
-            return
+            return None
+        known = (position, self.previous, expected)
         self.previous, self.last = expected, position
         self.positions.append(position)
         self.lines.append(logged.line)
+        return known
 
     def refusal(self, name: str) -> ImportFormatError | None:
         """An export carries its chain; one written before the ledger was tamper-evident has no
@@ -174,6 +177,7 @@ class JsonlPlan:
         #: hash of (aggregate, fact id) → content digest << VERSION_BITS | version of its first event
         self.facts: dict[int, int] = {}
         self.buffer: list[StoredEvent] = []
+        self.links: list[Link | None] = []  # the export's chain link of each buffered event
         self.buffered: set[UUID] = set()
         self.content: dict[UUID, ImportFormatError] = {}  # one fact id, two contents
         self.folds: dict[UUID, ImportFormatError] = {}  # does not fold
@@ -191,21 +195,24 @@ class JsonlPlan:
         chain = FileChain()
         refused: ImportFormatError | None = None
         for logged in stream_jsonl(path):
-            chain.see(logged)
+            known = chain.see(logged)
             if refused is None:
-                refused = self.decide(name, index, logged)
+                refused = self.decide(name, index, logged, known)
         problem = chain.refusal(name) or refused
         if problem is not None:
             raise problem
 
-    def decide(self, name: str, index: int, logged: LoggedLine) -> ImportFormatError | None:
+    def decide(self, name: str, index: int, logged: LoggedLine,
+               known: Link | None = None) -> ImportFormatError | None:
         stored = logged.stored
         self.work += 1
         try:
             event = self.app.mapper.to_domain_event(stored)
         except Exception as e:  # noqa: BLE001 - any failure to rebuild the event means a bad line
             return ImportFormatError(name, logged.line, f"is not an event this ledger knows ({e})")
-        aggregate_id = UUID(str(stored.originator_id))
+        aggregate_id = stored.originator_id
+        if not isinstance(aggregate_id, UUID):
+            aggregate_id = UUID(str(aggregate_id))
         touched = self.touched.get(aggregate_id)
         if touched is None:
             held = self.sink.last_version(aggregate_id)
@@ -216,7 +223,7 @@ class JsonlPlan:
         if version != touched.version + 1:
             return ImportFormatError(name, logged.line, f"version {version} of {aggregate_id} "
                                                         f"does not follow version {touched.version}")
-        self.new(aggregate_id, touched, stored, event, index << LINE_BITS | logged.line)
+        self.new(aggregate_id, touched, stored, event, index << LINE_BITS | logged.line, known)
         return None
 
     def same(self, name: str, logged: LoggedLine, aggregate_id: UUID,
@@ -243,7 +250,7 @@ class JsonlPlan:
 
     # -- a new event -----------------------------------------------------------------------------
     def new(self, aggregate_id: UUID, touched: Touched, stored: StoredEvent, event: Any,
-            place: int) -> None:
+            place: int, known: Link | None) -> None:
         first = not touched.lines
         touched.lines.append(place)
         touched.version = stored.originator_version
@@ -255,6 +262,7 @@ class JsonlPlan:
                 self.load(aggregate_id, touched, facts=False)
             self.fold(aggregate_id, touched, [event])
         self.buffer.append(stored)
+        self.links.append(known)
         self.buffered.add(aggregate_id)
         if len(self.buffer) >= BATCH:
             self.flush()
@@ -295,18 +303,20 @@ class JsonlPlan:
         name, line = self.where(touched.lines[0])  # the aggregate's first new line, as before
         return ImportFormatError(name, line, f"does not fold onto the ledger ({error!r})")
 
-    def note_fact(self, aggregate_id: UUID, stored: StoredEvent) -> tuple[str, int, int] | None:
+    def note_fact(self, aggregate_id: UUID, stored: StoredEvent) -> tuple[str, int, int, int] | None:
         """Note the fact a stored event records (the first content of each fact id is kept);
-        the fact id, and the digest and version noted first, when it records one."""
+        the fact id, its digest here, and the digest and version noted first, when it records
+        one."""
         found = fact_of(stored.topic, stored.state)
         if found is None:
             return None
         self.work += 1
         fid, digest = found
-        packed = int.from_bytes(digest) << VERSION_BITS | stored.originator_version
+        mine = int.from_bytes(digest)
         # 64 bits of (aggregate, fact id), as ``verify`` keys them: a clash is not to be expected
-        first = self.facts.setdefault(hash((aggregate_id, fid)), packed)
-        return fid, first >> VERSION_BITS, first & ((1 << VERSION_BITS) - 1)
+        first = self.facts.setdefault(hash((aggregate_id, fid)),
+                                      mine << VERSION_BITS | stored.originator_version)
+        return fid, mine, first >> VERSION_BITS, first & ((1 << VERSION_BITS) - 1)
 
     def one_content(self, aggregate_id: UUID, touched: Touched, stored: StoredEvent) -> None:
         """A fact id an aggregate holds keeps one content: a new line that records another fact
@@ -314,10 +324,8 @@ class JsonlPlan:
         noted = self.note_fact(aggregate_id, stored)
         if noted is None or aggregate_id in self.content:
             return
-        fid, digest, version = noted
-        found = fact_of(stored.topic, stored.state)
-        assert found is not None
-        if int.from_bytes(found[1]) == digest:
+        fid, mine, digest, version = noted
+        if mine == digest:
             return
         name, line = self.where(touched.lines[-1])
         if version > touched.held:
@@ -339,8 +347,8 @@ class JsonlPlan:
             self.refused.append(aggregate_id)
 
     def flush(self) -> None:
-        self.sink.append(self.buffer)
-        self.buffer = []
+        self.sink.append(self.buffer, self.links)
+        self.buffer, self.links = [], []
         self.buffered.clear()
 
     # -- the whole import ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ store serialises readers and writers, so another read of the same ledger would w
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
@@ -26,7 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.store.chain import GENESIS
+from ledger.store.chain import GENESIS, link
 from ledger.store.postgres import ChainedPostgresApplicationRecorder
 from ledger.store.recorders import (
     ChainedPOPOApplicationRecorder,
@@ -43,8 +43,9 @@ class Restore(Protocol):
     #: the positions appended so far, in order (on the in-process store: once it is committed)
     ids: list[int]
 
-    def append(self, stored: Sequence[StoredEvent]) -> None:
-        """Insert these events, their chain hashes and their authors' notes."""
+    def append(self, stored: Sequence[StoredEvent], links: Sequence[Link | None] = ()) -> None:
+        """Insert these events, their chain hashes and their authors' notes. ``links``: for each
+        event, the chain link its export gave it, when the export's chain was checked up to it."""
 
     def events_of(self, originator_id: UUID, gt: int = 0, lte: int | None = None) -> list[StoredEvent]:
         """An aggregate's events above version ``gt`` (up to ``lte``), held or appended here."""
@@ -54,6 +55,29 @@ class Restore(Protocol):
 
     def last_version(self, originator_id: UUID) -> int:
         """An aggregate's last version, held or appended here (0: none)."""
+
+
+#: An exported event's place in its export's checked chain: (position, previous hash, hash).
+Link = tuple[int, bytes, bytes]
+
+
+def continued_chain(ids: Sequence[int], stored: Sequence[StoredEvent], previous: bytes,
+                    canonical_id: Callable[[Any], Any], links: Sequence[Link | None]
+                    ) -> list[tuple[int, bytes]]:
+    """:func:`~ledger.store.recorders.chain_rows`, taking an export's own link where the event
+    lands at the position it had there after the same previous hash (a restore into an empty
+    ledger: every event): the same inputs to the hash, so the same hash, computed once."""
+    if not links:
+        return chain_rows(ids, stored, previous, canonical_id)
+    rows = []
+    for position, s, known in zip(ids, stored, links, strict=True):
+        if known is not None and known[0] == position and known[1] == previous:
+            previous = known[2]
+        else:
+            previous = link(previous, position, canonical_id(s.originator_id), s.originator_version,
+                            s.topic, s.state)
+        rows.append((position, previous))
+    return rows
 
 
 @contextmanager
@@ -91,7 +115,7 @@ class SQLiteRestore:
         self.position = f"SELECT rowid FROM {table} WHERE originator_id=? AND originator_version=?"
         self.last = f"SELECT MAX(originator_version) FROM {table} WHERE originator_id=?"
 
-    def append(self, stored: Sequence[StoredEvent]) -> None:
+    def append(self, stored: Sequence[StoredEvent], links: Sequence[Link | None] = ()) -> None:
         if not stored:
             return
         r, c = self.recorder, self.c
@@ -108,7 +132,7 @@ class SQLiteRestore:
             c.execute(r.previous_hash_statement, (ids[0],))
             row = c.fetchone()
             self.previous = bytes(row[0]) if row else GENESIS
-        chain = chain_rows(ids, stored, self.previous, r.canonical_id)
+        chain = continued_chain(ids, stored, self.previous, r.canonical_id, links)
         c.executemany(r.insert_chain_statement, chain)
         c.executemany(r.insert_acts_statement, act_rows(ids))
         self.previous = chain[-1][1]
@@ -143,7 +167,7 @@ class PostgresRestore:
         self.last = SQL("SELECT MAX(originator_version) AS last FROM {0}.{1} "
                         "WHERE originator_id = %s").format(schema, table)
 
-    def append(self, stored: Sequence[StoredEvent]) -> None:
+    def append(self, stored: Sequence[StoredEvent], links: Sequence[Link | None] = ()) -> None:
         if not stored:
             return
         r, curs = self.recorder, self.curs
@@ -157,7 +181,7 @@ class PostgresRestore:
             curs.execute(r.previous_hash_statement, (min(ids),))
             row = curs.fetchone()
             self.previous = bytes(row["hash"]) if row else GENESIS
-        chain = chain_rows(ids, stored, self.previous, r.canonical_id)
+        chain = continued_chain(ids, stored, self.previous, r.canonical_id, links)
         curs.executemany(r.insert_chain_statement, chain)
         noted = act_rows(ids)
         if noted:
@@ -196,8 +220,8 @@ class POPORestore:
         self.kept: list[StoredEvent] = []
         self.mine: dict[UUID, list[StoredEvent]] = {}
 
-    def append(self, stored: Sequence[StoredEvent]) -> None:
-        self.kept.extend(stored)
+    def append(self, stored: Sequence[StoredEvent], links: Sequence[Link | None] = ()) -> None:
+        self.kept.extend(stored)  # the store's own insert chains them
         for s in stored:
             self.mine.setdefault(UUID(str(s.originator_id)), []).append(s)
 
