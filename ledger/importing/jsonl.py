@@ -182,8 +182,10 @@ class JsonlPlan:
         self.content: dict[UUID, ImportFormatError] = {}  # one fact id, two contents
         self.folds: dict[UUID, ImportFormatError] = {}  # does not fold
         self.refused: list[UUID] = []  # the aggregates of those refusals, in the order found
-        #: what the checks did (events decided, events folded, facts compared): the measure of work
+        #: what the checks did (lines decided, stored events read back, events folded, facts
+        #: compared): a measure of the work that does not depend on the machine
         self.work = 0
+        self.reloads = 0  # aggregates folded again after the cache evicted them
 
     # -- one file --------------------------------------------------------------------------------
     def add(self, path: Path) -> None:
@@ -258,7 +260,8 @@ class JsonlPlan:
             self.load(aggregate_id, touched, facts=True)
         self.one_content(aggregate_id, touched, stored)
         if aggregate_id not in self.folds:
-            if aggregate_id not in self.live:
+            if aggregate_id not in self.live:  # evicted: folded again from the store
+                self.reloads += 1
                 self.load(aggregate_id, touched, facts=False)
             self.fold(aggregate_id, touched, [event])
         self.buffer.append(stored)
@@ -273,6 +276,7 @@ class JsonlPlan:
         if aggregate_id in self.buffered:
             self.flush()
         stored = self.sink.events_of(aggregate_id)
+        self.work += len(stored)
         if facts:
             for s in stored:
                 self.note_fact(aggregate_id, s)

@@ -14,6 +14,8 @@ plain ``executemany`` of the same rows into a scratch table of the same store, i
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,23 @@ from ledger.store.recorders import chained
 SCRATCH = "bench_scratch_events"
 
 
-def measure_restore(export: Path, db: str) -> dict[str, float]:
-    from scripts.bench.season import peak_rss_mb, rss_mb
+def rss_mb() -> float:
+    """The current resident set size of this process."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM of /proc/self/status. (getrusage's ru_maxrss is not used: on
+    Linux it survives fork and exec, so a child reported the bench process's own peak.)"""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_restore(export: Path, db: str) -> dict[str, float]:
     app = build_app(db)
     base = rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()

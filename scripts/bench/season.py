@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -62,7 +61,7 @@ from projections.reading import fold, snapshots_of, state_at
 from projections.rebuild import rebuild_boards
 from projections.snapshots import SnapshotStore
 from projections.state import collector_paused, copy_race_state
-from scripts.bench.restore import measure_restore
+from scripts.bench.restore import measure_restore, peak_rss_mb, rss_mb
 from scripts.demo.generate import generate
 
 PG_SERVER = os.environ.get("SKATE_LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -83,22 +82,6 @@ FIGURES = ("append_p50_ms", "append_p99_ms", "import_eps", "limit_eps", "rebuild
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-def rss_mb() -> float:
-    """The current resident set size of this process."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS: VmHWM of /proc/self/status. (getrusage's ru_maxrss is not used: on
-    Linux it survives fork and exec, so a child reported the bench process's own peak.)"""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def postgres_reachable() -> bool:
