@@ -217,7 +217,7 @@ class JsonlPlan:
             aggregate_id = UUID(str(aggregate_id))
         touched = self.touched.get(aggregate_id)
         if touched is None:
-            held = self.sink.last_version(aggregate_id)
+            held = self.sink.last_version(aggregate_id) if self.sink.held_any else 0
             touched = self.touched[aggregate_id] = Touched(held, held)
         version = stored.originator_version
         if version <= touched.version:
@@ -275,7 +275,8 @@ class JsonlPlan:
         facts held before the import the first time."""
         if aggregate_id in self.buffered:
             self.flush()
-        stored = self.sink.events_of(aggregate_id)
+        # the first time, the store holds only what it held before: nothing, in an empty ledger
+        stored = self.sink.events_of(aggregate_id) if self.sink.held_any or not facts else []
         self.work += len(stored)
         if facts:
             for s in stored:

@@ -42,6 +42,9 @@ class Restore(Protocol):
 
     #: the positions appended so far, in order (on the in-process store: once it is committed)
     ids: list[int]
+    #: whether the store held any event when the transaction began (if not, nothing is held: a
+    #: restore into an empty ledger need not ask the store what it holds)
+    held_any: bool
 
     def append(self, stored: Sequence[StoredEvent], links: Sequence[Link | None] = ()) -> None:
         """Insert these events, their chain hashes and their authors' notes. ``links``: for each
@@ -108,6 +111,7 @@ class SQLiteRestore:
         c.execute(f"DELETE FROM {recorder.chain_table_name} WHERE position<0")  # the write lock, now
         c.execute(f"SELECT MAX(rowid) FROM {table}")
         self.head = int(c.fetchone()[0] or 0)
+        self.held_any = self.head > 0
         self.previous: bytes | None = None
         self.select = (f"SELECT originator_id, originator_version, topic, state FROM {table} "
                        "WHERE originator_id=? AND originator_version>? AND originator_version<=? "
@@ -158,6 +162,9 @@ class PostgresRestore:
         self.ids: list[int] = []
         self.previous: bytes | None = None
         recorder._lock_table(curs)
+        curs.execute(recorder.max_notification_id_statement)
+        row = curs.fetchone()
+        self.held_any = row is not None and row["max"] is not None
         schema, table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         self.select = SQL("SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
                           "WHERE originator_id = %s AND originator_version > %s AND "
@@ -219,6 +226,7 @@ class POPORestore:
         self.ids: list[int] = []
         self.kept: list[StoredEvent] = []
         self.mine: dict[UUID, list[StoredEvent]] = {}
+        self.held_any = bool(recorder.select_notifications(1, 1))
 
     def append(self, stored: Sequence[StoredEvent], links: Sequence[Link | None] = ()) -> None:
         self.kept.extend(stored)  # the store's own insert chains them
