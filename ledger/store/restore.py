@@ -171,6 +171,21 @@ class PostgresRestore:
                           "originator_version <= %s ORDER BY originator_version").format(schema, table)
         self.position = SQL("SELECT notification_id FROM {0}.{1} WHERE originator_id = %s "
                             "AND originator_version = %s").format(schema, table)
+        # One statement per batch for each table, the columns as arrays (psycopg sends them in
+        # binary), the events in the order given: what the library's composite-array insert does,
+        # without its per-row text encoding of the composite values.
+        id_type = SQL(recorder.datastore.originator_id_type)
+        self.insert_events = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{2}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id").format(schema, table, id_type)
+        self.insert_chain = SQL("INSERT INTO {0}.{1} (position, hash) "
+                                "SELECT * FROM unnest(%s::bigint[], %s::bytea[])").format(
+            schema, Identifier(recorder.chain_table_name))
+        self.insert_acts = SQL("INSERT INTO {0}.{1} (position, role, author, act, at) "
+                               "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], "
+                               "%s::text[], %s::text[])").format(
+            schema, Identifier(recorder.acts_table_name))
         self.last = SQL("SELECT MAX(originator_version) AS last FROM {0}.{1} "
                         "WHERE originator_id = %s").format(schema, table)
 
@@ -178,9 +193,10 @@ class PostgresRestore:
         if not stored:
             return
         r, curs = self.recorder, self.curs
-        rows = [r.construct_pg_stored_event(s.originator_id, s.originator_version, s.topic, s.state)
-                for s in stored]
-        curs.execute(r.insert_events_statement, (rows,))
+        canonical = r.canonical_id
+        curs.execute(self.insert_events, ([canonical(s.originator_id) for s in stored],
+                                          [s.originator_version for s in stored],
+                                          [s.topic for s in stored], [s.state for s in stored]))
         ids = [row["notification_id"] for row in curs.fetchall()]
         if len(ids) != len(stored):
             raise ProgrammingError(f"the bulk insert returned {len(ids)} positions for {len(stored)}")
@@ -188,11 +204,11 @@ class PostgresRestore:
             curs.execute(r.previous_hash_statement, (min(ids),))
             row = curs.fetchone()
             self.previous = bytes(row["hash"]) if row else GENESIS
-        chain = continued_chain(ids, stored, self.previous, r.canonical_id, links)
-        curs.executemany(r.insert_chain_statement, chain)
+        chain = continued_chain(ids, stored, self.previous, canonical, links)
+        curs.execute(self.insert_chain, ([p for p, _ in chain], [h for _, h in chain]))
         noted = act_rows(ids)
         if noted:
-            curs.executemany(r.insert_acts_statement, noted)
+            curs.execute(self.insert_acts, tuple(list(column) for column in zip(*noted, strict=True)))
         self.previous = chain[-1][1]
         self.ids.extend(ids)
 
