@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from array import array
-from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
@@ -85,6 +84,7 @@ def restore(app: Ledger, paths: Sequence[Path], aggregates: Sequence[Aggregate] 
         for path in paths:
             plan.add(path)
         plan.finish(apart)
+        del plan  # what it held is let go before the positions become the ledger's list
     app.appended.extend(sink.ids)
     return max(sink.ids) if sink.ids else None
 
@@ -106,15 +106,14 @@ class Touched:
 
 class FileChain:
     """The hash chain of one export, checked as its lines go by: what ``walk`` finds over the
-    file's lines, without holding them (positions of the lines kept to name the line of a breach)."""
+    file's lines, without holding them."""
 
     def __init__(self) -> None:
         self.any_hash = False
         self.bad_line: int | None = None  # the first line without a good position and hash
-        self.breach: tuple[Breach, int] | None = None
+        #: the first breach, and its line (None: the first line at that position, found again)
+        self.breach: tuple[Breach, int | None] | None = None
         self.previous, self.last = GENESIS, 0
-        self.positions: array[int] = array("q")
-        self.lines: array[int] = array("q")
 
     def see(self, logged: LoggedLine) -> Link | None:
         """Check one more line; its link when the chain holds up to it."""
@@ -131,11 +130,8 @@ class FileChain:
             return None
         if self.breach is not None:
             return None
-        if position <= self.last:
-            at = bisect_left(self.positions, position)
-            first = (self.lines[at] if at < len(self.positions) and self.positions[at] == position
-                     else logged.line)
-            self.breach = Breach(position, "the log is out of order"), first
+        if position <= self.last:  # named at the first line holding that position, as before
+            self.breach = Breach(position, "the log is out of order"), None
             return None
         s = logged.stored
         expected = link(self.previous, position, s.originator_id, s.originator_version, s.topic,
@@ -147,19 +143,21 @@ class FileChain:
             return None
         known = (position, self.previous, expected)
         self.previous, self.last = expected, position
-        self.positions.append(position)
-        self.lines.append(logged.line)
         return known
 
-    def refusal(self, name: str) -> ImportFormatError | None:
+    def refusal(self, path: Path) -> ImportFormatError | None:
         """An export carries its chain; one written before the ledger was tamper-evident has no
         hash on any line and is taken as it is."""
+        name = str(path)
         if not self.any_hash:
             return None
         if self.bad_line is not None:
             return ImportFormatError(name, self.bad_line, "has a bad position or hash")
         if self.breach is not None:
             breach, line = self.breach
+            if line is None:
+                line = next(logged.line for logged in stream_jsonl(path)
+                            if logged.position == breach.position)
             return ImportFormatError(name, line, f"breaks the file's hash chain at {breach}")
         return None
 
@@ -200,7 +198,7 @@ class JsonlPlan:
             known = chain.see(logged)
             if refused is None:
                 refused = self.decide(name, index, logged, known)
-        problem = chain.refusal(name) or refused
+        problem = chain.refusal(path) or refused
         if problem is not None:
             raise problem
 

@@ -16,6 +16,7 @@ store serialises readers and writers, so another read of the same ledger would w
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -40,8 +41,9 @@ from ledger.store.recorders import (
 class Restore(Protocol):
     """One open bulk-append transaction."""
 
-    #: the positions appended so far, in order (on the in-process store: once it is committed)
-    ids: list[int]
+    #: the positions appended so far, in order (on the in-process store: once it is committed);
+    #: 8 bytes each
+    ids: array[int]
     #: whether the store held any event when the transaction began (if not, nothing is held: a
     #: restore into an empty ledger need not ask the store what it holds)
     held_any: bool
@@ -106,7 +108,7 @@ def restoring(recorder: ApplicationRecorder) -> Iterator[Restore]:
 class SQLiteRestore:
     def __init__(self, recorder: ChainedSQLiteApplicationRecorder, c: Any) -> None:
         self.recorder, self.c = recorder, c
-        self.ids: list[int] = []
+        self.ids: array[int] = array("q")
         table = recorder.events_table_name
         c.execute(f"DELETE FROM {recorder.chain_table_name} WHERE position<0")  # the write lock, now
         c.execute(f"SELECT MAX(rowid) FROM {table}")
@@ -159,7 +161,7 @@ class SQLiteRestore:
 class PostgresRestore:
     def __init__(self, recorder: ChainedPostgresApplicationRecorder, curs: Cursor[DictRow]) -> None:
         self.recorder, self.curs = recorder, curs
-        self.ids: list[int] = []
+        self.ids: array[int] = array("q")
         self.previous: bytes | None = None
         recorder._lock_table(curs)
         curs.execute(recorder.max_notification_id_statement)
@@ -239,7 +241,7 @@ class POPORestore:
 
     def __init__(self, recorder: ChainedPOPOApplicationRecorder) -> None:
         self.recorder = recorder
-        self.ids: list[int] = []
+        self.ids: array[int] = array("q")
         self.kept: list[StoredEvent] = []
         self.mine: dict[UUID, list[StoredEvent]] = {}
         self.held_any = bool(recorder.select_notifications(1, 1))
