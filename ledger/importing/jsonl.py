@@ -36,8 +36,9 @@ from ledger.application import Ledger
 from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.formats.jsonl import LoggedLine, dumps, stream_jsonl
 from ledger.store.chain import GENESIS, Breach, link
+from ledger.store.links import Link
 from ledger.store.recorders import chained
-from ledger.store.restore import Link, Restore, restoring
+from ledger.store.restore import Restore, restoring
 from ledger.store.verify import fact_of, stored_chain
 
 
