@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections import OrderedDict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
@@ -72,19 +72,20 @@ LINE_BITS = 40  # a new event's place: file index << LINE_BITS | line
 VERSION_BITS = 40  # one fact's entry: content digest << VERSION_BITS | version
 
 
-def restore(app: Ledger, paths: Sequence[Path], aggregates: Sequence[Aggregate] = (),
-            apart: Collection[UUID] = ()) -> int | None:
+def restore(app: Ledger, paths: Sequence[Path], aggregates: Sequence[Aggregate] = ()) -> int | None:
     """Append what the exports ``paths`` hold that the ledger does not (after the pending events of
     ``aggregates``, another file's facts), in ONE transaction: every line is judged, and a refused
-    one anywhere appends nothing. ``apart``: aggregates another file of the import adds to, which
-    an export may not extend. The last position appended, or None."""
+    one anywhere appends nothing. An export may not extend an aggregate another file adds to (each
+    was decided without the other). The last position appended, or None."""
     pending = [a for a in aggregates if a.pending_events]
+    # the versions those aggregates had in the ledger: an export's lines are judged against them
+    committed = {a.id: a.version - len(a.pending_events) for a in pending}
     with restoring(app.recorder) as sink:
         sink.append([app.mapper.to_stored_event(e) for a in pending for e in a.collect_events()])
-        plan = JsonlPlan(app, sink)
+        plan = JsonlPlan(app, sink, committed)
         for path in paths:
             plan.add(path)
-        plan.finish(apart)
+        plan.finish(committed)
         del plan  # what it held is let go before the positions become the ledger's list
     app.appended.extend(sink.ids)
     return max(sink.ids) if sink.ids else None
@@ -168,8 +169,14 @@ class JsonlPlan:
     open transaction (``sink``): held lines must be the same, new ones must follow, decode, fold
     onto their aggregate and keep one content per fact id."""
 
-    def __init__(self, app: Ledger, sink: Restore) -> None:
+    def __init__(self, app: Ledger, sink: Restore, committed: Mapping[UUID, int] | None = None) -> None:
         self.app, self.sink = app, sink
+        #: aggregates another file of the import appended to in this transaction (first), and the
+        #: version each had before: an export's lines for them are judged against that version,
+        #: kept here (never written: ``finish`` refuses them) and folded here (never evicted)
+        self.committed = dict(committed or {})
+        self.unsaved: dict[UUID, list[StoredEvent]] = {}
+        self.pinned: dict[UUID, Any] = {}
         self.files: list[str] = []
         self.touched: dict[UUID, Touched] = {}
         self.live: OrderedDict[UUID, Any] = OrderedDict()  # folded aggregates, least recent first
@@ -216,7 +223,9 @@ class JsonlPlan:
             aggregate_id = UUID(str(aggregate_id))
         touched = self.touched.get(aggregate_id)
         if touched is None:
-            held = self.sink.last_version(aggregate_id) if self.sink.held_any else 0
+            held = self.committed.get(aggregate_id, 0)
+            if aggregate_id not in self.committed and self.sink.held_any:
+                held = self.sink.last_version(aggregate_id)
             touched = self.touched[aggregate_id] = Touched(held, held)
         version = stored.originator_version
         if version <= touched.version:
@@ -234,7 +243,10 @@ class JsonlPlan:
         version = stored.originator_version
         if aggregate_id in self.buffered:
             self.flush()
-        held = self.sink.events_of(aggregate_id, version - 1, version)
+        if version > touched.held and aggregate_id in self.unsaved:
+            held = [self.unsaved[aggregate_id][version - touched.held - 1]]
+        else:
+            held = self.sink.events_of(aggregate_id, version - 1, version)
         if held and held[0].state == stored.state and held[0].topic == stored.topic:
             return None
         if version > touched.held:  # an earlier line of this import
@@ -259,10 +271,13 @@ class JsonlPlan:
             self.load(aggregate_id, touched, facts=True)
         self.one_content(aggregate_id, touched, stored)
         if aggregate_id not in self.folds:
-            if aggregate_id not in self.live:  # evicted: folded again from the store
-                self.reloads += 1
+            if aggregate_id not in self.live and aggregate_id not in self.pinned:
+                self.reloads += 1  # evicted: folded again from the store
                 self.load(aggregate_id, touched, facts=False)
             self.fold(aggregate_id, touched, [event])
+        if aggregate_id in self.committed:
+            self.unsaved.setdefault(aggregate_id, []).append(stored)
+            return
         self.buffer.append(stored)
         self.links.append(known)
         self.buffered.add(aggregate_id)
@@ -275,12 +290,14 @@ class JsonlPlan:
         if aggregate_id in self.buffered:
             self.flush()
         # the first time, the store holds only what it held before: nothing, in an empty ledger
-        stored = self.sink.events_of(aggregate_id) if self.sink.held_any or not facts else []
+        lte = self.committed.get(aggregate_id)
+        stored = (self.sink.events_of(aggregate_id, 0, lte) if self.sink.held_any or not facts
+                  else [])
         self.work += len(stored)
         if facts:
             for s in stored:
                 self.note_fact(aggregate_id, s)
-        self.live[aggregate_id] = None
+        self.kept(aggregate_id)[aggregate_id] = None
         if aggregate_id in self.folds:
             return
         try:
@@ -291,7 +308,8 @@ class JsonlPlan:
         self.fold(aggregate_id, touched, events)
 
     def fold(self, aggregate_id: UUID, touched: Touched, events: list[Any]) -> None:
-        aggregate = self.live.pop(aggregate_id, None)
+        kept = self.kept(aggregate_id)
+        aggregate = kept.pop(aggregate_id, None)
         try:
             for event in events:
                 aggregate = event.mutate(aggregate)
@@ -299,9 +317,13 @@ class JsonlPlan:
         except Exception as e:  # noqa: BLE001 - whatever stops the fold, the line is refused
             self.refuse(self.folds, aggregate_id, self.fold_refusal(touched, e))
             return
-        self.live[aggregate_id] = aggregate
+        kept[aggregate_id] = aggregate
         if len(self.live) > LIVE:
             self.live.popitem(last=False)
+
+    def kept(self, aggregate_id: UUID) -> dict[UUID, Any]:
+        """Where an aggregate's fold is kept: the bounded cache, or pinned (not in the store)."""
+        return self.pinned if aggregate_id in self.committed else self.live
 
     def fold_refusal(self, touched: Touched, error: Exception) -> ImportFormatError:
         name, line = self.where(touched.lines[0])  # the aggregate's first new line, as before

@@ -77,7 +77,7 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
                 decide_stream(app, path, kind, batch)
             progress.advance(task)
     if exports:  # streamed and judged in one transaction, after the other files' facts
-        restore(app, exports, batch.aggregates(), batch.pending())
+        restore(app, exports, batch.aggregates())
     else:
         app.save_new(*batch.aggregates())
     for path, (_rows, notices) in lists.items():

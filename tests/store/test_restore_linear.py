@@ -27,6 +27,7 @@ from ledger.importing import jsonl
 from ledger.importing.jsonl import JsonlPlan, export_lines, write_jsonl
 from ledger.store.restore import restoring
 from scripts.demo.generate import generate
+from tests.cli import ok, refused, run
 from tests.helpers import race_day
 
 
@@ -108,3 +109,24 @@ def test_a_restore_through_a_small_cache_gives_back_the_same_ledger(
     assert len(sink.ids) == len(path.read_text(encoding="utf-8").splitlines())
     assert [line + "\n" for line in export_lines(app)] == path.read_text(encoding="utf-8").splitlines(
         keepends=True)
+
+
+GOOD_CSV = ("competition,venue,date,distance,category,pair,lane,skater,nation,time\n"
+            "Other Cup,Other Rink,2025-12-01,500,women,1,inner,Skater Q,NED,38.42\n")
+
+
+def test_an_export_extending_what_another_file_of_the_import_adds_is_refused_and_appends_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The other file's facts go into the transaction first; the export is still judged against
+    the ledger as it was, and refused by name (not by the store's uniqueness)."""
+    csv = tmp_path / "good.csv"
+    csv.write_text(GOOD_CSV, encoding="utf-8")
+    source, target = str(tmp_path / "source.db"), str(tmp_path / "target.db")
+    ok(run(capsys, "--db", source, "import", str(csv)))
+    export = tmp_path / "export.jsonl"
+    ok(run(capsys, "--db", source, "export", "--output", str(export)))
+    done = run(capsys, "--db", target, "import", str(csv), str(export))
+    refused(done)
+    assert f"{export}:1: adds to " in done.err
+    assert "another file of this import records too; import these files one at a time" in done.err
+    assert ok(run(capsys, "--db", target, "export")).out == ""
