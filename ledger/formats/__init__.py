@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -99,6 +99,26 @@ def read_limited(path: Path, max_bytes: int | None, max_line: int = MAX_LINE_BYT
     except OSError as e:
         raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
     return b"".join(chunks)
+
+
+def physical_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+    """A file's lines as bytes, numbered from 1, one at a time (bounded memory), refused as
+    :func:`read_limited` refuses them: a line longer than ``max_line`` (found without reading past
+    it), a file that cannot be read."""
+    name = str(path)
+    try:
+        with open_regular(path) as handle:
+            number = 0
+            while True:
+                line = handle.readline(max_line + 1)
+                if not line:
+                    return
+                number += 1
+                if len(line) > max_line and not (len(line) == max_line + 1 and line.endswith(b"\n")):
+                    raise ImportFormatError(name, number, f"has a line longer than {max_line} bytes")
+                yield number, line
+    except OSError as e:
+        raise ImportFormatError(name, None, f"cannot be read ({e.strerror})") from None
 
 
 def detect_format(path: Path) -> str:

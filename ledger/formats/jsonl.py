@@ -12,6 +12,7 @@ are :mod:`ledger.importing.jsonl`'s job.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -20,7 +21,7 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 
 from ledger.domain.errors import ImportFormatError
-from ledger.formats import json_line, read_text
+from ledger.formats import json_line, physical_lines, read_text
 
 KEYS = ("position", "recorded_at", "topic", "aggregate_id", "version", "state")
 
@@ -54,7 +55,11 @@ def read_jsonl(path: Path) -> list[LoggedLine]:
 
 
 def stored_event(name: str, number: int, raw: str) -> StoredEvent:
-    obj = json_line(name, number, raw)
+    return event_of(name, number, json_line(name, number, raw))
+
+
+def event_of(name: str, number: int, obj: Any) -> StoredEvent:
+    """The stored event of a line's JSON, refused (naming the line) when it is not one."""
     if not isinstance(obj, dict) or any(k not in obj for k in KEYS):
         raise ImportFormatError(name, number, f"is not a ledger event (needs {', '.join(KEYS)})")
     try:
@@ -68,3 +73,48 @@ def stored_event(name: str, number: int, raw: str) -> StoredEvent:
         raise ImportFormatError(name, number, "has a bad topic or state")
     return StoredEvent(originator_id=aggregate_id, originator_version=version,
                        topic=obj["topic"], state=dumps(obj["state"]).encode())
+
+
+def stream_jsonl(path: Path) -> Iterator[LoggedLine]:
+    """The lines of an export one at a time, in bounded memory, refused as :func:`read_jsonl`
+    refuses them and with the same words: a line too long or a file that cannot be read at once;
+    then, when the whole file has been read, invalid UTF-8 (its line), the first line that is not
+    an event, a file with none, a truncated file. The lines before the first refused one are
+    yielded (a caller decides them as they come, and lets the refusal undo what it did)."""
+    name = str(path)
+    bad_text: int | None = None  # the line of the first invalid UTF-8
+    refused: ImportFormatError | None = None
+    number = count = 0
+    ended = True
+    for physical, data in physical_lines(path):
+        if bad_text is not None:
+            continue  # only a line too long can still come first
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_text = physical
+            continue
+        ended = text.endswith("\n")
+        if refused is not None:
+            continue
+        for raw in text.splitlines():  # the lines read_jsonl's splitlines finds, numbered alike
+            number += 1
+            if not raw.strip():
+                continue
+            count += 1
+            try:
+                obj = json_line(name, number, raw)
+                logged = LoggedLine(number, event_of(name, number, obj), obj.get("position"),
+                                    obj.get("hash"))
+            except ImportFormatError as e:
+                refused = e
+                break
+            yield logged
+    if bad_text is not None:
+        raise ImportFormatError(name, bad_text, "is not UTF-8 text")
+    if refused is not None:
+        raise refused
+    if not count:
+        raise ImportFormatError(name, None, "holds no events")
+    if not ended:
+        raise ImportFormatError(name, number, "is truncated (no final newline)")

@@ -11,6 +11,10 @@ On a generated season (scripts/demo/generate.py) of ``--events`` events, for SQL
   in a fresh subprocess whose peak RSS is the ``rebuild_rss_mb`` (interpreter and imports
   included); ``whole_fold``: the whole log folded into one LedgerState (every fact kept) and every
   board, in another fresh subprocess (``whole_fold_rss_mb``);
+- ``restore``: the season's export imported into an empty ledger of the same store, in a fresh
+  subprocess (``restore_eps``, ``restore_cpu_eps``, ``restore_rss_mb``), beside a plain
+  ``executemany`` of the same rows into a scratch table in the same process (``executemany_eps``,
+  the limit; ``restore_vs_executemany``): scripts/bench/restore.py;
 - ``asof``: random bases (positions and known-at moments) answered from checkpoints
   (projections/snapshots.py) with one race's leaderboard (latency p50/p95), and a sample of the
   same bases folded from zero (``asof_speedup``: mean from zero / mean from checkpoints);
@@ -31,7 +35,6 @@ import json
 import os
 import platform
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -43,12 +46,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from ledger.application import READ_BATCH, Ledger
 from ledger.bootstrap import build_app
+from ledger.importing.jsonl import write_jsonl
 from ledger.store.recorders import chained
 from projections.basis import Basis
 from projections.leaderboard import leaderboard
@@ -56,6 +61,7 @@ from projections.reading import fold, snapshots_of, state_at
 from projections.rebuild import rebuild_boards
 from projections.snapshots import SnapshotStore
 from projections.state import collector_paused, copy_race_state
+from scripts.bench.restore import measure_restore, peak_rss_mb, rss_mb
 from scripts.demo.generate import generate
 
 PG_SERVER = os.environ.get("SKATE_LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -76,22 +82,6 @@ FIGURES = ("append_p50_ms", "append_p99_ms", "import_eps", "limit_eps", "rebuild
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-def rss_mb() -> float:
-    """The current resident set size of this process."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS: VmHWM of /proc/self/status. (getrusage's ru_maxrss is not used: on
-    Linux it survives fork and exec, so a child reported the bench process's own peak.)"""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def postgres_reachable() -> bool:
@@ -233,10 +223,24 @@ def fold_whole(db: str) -> dict[str, float]:
             "boards": len(boards), "rss_mb": peak_rss_mb(), "rss_before_mb": base}
 
 
-def in_subprocess(flag: str, db: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-m", "scripts.bench", flag, db],
+RESTORE_FIGURES = ("restore_eps", "restore_cpu_eps", "restore_rss_mb", "executemany_eps",
+                   "restore_vs_executemany")
+
+
+def measure_restore_of(app: Ledger, kind: str) -> dict[str, float]:
+    """The ledger's export restored into an empty ledger of the same store, in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="skate-bench-export-") as folder:
+        export = os.path.join(folder, "export.jsonl")
+        with open(export, "w", encoding="utf-8") as handle:
+            write_jsonl(app, handle)
+        with store_target(kind) as target:
+            return in_subprocess("--restore-child", export, target)
+
+
+def in_subprocess(flag: str, *args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-m", "scripts.bench", flag, *args],
                          check=False, capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                         cwd=Path(__file__).resolve().parents[2])  # the checkout's root: its code
     if out.returncode:
         raise RuntimeError(f"the {flag} subprocess failed:\n{out.stderr[-4000:]}")
     result: dict[str, float] = json.loads(out.stdout)
@@ -335,6 +339,8 @@ def bench_store(kind: str, events: int, seed: int, small: bool, log: Callable[[s
         latencies = measure_append(app, races=2 if small else 6, skaters=10 if small else 16)
         log(f"{kind}: the limit (read + decode)")
         limits = measure_limit(app)
+        log(f"{kind}: restore of the export (subprocess)")
+        restored = measure_restore_of(app, kind)
         log(f"{kind}: rebuild (subprocess)")
         rebuilt = in_subprocess("--rebuild-child", db)
         log(f"{kind}: whole fold (subprocess)")
@@ -367,6 +373,7 @@ def bench_store(kind: str, events: int, seed: int, small: bool, log: Callable[[s
         "asof_speedup": scalar(asof["zero_mean"]) / scalar(asof["again_mean"]),
         "rebuild_rss_mb": rebuilt["rss_mb"], "rebuild_rss_before_mb": rebuilt["rss_before_mb"],
         "startup_ms": startup_ms,
+        **{name: restored[name] for name in RESTORE_FIGURES},
     }
     for name in ("build_s", "checkpoints", "grown_mb", "copy_sheet_us", "deepcopy_sheet_us"):
         figures[f"checkpoint_{name}"] = scalar(asof[name])
@@ -415,12 +422,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--rebuild-child", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--fold-child", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--restore-child", nargs=2, metavar=("EXPORT", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rebuild_child:
         print(json.dumps(rebuild(args.rebuild_child)))
         return 0
     if args.fold_child:
         print(json.dumps(fold_whole(args.fold_child)))
+        return 0
+    if args.restore_child:
+        print(json.dumps(measure_restore(Path(args.restore_child[0]), args.restore_child[1])))
         return 0
     events = 5_000 if args.small else args.events
     if args.stores:
@@ -445,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         report["postgres_vs_sqlite"] = {  # how many times slower PostgreSQL is, figure by figure
             "append_p99": pg["append_p99_ms"] / lite["append_p99_ms"],
             "import": lite["import_eps"] / pg["import_eps"],
+            "restore": lite["restore_eps"] / pg["restore_eps"],
             "limit": lite["limit_eps"] / pg["limit_eps"],
             "rebuild": lite["rebuild_eps"] / pg["rebuild_eps"],
             "asof_p95": pg["asof_p95_ms"] / lite["asof_p95_ms"]}

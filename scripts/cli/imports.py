@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from uuid import UUID
 
 import click
 
@@ -15,7 +14,7 @@ from ledger.formats.csv_results import ResultRow, read_csv
 from ledger.formats.isu_text import read_isu_text
 from ledger.formats.jsonl import dumps
 from ledger.importing import Batch, record_rows
-from ledger.importing.jsonl import JsonlPlan, export_lines, write_jsonl
+from ledger.importing.jsonl import export_lines, restore, write_jsonl
 from ledger.importing.records import import_records
 from ledger.importing.vantage import import_vantage
 from ledger.store.signing import (
@@ -70,16 +69,17 @@ def import_(app: Ledger, files: tuple[Path, ...], fmt: str) -> None:
     batch = Batch(app)
     for path, (rows, _notices) in lists.items():
         record_rows(app, str(path), rows, batch)
-    exports = JsonlPlan()
+    exports = [path for path, kind in plan if kind == "jsonl"]
     with Progress(console=ERR.console, transient=True, disable=not ERR.is_terminal) as progress:
         task = progress.add_task("importing", total=len(plan))
         for path, kind in plan:
-            if kind not in LIST_FORMATS:
-                decide_stream(app, path, kind, batch, exports)
+            if kind not in LIST_FORMATS and kind != "jsonl":
+                decide_stream(app, path, kind, batch)
             progress.advance(task)
-    exports.check(app)
-    check_apart(batch, exports)
-    app.save_together(exports.fresh, batch.aggregates())
+    if exports:  # streamed and judged in one transaction, after the other files' facts
+        restore(app, exports, batch.aggregates())
+    else:
+        app.save_new(*batch.aggregates())
     for path, (_rows, notices) in lists.items():
         for notice in notices:
             ERR.file.write(f"skate-ledger: notice: {path}: {notice}\n")
@@ -98,27 +98,14 @@ def read_list(path: Path, kind: str) -> tuple[list[ResultRow], list[str]]:
     return read_isu_text(path)
 
 
-def decide_stream(app: Ledger, path: Path, kind: str, batch: Batch, exports: JsonlPlan) -> None:
-    """Decide the facts of an export or a stream: they join the import's batch, nothing is saved."""
-    if kind == "jsonl":
-        exports.add(app, path)
-    elif kind == "vantage":
+def decide_stream(app: Ledger, path: Path, kind: str, batch: Batch) -> None:
+    """Decide the facts of a stream: they join the import's batch, nothing is saved."""
+    if kind == "vantage":
         import_vantage(app, path, batch)
     elif kind == "records":
         import_records(app, path, batch)
     else:
         raise InvalidInputError(f"{path}: the {kind} format is not supported")
-
-
-def check_apart(batch: Batch, exports: JsonlPlan) -> None:
-    """An export's new events and another file's facts must not extend the same race (or
-    competition, or skater) in one import: each was decided without the other."""
-    both = batch.pending() & {UUID(str(s.originator_id)) for s in exports.fresh}
-    if both:
-        first = next(s for s in exports.fresh if UUID(str(s.originator_id)) in both)
-        name, line = exports.line_of[id(first)]
-        raise InvalidInputError(f"{name}:{line}: adds to {first.originator_id}, which another file "
-                                "of this import records too; import these files one at a time")
 
 
 @click.command("export")

@@ -15,7 +15,8 @@ from tests.conftest import _PG, IN_CI
 
 FIGURES = ("append_p50_ms", "append_p99_ms", "import_eps", "limit_eps", "rebuild_eps",
            "rebuild_vs_limit", "asof_p50_ms", "asof_p95_ms", "asof_speedup", "rebuild_rss_mb",
-           "startup_ms")
+           "startup_ms", "restore_eps", "restore_cpu_eps", "restore_rss_mb", "executemany_eps",
+           "restore_vs_executemany")
 
 
 def test_the_small_benchmark_reports_every_figure_for_each_store() -> None:
