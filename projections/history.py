@@ -20,7 +20,7 @@ from projections.bests import ledger_bests
 from projections.leaderboard import leaderboard
 from projections.marks import Marks, derive_for
 from projections.results import result_of
-from projections.state import LedgerState
+from projections.state import LedgerState, SkaterInfo
 
 
 @attrs.frozen
@@ -54,6 +54,12 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
         sid, info = exact, state.skaters[exact]
     if info is None:
         raise UnknownSkaterError(f"skater {name!r} is not registered")
+    return history_of(state, info, found)
+
+
+def history_of(state: LedgerState, info: SkaterInfo, found: Marks | None = None) -> History:
+    """The history of a registered skater (``history`` finds them by name)."""
+    sid = info.skater
     raced = sorted((s for s in state.races.values() if sid in s.entries),
                    key=lambda s: (s.day, s.key))
     found = found or derive_for(state, raced)
@@ -99,4 +105,4 @@ def progression(found: History) -> list[Progression]:
     return series
 
 
-__all__ = ["History", "HistoryRow", "Progression", "history", "progression", "season_of"]
+__all__ = ["History", "HistoryRow", "Progression", "history", "history_of", "progression", "season_of"]
