@@ -20,14 +20,15 @@ from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
 import attrs
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment
 
 from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
-from ledger.store.views import VIEWS, Step, ViewsRecorder, micros, views_class, views_on
+from ledger.store.views import VIEWS, SQLiteViewsRecorder, Step, ViewsRecorder, micros
 from projections import history_view as hv
 from projections.basis import Basis
 from projections.history import History
@@ -83,6 +84,27 @@ def resumed(start: Start) -> type[Views]:
     return type("Views", (Views,), {"name": VIEWS, "start": start})
 
 
+def views_class(datastore: object) -> type[ViewsRecorder] | None:
+    """The views recorder for a ledger's datastore; None for the in-process store (no views).
+    The PostgreSQL one is imported only for a PostgreSQL datastore (psycopg is loaded by then)."""
+    if isinstance(datastore, SQLiteDatastore):
+        return SQLiteViewsRecorder
+    if type(datastore).__module__ == "eventsourcing.postgres":
+        from ledger.store.postgres_views import PostgresViewsRecorder
+        return PostgresViewsRecorder
+    return None
+
+
+def views_on(datastore: object) -> ViewsRecorder | None:
+    """A views recorder reading the ledger's own datastore, creating nothing; None when the store
+    keeps no views (the in-process store) or they were never built."""
+    cls = views_class(datastore)
+    if cls is None:
+        return None
+    recorder = cls(datastore)  # type: ignore[call-arg]  # each class takes its own datastore
+    return recorder if recorder.built() else None
+
+
 def store_of(app: Ledger) -> object:
     """The ledger's datastore (the SQLite and PostgreSQL factories hold one; the in-process none)."""
     return getattr(app.factory, "datastore", None)
@@ -106,7 +128,8 @@ def views_recorder(app: Ledger) -> ViewsRecorder:
     cls = views_class(store_of(app))
     assert cls is not None  # runner_env refused the stores without views
     factory = InfrastructureFactory.construct(env=Environment(VIEWS, env))
-    return cast(ViewsRecorder, factory.tracking_recorder(cls))
+    recorder = factory.tracking_recorder(cast(type[TrackingRecorder], cls))  # both are the library's
+    return cast(ViewsRecorder, recorder)
 
 
 def run(app: Ledger, projection: type[Views], progress: Progress | None = None) -> int:

@@ -24,10 +24,11 @@ from eventsourcing.tests import persistence as suites
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.store.postgres import ChainedPostgresApplicationRecorder
+from ledger.store.postgres_views import PostgresViewsRecorder
 from ledger.store.recorders import ChainedPOPOApplicationRecorder, ChainedSQLiteApplicationRecorder
 from ledger.store.transcoder import LedgerTranscoder
 from ledger.store.verify import verify_ledger
-from ledger.store.views import PostgresViewsRecorder, SQLiteViewsRecorder
+from ledger.store.views import SQLiteViewsRecorder
 from projections.views import views_recorder
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
