@@ -18,6 +18,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import attrs
+
 from ledger.domain.competition import Competition
 from ledger.domain.errors import UnknownSkaterError
 from ledger.domain.race import Race
@@ -172,3 +174,22 @@ def held_of(rows: dict[tuple[str, str], str]) -> dict[str, Items]:
     for (key, item), body in rows.items():
         held.setdefault(key, {})[item] = body
     return held
+
+
+def difference(view: History | None, fold: History | None) -> str | None:
+    """The first way the view's history differs from the fold's, in words (None: the same)."""
+    if view == fold:
+        return None
+    if view is None or fold is None:
+        return ("the view has no history where the fold has one" if view is None
+                else "the view has a history where the fold has none")
+    for field in ("skater", "personal_bests", "season_bests", "ledger_bests"):
+        mine, theirs = getattr(view, field), getattr(fold, field)
+        if mine != theirs:
+            return f"{field}: the view has {mine!r}, the fold {theirs!r}"
+    for mine_row, fold_row in zip(view.rows, fold.rows, strict=False):
+        for name in (a.name for a in attrs.fields(HistoryRow)):
+            mine, theirs = getattr(mine_row, name), getattr(fold_row, name)
+            if mine != theirs:
+                return f"race {fold_row.race}, {name}: the view has {mine!r}, the fold {theirs!r}"
+    return f"the view has {len(view.rows)} races, the fold {len(fold.rows)}"

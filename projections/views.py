@@ -16,6 +16,7 @@ basis asked about, and says so (None) otherwise, for the caller to fold instead.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
@@ -30,8 +31,8 @@ from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
 from ledger.store.views import VIEWS, SQLiteViewsRecorder, Step, ViewsRecorder, micros
 from projections import history_view as hv
-from projections.basis import Basis
-from projections.history import History
+from projections.basis import Basis, state_as_of
+from projections.history import History, history
 from projections.state import LedgerState, collector_paused
 
 #: The upstream application's name: the views' tracking row is kept under it.
@@ -196,3 +197,51 @@ def view_history(views: ViewsRecorder, name: str, basis: Basis, last: int) -> Hi
         held = lambda key: views.held_at(hv.VIEW, key, position)  # noqa: E731
     mine, exact = (hv.history_from(held(key)) for key in hv.keys_of(name))
     return hv.resolved(name, mine, exact)
+
+
+# -- checking -------------------------------------------------------------------------------------
+@attrs.frozen
+class Checked:
+    """A basis checked: how many skaters agreed, or why the view did not answer, or the first
+    difference (with the skater it names)."""
+
+    basis: Basis
+    agreed: int = 0
+    declined: str | None = None
+    difference: str | None = None
+
+
+def check_at(app: Ledger, views: ViewsRecorder, basis: Basis) -> Checked:
+    """The view against a fold from position 1, as of ``basis``, for every skater registered then."""
+    state = state_as_of(app, basis)
+    last = app.last_position()
+    if basis.known_at is None:
+        position = last if basis.position is None else min(basis.position, last)
+        if position <= (views.max_tracking_id(UPSTREAM) or 0):
+            held = set(views.keys_at(hv.VIEW, position))
+            registered = {sid.hex for sid in state.skaters}
+            if held != registered:
+                return Checked(basis, difference=f"the view holds skaters {sorted(held - registered)} "
+                                                 f"the fold has not, and not {sorted(registered - held)}")
+    agreed = 0
+    for name in sorted({info.name for info in state.skaters.values()}):
+        found = view_history(views, name, basis, last)
+        if found is None:
+            return Checked(basis, declined="the view does not hold this basis (run views rebuild), "
+                                           "or facts known late make it no prefix of the log")
+        differs = hv.difference(found, history(state, name))
+        if differs is not None:
+            return Checked(basis, agreed, difference=f"skater {name}: {differs}")
+        agreed += 1
+    return Checked(basis, agreed)
+
+
+def random_bases(app: Ledger, samples: int, rng: random.Random) -> list[Basis]:
+    """``samples`` random positions and as many known-at moments of the log's facts, and now."""
+    last = app.last_position()
+    if last == 0:
+        return [Basis()]
+    positions = sorted(rng.randint(1, last) for _ in range(samples))
+    picked = set(positions)
+    moments = [known_at_of(event) for position, event in app.read_log() if position in picked]
+    return [Basis(), *(Basis(position=p) for p in positions), *(Basis(known_at=m) for m in moments)]
