@@ -28,6 +28,8 @@ from ledger.domain.skater import Skater
 from ledger.domain.values import distinct_skater_id, plain_name, skater_id
 from ledger.store.views import Change, Held
 from projections.history import History, HistoryRow, history_of
+from projections.leaderboard import Leaderboard, leaderboard
+from projections.marks import Boards
 from projections.state import LedgerState
 
 VIEW = "history"
@@ -55,10 +57,31 @@ def items_of(found: History) -> Items:
     return items
 
 
-def history_items(state: LedgerState, sid: UUID) -> Items:
+class KeptBoards:
+    """The races' leaderboards kept between facts: a race's is drawn again only after a fact of
+    that race, and all of them after any other fact the fold takes in (names, venues, records)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, Leaderboard] = {}
+
+    def __call__(self, state: LedgerState, key: str) -> Leaderboard:
+        found = self.kept.get(key)
+        if found is None:
+            found = self.kept[key] = leaderboard(state, key)
+        return found
+
+    def forget(self, state: LedgerState, event: Any) -> None:
+        """Drop what ``event`` (just folded into ``state``) may have changed."""
+        if isinstance(event, Race.Event):
+            self.kept.pop(state.races[event.originator_id].key, None)
+        else:
+            self.kept.clear()
+
+
+def history_items(state: LedgerState, sid: UUID, boards: Boards = leaderboard) -> Items:
     """The rows of a skater's history as ``state`` holds it (none: not registered)."""
     info = state.skaters.get(sid)
-    return {} if info is None else items_of(history_of(state, info))
+    return {} if info is None else items_of(history_of(state, info, boards=boards))
 
 
 def row_of(body: str) -> HistoryRow:
@@ -153,12 +176,13 @@ def entrants_before(state: LedgerState, event: Any) -> set[UUID]:
     return set()
 
 
-def changes(held: dict[str, Items], state: LedgerState, skaters: Iterable[UUID]) -> list[Change]:
+def changes(held: dict[str, Items], state: LedgerState, skaters: Iterable[UUID],
+            boards: Boards = leaderboard) -> list[Change]:
     """The rows of these skaters' histories that differ from ``held``; ``held`` is brought up to date."""
     found: list[Change] = []
     for sid in sorted(skaters):
         key = sid.hex
-        old, new = held.get(key, {}), history_items(state, sid)
+        old, new = held.get(key, {}), history_items(state, sid, boards)
         found += [Change(VIEW, key, item, body) for item, body in new.items() if old.get(item) != body]
         found += [Change(VIEW, key, item, None) for item in old if item not in new]
         if new:

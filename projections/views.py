@@ -63,6 +63,7 @@ class Views(Projection[Any]):
         super().__init__(view)
         begin = type(self).start or Start()
         self.state, self.held, self.known = begin.state, begin.held, begin.known
+        self.boards = hv.KeptBoards()
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         # (the library declares it a singledispatchmethod; one method takes every fact here)
@@ -73,10 +74,11 @@ class Views(Projection[Any]):
         """Fold one fact; the view rows it changes."""
         before = hv.entrants_before(self.state, event)
         self.state.apply(position, event)
+        self.boards.forget(self.state, event)
         own = micros(known_at_of(event))
         late = (own, self.known) if self.known is not None and own < self.known else None
         self.known = own if self.known is None else max(self.known, own)
-        found = hv.changes(self.held, self.state, hv.touched(self.state, event, before))
+        found = hv.changes(self.held, self.state, hv.touched(self.state, event, before), self.boards)
         return Step(position, self.known, tuple(found), late)
 
 
