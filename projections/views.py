@@ -247,3 +247,14 @@ def random_bases(app: Ledger, samples: int, rng: random.Random) -> list[Basis]:
     picked = set(positions)
     moments = [known_at_of(event) for position, event in app.read_log() if position in picked]
     return [Basis(), *(Basis(position=p) for p in positions), *(Basis(known_at=m) for m in moments)]
+
+
+def history_at(app: Ledger, name: str, basis: Basis) -> History:
+    """The history ``name`` finds as of ``basis``: from the view when it holds the basis (an
+    indexed lookup), else by the fold; the same answer either way (tests/laws/test_history_view.py)."""
+    views = views_of(app)
+    if views is not None and basis.after_pair is None and basis.at_m is None:
+        found = view_history(views, name, basis, app.last_position())
+        if found is not None:
+            return found
+    return history(state_as_of(app, basis), name)

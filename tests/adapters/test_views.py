@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.bootstrap import build_app
 from tests.cli import run
 
 
@@ -46,3 +47,25 @@ def test_rebuild_then_check_agrees_and_a_changed_row_is_named(capsys: pytest.Cap
     assert differs.code == 1
     assert "first difference, now: skater" in differs.out
     assert "rank: the view has 2, the fold 1" in differs.out
+
+
+def test_history_answers_the_same_from_the_views_and_folds_while_they_lag(
+        capsys: pytest.CaptureFixture[str], okt: str) -> None:
+    asked = ("history", "Jutta Leerdam", "--format", "json")
+    folded = run(capsys, "--db", okt, *asked).out
+    at = ("--position", "120")
+    folded_at = run(capsys, "--db", okt, *asked, *at).out
+    assert run(capsys, "--db", okt, "views", "rebuild").code == 0
+    assert run(capsys, "--db", okt, *asked).out == folded
+    assert run(capsys, "--db", okt, *asked, *at).out == folded_at
+    table = run(capsys, "--db", okt, "history", "Jutta Leerdam")
+    assert table.code == 0 and "Jutta Leerdam" in table.out
+
+    app = build_app(okt)  # a fact after the views' position: they lag, and the fold answers
+    try:
+        app.register_skater("Nieuwe Rijdster")
+    finally:
+        app.close()
+    late = run(capsys, "--db", okt, "history", "Nieuwe Rijdster", "--format", "json")
+    assert late.code == 0, late
+    assert late.json()["skater"] == "Nieuwe Rijdster"
