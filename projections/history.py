@@ -18,9 +18,9 @@ from ledger.domain.record import season_of
 from ledger.domain.values import distinct_skater_id, plain_name, skater_id
 from projections.bests import ledger_bests
 from projections.leaderboard import leaderboard
-from projections.marks import Marks, derive_for
+from projections.marks import Boards, Marks, derive_for
 from projections.results import result_of
-from projections.state import LedgerState
+from projections.state import LedgerState, SkaterInfo
 
 
 @attrs.frozen
@@ -54,15 +54,23 @@ def history(state: LedgerState, name: str, found: Marks | None = None) -> Histor
         sid, info = exact, state.skaters[exact]
     if info is None:
         raise UnknownSkaterError(f"skater {name!r} is not registered")
+    return history_of(state, info, found)
+
+
+def history_of(state: LedgerState, info: SkaterInfo, found: Marks | None = None,
+               boards: Boards = leaderboard) -> History:
+    """The history of a registered skater (``history`` finds them by name); ``boards``: where the
+    races' leaderboards come from (drawn afresh by default)."""
+    sid = info.skater
     raced = sorted((s for s in state.races.values() if sid in s.entries),
                    key=lambda s: (s.day, s.key))
-    found = found or derive_for(state, raced)
+    found = found or derive_for(state, raced, boards)
     rows: list[HistoryRow] = []
     for sheet in raced:
         result = result_of(sheet, sid)
         if result is None:
             continue
-        ranks = {r.skater_id: r.rank for r in leaderboard(state, sheet.key).rows}
+        ranks = {r.skater_id: r.rank for r in boards(state, sheet.key).rows}
         passings = tuple((f.metres or 0, f.ms or 0) for f in sheet.passings(sid, result.attempt))
         published = tuple(m for f in sheet.live_facts(sid, frozenset({FactKind.MARKS}))
                           for m in f.detail["marks"])
@@ -99,4 +107,4 @@ def progression(found: History) -> list[Progression]:
     return series
 
 
-__all__ = ["History", "HistoryRow", "Progression", "history", "progression", "season_of"]
+__all__ = ["History", "HistoryRow", "Progression", "history", "history_of", "progression", "season_of"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -31,7 +31,7 @@ import attrs
 from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import RaceState
 from ledger.domain.record import season_of
-from projections.leaderboard import Row, leaderboard
+from projections.leaderboard import Leaderboard, Row, leaderboard
 from projections.state import LedgerState, RecordInfo
 
 #: What each mark means (the legend under every table and page that shows marks).
@@ -97,8 +97,12 @@ def hundredths(ms: int) -> int:
     return ms - ms % 10
 
 
+#: A race's leaderboard by its key (``leaderboard`` by default; a view keeps them between facts).
+Boards = Callable[[LedgerState, str], Leaderboard]
+
+
 def derive(state: LedgerState, only: RaceState | None = None,
-           over: set[tuple[str, int]] | None = None) -> Marks:
+           over: set[tuple[str, int]] | None = None, boards: Boards = leaderboard) -> Marks:
     """Every derived mark of the ledger, race by race in the order they were skated; with
     ``only``, just what that race's marks depend on (its distance and category, up to its day),
     and nothing at all, quickly, when the ledger holds no baseline for it; with ``over``, only the
@@ -110,7 +114,7 @@ def derive(state: LedgerState, only: RaceState | None = None,
     races.sort(key=lambda s: (s.day, s.key))
     if only is not None and not has_evidence(state, races, only):
         return Marks({}, {}, {}, {})
-    walk = Walk(state)
+    walk = Walk(state, boards)
     for sheet in races:
         walk.race(sheet)
     if only is None:
@@ -153,8 +157,9 @@ def venue_names(venue: str) -> set[str]:
 class Walk:
     """The fold over races in order: the bests and records known so far."""
 
-    def __init__(self, state: LedgerState) -> None:
+    def __init__(self, state: LedgerState, boards: Boards = leaderboard) -> None:
         self.state = state
+        self.boards = boards
         self.derived: dict[tuple[str, UUID], tuple[str, ...]] = {}
         self.records: dict[tuple[str, str, int], Held] = {}
         self.pbs: dict[tuple[UUID, int], int] = {}
@@ -167,7 +172,7 @@ class Walk:
         season = season_of(sheet.day)
         for sid in sheet.entries:
             self.baseline(sheet, sid, season)
-        rows = [r for r in leaderboard(self.state, sheet.key).rows
+        rows = [r for r in self.boards(self.state, sheet.key).rows
                 if r.status == "OK" and r.time_ms is not None and not r.place_reported]
         self.take_tables(sheet)
         for row in sorted(rows, key=lambda r: (r.pair or 0, r.time_ms or 0)):
@@ -284,7 +289,7 @@ def published_marks(sheet: RaceState, sid: UUID) -> list[str]:
     return found
 
 
-def derive_for(state: LedgerState, sheets: Iterable[RaceState]) -> Marks:
+def derive_for(state: LedgerState, sheets: Iterable[RaceState], boards: Boards = leaderboard) -> Marks:
     """The derived marks of these races (a skater's, say), and the bests and records they depend
     on: one fold per distance and category, each up to the last of these races, skipped when the
     ledger holds no baseline for it."""
@@ -295,7 +300,7 @@ def derive_for(state: LedgerState, sheets: Iterable[RaceState]) -> Marks:
             last[key] = sheet
     found = Marks({}, {}, {}, {})
     for sheet in last.values():
-        part = derive(state, sheet)
+        part = derive(state, sheet, boards=boards)
         found.derived.update(part.derived)
         found.records.update(part.records)
         found.personal_bests.update(part.personal_bests)

@@ -23,6 +23,8 @@ outside any act (the library's test suites, the tests' own set-ups) note nothing
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,7 +35,9 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    ListenNotifySubscription,
     StoredEvent,
+    Subscription,
 )
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -137,6 +141,42 @@ def as_stored(row: Any) -> StoredEvent:
 
 
 # -- SQLite --------------------------------------------------------------------------------------
+#: Seconds between two looks at a SQLite file's newest position by a subscription (no NOTIFY there).
+SQLITE_POLL = 0.05
+
+
+class SQLitePollingSubscription(ListenNotifySubscription[ApplicationRecorder]):
+    """The library's subscription for a SQLite ledger, which has no LISTEN/NOTIFY: a thread looks at
+    the newest position every :data:`SQLITE_POLL` seconds and wakes the pulling thread when it grew
+    (the library's own SQLite recorder does not subscribe; the projection runner needs it)."""
+
+    def __init__(self, recorder: ApplicationRecorder, gt: int | None = None,
+                 topics: Sequence[str] = ()) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._poll_thread = threading.Thread(target=self._poll, daemon=True)
+        self._poll_thread.start()
+
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._poll_thread.join()
+
+    def _poll(self) -> None:
+        seen = self._last_notification_id or 0
+        try:
+            while not self._has_been_stopped and not self._thread_error:
+                newest = self._recorder.max_notification_id() or 0
+                if newest > seen:
+                    seen = newest
+                    self._has_been_notified.set()
+                time.sleep(SQLITE_POLL)
+        except Exception as e:  # noqa: BLE001  # raised to the subscription's reader, as the library does
+            if self._thread_error is None:
+                self._thread_error = e
+            self.stop()
+
+
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     chain_table_name = "ledger_chain"
     checkpoints_table_name = "ledger_checkpoints"
@@ -223,6 +263,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                           chain_rows(ids, stored_events, previous, self.canonical_id))
             c.executemany(self.insert_acts_statement, act_rows(ids))
         return ids
+
+    def subscribe(self, gt: int | None = None,
+                  topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
+        """Notifications after ``gt`` as they are recorded, by polling (the projection runner's feed)."""
+        return SQLitePollingSubscription(self, gt=gt, topics=topics)
 
     # -- reading -------------------------------------------------------------------------------
     def select_rows(self, start: int, stop: int | None, limit: int) -> list[Row]:

@@ -17,7 +17,6 @@ from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis
 from projections.classification import classification_of, format_points
-from projections.history import history as skater_history
 from projections.marks import load_scopes
 from projections.qualification import evaluate, load_rule
 from projections.reading import race_log, race_state_at, state_at
@@ -119,7 +118,9 @@ def what_if(app: Ledger, race: str, time: str, skater: str | None, after_pair: i
 def history(app: Ledger, skater: str, position: int | None, known_at: str | None,
             fmt: str) -> None:
     """Every race of SKATER with place, time and passings; personal and season bests."""
-    found = skater_history(state_at(app, basis_of(position, known_at)), skater)
+    from projections.views import history_at  # the views' machinery only for this question
+
+    found = history_at(app, skater, basis_of(position, known_at))
     data = output.history_json(found)
     if fmt == "json":
         output.print_json(OUT, data)

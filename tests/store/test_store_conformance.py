@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import pytest
-from eventsourcing.persistence import ApplicationRecorder, TrackingRecorder, Transcoder
+from eventsourcing.persistence import ApplicationRecorder, ProcessRecorder, TrackingRecorder, Transcoder
 from eventsourcing.tests import persistence as suites
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.store.postgres import ChainedPostgresApplicationRecorder
+from ledger.store.postgres_views import PostgresViewsRecorder
 from ledger.store.recorders import ChainedPOPOApplicationRecorder, ChainedSQLiteApplicationRecorder
 from ledger.store.transcoder import LedgerTranscoder
 from ledger.store.verify import verify_ledger
+from ledger.store.views import SQLiteViewsRecorder
+from projections.views import views_recorder
 from tests.conftest import _PG, IN_CI, drop_pg_schema, new_pg_schema, pg_url
 
 
@@ -134,6 +137,11 @@ class TestSQLiteApplicationRecorder(ChainChecked, SQLiteStore,
     def create_recorder(self) -> ApplicationRecorder:
         return self.chained_recorder(self.ledger())
 
+    def test_insert_subscribe(self) -> None:
+        """Our SQLite recorder subscribes (by polling: the projection runner's feed), which the
+        library's SQLite recorder does not: the suite's optional subscription test runs on it."""
+        self.optional_test_insert_subscribe()
+
 
 @pytest.mark.postgres
 class TestPostgresApplicationRecorder(ChainChecked, PostgresStore,
@@ -162,6 +170,70 @@ class TestSQLiteTrackingRecorder(SQLiteStore, suites.TrackingRecorderTestCase):
 class TestPostgresTrackingRecorder(PostgresStore, suites.TrackingRecorderTestCase):
     def create_recorder(self) -> TrackingRecorder:
         return self.ledger().factory.tracking_recorder()
+
+
+class ViewsChecked:
+    """The views recorder as the projection runner builds it in the ledger's own store; what the
+    suites write through it (tracking, its own events) never reaches the ledger's log."""
+
+    views_class: type[object]
+    _views_apps: list[Ledger]
+
+    def views(self, app: Ledger) -> object:
+        recorder = views_recorder(app)
+        assert type(recorder) is self.views_class
+        self._views_apps = [*getattr(self, "_views_apps", []), app]
+        return recorder
+
+    def assert_log_untouched(self) -> None:
+        for app in getattr(self, "_views_apps", []):
+            assert app.last_position() == 0
+
+
+class TestSQLiteViewsTrackingRecorder(SQLiteStore, ViewsChecked, suites.TrackingRecorderTestCase):
+    views_class = SQLiteViewsRecorder
+
+    def tearDown(self) -> None:
+        self.assert_log_untouched()
+        super().tearDown()
+
+    def create_recorder(self) -> TrackingRecorder:
+        return cast(TrackingRecorder, self.views(self.ledger()))
+
+
+class TestSQLiteViewsProcessRecorder(SQLiteStore, ViewsChecked, suites.ProcessRecorderTestCase):
+    views_class = SQLiteViewsRecorder
+
+    def tearDown(self) -> None:
+        self.assert_log_untouched()
+        super().tearDown()
+
+    def create_recorder(self) -> ProcessRecorder:
+        return cast(ProcessRecorder, self.views(self.ledger()))
+
+
+@pytest.mark.postgres
+class TestPostgresViewsTrackingRecorder(PostgresStore, ViewsChecked, suites.TrackingRecorderTestCase):
+    views_class = PostgresViewsRecorder
+
+    def tearDown(self) -> None:
+        self.assert_log_untouched()
+        super().tearDown()
+
+    def create_recorder(self) -> TrackingRecorder:
+        return cast(TrackingRecorder, self.views(self.ledger()))
+
+
+@pytest.mark.postgres
+class TestPostgresViewsProcessRecorder(PostgresStore, ViewsChecked, suites.ProcessRecorderTestCase):
+    views_class = PostgresViewsRecorder
+
+    def tearDown(self) -> None:
+        self.assert_log_untouched()
+        super().tearDown()
+
+    def create_recorder(self) -> ProcessRecorder:
+        return cast(ProcessRecorder, self.views(self.ledger()))
 
 
 class TestLedgerTranscoder(suites.TranscoderTestCase):

@@ -1,0 +1,260 @@
+"""The read models in the store, kept by the library's ``ProjectionRunner`` (issue 14, item 2;
+docs/decisions/0018-bitemporal-views.md).
+
+:class:`Views` is the library's ``Projection``: it folds each fact into a
+:class:`~projections.state.LedgerState` of its own, works out which view rows the fact changes and
+writes them with the fact's tracking in one transaction of the views recorder
+(``ledger.store.views``), so a view takes each fact in exactly once. :func:`rebuild` starts it from
+nothing; :func:`catch_up` goes on from the position the views hold. Both run the library's
+``ProjectionRunner`` over the ledger's own store (SQLite file or PostgreSQL schema); the
+in-process stores keep no views.
+
+Writes do not update the views in their own transaction: the views catch up after them (the
+decision says why). A reader asks :func:`view_history`, which answers only when the views hold the
+basis asked about, and says so (None) otherwise, for the caller to fold instead.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
+
+import attrs
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.utils import Environment
+
+from ledger.application import Ledger
+from ledger.domain.clocks import known_at_of
+from ledger.domain.errors import InvalidInputError
+from ledger.store.views import VIEWS, SQLiteViewsRecorder, Step, ViewsRecorder, micros
+from projections import history_view as hv
+from projections.basis import Basis, state_as_of
+from projections.history import History, history
+from projections.state import LedgerState, collector_paused
+
+#: The upstream application's name: the views' tracking row is kept under it.
+UPSTREAM = Ledger.name
+#: How often a rebuild looks at the position the views reached (seconds).
+PROGRESS_EVERY = 0.2
+
+Progress = Callable[[int, int], None]  # (position reached, last position)
+
+
+@attrs.define
+class Start:
+    """Where the projection starts: the fold, the rows it holds, the latest known-at moment."""
+
+    state: LedgerState = attrs.Factory(LedgerState)
+    held: dict[str, hv.Items] = attrs.Factory(dict)
+    known: int | None = None
+
+
+class Views(Projection[Any]):
+    """Every view of the store, folded fact by fact (the skater histories, for now)."""
+
+    name = VIEWS
+    #: Set on the subclass :func:`resumed` makes: the library constructs the projection itself.
+    start: ClassVar[Start | None] = None
+
+    def __init__(self, view: Any) -> None:
+        super().__init__(view)
+        begin = type(self).start or Start()
+        self.state, self.held, self.known = begin.state, begin.held, begin.known
+        self.boards = hv.KeptBoards()
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        # (the library declares it a singledispatchmethod; one method takes every fact here)
+        recorder = cast(ViewsRecorder, self.view)
+        recorder.record_step(self.step(tracking.notification_id, domain_event), tracking)
+
+    def step(self, position: int, event: Any) -> Step:
+        """Fold one fact; the view rows it changes."""
+        before = hv.entrants_before(self.state, event)
+        self.state.apply(position, event)
+        self.boards.forget(self.state, event)
+        own = micros(known_at_of(event))
+        late = (own, self.known) if self.known is not None and own < self.known else None
+        self.known = own if self.known is None else max(self.known, own)
+        found = hv.changes(self.held, self.state, hv.touched(self.state, event, before), self.boards)
+        return Step(position, self.known, tuple(found), late)
+
+
+def resumed(start: Start) -> type[Views]:
+    """The projection class that starts from ``start`` (the runner builds the instance)."""
+    return type("Views", (Views,), {"name": VIEWS, "start": start})
+
+
+def views_class(datastore: object) -> type[ViewsRecorder] | None:
+    """The views recorder for a ledger's datastore; None for the in-process store (no views).
+    The PostgreSQL one is imported only for a PostgreSQL datastore (psycopg is loaded by then)."""
+    if isinstance(datastore, SQLiteDatastore):
+        return SQLiteViewsRecorder
+    if type(datastore).__module__ == "eventsourcing.postgres":
+        from ledger.store.postgres_views import PostgresViewsRecorder
+        return PostgresViewsRecorder
+    return None
+
+
+def views_on(datastore: object) -> ViewsRecorder | None:
+    """A views recorder reading the ledger's own datastore, creating nothing; None when the store
+    keeps no views (the in-process store) or they were never built."""
+    cls = views_class(datastore)
+    if cls is None:
+        return None
+    recorder = cls(datastore)  # type: ignore[call-arg]  # each class takes its own datastore
+    return recorder if recorder.built() else None
+
+
+def store_of(app: Ledger) -> object:
+    """The ledger's datastore (the SQLite and PostgreSQL factories hold one; the in-process none)."""
+    return getattr(app.factory, "datastore", None)
+
+
+# -- running --------------------------------------------------------------------------------------
+def runner_env(app: Ledger) -> dict[str, str]:
+    """The settings of the ledger's own store, for the runner's ledger and the views recorder."""
+    env = dict(app.env)
+    name = env.get("SQLITE_DBNAME", "")
+    if views_class(store_of(app)) is None or "memory" in name:
+        raise InvalidInputError("views are kept in a SQLite file or a PostgreSQL database, not in "
+                                "memory")
+    env.pop("CREATE_TABLE", None)
+    return env
+
+
+def views_recorder(app: Ledger) -> ViewsRecorder:
+    """The views recorder as the library's ``ProjectionRunner`` builds it (tables created)."""
+    env = runner_env(app)
+    cls = views_class(store_of(app))
+    assert cls is not None  # runner_env refused the stores without views
+    factory = InfrastructureFactory.construct(env=Environment(VIEWS, env))
+    recorder = factory.tracking_recorder(cast(type[TrackingRecorder], cls))  # both are the library's
+    return cast(ViewsRecorder, recorder)
+
+
+def run(app: Ledger, projection: type[Views], progress: Progress | None = None) -> int:
+    """Run the library's projection runner until the views hold the ledger's last position."""
+    last = app.last_position()
+    env = runner_env(app)
+    cls = views_class(store_of(app))
+    assert cls is not None
+    with collector_paused(), ProjectionRunner(application_class=Ledger, projection_class=projection,
+                                              view_class=cls, env=env) as runner:
+        recorder = cast(ViewsRecorder, runner.view)
+        while True:
+            reached = recorder.max_tracking_id(UPSTREAM) or 0
+            if progress is not None:
+                progress(reached, last)
+            if reached >= last:
+                return reached
+            runner.run_forever(timeout=PROGRESS_EVERY)  # re-raises the projection's error
+
+
+def rebuild(app: Ledger, progress: Progress | None = None) -> int:
+    """Forget the views and take in the whole log again; the position reached."""
+    views_recorder(app).reset(UPSTREAM)
+    return run(app, Views, progress)
+
+
+def catch_up(app: Ledger, progress: Progress | None = None) -> int:
+    """Take in the facts after the position the views hold (all of them the first time)."""
+    recorder = views_recorder(app)
+    tracked = recorder.max_tracking_id(UPSTREAM) or 0
+    if tracked == 0:
+        return rebuild(app, progress)
+    start = Start(held=hv.held_of(recorder.open_rows(hv.VIEW)))
+    with collector_paused():
+        for position, event in app.read_log(stop=tracked):
+            start.state.apply(position, event)
+            own = micros(known_at_of(event))
+            start.known = own if start.known is None else max(start.known, own)
+    return run(app, resumed(start), progress)
+
+
+# -- reading --------------------------------------------------------------------------------------
+def views_of(app: Ledger) -> ViewsRecorder | None:
+    """The views of the ledger's store, read through its own connection (None: none built)."""
+    return views_on(store_of(app))
+
+
+def view_history(views: ViewsRecorder, name: str, basis: Basis, last: int) -> History | None:
+    """The history ``name`` finds as of ``basis`` (position or known-at moment), from the view's
+    rows: an indexed lookup. None when the view cannot answer: it has not taken in the basis
+    (a position after the one it holds; a moment while it lags the log), or the facts known at
+    that moment are not a prefix of the log. Raises UnknownSkaterError as the fold does."""
+    tracked = views.max_tracking_id(UPSTREAM) or 0
+    held: Callable[[str], list[Any]]
+    if basis.known_at is not None:
+        moment = micros(basis.known_at)
+        if tracked < last or views.disordered(moment):
+            return None
+        held = lambda key: views.held_known(hv.VIEW, key, moment)  # noqa: E731
+    else:
+        position = last if basis.position is None else min(basis.position, last)
+        if position > tracked:
+            return None
+        held = lambda key: views.held_at(hv.VIEW, key, position)  # noqa: E731
+    mine, exact = (hv.history_from(held(key)) for key in hv.keys_of(name))
+    return hv.resolved(name, mine, exact)
+
+
+# -- checking -------------------------------------------------------------------------------------
+@attrs.frozen
+class Checked:
+    """A basis checked: how many skaters agreed, or why the view did not answer, or the first
+    difference (with the skater it names)."""
+
+    basis: Basis
+    agreed: int = 0
+    declined: str | None = None
+    difference: str | None = None
+
+
+def check_at(app: Ledger, views: ViewsRecorder, basis: Basis) -> Checked:
+    """The view against a fold from position 1, as of ``basis``, for every skater registered then."""
+    state = state_as_of(app, basis)
+    last = app.last_position()
+    if basis.known_at is None:
+        position = last if basis.position is None else min(basis.position, last)
+        if position <= (views.max_tracking_id(UPSTREAM) or 0):
+            held = set(views.keys_at(hv.VIEW, position))
+            registered = {sid.hex for sid in state.skaters}
+            if held != registered:
+                return Checked(basis, difference=f"the view holds skaters {sorted(held - registered)} "
+                                                 f"the fold has not, and not {sorted(registered - held)}")
+    agreed = 0
+    for name in sorted({info.name for info in state.skaters.values()}):
+        found = view_history(views, name, basis, last)
+        if found is None:
+            return Checked(basis, declined="the view does not hold this basis (run views rebuild), "
+                                           "or facts known late make it no prefix of the log")
+        differs = hv.difference(found, history(state, name))
+        if differs is not None:
+            return Checked(basis, agreed, difference=f"skater {name}: {differs}")
+        agreed += 1
+    return Checked(basis, agreed)
+
+
+def random_bases(app: Ledger, samples: int, rng: random.Random) -> list[Basis]:
+    """``samples`` random positions and as many known-at moments of the log's facts, and now."""
+    last = app.last_position()
+    if last == 0:
+        return [Basis()]
+    positions = sorted(rng.randint(1, last) for _ in range(samples))
+    picked = set(positions)
+    moments = [known_at_of(event) for position, event in app.read_log() if position in picked]
+    return [Basis(), *(Basis(position=p) for p in positions), *(Basis(known_at=m) for m in moments)]
+
+
+def history_at(app: Ledger, name: str, basis: Basis) -> History:
+    """The history ``name`` finds as of ``basis``: from the view when it holds the basis (an
+    indexed lookup), else by the fold; the same answer either way (tests/laws/test_history_view.py)."""
+    views = views_of(app)
+    if views is not None and basis.after_pair is None and basis.at_m is None:
+        found = view_history(views, name, basis, app.last_position())
+        if found is not None:
+            return found
+    return history(state_as_of(app, basis), name)
