@@ -243,7 +243,7 @@ class SnapshotStore:
                 records.update(cp.records)
             if cp.count % spacing and index != last:
                 continue
-            now = (races, keys, skaters, comps, records)
+            now: tuple[dict[Any, Any], ...] = (races, keys, skaters, comps, records)
             full = len(kept) % self.full_every == 0
             parts = [dict(m) if full else _changed(b, m) for b, m in zip(before, now, strict=True)]
             kept.append(Snapshot(cp.count, cp.position, cp.recorded_at, parts[0], parts[1],

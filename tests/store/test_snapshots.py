@@ -8,6 +8,7 @@ once from checkpoints (projections/snapshots.py) and once from zero; the answers
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from uuid import uuid4
 
 import pytest
@@ -121,7 +122,7 @@ def test_a_copied_sheet_is_equal_and_independent() -> None:
 
 def gaps(store: SnapshotStore) -> list[int]:
     counts = [cp.count for cp in store.snapshots]
-    return [b - a for a, b in zip(counts, counts[1:], strict=False)]
+    return [b - a for a, b in pairwise(counts)]
 
 
 @given(st.integers(0, 2**16), st.integers(1, 3), st.integers(1, 4), st.integers(2, 4),
