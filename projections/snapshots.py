@@ -14,10 +14,13 @@ first event known after T is one part; the rest are events *known earlier than o
 Snapshots are derived data, kept in memory only and rebuilt from the log at will; they never
 change an answer (tests/store/test_snapshots.py compares them with the fold from zero).
 
-Memory: a snapshot shares every sheet that did not change since the one before it, and copies
-(:func:`~projections.state.copy_race_state`) only those that did, so all snapshots together hold about
-one more copy of the ledger's sheets. The mappings of races, skaters, competitions and race keys
-are stored whole every ``FULL_EVERY`` snapshots and as the changes in between.
+Memory: a snapshot shares every sheet that did not change since the one before it, and takes the
+head's own sheets for those that did; the head is copy-on-write too (``LedgerState.owned``): after a
+snapshot it owns no sheet, and copies (:func:`~projections.state.copy_race_state`) one before its
+first change. A finished race's sheet is thus held once, by the head and the snapshots alike; the
+copies are those of the races that changed between two kept snapshots. The mappings of races,
+skaters, competitions and race keys are stored whole every ``FULL_EVERY`` snapshots and as the
+changes in between.
 
 A cache with a size limit: the store holds at most ``limit`` snapshots. It takes one every
 ``spacing`` events (``every`` at first). When a new snapshot makes one too many, the store thins:
@@ -67,7 +70,6 @@ from projections.state import (
     RecordInfo,
     SkaterInfo,
     collector_paused,
-    copy_race_state,
 )
 
 #: Events between two snapshots: an as-of answer folds fewer than this many after a restore
@@ -130,7 +132,9 @@ class SnapshotStore:
         self.spacing = every  # events between two snapshots now (doubled by each thinning)
         self.full_every = full_every
         self.limit = limit
-        self.head = LedgerState()  # the whole log folded so far (changed in place)
+        #: The whole log folded so far (changed in place, copy-on-write for the sheets it shares
+        #: with the snapshots; read it freely, change it only through ``fold``).
+        self.head = LedgerState(owned=set())
         self.positions = array("q")  # the position of every event folded, in log order
         self.latest = array("q")  # the latest known-at moment (µs) among the events up to each one
         #: The events known earlier than an event before them: their index in ``positions`` and
@@ -198,21 +202,19 @@ class SnapshotStore:
     def _checkpoint(self) -> None:
         head = self.head
         full = len(self.snapshots) % self.full_every == 0
+        # The snapshot takes the head's sheets as they are, and the head gives up owning them: it
+        # copies one before its next change (copy on write), so a sheet that no longer changes (a
+        # race over) is held once, by the head and every snapshot since its last change.
         if full:
             races = dict(head.races)
-            for rid in self._dirty_races:
-                races[rid] = copy_race_state(head.races[rid])
             keys, skaters, comps = dict(head.race_keys), dict(head.skaters), dict(head.competitions)
         else:
-            races = {rid: copy_race_state(head.races[rid]) for rid in self._dirty_races}
+            races = {rid: head.races[rid] for rid in self._dirty_races}
             keys = {k: head.race_keys[k] for k in self._new_keys}
             skaters = {s: head.skaters[s] for s in self._new_skaters}
             comps = {c: head.competitions[c] for c in self._new_competitions}
-        if full:  # the sheets not copied now are shared with the last copies taken of them
-            previous = self._restore_maps(len(self.snapshots) - 1)[0]
-            for rid in races:
-                if rid not in self._dirty_races:
-                    races[rid] = previous[rid]
+        assert head.owned is not None
+        head.owned.clear()
         records = dict(head.records) if full else {r: head.records[r] for r in self._new_records}
         self.snapshots.append(Snapshot(self.count, self.position, head.recorded_at, races, keys,
                                            skaters, comps, full, records))
