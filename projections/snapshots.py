@@ -20,7 +20,10 @@ snapshot it owns no sheet, and copies (:func:`~projections.state.copy_race_state
 first change. A finished race's sheet is thus held once, by the head and the snapshots alike; the
 copies are those of the races that changed between two kept snapshots. The mappings of races,
 skaters, competitions and race keys are stored whole every ``FULL_EVERY`` snapshots and as the
-changes in between.
+changes in between. Measured with tracemalloc (a snapshot every 100 events, as the board): on a
+generated ledger of 49,503 events the store held 52.5 MB before the limit and copy-on-write head,
+36.5 MB after (0.70; a plain fold alone holds 30.9 MB); on 201,919 events, 193.8 MB and 110.6 MB
+(0.57; the plain fold 102.2 MB).
 
 A cache with a size limit: the store holds at most ``limit`` snapshots. It takes one every
 ``spacing`` events (``every`` at first). When a new snapshot makes one too many, the store thins:
