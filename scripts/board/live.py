@@ -33,15 +33,18 @@ from projections.timeline import Step, step_of
 LOG = logging.getLogger("skate_ledger.board")
 #: Events between two snapshots: a past board folds fewer than this many after a restore.
 SNAPSHOT_EVERY = 100
+#: At most this many snapshots in memory: past it they thin out and their spacing doubles.
+SNAPSHOT_LIMIT = 256
 
 
 class Ledgers:
     """The ledger as the board reads it: now (a live view) and as of any basis (snapshots)."""
 
-    def __init__(self, app: Ledger, every: int = SNAPSHOT_EVERY) -> None:
+    def __init__(self, app: Ledger, every: int = SNAPSHOT_EVERY,
+                 limit: int = SNAPSHOT_LIMIT) -> None:
         self.app = app
         self.live = LiveView()
-        self.snapshots = SnapshotStore(every)
+        self.snapshots = SnapshotStore(every, limit=limit)
         self.timeline: list[Step] = []
         self.listeners: list[Callable[[int], None]] = []
         self.refresh()

@@ -8,6 +8,7 @@ once from checkpoints (projections/snapshots.py) and once from zero; the answers
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from uuid import uuid4
 
 import pytest
@@ -117,3 +118,52 @@ def test_a_copied_sheet_is_equal_and_independent() -> None:
     assert sheet == next(iter(state_as_of(app).races.values()))
     if sheet.official is not None:
         assert copy.official is copy.facts[sheet.official.fact_id]
+
+
+def gaps(store: SnapshotStore) -> list[int]:
+    counts = [cp.count for cp in store.snapshots]
+    return [b - a for a, b in pairwise(counts)]
+
+
+@given(st.integers(0, 2**16), st.integers(1, 3), st.integers(1, 4), st.integers(2, 4),
+       st.integers(1, 4), st.data())
+def test_a_thinned_store_answers_as_the_fold_from_zero(
+    seed: int, races: int, every: int, limit: int, full_every: int, data: st.DataObject
+) -> None:
+    app = season(seed, races)
+    store = SnapshotStore(every, full_every=full_every, limit=limit)
+    store.catch_up(app)
+    assert store.spacing >= every * 4  # 60 events or more, 16 at most a spacing: thinned twice
+    assert len(store.snapshots) <= limit
+    assert store.snapshots[0].count == 0
+    assert all(0 < gap <= store.spacing for gap in gaps(store))
+    assert store.count - store.snapshots[-1].count < store.spacing
+    assert store.head == state_as_of(app)
+    for basis in data.draw(st.lists(bases(app), min_size=1, max_size=6), label="bases"):
+        from_zero = state_as_of(app, basis)
+        checkpointed = state_as_of(app, basis, snapshots=store)
+        assert checkpointed == from_zero, basis
+        assert answers(checkpointed) == answers(from_zero), basis
+    for index, cp in enumerate(store.snapshots):  # every kept snapshot restores its own state
+        assert store.restore(index) == state_as_of(app, Basis(position=cp.position))
+
+
+@given(st.integers(0, 2**16), st.integers(1, 8), st.integers(2, 5))
+def test_the_snapshots_never_exceed_the_limit(seed: int, every: int, limit: int) -> None:
+    app = season(seed, 2)
+    store = SnapshotStore(every, full_every=2, limit=limit)
+    most = 0
+    for position, event in app.read_log():
+        store.fold(position, event)
+        most = max(most, len(store.snapshots))
+        assert store.count - store.snapshots[-1].count < store.spacing
+    assert most == limit  # reached, and thinned past it, never beyond
+    assert store.spacing > every
+    generate(app, races=1, seed=seed + 1, first_cup=50)  # catching up with a longer log thins more
+    assert state_as_of(app, snapshots=store) == state_as_of(app)
+    assert len(store.snapshots) <= limit
+
+
+def test_an_unlimited_spacing_is_refused_below_two() -> None:
+    with pytest.raises(ValueError, match="2 snapshots or more"):
+        SnapshotStore(10, limit=1)
