@@ -192,6 +192,24 @@ def changes(held: dict[str, Items], state: LedgerState, skaters: Iterable[UUID],
     return found
 
 
+class HistoryKeeper:
+    """Keeps the view ``history`` (a keeper of :class:`projections.views.Views`): before a fact is
+    folded, the entrants of its race; after, the rows of the histories it may have changed."""
+
+    view = VIEW
+
+    def __init__(self, held: dict[str, Items]) -> None:
+        self.held = held
+        self.boards = KeptBoards()
+
+    def before(self, state: LedgerState, event: Any) -> set[UUID]:
+        return entrants_before(state, event)
+
+    def after(self, state: LedgerState, event: Any, before: Any) -> list[Change]:
+        self.boards.forget(state, event)
+        return changes(self.held, state, touched(state, event, before), self.boards)
+
+
 def held_of(rows: dict[tuple[str, str], str]) -> dict[str, Items]:
     """The view's open rows (``ViewsRecorder.open_rows``) as the projection holds them."""
     held: dict[str, Items] = {}

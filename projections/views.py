@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
@@ -29,7 +29,7 @@ from eventsourcing.utils import Environment
 from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
-from ledger.store.views import VIEWS, SQLiteViewsRecorder, Step, ViewsRecorder, micros
+from ledger.store.views import VIEWS, Change, SQLiteViewsRecorder, Step, ViewsRecorder, micros
 from projections import history_view as hv
 from projections.basis import Basis, state_as_of
 from projections.history import History, history
@@ -43,17 +43,38 @@ PROGRESS_EVERY = 0.2
 Progress = Callable[[int, int], None]  # (position reached, last position)
 
 
+Held = dict[str, dict[str, str]]  # a view's open rows: key -> item -> body
+
+
+class Keeper(Protocol):
+    """One view kept fact by fact. ``before`` sees the fold before the fact (what it returns is
+    handed to ``after``); ``after`` sees it after and returns the view's rows the fact changed,
+    keeping its own copy of the open rows (``held``, given at the start) up to date."""
+
+    view: str
+
+    def before(self, state: LedgerState, event: Any) -> Any: ...
+
+    def after(self, state: LedgerState, event: Any, before: Any) -> list[Change]: ...
+
+
+KeeperClass = Callable[[Held], Keeper]
+#: Every view the store keeps, in the order their rows are worked out for each fact.
+KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),)
+
+
 @attrs.define
 class Start:
-    """Where the projection starts: the fold, the rows it holds, the latest known-at moment."""
+    """Where the projection starts: the fold, the open rows of each view (view -> key -> item ->
+    body), the latest known-at moment."""
 
     state: LedgerState = attrs.Factory(LedgerState)
-    held: dict[str, hv.Items] = attrs.Factory(dict)
+    held: dict[str, Held] = attrs.Factory(dict)
     known: int | None = None
 
 
 class Views(Projection[Any]):
-    """Every view of the store, folded fact by fact (the skater histories, for now)."""
+    """Every view of the store (:data:`KEEPERS`), folded fact by fact."""
 
     name = VIEWS
     #: Set on the subclass :func:`resumed` makes: the library constructs the projection itself.
@@ -62,8 +83,8 @@ class Views(Projection[Any]):
     def __init__(self, view: Any) -> None:
         super().__init__(view)
         begin = type(self).start or Start()
-        self.state, self.held, self.known = begin.state, begin.held, begin.known
-        self.boards = hv.KeptBoards()
+        self.state, self.known = begin.state, begin.known
+        self.keepers = [keeper(begin.held.get(name, {})) for name, keeper in KEEPERS]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         # (the library declares it a singledispatchmethod; one method takes every fact here)
@@ -72,13 +93,14 @@ class Views(Projection[Any]):
 
     def step(self, position: int, event: Any) -> Step:
         """Fold one fact; the view rows it changes."""
-        before = hv.entrants_before(self.state, event)
+        before = [keeper.before(self.state, event) for keeper in self.keepers]
         self.state.apply(position, event)
-        self.boards.forget(self.state, event)
         own = micros(known_at_of(event))
         late = (own, self.known) if self.known is not None and own < self.known else None
         self.known = own if self.known is None else max(self.known, own)
-        found = hv.changes(self.held, self.state, hv.touched(self.state, event, before), self.boards)
+        found: list[Change] = []
+        for keeper, prior in zip(self.keepers, before, strict=True):
+            found += keeper.after(self.state, event, prior)
         return Step(position, self.known, tuple(found), late)
 
 
@@ -165,7 +187,7 @@ def catch_up(app: Ledger, progress: Progress | None = None) -> int:
     tracked = recorder.max_tracking_id(UPSTREAM) or 0
     if tracked == 0:
         return rebuild(app, progress)
-    start = Start(held=hv.held_of(recorder.open_rows(hv.VIEW)))
+    start = Start(held={name: hv.held_of(recorder.open_rows(name)) for name, _ in KEEPERS})
     with collector_paused():
         for position, event in app.read_log(stop=tracked):
             start.state.apply(position, event)
