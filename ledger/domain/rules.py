@@ -320,7 +320,9 @@ def check_uncertainty(precision_ms: int, uncertain_ms: int) -> None:
 
 
 def check_marks(sheet: RaceState, skater: UUID, marks: list[str]) -> None:
-    check_entered(sheet, skater)
+    """Marks beside an entrant's result, or beside a team member's (a list prints each member's)."""
+    if not any(skater in members for members in sheet.team_members.values()):
+        check_entered(sheet, skater)
     if not marks or any(not m.strip() or len(m) > 12 for m in marks):
         raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
 

@@ -100,10 +100,13 @@ def parse_distance(text: str | int) -> int:
     return int(raw)
 
 
-#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, or teams of
-#: three in pairs (team pursuit: passings every half lap, rules.md §2). Mass start and team sprint
-#: are not supported yet.
-DISCIPLINES = ("individual", "team-pursuit")
+#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, or teams in
+#: pairs (team pursuit: passings every half lap, rules.md §2; team sprint, three laps, a lap each;
+#: mixed relay, six laps, a woman and a man: docs/decisions/0021-teams.md). Mass start is not
+#: supported yet.
+DISCIPLINES = ("individual", "team-pursuit", "team-sprint", "mixed-relay")
+#: The team disciplines: the competitor is a team whose members are named (Race.TeamMembersNamed).
+TEAM_DISCIPLINES = ("team-pursuit", "team-sprint", "mixed-relay")
 
 
 def passing_interval(track_m: int = TRACK_LENGTH_M, discipline: str = "individual") -> int:

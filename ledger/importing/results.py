@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 from uuid import UUID
 
+import attrs
+
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.domain.race import Race
@@ -33,10 +35,14 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
         days = [r.day for r in comp_rows]
         with at_line(path, comp_rows[0].line):
             comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
-        for (distance, category, label, day), race_rows in group(
-                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
+        for (distance, category, label, day, discipline), race_rows in group(
+                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day, r.discipline)
+        ).items():
             with at_line(path, race_rows[0].line):
-                race = batch.race(comp, distance, category, day, label)
+                race = batch.race(comp, distance, category, day, label, discipline)
+            if any(row.team is not None for row in race_rows):
+                record_teams(app, path, race, race_rows, batch)
+                continue
             for row in race_rows:
                 with at_line(path, row.line):
                     race.enter_starter(batch.skater(row.skater, row.nation, row.club,
@@ -72,6 +78,26 @@ def draw_pairs(path: str, race: Race, rows: list[ResultRow], batch: Batch) -> No
                 lanes[lane] = batch.id_of(row.skater)
         with at_line(path, pair_rows[0].line):
             race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"), known)
+
+
+def record_teams(app: Ledger, path: str, race: Race, rows: list[ResultRow], batch: Batch) -> None:
+    """A team race's member rows: each team (named by ``row.team``, of its members' nation) is
+    the competitor, entered with its members named; the team's result is recorded on the team,
+    and each member's printed marks on the member (docs/decisions/0021-teams.md)."""
+    for team, members in group(rows, lambda r: r.team).items():
+        lead = members[0]
+        with at_line(path, lead.line, app):
+            if team is None:
+                raise LedgerError("a team race's row names no team")
+            tid = batch.skater(team, lead.nation, None, None)
+            race.enter_starter(tid)
+            ids = [batch.skater(m.skater, m.nation, m.club, m.hometown) for m in members]
+            race.name_team_members(tid, ids)
+            record_row(race, attrs.evolve(lead, marks=()), tid)
+        for member, sid in zip(members, ids, strict=True):
+            if member.marks:
+                with at_line(path, member.line, app):
+                    race.publish_marks(sid, list(member.marks), "list")
 
 
 def record_row(race: Race, row: ResultRow, sid: UUID) -> None:
