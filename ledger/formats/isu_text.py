@@ -56,7 +56,7 @@ from typing import NoReturn
 import attrs
 
 from ledger.domain.errors import ImportFormatError, LedgerError
-from ledger.domain.timing import parse_time
+from ledger.domain.timing import TEAM_DISTANCES, parse_time
 from ledger.domain.values import parse_date, skater_key, slugify
 from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.formats.csv_results import MAX_FIELD, ResultRow
@@ -71,11 +71,6 @@ TEAM_EVENTS = {"team pursuit": "team-pursuit", "team sprint": "team-sprint",
 #: Members per team as the lists print them: the three who skate a team pursuit or a team sprint,
 #: the woman and the man of a mixed relay (docs/decisions/0021-teams.md).
 TEAM_SIZES = {"team-pursuit": 3, "team-sprint": 3, "mixed-relay": 2}
-#: The distance of a team race (m): team pursuit 8 laps (men) or 6 (women), team sprint 3 laps,
-#: mixed relay 6 laps (rules.md §2; the ISU texts quoted in docs/decisions/0021-teams.md).
-TEAM_DISTANCES = {("team-pursuit", "men"): 3200, ("team-pursuit", "women"): 2400,
-                  ("team-sprint", "men"): 1200, ("team-sprint", "women"): 1200,
-                  ("mixed-relay", "mixed"): 2400}
 CATEGORIES = {"men": "men", "women": "women"}
 
 HEADING = re.compile(r"(?P<event>\S.*?) \((?P<category>[^()]*)\), (?P<date>\S+)")

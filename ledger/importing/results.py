@@ -19,6 +19,7 @@ import attrs
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.domain.race import Race
+from ledger.domain.rules import LANE_HOLDS
 from ledger.formats.csv_results import ResultRow
 from ledger.importing.batch import Batch, at_line
 
@@ -55,6 +56,8 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
 
 
 K = TypeVar("K")
+#: The most skaters one start holds: a quartet, two per lane.
+FOUR = 2 * LANE_HOLDS
 
 
 def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, list[ResultRow]]:
@@ -65,19 +68,25 @@ def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, l
 
 
 def draw_pairs(path: str, race: Race, rows: list[ResultRow], batch: Batch) -> None:
+    """Each pair's draw: two skaters, one a lane, or a quartet start of up to four, two a lane
+    (docs/decisions/0021-teams.md). Without lanes they are filled inner, outer, inner, outer."""
     for pair, pair_rows in group([r for r in rows if r.pair is not None], lambda r: r.pair).items():
-        lanes: dict[str, UUID] = {}
+        lanes: dict[str, list[UUID]] = {"inner": [], "outer": []}
         known = all(row.lane for row in pair_rows)
         for n, row in enumerate(pair_rows):
             with at_line(path, row.line):
                 if not known and any(r.lane for r in pair_rows):
                     raise LedgerError(f"give the lane of every skater of pair {pair}, or of none")
-                lane = row.lane or ("inner", "outer", "")[min(n, 2)]
-                if lane in lanes or not lane:
-                    raise LedgerError(f"pair {pair} has two skaters in one lane (or more than two)")
-                lanes[lane] = batch.id_of(row.skater)
+                if n == FOUR:
+                    raise LedgerError(f"pair {pair} has {len(pair_rows)} skaters; a start holds at "
+                                      "most four, two per lane (a quartet start)")
+                lane = row.lane or ("inner", "outer")[n % 2]
+                if len(lanes[lane]) == LANE_HOLDS:
+                    raise LedgerError(f"pair {pair} has three skaters in the {lane} lane; a lane "
+                                      f"holds at most {LANE_HOLDS} (a quartet start)")
+                lanes[lane].append(batch.id_of(row.skater))
         with at_line(path, pair_rows[0].line):
-            race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"), known)
+            race.draw_quartet(pair or 0, lanes["inner"], lanes["outer"], known)
 
 
 def record_teams(app: Ledger, path: str, race: Race, rows: list[ResultRow], batch: Batch) -> None:
