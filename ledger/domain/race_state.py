@@ -233,8 +233,10 @@ class RaceState:
 
     @property
     def pair_count(self) -> int:
-        """Pairs the race must have: half the starters, rounded up, or the highest pair drawn."""
-        return max([(len(self.entries) + 1) // 2, *self.pairs])
+        """Pairs the race must have: half the starters, rounded up (a quartet start counted as
+        one pair of its own), or the highest pair drawn."""
+        in_quartets = sum(len(self.skaters_in(p)) for p in self.quartets)
+        return max([len(self.quartets) + (len(self.entries) - in_quartets + 1) // 2, *self.pairs])
 
     def pair_of(self, skater: UUID | None) -> int | None:
         entry = self.entries.get(skater) if skater else None

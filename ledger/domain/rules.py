@@ -543,6 +543,9 @@ def check_presentation(sheet: RaceState, skater: UUID, metres: int, passing: UUI
 def check_team_members(sheet: RaceState, team: UUID, members: list[UUID]) -> None:
     """A team entered in the race, named with distinct members who are not the team itself."""
     refuse_after_official(sheet, "name a team's members")
+    if sheet.discipline == "individual":
+        raise RefusedFactError(f"{sheet.key} is an individual race: a team is named in a team "
+                               "race (record race --discipline …)")
     check_entered(sheet, team)
     if not members or len(set(members)) != len(members) or team in members:
         raise InvalidInputError("a team needs distinct members, other than the team itself")

@@ -14,7 +14,8 @@ from tests.cli import digest, ok, refused, run
 HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status"
 DIVISION_B = "Test Cup,Test Rink,2025-01-05,1000,men,Division B"
 TIMES = {"Skater A": "1:08.100", "Skater B": "1:07.900", "Skater C": "1:08.100",
-         "Skater D": "1:09.000", "Skater E": "1:08.500"}
+         "Skater D": "1:09.000", "Skater E": "1:08.500", "Skater F": "1:09.100",
+         "Skater G": "1:09.200"}
 KEY = "test-cup-2025/men-1000m-b"
 
 
@@ -139,3 +140,23 @@ def test_a_quartets_draw_is_not_corrected_yet_and_says_so(
     refused(run(capsys, "--db", live, "record", "redraw", LIVE, "1", "--inner", "Skater B",
                 "--outer", "Skater C", "--reason", "wrong lane", "--by", "Referee R"),
             "started as a quartet")
+
+
+def test_a_quartet_counts_as_one_pair_when_the_board_after_the_last_pair_takes_the_unpaired(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Seven starters: a quartet (pair 1), a pair (2) and Skater E, pair not given. The race has
+    three pairs, not four: after pair 3 Skater E has raced; after pair 2 not yet."""
+    db = str(tmp_path / "q.db")
+    path = csv_file(tmp_path, *QUARTET[:4], (2, "inner", "Skater F"), (2, "outer", "Skater G"))
+    with path.open("a", encoding="utf-8") as more:
+        more.write(f"{DIVISION_B},,,Skater E,NED,{TIMES['Skater E']},\n")
+    ok(run(capsys, "--db", db, "import", str(path)))
+
+    def after(pair: int) -> list[object]:
+        board = run(capsys, "--db", db, "standings", KEY, "--after-pair", str(pair),
+                    "--format", "json").json()
+        return [r["skater"] for r in board["rows"]]
+
+    assert "Skater E" not in after(2)
+    assert after(3) == ["Skater B", "Skater A", "Skater C", "Skater E", "Skater D", "Skater F",
+                        "Skater G"]
