@@ -380,7 +380,10 @@ def team_rows_of(name: str, section: Section, competition: str, venue: str,
     """A team race's rows: each team placed and timed as one competitor (its first member's row
     stands for it, as a skater's row does), then every member listed with the team's result."""
     teams = teams_of(name, section)
-    leads = attrs.evolve(section, rows=tuple(team[0] for team in teams))
+    # the team (its nation's code) stands in its first member's row: notices name the team, and
+    # two teams of one nation in one race are refused (they would be one competitor)
+    leads = attrs.evolve(section, rows=tuple(attrs.evolve(team[0], name=team[0].nat)
+                                             for team in teams))
     placed, notices = race_rows_of(name, leads, competition, venue, label)
     rows: list[ResultRow] = []
     for team, lead in zip(teams, placed, strict=True):

@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from scripts.cli.main import main
-from tests.adapters.test_isu_text import FILES, Expected, Printed, printed_sections, team_section
+from tests.adapters.test_isu_text import (
+    FILES,
+    Expected,
+    Printed,
+    a_list,
+    printed_sections,
+    team_section,
+)
 from tests.cli import run
 
 #: The race key's event for each section's heading (the category word first, but not twice)
@@ -131,3 +138,37 @@ def test_each_member_keeps_the_marks_printed_beside_them(
         {"skater": "Alexander Farthofer", "nation": "AUT", "published_marks": ["NR"]},
         {"skater": "Jeannine Rosner", "nation": "AUT", "published_marks": ["WRJ", "NR", "TRJ"]}]
     assert (austria["rank"], austria["time"], austria["behind"]) == (4, "2:57.19", "+3.140")
+
+
+RELAY = "Mixed Relay (Men), 22.11.2025"
+SPRINT = "Team Sprint (Women), 22.11.2025"
+
+
+def member(pos: str, name: str, nat: str, time: str, diff: str = "") -> str:
+    """A row in the columns of tests/adapters/test_isu_text.py's COLS."""
+    return f"{pos:<6}{name:<18}Senior   {nat}   {time:<10}{diff:<9}"
+
+
+@pytest.mark.parametrize(("heading", "rows", "line", "says"), [
+    (RELAY, (member("1", "Skater A", "NED", "2:54.05"), member("", "Skater B", "NED", "2:54.05"),
+             member("2", "Skater C", "GER", "2:54.41", "+0.360")), 10,
+     "the team of GER from this line lists 1 member; a mixed relay team lists 2"),
+    (RELAY, (member("1", "Skater A", "NED", "2:54.05"), member("", "Skater B", "NED", "2:54.15")),
+     9, "Skater B is listed with the team of NED (line 8) but its TIME 2:54.15 differs"),
+    (SPRINT, (member("1", "Skater A", "CAN", "1:24.90"), member("1", "Skater B", "CAN", "1:24.90"),
+              member("1", "Skater C", "POL", "1:24.90")), 8,
+     "the team of CAN from this line lists 2 members; a team sprint team lists 3"),
+    (SPRINT, (*(member("1", f"Skater {n}", "CAN", "1:24.90") for n in "ABC"),
+              *(member("2", f"Skater {n}", "CAN", "1:26.02", "+1.120") for n in "DEF")), 11,
+     "CAN is listed twice in this race"),
+], ids=["a relay team of one", "a member's other time", "a sprint team of two",
+        "two teams of one nation"])
+def test_a_team_section_that_does_not_list_whole_teams_is_refused_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, heading: str, rows: tuple[str, ...],
+        line: int, says: str) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text(a_list(*rows, heading=heading), encoding="utf-8")
+    done = run(capsys, "--db", str(tmp_path / "l.db"), "import", str(path))
+    assert done.code == 2, done
+    assert done.err.startswith(f"skate-ledger: error: {path}:{line}: "), done.err
+    assert says in done.err and len(done.err.splitlines()) == 1
