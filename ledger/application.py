@@ -37,7 +37,7 @@ from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
 from ledger.domain.race_state import Fact
 from ledger.domain.record import season_of
-from ledger.domain.rules import check_race_day
+from ledger.domain.rules import check_race_day, race_distance
 from ledger.domain.skater import Skater, SkaterAlias
 from ledger.domain.values import (
     RaceRules,
@@ -51,6 +51,7 @@ from ledger.domain.values import (
     race_id,
     race_key,
     skater_id,
+    team_race_key,
 )
 from ledger.store.recorders import chained
 
@@ -291,28 +292,32 @@ class Ledger(Application[UUID]):
         return slug
 
     @retried
-    def schedule_race(self, competition: str, distance_m: int, category: str, day: date,
-                      label: str | None = None) -> str:
-        key, race = self.new_race(competition, distance_m, category, day, label)
+    def schedule_race(self, competition: str, distance_m: int | None, category: str, day: date,
+                      label: str | None = None, discipline: str = "individual") -> str:
+        key, race = self.new_race(competition, distance_m, category, day, label, discipline)
         if race is not None:
             self.save(race)
         return key
 
-    def new_race(self, competition: str, distance_m: int, category: str, day: date,
-                 label: str | None) -> tuple[str, Race | None]:
-        """The key of the race and a new (unsaved) Race, or None when it exists already."""
+    def new_race(self, competition: str, distance_m: int | None, category: str, day: date,
+                 label: str | None, discipline: str = "individual") -> tuple[str, Race | None]:
+        """The key of the race and a new (unsaved) Race, or None when it exists already. A team
+        race's distance follows from its discipline and category (``team_distance``)."""
         check_text("the label", label)
         try:
             comp: Competition = self.repository.get(competition_id(competition))
         except AggregateNotFoundError:
             raise UnknownRaceError(f"competition {competition!r} is not in the ledger") from None
-        key = race_key(competition, category, distance_m, label)
+        distance_m = race_distance(discipline, category, distance_m)
+        key = (race_key(competition, category, distance_m, label) if discipline == "individual"
+               else team_race_key(competition, category, discipline, label))
         if race_id(key) in self.repository:
             return key, None
         check_race_day(competition, date.fromisoformat(comp.first_day),
                        date.fromisoformat(comp.last_day), day)
         race = Race(key=key, competition_id=comp.id, competition=competition, day=day.isoformat(),
-                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m)
+                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m,
+                    discipline=discipline)
         return key, race
 
     @retried
@@ -466,6 +471,30 @@ class Ledger(Application[UUID]):
                     if sid is not None:
                         race.enter_starter(sid)
             race.draw_pair(pair, lanes[0], lanes[1], lanes_known)
+        return self._on_race(key, draw)
+
+    @retried
+    def name_team(self, key: str, team: str, members: Sequence[str],
+                  nation: str | None = None) -> int | None:
+        """Enter a team in a team race and name its members (registered skaters): the team is
+        registered like a skater when it is new, in the same save (a refusal appends nothing)."""
+        new = self.new_skater(team, nation, None, None) if self.registered_id(team) is None else None
+        tid = new.id if new is not None else self.skater(team)
+        race = self.race(key)
+        race.enter_starter(tid)
+        race.name_team_members(tid, [self.skater(m) for m in members])
+        return self.save_new(*(a for a in (new, race) if a is not None))
+
+    @retried
+    def draw_quartet(self, key: str, pair: int, inner: Sequence[str], outer: Sequence[str],
+                     lanes_known: bool = True, enter: bool = False) -> int | None:
+        """Draw a start of up to four, two per lane (``draw_pair`` when each lane holds one)."""
+        def draw(race: Race) -> None:
+            lanes = [[self.skater(n) for n in names] for names in (inner, outer)]
+            if enter:
+                for sid in (*lanes[0], *lanes[1]):
+                    race.enter_starter(sid)
+            race.draw_quartet(pair, lanes[0], lanes[1], lanes_known)
         return self._on_race(key, draw)
 
     @retried

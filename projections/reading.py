@@ -141,7 +141,7 @@ def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
 def skaters_named(sheet: RaceState) -> set[UUID]:
     """Every skater (and team) a race's sheet names: entered, drawn, in a team, in a fact."""
     named = set(sheet.entries) | set(sheet.team_members) | set(sheet.by_skater)
-    named.update(s for pair in sheet.pairs.values() for s in pair if s is not None)
+    named.update(s for pair in sheet.pairs for s in sheet.skaters_in(pair))
     named.update(s for members in sheet.team_members.values() for s in members)
     named.update(s for clock in sheet.clocks.values() for s in clock.false_starts)
     named.update(f.skater for f in sheet.facts.values() if f.skater is not None)

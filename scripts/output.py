@@ -15,6 +15,11 @@ from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
 from projections.state import LedgerState
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from ledger.domain.race_state import RaceState
+
 if TYPE_CHECKING:  # rich is imported when a table is made: JSON and CSV need none of it
     from rich.table import Table
 
@@ -70,6 +75,19 @@ def add_marks(state: LedgerState, board: Leaderboard, data: dict[str, Any]) -> N
     for row, shown in zip(board.rows, data["rows"], strict=True):
         shown["marks"] = list(derived.get((board.race, row.skater_id), ()))
         shown["published_marks"] = published_marks(sheet, row.skater_id) if sheet is not None else []
+        if sheet is not None and sheet.team_members.get(row.skater_id):
+            shown["members"] = members_json(state, sheet, row.skater_id)
+
+
+def members_json(state: LedgerState, sheet: RaceState, team: UUID) -> list[dict[str, Any]]:
+    """A team's members, in the order named, each listed with the team's result (the row they
+    stand in) and the marks a list printed beside them (docs/decisions/0021-teams.md)."""
+    out = []
+    for sid in sheet.team_members[team]:
+        info = state.skaters.get(sid)
+        out.append({"skater": state.name_of(sid), "nation": info.nation if info else None,
+                    "published_marks": published_marks(sheet, sid)})
+    return out
 
 
 def board_csv(board: Leaderboard, notation: Notation) -> str:
@@ -110,7 +128,9 @@ def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str
         data = row_json(row, notation)
         time = time_cell(row, notation) or (STATUS_NOTE.get(row.status, "time unknown")
                                 if row.status != "OK" or row.place_reported else "")
-        table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
+        members = (marks or [{}] * len(board.rows))[number].get("members")
+        named = f"{row.skater} ({', '.join(m['skater'] for m in members)})" if members else row.skater
+        table.add_row(str(row.rank) if row.rank is not None else row.status, named,
                       row.nation or "", time, data["behind"] or "",
                       str(row.pair) if row.pair else "", row.lane or "",
                       *((" ".join(shown[number]),) if with_marks else ()))
@@ -136,6 +156,12 @@ def race_title(state: LedgerState, key: str) -> str:
     comp = state.competitions.get(sheet.competition_id)
     label = f" ({sheet.label})" if sheet.label else ""
     name = comp.name if comp else sheet.competition
+    if sheet.discipline == "mixed-relay":
+        return f"{name}: Mixed relay ({sheet.distance_m} m){label}, {sheet.day}"
+    if sheet.discipline != "individual":
+        event = sheet.discipline.replace("-", " ")
+        return (f"{name}: {sheet.category.capitalize()}'s {event} ({sheet.distance_m} m){label}, "
+                f"{sheet.day}")
     return f"{name}: {sheet.category.capitalize()}'s {sheet.distance_m} m{label}, {sheet.day}"
 
 
@@ -147,7 +173,7 @@ def races_json(state: LedgerState) -> list[dict[str, Any]]:
                      "competition_slug": sheet.competition, "venue": comp.venue if comp else None,
                      "date": sheet.day.isoformat(), "distance_m": sheet.distance_m,
                      "category": sheet.category, "label": sheet.label,
-                     "starters": len(sheet.entries),
+                     "discipline": sheet.discipline, "starters": len(sheet.entries),
                      "official": sheet.official is not None})
     return sorted(out, key=lambda r: (r["date"], r["key"]))
 

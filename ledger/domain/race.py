@@ -79,6 +79,21 @@ class Race(Aggregate):
             sheet.draw_pair(self.pair, self.inner, self.outer, self.lanes_known)
             sheet.add(_fact(self, FactKind.PAIR, pair=self.pair))
 
+    class QuartetDrawn(Event):
+        """A start of up to four skaters, two per lane (Division B since 2023/24): the lane of
+        each, in draw order."""
+
+        TOPIC = "skate-ledger:Race.QuartetDrawn"
+        fact_id: UUID
+        pair: int
+        inner: list[UUID]
+        outer: list[UUID]
+        lanes_known: bool
+
+        def record_on(self, sheet: RaceState) -> None:
+            sheet.draw_quartet(self.pair, tuple(self.inner), tuple(self.outer), self.lanes_known)
+            sheet.add(_fact(self, FactKind.PAIR, pair=self.pair))
+
     class Started(Event):
         TOPIC = "skate-ledger:Race.Started"
         fact_id: UUID
@@ -408,6 +423,19 @@ class Race(Aggregate):
             rules.check_pair_draw(self.sheet, pair, inner, outer)
             self.trigger_event(self.PairDrawn, fact_id=fid, pair=pair, inner=inner, outer=outer,
                                lanes_known=lanes_known)
+
+    def draw_quartet(self, pair: int, inner: list[UUID], outer: list[UUID],
+                     lanes_known: bool = True) -> None:
+        """A pair with two skaters in a lane; a draw of at most one a lane is :meth:`draw_pair`."""
+        if len(inner) <= 1 and len(outer) <= 1:
+            self.draw_pair(pair, inner[0] if inner else None, outer[0] if outer else None,
+                           lanes_known)
+            return
+        fid = self._natural("quartet", pair, *inner, "/", *outer)
+        if not self.has(fid):
+            rules.check_quartet_draw(self.sheet, pair, inner, outer)
+            self.trigger_event(self.QuartetDrawn, fact_id=fid, pair=pair, inner=list(inner),
+                               outer=list(outer), lanes_known=lanes_known)
 
     def start(self, pair: int, signal_at: datetime | None, fid: UUID | None = None) -> None:
         if fid is None and rules.pair_is_running(self.sheet, pair):

@@ -83,6 +83,14 @@ def race_key(competition: str, category: str, distance_m: int, label: str | None
     return f"{competition}/{category}-{distance_m}m{label_suffix(label)}"
 
 
+def team_race_key(competition: str, category: str, discipline: str, label: str | None) -> str:
+    """``<competition-slug>/<category>-<discipline>[-suffix]``: ``…/men-team-pursuit``,
+    ``…/women-team-sprint-b``; a discipline that begins with its category's word is not preceded
+    by it again: ``…/mixed-relay`` (docs/decisions/0021-teams.md)."""
+    event = discipline if discipline.startswith(f"{category}-") else f"{category}-{discipline}"
+    return f"{competition}/{event}{label_suffix(label)}"
+
+
 def race_id(key: str) -> UUID:
     return uuid5(NAMESPACE, f"race/{key}")
 

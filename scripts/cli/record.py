@@ -8,7 +8,7 @@ import click
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.timing import parse_distance
+from ledger.domain.timing import DISCIPLINES, parse_distance
 from ledger.domain.values import (
     TIMING_SOURCES,
     normal_name,
@@ -63,17 +63,30 @@ def record_competition(app: Ledger, name: str, venue: str | None, day: str,
 
 @record.command("race")
 @click.argument("competition")
-@click.option("--distance", required=True)
-@click.option("--category", required=True)
+@click.option("--distance", default=None,
+              help="The distance (m); a team race's follows from its discipline and category.")
+@click.option("--category", default=None, help="men or women (mixed: a mixed relay).")
 @click.option("--date", "day", required=True)
 @click.option("--label", default=None, help='e.g. "Division B"')
+@click.option("--discipline", type=click.Choice(DISCIPLINES), default="individual",
+              show_default=True, help="A team race's competitors are teams (record team).")
 @ledger_command
 @acts("race")
-def record_race(app: Ledger, competition: str, distance: str, category: str, day: str,
-                label: str | None) -> None:
+def record_race(app: Ledger, competition: str, distance: str | None, category: str | None,
+                day: str, label: str | None, discipline: str) -> None:
     """Schedule a race of COMPETITION (its key); prints the race key."""
-    OUT.print(app.schedule_race(competition, parse_distance(distance), parse_category(category),
-                                parse_date(day), label))
+    OUT.print(app.schedule_race(competition, parse_distance(distance) if distance else None,
+                                race_category(category, discipline), parse_date(day), label,
+                                discipline))
+
+
+def race_category(text: str | None, discipline: str) -> str:
+    """men or women; a mixed relay's is mixed, given or not (docs/decisions/0021-teams.md)."""
+    if discipline == "mixed-relay" and (text is None or text.strip().lower() == "mixed"):
+        return "mixed"
+    if text is None:
+        raise InvalidInputError("--category is needed (men or women)")
+    return parse_category(text)
 
 
 @record.command("skater")
@@ -111,11 +124,31 @@ def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
 
 @recorded("pair",
           click.argument("pair", type=int),
-          click.option("--inner", default=None),
-          click.option("--outer", default=None))
-def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
-    """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
-    said(app.draw_pair(race, pair, inner, outer, enter=True))
+          click.option("--inner", multiple=True,
+                       help="The skater in the inner (white) lane; twice for a quartet start."),
+          click.option("--outer", multiple=True,
+                       help="The skater in the outer (red) lane; twice for a quartet start."))
+def record_pair(app: Ledger, race: str, pair: int, inner: tuple[str, ...],
+                outer: tuple[str, ...]) -> None:
+    """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane, or a quartet start
+    of up to four, two per lane (Division B): give --inner and --outer twice."""
+    if len(inner) <= 1 and len(outer) <= 1:
+        said(app.draw_pair(race, pair, inner[0] if inner else None, outer[0] if outer else None,
+                           enter=True))
+    else:
+        said(app.draw_quartet(race, pair, inner, outer, enter=True))
+
+
+@recorded("team",
+          click.argument("team"),
+          click.argument("members", nargs=-1, required=True),
+          click.option("--nation", default=None, help="The team's nation (a new team's)."))
+def record_team(app: Ledger, race: str, team: str, members: tuple[str, ...],
+                nation: str | None) -> None:
+    """Enter TEAM in the team race RACE with its MEMBERS (registered skaters), in skating order: a
+    team sprint three (a lap each), a mixed relay a woman and a man. Then draw it (record pair),
+    start it, and record its finish: the time when its last skater crosses."""
+    said(app.name_team(race, team, members, nation))
 
 
 @recorded("start",
