@@ -33,7 +33,7 @@ SIZES = {"Team Pursuit": 3, "Team Sprint": 3, "Mixed Relay": 2}
 
 
 def team_sections() -> list[tuple[Path, str, Printed]]:
-    found = []
+    found: list[tuple[Path, str, Printed]] = []
     for path in FILES:
         competition, sections = printed_sections(path)
         found.extend((path, competition, s) for s in sections if team_section(s))
