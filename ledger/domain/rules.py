@@ -21,7 +21,7 @@ from ledger.domain.errors import (
 )
 from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import Fact, RaceState
-from ledger.domain.timing import check_time_is_plausible, format_time
+from ledger.domain.timing import MASS_START, MASS_START_PAIR, check_time_is_plausible, format_time
 
 #: Facts that close a skater's current attempt: no new time may follow without a correction.
 CLOSING = {FactKind.FINISH: "a finish", FactKind.DNF: "a DNF", FactKind.DQ: "a DQ",
@@ -30,7 +30,7 @@ CLOSING = {FactKind.FINISH: "a finish", FactKind.DNF: "a DNF", FactKind.DQ: "a D
 CLOSING_ALL = frozenset({FactKind.DQ, FactKind.DNS, FactKind.WDR})
 #: Facts a referee may void.
 VOIDABLE = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.FALL, FactKind.DNF, FactKind.DNS,
-                      FactKind.WDR, FactKind.DQ, FactKind.PLACE})
+                      FactKind.WDR, FactKind.DQ, FactKind.PLACE, FactKind.SPRINT})
 #: Facts with a time a correction may change (a presented source's shown time aside).
 TIMED = frozenset({FactKind.PASSING, FactKind.FINISH})
 
@@ -75,7 +75,10 @@ def check_pair_draw(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID
 
 def check_start(sheet: RaceState, pair: int, signal_at: datetime | None = None) -> None:
     refuse_after_official(sheet, "start a pair")
-    check_pair_exists(sheet, pair)
+    if sheet.discipline == MASS_START:
+        check_mass_start(sheet, pair)
+    else:
+        check_pair_exists(sheet, pair)
     if pair_is_running(sheet, pair):
         raise RefusedFactError(f"pair {pair} is already racing; clear the clock first")
     if signal_at is not None and not on_day(signal_at, sheet.day):
@@ -620,3 +623,41 @@ def check_reskate_lane(sheet: RaceState, skater: UUID, pair: int | None,
     taken = inner if lane == "inner" else outer
     if taken is not None and taken != skater:
         raise RefusedFactError(f"the {lane} lane of pair {pair} is taken by another skater")
+
+
+# -- the mass start (docs/decisions/0020-mass-start.md) -----------------------------------------
+def check_mass_start(sheet: RaceState, pair: int) -> None:
+    """A mass start has one start, of every starter entered, and no pairs."""
+    if pair != MASS_START_PAIR:
+        raise InvalidInputError(f"{sheet.key} is a mass start: it has one start and no pair {pair}")
+    if not sheet.entries:
+        raise RefusedFactError(f"nobody is entered in {sheet.key}; enter the starters first")
+
+
+def mass_start_laps(sheet: RaceState) -> int:
+    return sheet.distance_m // sheet.track_m
+
+
+def check_sprint(sheet: RaceState, lap: int, order: list[UUID]) -> None:
+    """An intermediate sprint of a mass start: a lap before the last (the finish is the final
+    sprint, recorded as finishes), crossed by distinct entered skaters who started (a DNF or DQ
+    decided later does not undo the crossing: what it does to the points is the read side's rule)."""
+    refuse_after_official(sheet, "record a sprint")
+    if sheet.discipline != MASS_START:
+        raise RefusedFactError(f"{sheet.key} is not a mass start: it has no sprints")
+    laps = mass_start_laps(sheet)
+    if not 1 <= lap < laps:
+        raise InvalidInputError(f"lap {lap} is not an intermediate sprint of the {laps} laps "
+                                f"(1 to {laps - 1}; the finish is the final sprint: record finishes)")
+    if not order:
+        raise InvalidInputError("a sprint needs the skaters who crossed, first first")
+    if len(set(order)) != len(order):
+        raise InvalidInputError("a skater crosses a sprint once: the order names someone twice")
+    for skater in order:
+        check_entered(sheet, skater)
+        check_has_started(sheet, skater, "record a sprint")
+    held = [f for f in sheet.facts.values()
+            if f.kind == FactKind.SPRINT and f.live and f.detail.get("lap") == lap]
+    if held:
+        raise RefusedFactError(f"the sprint of lap {lap} of {sheet.key} is already recorded with "
+                               "another order; void it first")

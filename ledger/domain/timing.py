@@ -100,10 +100,14 @@ def parse_distance(text: str | int) -> int:
     return int(raw)
 
 
-#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, or teams of
-#: three in pairs (team pursuit: passings every half lap, rules.md §2). Mass start and team sprint
-#: are not supported yet.
-DISCIPLINES = ("individual", "team-pursuit")
+#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, teams of
+#: three in pairs (team pursuit: passings every half lap, rules.md §2), or everyone at once (mass
+#: start: one start, no lanes, ranked by sprint points; docs/decisions/0020-mass-start.md).
+MASS_START = "mass-start"
+DISCIPLINES = ("individual", "team-pursuit", MASS_START)
+#: The one start of a mass start: every starter is entered in it (a mass start has no pairs drawn;
+#: its clock is this start's).
+MASS_START_PAIR = 1
 
 
 def passing_interval(track_m: int = TRACK_LENGTH_M, discipline: str = "individual") -> int:
