@@ -135,7 +135,8 @@ def mass_start_table(table: Table, board: Leaderboard, notation: Notation) -> Ta
     for name in ("Rank", "Skater", "Nat", "Time", "Points", "Sprints", "Laps"):
         table.add_column(name, justify="left" if name in ("Skater", "Nat", "Sprints") else "right")
     for row in board.rows:
-        time = time_cell(row, notation) or STATUS_NOTE.get(row.status, "")
+        time = time_cell(row, notation) or STATUS_NOTE.get(
+            row.status, "time unknown" if row.place_reported else "")
         sprints = " ".join(map(str, row.sprint_points)) if row.sprint_points is not None else "?"
         table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
                       row.nation or "", time, "?" if row.points is None else str(row.points),

@@ -52,6 +52,8 @@ class ResultRow:
     uncertain_ms: int = 0
     place: int | None = None  # the published place, when a list gives one (ISU text lists)
     marks: tuple[str, ...] = ()  # record marks printed beside the result
+    #: the race's kind (ledger.domain.timing.DISCIPLINES): an ISU list's mass start section
+    discipline: str = "individual"
 
 
 def read_csv(path: Path) -> list[ResultRow]:

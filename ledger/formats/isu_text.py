@@ -31,9 +31,17 @@ the list places them (equal DIFF = shared place, smaller DIFF = better place), t
 tie carries no thousandths: the tied rows keep their printed time with ``precision_ms=10``, the
 published place separates them (projections.ranking), and a notice says so.
 
-Team pursuit, team sprint, mixed relay and mass start sections are read (a damaged one still
-refuses the file) but skipped, with one notice each: they rank teams or points, not skaters'
-times. Anything that cannot be read raises :class:`ImportFormatError` naming the file and line.
+Mass start sections (docs/decisions/0020-mass-start.md) import as mass start races of 16 laps
+(the list does not print the laps; 16 is the ISU's mass start) with their places as published and
+their times as printed (hundredths): the list prints no points, sprints or laps, so those stay
+unknown, and a TIME below the winner's (a negative DIFF: a skater lapped or pulled, timed at an
+earlier lap the list does not name) is no finish: the place is kept, the time is not stored, and a
+notice says so. The places do not follow the times (points
+decide), so no thousandths are solved from the DIFFs.
+
+Team pursuit, team sprint and mixed relay sections are read (a damaged one still refuses the file)
+but skipped, with one notice each: they rank teams, not skaters' times. Anything that cannot be
+read raises :class:`ImportFormatError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -58,7 +67,11 @@ COLUMNS = ("POS", "NAME", "AG", "NAT", "TIME", "DIFF", "RECORD")
 STATUSES = ("DQ", "DNF", "DNS", "WDR")
 #: Sections that rank teams or points rather than one skater's time: skipped with a notice.
 SKIPPED_EVENTS = {"team pursuit": "a team event", "team sprint": "a team event",
-                  "mixed relay": "a team event", "mass start": "ranked by points, not time"}
+                  "mixed relay": "a team event"}
+#: The mass start section's event, and the laps of an ISU mass start on a 400 m track.
+MASS_START_EVENT = "mass start"
+MASS_START_LAPS = 16
+LIST_TRACK_M = 400
 CATEGORIES = {"men": "men", "women": "women"}
 
 HEADING = re.compile(r"(?P<event>\S.*?) \((?P<category>[^()]*)\), (?P<date>\S+)")
@@ -92,7 +105,7 @@ class Section:
     line: int
     heading: str
     event: str
-    distance_m: int | None  # None for the skipped (team / mass start) events
+    distance_m: int | None  # None for the team events (skipped) and the mass start (in laps)
     category: str
     day: date
     rows: tuple[Cells, ...]
@@ -135,6 +148,12 @@ def read_isu_text(path: Path) -> tuple[list[ResultRow], list[str]]:
                                                         "on one day")
         label = division(seen[same])
         race = section.heading + (f" ({label})" if label else "")
+        if section.event.lower() == MASS_START_EVENT:
+            ms_rows, ms_notices = mass_start_rows_of(name, section, reader.title, reader.venue,
+                                                     label)
+            rows.extend(ms_rows)
+            notices.extend(f"line {line}: {race}: {text}" for line, text in ms_notices)
+            continue
         if section.distance_m is None:
             for cells in section.rows:
                 try:
@@ -278,7 +297,7 @@ class ListReader:
             if metres <= 0:
                 self.fail(n, f"the distance {distance['distance']!r} is not a distance")
             return Section(n, text, event, metres, category, day, rows)
-        if event.lower() not in SKIPPED_EVENTS:
+        if event.lower() not in SKIPPED_EVENTS and event.lower() != MASS_START_EVENT:
             self.fail(n, f"unknown event {event!r}: expected '<distance> meter', Team Pursuit, "
                          "Team Sprint, Mixed Relay or Mass Start")
         return Section(n, text, event, None, category, day, rows)
@@ -535,3 +554,76 @@ def result_row(section: Section, cells: Cells, competition: str, venue: str, lab
         uncertain_ms=time.uncertain_ms if time else 0, place=place,
         marks=marks(cells.record) if cells.record else ())
 
+
+
+# -- a mass start section (docs/decisions/0020-mass-start.md) --------------------------------------
+def mass_start_rows_of(name: str, section: Section, competition: str, venue: str,
+                       label: str | None) -> tuple[list[ResultRow], list[tuple[int, str]]]:
+    """A mass start's rows: each place as published (a blank POS shares the place above), each
+    time as printed, to the hundredth; a DQ/DNF/DNS/WDR row after the placed ones."""
+    rows: list[ResultRow] = []
+    notices: list[tuple[int, str]] = [(section.line, (
+        "a mass start: the list prints places and times but no points, sprints or laps, so the "
+        "places are kept as published and the points and laps are unknown; the times are kept "
+        f"as printed (hundredths); {MASS_START_LAPS} laps"))]
+    names: dict[str, int] = {}
+    last_place, placed, status_line = 0, 0, None
+    for cells in section.rows:
+        def refuse(message: str, line: int = cells.line) -> ImportFormatError:
+            return ImportFormatError(name, line, message)
+
+        try:
+            check_cells(cells, skipped=True)
+            key = skater_key(cells.name)
+        except LedgerError as e:
+            raise refuse(str(e)) from None
+        if key in names:
+            raise refuse(f"{cells.name} is listed twice in this race (also on line {names[key]})")
+        names[key] = cells.line
+        if cells.pos in STATUSES:
+            measured = status_time(name, cells)
+            status_line = status_line or cells.line
+            rows.append(mass_start_row(section, cells, competition, venue, label, cells.pos,
+                                       measured, None))
+            continue
+        if status_line is not None:
+            raise refuse(f"a placed row after the status row on line {status_line}")
+        place = mass_start_place(cells, last_place, placed, refuse)
+        if cells.time == "-":
+            raise refuse("a placed row needs a TIME (DQ, DNF, DNS and WDR rows have -)")
+        early = cells.diff.startswith("-")
+        if early:
+            notices.append((cells.line, (
+                f"{cells.name}: TIME {cells.time} is below the winner's (DIFF {cells.diff}): "
+                "timed at an earlier lap the list does not name (lapped or pulled), so it is no "
+                f"finish and is not stored; the published place {place} is kept, laps unknown")))
+        last_place, placed = place, placed + 1
+        rows.append(mass_start_row(section, cells, competition, venue, label, "OK",
+                                   None if early else parse_time(cells.time), place))
+    return rows, notices
+
+
+def mass_start_place(cells: Cells, last_place: int, placed: int,
+                     refuse: Callable[[str], ImportFormatError]) -> int:
+    """The published place of a row: 1 first, then the next place, or blank to share the one above."""
+    if placed == 0:
+        if cells.pos != "1":
+            raise refuse(f"the first row of a race is placed 1, not {cells.pos or 'blank'}")
+        return 1
+    if cells.pos == "" or int(cells.pos) == last_place:
+        return last_place
+    if int(cells.pos) != placed + 1:
+        raise refuse(f"POS {cells.pos} does not follow: after {placed} placed rows the next place "
+                     f"is {placed + 1} (or blank, to share place {last_place})")
+    return int(cells.pos)
+
+
+def mass_start_row(section: Section, cells: Cells, competition: str, venue: str,
+                   label: str | None, status: str, time_ms: int | None,
+                   place: int | None) -> ResultRow:
+    return ResultRow(
+        line=cells.line, competition=competition, venue=venue, day=section.day,
+        distance_m=MASS_START_LAPS * LIST_TRACK_M, category=section.category, label=label,
+        pair=None, lane=None, skater=cells.name, nation=cells.nat, club=None, hometown=None,
+        time_ms=time_ms, status=status, splits=(), precision_ms=10, place=place,
+        marks=marks(cells.record) if cells.record else (), discipline="mass-start")

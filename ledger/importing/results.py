@@ -33,10 +33,11 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
         days = [r.day for r in comp_rows]
         with at_line(path, comp_rows[0].line):
             comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
-        for (distance, category, label, day), race_rows in group(
-                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
+        for (distance, category, label, day, discipline), race_rows in group(
+                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day,
+                                      r.discipline)).items():
             with at_line(path, race_rows[0].line):
-                race = batch.race(comp, distance, category, day, label)
+                race = batch.race(comp, distance, category, day, label, discipline)
             for row in race_rows:
                 with at_line(path, row.line):
                     race.enter_starter(batch.skater(row.skater, row.nation, row.club,
