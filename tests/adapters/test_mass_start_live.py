@@ -142,7 +142,7 @@ def test_a_mass_start_of_2017_18_scores_5_3_1_and_60_40_20(
         (3, "Skater R", 28, [3, 0, 5, 20]), (4, "Skater S", 13, [5, 5, 3, 0])]
 
 
-@pytest.mark.parametrize("args, says", [
+@pytest.mark.parametrize(("args", "says"), [
     (("sprint", KEY, "--lap", "16", "Skater A"), "the finish is the final sprint"),
     (("sprint", KEY, "--lap", "4", "Skater A", "Skater A"), "names someone twice"),
     (("sprint", KEY, "--lap", "4", "Skater A"), "already recorded with another order"),

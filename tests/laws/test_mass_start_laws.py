@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import attrs
 from hypothesis import given
@@ -113,7 +114,7 @@ def test_the_ranking_is_a_total_preorder(race: MassStart) -> None:
         ahead = sum(1 for other in ranked if (-known(other.points), finish_ms[other.skater])
                     < (-known(row.points), finish_ms[row.skater]))
         assert row.rank == 1 + ahead or (n and row.rank == ranked[n - 1].rank)
-    for a, b in zip(ranked, ranked[1:], strict=False):
+    for a, b in pairwise(ranked):
         assert (-known(a.points), finish_ms[a.skater]) <= (-known(b.points), finish_ms[b.skater])
         assert known(a.rank) <= known(b.rank)
     statuses = [row.status for row in rows[len(ranked):]]
