@@ -167,3 +167,14 @@ def test_a_sprint_in_a_race_of_pairs_is_refused(capsys: pytest.CaptureFixture[st
                "Skater A")
     assert done.code == 2 and "is not a mass start" in done.err
     assert run(capsys, "--db", db, "record", "start", "test-cup-2025/men-5000m").code == 2
+
+
+def test_a_mass_start_exports_and_imports_to_the_same_standings_and_gives_no_best(
+        capsys: pytest.CaptureFixture[str], day: str, tmp_path: Path) -> None:
+    out = str(tmp_path / "day.jsonl")
+    assert run(capsys, "--db", day, "export", "--output", out).code == 0
+    again = str(tmp_path / "again.db")
+    assert run(capsys, "--db", again, "import", out).code == 0
+    assert rows(capsys, again) == rows(capsys, day)
+    history = run(capsys, "--db", day, "history", "Skater B", "--format", "json").json()
+    assert history["results"][0]["rank"] == 1 and history["ledger_bests"] == {}
