@@ -80,10 +80,16 @@ def add_marks(state: LedgerState, board: Leaderboard, data: dict[str, Any]) -> N
 def board_csv(board: Leaderboard, notation: Notation) -> str:
     out = io.StringIO()
     fields = ["rank", "skater", "nation", "time", "time_ms", "status", "behind", "pair", "lane"]
+    mass_start = bool(board.rows) and board.rows[0].mass_start
+    if mass_start:  # the points decide: added columns, the sprints' points space-separated
+        fields += ["points", "sprint_points", "laps"]
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in board.rows:
-        writer.writerow(row_json(row, notation))
+        shown = row_json(row, notation)
+        if mass_start and shown["sprint_points"] is not None:
+            shown["sprint_points"] = " ".join(map(str, shown["sprint_points"]))
+        writer.writerow(shown)
     return out.getvalue()
 
 

@@ -59,6 +59,9 @@ def pair_is_running(sheet: RaceState, pair: int) -> bool:
 
 def check_pair_draw(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID | None) -> None:
     refuse_after_official(sheet, "draw a pair")
+    if sheet.discipline == MASS_START:
+        raise RefusedFactError(f"{sheet.key} is a mass start: everyone starts at once, no pairs "
+                               "are drawn (record enter)")
     if pair < 1:
         raise InvalidInputError(f"pair number {pair} is not 1 or more")
     if inner is None and outer is None:
@@ -512,6 +515,12 @@ def check_official(sheet: RaceState, author: str, announced_at: datetime | None 
         )
     if forced is not None and not forced.strip():
         raise InvalidInputError("declaring results official by force needs a reason")
+    racing = still_racing(sheet) if sheet.discipline == MASS_START else 0
+    if racing and forced is None:
+        raise RefusedFactError(
+            f"{racing} skater{'s' if racing > 1 else ''} of the mass start {sheet.key} "
+            f"{'have' if racing > 1 else 'has'} no outcome yet (a finish, DNF, DQ, DNS or WDR); "
+            "declare the results official anyway only with --force and a --reason")
     waiting = pairs_not_skated(sheet)
     if waiting and forced is None:
         listed = ", ".join(str(p) for p in waiting)
@@ -531,6 +540,11 @@ def has_outcome(sheet: RaceState, skater: UUID) -> bool:
 
 OUTCOMES = frozenset({FactKind.FINISH, FactKind.PLACE, FactKind.DNF, FactKind.DQ, FactKind.DNS,
                       FactKind.WDR})
+
+
+def still_racing(sheet: RaceState) -> int:
+    """How many starters of a mass start have no outcome yet."""
+    return sum(1 for skater in sheet.entries if not has_outcome(sheet, skater))
 
 
 def pairs_not_skated(sheet: RaceState) -> list[int]:

@@ -148,6 +148,7 @@ def test_a_mass_start_of_2017_18_scores_5_3_1_and_60_40_20(
     (("sprint", KEY, "--lap", "4", "Skater A"), "already recorded with another order"),
     (("sprint", KEY, "--lap", "5", "Skater J"), "did not start"),
     (("start", KEY, "2"), "one start and no pair 2"),
+    (("pair", KEY, "1", "--inner", "Skater A"), "no pairs are drawn"),
 ])
 def test_a_wrong_sprint_or_start_is_refused_in_one_line(
         capsys: pytest.CaptureFixture[str], day: str, args: tuple[str, ...], says: str) -> None:
@@ -178,3 +179,20 @@ def test_a_mass_start_exports_and_imports_to_the_same_standings_and_gives_no_bes
     assert rows(capsys, again) == rows(capsys, day)
     history = run(capsys, "--db", day, "history", "Skater B", "--format", "json").json()
     assert history["results"][0]["rank"] == 1 and history["ledger_bests"] == {}
+
+
+def test_results_are_official_once_every_starter_has_an_outcome(
+        capsys: pytest.CaptureFixture[str], day: str) -> None:
+    record(capsys, day, "skater", "Skater K")
+    record(capsys, day, "enter", KEY, "Skater K")  # entered late, never finished: no outcome
+    early = run(capsys, "--db", day, "record", "official", KEY, "--by", "Referee R")
+    assert early.code == 2 and "1 skater of the mass start" in early.err
+    record(capsys, day, "dnf", KEY, "Skater K", "--laps", "3")
+    assert run(capsys, "--db", day, "record", "official", KEY, "--by", "Referee R").code == 0
+
+
+def test_the_csv_sheet_of_a_mass_start_carries_the_points(
+        capsys: pytest.CaptureFixture[str], day: str) -> None:
+    sheet = run(capsys, "--db", day, "standings", KEY, "--format", "csv").out.splitlines()
+    assert sheet[0].endswith(",points,sprint_points,laps")
+    assert sheet[1] == "1,Skater B,NED,7:42.51,462510,OK,,,,62,0 2 0 60,16"
