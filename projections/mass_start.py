@@ -265,3 +265,44 @@ def provisional_rows(sheet: RaceState, table: PointsTable | None, lap: int,
 
 def is_mass_start(sheet: RaceState) -> bool:
     return sheet.discipline == MASS_START
+
+
+@attrs.frozen
+class LivePanel:
+    """What the board shows of a mass start on the ice: the laps the leading skater has completed
+    (known from passings, sprints and finishes), the leader on points, and each sprint's order."""
+
+    laps: int
+    lap: int
+    leader: UUID | None
+    leader_points: int | None
+    sprints: tuple[tuple[int, tuple[tuple[UUID, int], ...]], ...]
+
+
+def laps_done(sheet: RaceState, keep: FactFilter = everything) -> int:
+    """The most laps anyone is known to have completed: a finish, a passing, a sprint crossed."""
+    laps = sheet.distance_m // sheet.track_m
+    done = [laps for f in sheet.facts.values()
+            if f.kind == FactKind.FINISH and f.live and keep(f)]
+    done += [(f.metres or 0) // sheet.track_m for f in sheet.facts.values()
+             if f.kind == FactKind.PASSING and f.live and keep(f)]
+    done += list(sprint_orders(sheet, keep))
+    return min(laps, max(done, default=0))
+
+
+def live_panel(sheet: RaceState, table: PointsTable | None,
+               keep: FactFilter = everything) -> LivePanel:
+    """The lap counter, the leader on points (the final standings once anyone finished, else
+    the standings after the latest sprint) and every sprint's order with the points it gave."""
+    laps = sheet.distance_m // sheet.track_m
+    lap = laps_done(sheet, keep)
+    recorded = sprint_orders(sheet, keep)
+    finished = any(f.kind == FactKind.FINISH and f.live and keep(f) for f in sheet.facts.values())
+    standing = (scored_rows(sheet, table, keep) if finished
+                else provisional_rows(sheet, table, max(recorded, default=0), keep)
+                if recorded else [])
+    top = next((s for s in standing if s.rank == 1), None)
+    scale = table.intermediate if table is not None else ()
+    sprints = tuple((k, tuple((skater, points_for(n, scale)) for n, skater in enumerate(order)))
+                    for k, order in recorded.items())
+    return LivePanel(laps, lap, top.skater if top else None, top.points if top else None, sprints)
