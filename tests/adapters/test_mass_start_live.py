@@ -196,3 +196,9 @@ def test_the_csv_sheet_of_a_mass_start_carries_the_points(
     sheet = run(capsys, "--db", day, "standings", KEY, "--format", "csv").out.splitlines()
     assert sheet[0].endswith(",points,sprint_points,laps")
     assert sheet[1] == "1,Skater B,NED,7:42.51,462510,OK,,,,62,0 2 0 60,16"
+
+
+def test_what_if_a_time_is_refused_for_a_mass_start(capsys: pytest.CaptureFixture[str],
+                                                    day: str) -> None:
+    done = run(capsys, "--db", day, "what-if", KEY, "7:40.00", "--skater", "Skater H")
+    assert done.code == 2 and "ranked by points" in done.err
