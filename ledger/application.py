@@ -39,6 +39,7 @@ from ledger.domain.race_state import Fact
 from ledger.domain.record import season_of
 from ledger.domain.rules import check_race_day, race_distance
 from ledger.domain.skater import Skater, SkaterAlias
+from ledger.domain.timing import MASS_START
 from ledger.domain.values import (
     RaceRules,
     check_nation,
@@ -299,19 +300,40 @@ class Ledger(Application[UUID]):
             self.save(race)
         return key
 
+    @retried
+    def schedule_mass_start(self, competition: str, laps: int, category: str, day: date,
+                            label: str | None = None) -> str:
+        """A mass start of ``laps`` laps of the competition's track (key ``…/<category>-mass-start``)."""
+        if not 2 <= laps <= 100:
+            raise InvalidInputError(f"a mass start of {laps} laps is not 2 to 100 laps")
+        key, race = self.new_race(competition, 0, category, day, label, discipline=MASS_START,
+                                  laps=laps)
+        if race is not None:
+            self.save(race)
+        return key
+
     def new_race(self, competition: str, distance_m: int | None, category: str, day: date,
-                 label: str | None, discipline: str = "individual") -> tuple[str, Race | None]:
+                 label: str | None, discipline: str = "individual",
+                 laps: int | None = None) -> tuple[str, Race | None]:
         """The key of the race and a new (unsaved) Race, or None when it exists already. A team
-        race's distance follows from its discipline and category (``team_distance``)."""
+        race's distance follows from its discipline and category (``team_distance``); a race given
+        in ``laps`` (a mass start) is that many laps of the competition's track."""
         check_text("the label", label)
         try:
             comp: Competition = self.repository.get(competition_id(competition))
         except AggregateNotFoundError:
             raise UnknownRaceError(f"competition {competition!r} is not in the ledger") from None
+        if laps is not None:
+            distance_m = laps * comp.track_m
         distance_m = race_distance(discipline, category, distance_m)
-        key = (race_key(competition, category, distance_m, label) if discipline == "individual"
+        key = (race_key(competition, category, distance_m, label, discipline)
+               if discipline in ("individual", MASS_START)
                else team_race_key(competition, category, discipline, label))
         if race_id(key) in self.repository:
+            held: Race = self.repository.get(race_id(key))
+            if held.sheet.discipline == MASS_START and held.sheet.distance_m != distance_m:
+                raise RefusedFactError(f"{key} is already scheduled with "
+                                       f"{held.sheet.distance_m // held.sheet.track_m} laps")
             return key, None
         check_race_day(competition, date.fromisoformat(comp.first_day),
                        date.fromisoformat(comp.last_day), day)
@@ -520,6 +542,12 @@ class Ledger(Application[UUID]):
                       fid: UUID | None = None, precision_ms: int = 1) -> int | None:
         return self._on_starter(
             key, skater, lambda race, sid: race.record_finish(sid, at_ms, source, fid, precision_ms))
+
+    @retried
+    def record_sprint(self, key: str, lap: int, skaters: Sequence[str]) -> int | None:
+        """The order of crossing at the sprint after ``lap`` of a mass start, first first."""
+        return self._on_race(key, lambda race: race.record_sprint(
+            lap, [self.entered(race, name) for name in skaters]))
 
     @retried
     def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:

@@ -30,7 +30,7 @@ STATUS_NOTE = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualif
 
 
 def row_json(row: Row, notation: Notation) -> dict[str, Any]:
-    return {
+    shown = {
         "rank": row.rank, "skater": row.skater, "nation": row.nation,
         "time": format_time(row.time_ms, notation) if row.time_ms is not None else None,
         "time_ms": row.time_ms, "status": row.status,
@@ -39,6 +39,11 @@ def row_json(row: Row, notation: Notation) -> dict[str, Any]:
         "time_known": not row.place_reported, "source": row.source,
         "time_range_ms": time_range(row),
     }
+    if row.mass_start:  # added keys only (design/interfaces.md); null where unknown
+        shown.update(points=row.points, laps=row.laps,
+                     sprint_points=list(row.sprint_points) if row.sprint_points is not None
+                     else None)
+    return shown
 
 
 def time_range(row: Row) -> list[int] | None:
@@ -93,10 +98,16 @@ def members_json(state: LedgerState, sheet: RaceState, team: UUID) -> list[dict[
 def board_csv(board: Leaderboard, notation: Notation) -> str:
     out = io.StringIO()
     fields = ["rank", "skater", "nation", "time", "time_ms", "status", "behind", "pair", "lane"]
+    mass_start = bool(board.rows) and board.rows[0].mass_start
+    if mass_start:  # the points decide: added columns, the sprints' points space-separated
+        fields += ["points", "sprint_points", "laps"]
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in board.rows:
-        writer.writerow(row_json(row, notation))
+        shown = row_json(row, notation)
+        if mass_start and shown["sprint_points"] is not None:
+            shown["sprint_points"] = " ".join(map(str, shown["sprint_points"]))
+        writer.writerow(shown)
     return out.getvalue()
 
 
@@ -118,6 +129,8 @@ def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str
     from rich.table import Table
 
     table = Table(title=f"{title}\n[dim]{describe_basis(board, basis)}[/dim]", title_justify="left")
+    if board.rows and board.rows[0].mass_start:
+        return mass_start_table(table, board, notation)
     shown = [r["marks"] + [f"{m}*" for m in r["published_marks"]] for r in marks or []]
     with_marks = any(shown)
     for name, justify in (("Rank", "right"), ("Skater", "left"), ("Nat", "left"),
@@ -142,6 +155,21 @@ def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str
     return table
 
 
+def mass_start_table(table: Table, board: Leaderboard, notation: Notation) -> Table:
+    """A mass start's board: points decide, so points, each sprint's points and the laps are
+    shown instead of the gap, pair and lane; '?' where the ledger does not know them (a list)."""
+    for name in ("Rank", "Skater", "Nat", "Time", "Points", "Sprints", "Laps"):
+        table.add_column(name, justify="left" if name in ("Skater", "Nat", "Sprints") else "right")
+    for row in board.rows:
+        time = time_cell(row, notation) or STATUS_NOTE.get(
+            row.status, "time unknown" if row.place_reported else "")
+        sprints = " ".join(map(str, row.sprint_points)) if row.sprint_points is not None else "?"
+        table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
+                      row.nation or "", time, "?" if row.points is None else str(row.points),
+                      sprints, "?" if row.laps is None else str(row.laps))
+    return table
+
+
 def marks_caption(marks: Iterable[str]) -> str:
     """The legend line under a table that shows marks."""
     return (f"Marks: {marks_legend(marks)}. A mark with * is as the list published it; the others "
@@ -156,6 +184,9 @@ def race_title(state: LedgerState, key: str) -> str:
     comp = state.competitions.get(sheet.competition_id)
     label = f" ({sheet.label})" if sheet.label else ""
     name = comp.name if comp else sheet.competition
+    if sheet.discipline == "mass-start":
+        laps = sheet.distance_m // sheet.track_m
+        return f"{name}: {sheet.category.capitalize()}'s mass start, {laps} laps{label}, {sheet.day}"
     if sheet.discipline == "mixed-relay":
         return f"{name}: Mixed relay ({sheet.distance_m} m){label}, {sheet.day}"
     if sheet.discipline != "individual":

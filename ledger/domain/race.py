@@ -370,6 +370,18 @@ class Race(Aggregate):
                                              announced_at=self.announced_at,
                                              reason=self.forced_reason))
 
+    class SprintRecorded(Event):
+        """The order in which skaters crossed the line at an intermediate sprint of a mass start,
+        first first (the points it scores are the read side's: a season's table)."""
+
+        TOPIC = "skate-ledger:Race.SprintRecorded"
+        fact_id: UUID
+        lap: int
+        order: list[UUID]
+
+        def record_on(self, sheet: RaceState) -> None:
+            sheet.add(_fact(self, FactKind.SPRINT, lap=self.lap, order=list(self.order)))
+
     # -- creation ----------------------------------------------------------------------------
     @staticmethod
     def create_id(key: str) -> UUID:
@@ -512,6 +524,15 @@ class Race(Aggregate):
         if not self.has(fid):
             rules.check_team_members(self.sheet, team, members)
             self.trigger_event(self.TeamMembersNamed, fact_id=fid, team=team, members=list(members))
+
+    def record_sprint(self, lap: int, order: list[UUID]) -> None:
+        """The order of crossing at the sprint after ``lap``; the same order again appends nothing."""
+        fid = self._natural("sprint", lap)
+        held = self.sheet.facts.get(fid)
+        if held is not None and held.live and held.detail.get("order") == list(order):
+            return
+        rules.check_sprint(self.sheet, lap, order)
+        self.trigger_event(self.SprintRecorded, fact_id=fid, lap=lap, order=list(order))
 
     def publish_marks(self, skater: UUID, marks: list[str], source: str) -> None:
         fid = self._natural("marks", skater, source)

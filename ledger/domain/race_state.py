@@ -15,7 +15,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.kinds import Correction, FactDetail, FactKind
-from ledger.domain.timing import passing_points
+from ledger.domain.timing import MASS_START, MASS_START_PAIR, passing_points
 
 TIMED_KINDS = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED})
 #: The detail of most facts: one shared, read-only, empty mapping (a fact's detail and corrections
@@ -92,7 +92,7 @@ class RaceState:
     category: str
     label: str | None
     track_m: int = 400
-    discipline: str = "individual"  # or "team-pursuit" (ledger.domain.timing.DISCIPLINES)
+    discipline: str = "individual"  # or "team-pursuit", "mass-start" (ledger.domain.timing.DISCIPLINES)
     entries: dict[UUID, Entry] = attrs.Factory(dict)
     pairs: dict[int, tuple[UUID | None, UUID | None]] = attrs.Factory(dict)
     clocks: dict[int, PairClock] = attrs.Factory(dict)
@@ -129,6 +129,10 @@ class RaceState:
         return fact
 
     def enter(self, skater: UUID, pair: int | None = None, lane: str | None = None) -> None:
+        """Enter a skater (drawn in a pair and lane when given); in a mass start every starter
+        is in its one start, without a lane."""
+        if pair is None and self.discipline == MASS_START:
+            pair = MASS_START_PAIR
         entry = self.entries.setdefault(skater, Entry(skater))
         if pair is not None:
             entry.pair, entry.lane = pair, lane

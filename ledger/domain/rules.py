@@ -23,6 +23,8 @@ from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.timing import (
     DISCIPLINES,
+    MASS_START,
+    MASS_START_PAIR,
     TEAM_DISTANCES,
     TEAM_SIZES,
     check_time_is_plausible,
@@ -36,7 +38,7 @@ CLOSING = {FactKind.FINISH: "a finish", FactKind.DNF: "a DNF", FactKind.DQ: "a D
 CLOSING_ALL = frozenset({FactKind.DQ, FactKind.DNS, FactKind.WDR})
 #: Facts a referee may void.
 VOIDABLE = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.FALL, FactKind.DNF, FactKind.DNS,
-                      FactKind.WDR, FactKind.DQ, FactKind.PLACE})
+                      FactKind.WDR, FactKind.DQ, FactKind.PLACE, FactKind.SPRINT})
 #: Facts with a time a correction may change (a presented source's shown time aside).
 TIMED = frozenset({FactKind.PASSING, FactKind.FINISH})
 
@@ -65,6 +67,9 @@ def pair_is_running(sheet: RaceState, pair: int) -> bool:
 
 def check_pair_draw(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID | None) -> None:
     refuse_after_official(sheet, "draw a pair")
+    if sheet.discipline == MASS_START:
+        raise RefusedFactError(f"{sheet.key} is a mass start: everyone starts at once, no pairs "
+                               "are drawn (record enter)")
     if pair < 1:
         raise InvalidInputError(f"pair number {pair} is not 1 or more")
     if inner is None and outer is None:
@@ -105,7 +110,10 @@ def check_quartet_draw(sheet: RaceState, pair: int, inner: list[UUID], outer: li
 
 def check_start(sheet: RaceState, pair: int, signal_at: datetime | None = None) -> None:
     refuse_after_official(sheet, "start a pair")
-    check_pair_exists(sheet, pair)
+    if sheet.discipline == MASS_START:
+        check_mass_start(sheet, pair)
+    else:
+        check_pair_exists(sheet, pair)
     if pair_is_running(sheet, pair):
         raise RefusedFactError(f"pair {pair} is already racing; clear the clock first")
     if signal_at is not None and not on_day(signal_at, sheet.day):
@@ -162,6 +170,10 @@ def race_distance(discipline: str, category: str, distance_m: int | None) -> int
         if category == "mixed":
             raise InvalidInputError("category mixed is a mixed relay's (--discipline mixed-relay)")
         return distance_m
+    if discipline == MASS_START:
+        if category == "mixed":
+            raise InvalidInputError("category mixed is a mixed relay's (--discipline mixed-relay)")
+        return distance_m or 0  # its laps of the track (Ledger.schedule_mass_start)
     implied = TEAM_DISTANCES.get((discipline, category))
     if implied is None:
         kinds = sorted(c for d, c in TEAM_DISTANCES if d == discipline)
@@ -586,6 +598,12 @@ def check_official(sheet: RaceState, author: str, announced_at: datetime | None 
         )
     if forced is not None and not forced.strip():
         raise InvalidInputError("declaring results official by force needs a reason")
+    racing = still_racing(sheet) if sheet.discipline == MASS_START else 0
+    if racing and forced is None:
+        raise RefusedFactError(
+            f"{racing} skater{'s' if racing > 1 else ''} of the mass start {sheet.key} "
+            f"{'have' if racing > 1 else 'has'} no outcome yet (a finish, DNF, DQ, DNS or WDR); "
+            "declare the results official anyway only with --force and a --reason")
     waiting = pairs_not_skated(sheet)
     if waiting and forced is None:
         listed = ", ".join(str(p) for p in waiting)
@@ -605,6 +623,11 @@ def has_outcome(sheet: RaceState, skater: UUID) -> bool:
 
 OUTCOMES = frozenset({FactKind.FINISH, FactKind.PLACE, FactKind.DNF, FactKind.DQ, FactKind.DNS,
                       FactKind.WDR})
+
+
+def still_racing(sheet: RaceState) -> int:
+    """How many starters of a mass start have no outcome yet."""
+    return sum(1 for skater in sheet.entries if not has_outcome(sheet, skater))
 
 
 def pairs_not_skated(sheet: RaceState) -> list[int]:
@@ -700,3 +723,41 @@ def check_reskate_lane(sheet: RaceState, skater: UUID, pair: int | None,
     taken = inner if lane == "inner" else outer
     if taken is not None and taken != skater:
         raise RefusedFactError(f"the {lane} lane of pair {pair} is taken by another skater")
+
+
+# -- the mass start (docs/decisions/0020-mass-start.md) -----------------------------------------
+def check_mass_start(sheet: RaceState, pair: int) -> None:
+    """A mass start has one start, of every starter entered, and no pairs."""
+    if pair != MASS_START_PAIR:
+        raise InvalidInputError(f"{sheet.key} is a mass start: it has one start and no pair {pair}")
+    if not sheet.entries:
+        raise RefusedFactError(f"nobody is entered in {sheet.key}; enter the starters first")
+
+
+def mass_start_laps(sheet: RaceState) -> int:
+    return sheet.distance_m // sheet.track_m
+
+
+def check_sprint(sheet: RaceState, lap: int, order: list[UUID]) -> None:
+    """An intermediate sprint of a mass start: a lap before the last (the finish is the final
+    sprint, recorded as finishes), crossed by distinct entered skaters who started (a DNF or DQ
+    decided later does not undo the crossing: what it does to the points is the read side's rule)."""
+    refuse_after_official(sheet, "record a sprint")
+    if sheet.discipline != MASS_START:
+        raise RefusedFactError(f"{sheet.key} is not a mass start: it has no sprints")
+    laps = mass_start_laps(sheet)
+    if not 1 <= lap < laps:
+        raise InvalidInputError(f"lap {lap} is not an intermediate sprint of the {laps} laps "
+                                f"(1 to {laps - 1}; the finish is the final sprint: record finishes)")
+    if not order:
+        raise InvalidInputError("a sprint needs the skaters who crossed, first first")
+    if len(set(order)) != len(order):
+        raise InvalidInputError("a skater crosses a sprint once: the order names someone twice")
+    for skater in order:
+        check_entered(sheet, skater)
+        check_has_started(sheet, skater, "record a sprint")
+    held = [f for f in sheet.facts.values()
+            if f.kind == FactKind.SPRINT and f.live and f.detail.get("lap") == lap]
+    if held:
+        raise RefusedFactError(f"the sprint of lap {lap} of {sheet.key} is already recorded with "
+                               "another order; void it first")

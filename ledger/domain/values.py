@@ -78,8 +78,12 @@ def label_suffix(label: str | None) -> str:
     return f"-{division[1].lower()}" if division else f"-{slugify(label)}"
 
 
-def race_key(competition: str, category: str, distance_m: int, label: str | None) -> str:
-    """``<competition-slug>/<category>-<distance>m[-suffix]`` (design/interfaces.md)."""
+def race_key(competition: str, category: str, distance_m: int, label: str | None,
+             discipline: str = "individual") -> str:
+    """``<competition-slug>/<category>-<distance>m[-suffix]`` (design/interfaces.md); a mass start
+    is named by its discipline, not its metres: ``<competition-slug>/<category>-mass-start[-suffix]``."""
+    if discipline == "mass-start":
+        return f"{competition}/{category}-mass-start{label_suffix(label)}"
     return f"{competition}/{category}-{distance_m}m{label_suffix(label)}"
 
 

@@ -22,6 +22,7 @@ from ledger.domain.errors import ImportFormatError, LedgerError, RefusedFactErro
 from ledger.domain.race import Race
 from ledger.domain.rules import check_race_day
 from ledger.domain.skater import Skater, SkaterAlias
+from ledger.domain.timing import TEAM_DISCIPLINES
 from ledger.domain.values import (
     check_nation,
     competition_id,
@@ -77,8 +78,9 @@ class Batch:
              label: str | None, discipline: str = "individual") -> Race:
         """The race of this competition, distance (or team discipline), category and label on that
         day; a second race with the same name on another day gets the suffix -2, -3 …"""
-        base = (race_key(comp.slug, category, distance_m, label) if discipline == "individual"
-                else team_race_key(comp.slug, category, discipline, label))
+        base = (team_race_key(comp.slug, category, discipline, label)
+                if discipline in TEAM_DISCIPLINES
+                else race_key(comp.slug, category, distance_m, label, discipline))
         for n in range(1, 100):
             key = base if n == 1 else f"{base}-{n}"
             race: Race | None = self.find(race_id(key))
@@ -91,6 +93,8 @@ class Batch:
                     distance_m=distance_m, category=category, label=label, track_m=comp.track_m,
                     discipline=discipline))
             if race.sheet.day == day:
+                if race.sheet.discipline != discipline:
+                    raise LedgerError(f"{key} is in the ledger as a {race.sheet.discipline} race")
                 return race
         raise LedgerError(f"too many races named {base}")
 

@@ -35,7 +35,7 @@ TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 #: The role of each writing command (``record …`` and ``import``).
 ROLE_OF: Final = {
     **dict.fromkeys(("start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start",
-                     "clear"), TIMING),
+                     "clear", "sprint"), TIMING),
     **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
     **dict.fromkeys(("competition", "race", "skater", "enter", "pair", "team", "place", "bests",
                      "import"), ADMIN),

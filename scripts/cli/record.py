@@ -8,7 +8,7 @@ import click
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.timing import DISCIPLINES, parse_distance
+from ledger.domain.timing import DISCIPLINES, MASS_START, MASS_START_PAIR, parse_distance
 from ledger.domain.values import (
     TIMING_SOURCES,
     normal_name,
@@ -69,12 +69,22 @@ def record_competition(app: Ledger, name: str, venue: str | None, day: str,
 @click.option("--date", "day", required=True)
 @click.option("--label", default=None, help='e.g. "Division B"')
 @click.option("--discipline", type=click.Choice(DISCIPLINES), default="individual",
-              show_default=True, help="A team race's competitors are teams (record team).")
+              show_default=True, help="A team race's competitors are teams (record team); a mass "
+                                      "start takes --laps instead of --distance.")
+@click.option("--laps", type=int, default=None, help="The laps of a mass start (16).")
 @ledger_command
 @acts("race")
 def record_race(app: Ledger, competition: str, distance: str | None, category: str | None,
-                day: str, label: str | None, discipline: str) -> None:
+                day: str, label: str | None, discipline: str, laps: int | None) -> None:
     """Schedule a race of COMPETITION (its key); prints the race key."""
+    if discipline == MASS_START:
+        if laps is None or distance is not None:
+            raise InvalidInputError("a mass start is given in --laps (16), not --distance")
+        OUT.print(app.schedule_mass_start(competition, laps, race_category(category, discipline),
+                                          parse_date(day), label))
+        return
+    if laps is not None:
+        raise InvalidInputError("--laps is a mass start's (--discipline mass-start)")
     OUT.print(app.schedule_race(competition, parse_distance(distance) if distance else None,
                                 race_category(category, discipline), parse_date(day), label,
                                 discipline))
@@ -152,11 +162,23 @@ def record_team(app: Ledger, race: str, team: str, members: tuple[str, ...],
 
 
 @recorded("start",
-          click.argument("pair", type=int),
+          click.argument("pair", type=int, required=False),
           click.option("--at", "signal_at", default=None, help="The moment of the shot (ISO 8601)."))
-def record_start(app: Ledger, race: str, pair: int, signal_at: str | None) -> None:
-    """The start signal of PAIR."""
-    said(app.start(race, pair, parse_datetime(signal_at) if signal_at else None))
+def record_start(app: Ledger, race: str, pair: int | None, signal_at: str | None) -> None:
+    """The start signal of PAIR (a mass start has one start: no PAIR)."""
+    if pair is None and app.race(race).sheet.discipline != MASS_START:
+        raise InvalidInputError(f"{race} races in pairs: give the PAIR that starts")
+    said(app.start(race, MASS_START_PAIR if pair is None else pair,
+                   parse_datetime(signal_at) if signal_at else None))
+
+
+@recorded("sprint",
+          click.option("--lap", type=int, required=True,
+                       help="The lap after which the sprint was held (4, 8, 12)."),
+          click.argument("skaters", nargs=-1, required=True))
+def record_sprint(app: Ledger, race: str, lap: int, skaters: tuple[str, ...]) -> None:
+    """The order of crossing at an intermediate sprint of a mass start: SKATERS, first first."""
+    said(app.record_sprint(race, lap, skaters))
 
 
 @recorded("false-start", click.argument("skater"))
@@ -234,11 +256,19 @@ def record_fall(app: Ledger, race: str, skater: str, metres: int | None, went_on
 
 @recorded("dnf",
           click.argument("skater"),
-          click.option("--reason", default=None),
-          click.option("--reached", type=int, default=None, help="Metres reached."))
+          click.option("--reason", default=None, help="Why: fell, lapped, pulled …"),
+          click.option("--reached", type=int, default=None, help="Metres reached."),
+          click.option("--laps", type=int, default=None,
+                       help="Laps completed (a mass start: lapped or pulled after N laps)."))
 def record_dnf(app: Ledger, race: str, skater: str, reason: str | None,
-               reached: int | None) -> None:
-    """SKATER did not finish."""
+               reached: int | None, laps: int | None) -> None:
+    """SKATER did not finish (in a mass start: lapped, pulled or stopped, after --laps N)."""
+    if laps is not None:
+        if reached is not None:
+            raise InvalidInputError("--laps and --reached say the same thing; give one")
+        if laps < 0:
+            raise InvalidInputError(f"--laps {laps} is negative")
+        reached = laps * app.race(race).sheet.track_m
     said(app.record_dnf(race, skater, reached, reason))
 
 

@@ -130,6 +130,8 @@ WRITE_COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     ("record skater: a nation too long", ("record", "skater", "Skater N", "--nation", "N" * 201),
      "longer than"),
     ("record start: a pair not drawn", ("record", "start", RACE, "9"), "pair 9 has not been drawn"),
+    ("record sprint: a race of pairs", ("record", "sprint", RACE, "--lap", "1", "Skater A"),
+     "is not a mass start"),
     ("record false-start: a skater not entered", ("record", "false-start", RACE, "Skater E"),
      "'Skater E' is not entered"),
     ("record clear: a pair not drawn", ("record", "clear", RACE, "9", "--reason", "hooter"),

@@ -60,7 +60,7 @@ def closed(capsys: pytest.CaptureFixture[str], day: str, token_file: Path) -> st
 
 def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() -> None:
     assert {act for act, role in ROLE_OF.items() if role == TIMING} == {
-        "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear"}
+        "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear", "sprint"}
     assert {act for act, role in ROLE_OF.items() if role == REFEREE} == {
         "dq", "correct", "void", "reskate", "redraw", "official"}
     assert {act for act, role in ROLE_OF.items() if role == ADMIN} == {
