@@ -87,10 +87,14 @@ def kept_from_start(app: Ledger, views: ViewsRecorder) -> bool:
 
 # -- the partial state ---------------------------------------------------------------------------
 def scoped_state_at(app: Ledger, basis: Basis, races: Iterable[UUID],
-                    skaters: Iterable[UUID] = ()) -> LedgerState:
+                    skaters: Iterable[UUID] = (), *, positioned: bool = True) -> LedgerState:
     """The ledger as of ``basis`` restricted to ``races`` (those scheduled by then), their
     competitions, and the registrations of the skaters they name and of ``skaters``: for those,
-    equal to :func:`projections.reading.state_at`, position and known-at moment included."""
+    equal to :func:`projections.reading.state_at`, position and known-at moment included.
+
+    ``positioned`` False leaves the state at the last fact folded into it instead of the basis's
+    position: for an answer that does not say its position (a classification, a report), which
+    then skips the read back from the log's end that a known-at moment needs to find it."""
     stop = stop_of(app, basis)
     state = LedgerState()
     with collector_paused():
@@ -103,7 +107,8 @@ def scoped_state_at(app: Ledger, basis: Basis, races: Iterable[UUID],
             take(state, app.read_stream(competition, stop), basis.known_at)
         named = set(skaters).union(*(skaters_named(s) for s in state.races.values()))
         take_names(app, state, named, stop, basis)
-    state.position, state.recorded_at = last_taken(app, stop, basis.known_at)
+    if positioned:
+        state.position, state.recorded_at = last_taken(app, stop, basis.known_at)
     return state
 
 
@@ -117,10 +122,11 @@ def take_names(app: Ledger, state: LedgerState, skaters: Iterable[UUID], stop: i
 
 # -- the questions -------------------------------------------------------------------------------
 def competitions_state(app: Ledger, basis: Basis, index: Index, competitions: Iterable[str],
-                       races: Iterable[UUID] = (), skaters: Iterable[UUID] = ()) -> LedgerState:
+                       races: Iterable[UUID] = (), skaters: Iterable[UUID] = (), *,
+                       positioned: bool = True) -> LedgerState:
     """The partial state of these competitions' races, and ``races`` and ``skaters`` besides."""
     found = [race_id(r.key) for slug in dict.fromkeys(competitions) for r in index.races_of(slug)]
-    return scoped_state_at(app, basis, [*found, *races], skaters)
+    return scoped_state_at(app, basis, [*found, *races], skaters, positioned=positioned)
 
 
 def qualification_at(app: Ledger, rule: dict[str, Any], basis: Basis) -> tuple[Outcome, int]:
@@ -136,7 +142,7 @@ def classification_at(app: Ledger, keys: Sequence[str], basis: Basis) -> list[St
     """The classification over the races ``keys`` as of ``basis``: only those races' streams (no
     index needed). A race not scheduled by then is read as it stands now (``app.race``), as the
     command always did; the names its skaters show are still those known by the basis."""
-    state = scoped_state_at(app, basis, [race_id(key) for key in keys])
+    state = scoped_state_at(app, basis, [race_id(key) for key in keys], positioned=False)
     sheets: list[RaceState] = [state.sheet(key) or app.race(key).sheet for key in keys]
     take_names(app, state, set().union(*(skaters_named(s) for s in sheets)), stop_of(app, basis),
                basis)
@@ -154,5 +160,5 @@ def report_at(app: Ledger, choice: Choice, rules: tuple[str, ...], basis: Basis)
     races = [race_id(r.key) for sid in sorted(who) for r in index.races_entered(sid)
              if choice.competition in (None, r.competition) and choice.day in (None, r.day)]
     state = competitions_state(app, basis, index, [rule["competition"] for rule in loaded], races,
-                               who)
+                               who, positioned=False)
     return report(state, choice, rules)
