@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ledger.application import Ledger
 from ledger.bootstrap import build_app
+from projections.basis import Basis
+from projections.scoped import index_at
 from tests.cli import run
 
 
@@ -94,6 +97,7 @@ def test_qualification_classification_and_report_answer_the_same_from_the_views_
     folded = [run(capsys, "--db", okt, *asked) for asked in CROSS_RACE]
     assert all(done.code == 0 and done.out for done in folded), folded
     assert run(capsys, "--db", okt, "views", "rebuild").code == 0
+    assert indexed(build_app(okt))
     assert [run(capsys, "--db", okt, *asked).out for asked in CROSS_RACE] == [d.out for d in folded]
 
     app = build_app(okt)  # facts after the views' position: they lag, and the fold answers
@@ -129,3 +133,34 @@ def test_views_without_the_whole_index_fold_instead(capsys: pytest.CaptureFixtur
         conn.execute("DELETE FROM views_rows WHERE view='index'")
     conn.close()
     assert [run(capsys, "--db", okt, *asked).out for asked in CROSS_RACE] == folded
+
+
+def indexed(app: Ledger) -> bool:
+    """Whether the cross-race questions read only their races on this ledger (the index holds
+    its last position); the ledger is closed."""
+    try:
+        return index_at(app, Basis()) is not None
+    finally:
+        app.close()
+
+
+@pytest.mark.postgres
+def test_the_cross_race_questions_answer_the_same_from_views_in_postgresql(
+        capsys: pytest.CaptureFixture[str], postgres_url: str) -> None:
+    """The same on a PostgreSQL ledger with its views beside it (PostgresViewsRecorder)."""
+    assert run(capsys, "--db", postgres_url, "demo").code == 0
+    folded = [run(capsys, "--db", postgres_url, *asked).out for asked in CROSS_RACE]
+    assert run(capsys, "--db", postgres_url, "views", "rebuild").code == 0
+    assert indexed(build_app(postgres_url))
+    assert [run(capsys, "--db", postgres_url, *asked).out for asked in CROSS_RACE] == folded
+
+
+@pytest.mark.postgres
+def test_the_cross_race_questions_answer_the_same_from_views_kept_elsewhere(
+        capsys: pytest.CaptureFixture[str], okt: str, postgres_url: str) -> None:
+    """The same with the views in a PostgreSQL database of their own (``--views URL``)."""
+    folded = [run(capsys, "--db", okt, *asked).out for asked in CROSS_RACE]
+    assert run(capsys, "--db", okt, "--views", postgres_url, "views", "rebuild").code == 0
+    assert indexed(build_app(okt, views=postgres_url)) and not indexed(build_app(okt))
+    assert [run(capsys, "--db", okt, "--views", postgres_url, *asked).out
+            for asked in CROSS_RACE] == folded
