@@ -115,6 +115,7 @@ def test_qualification_classification_and_report_answer_the_same_from_the_views_
     assert [run(capsys, "--db", okt, *asked).out for asked in CROSS_RACE[1:3]] == [
         d.out for d in folded[1:3]]  # bases the views hold: from the index, as before
     assert run(capsys, "--db", okt, "views", "catch-up").code == 0
+    assert indexed(build_app(okt))  # caught up, the index holds her race: it answers again
     assert run(capsys, "--db", okt, *CROSS_RACE[6]).out == lagging.out
 
 
