@@ -31,6 +31,7 @@ from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
 from ledger.store.views import VIEWS, Change, SQLiteViewsRecorder, Step, ViewsRecorder, micros
 from projections import history_view as hv
+from projections import index_view
 from projections.basis import Basis, state_as_of
 from projections.history import History, history
 from projections.state import LedgerState, collector_paused
@@ -60,7 +61,8 @@ class Keeper(Protocol):
 
 KeeperClass = Callable[[Held], Keeper]
 #: Every view the store keeps, in the order their rows are worked out for each fact.
-KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),)
+KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),
+                                               (index_view.VIEW, index_view.IndexKeeper))
 
 
 @attrs.define
