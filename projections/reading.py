@@ -12,6 +12,13 @@ every state through these functions and fold no log themselves:
   with the size of the ledger; with ``marks``, also what its derived marks depend on; with
   ``bests``, also what its skaters' bests (the pair panel's reference) depend on; with
   ``competition``, also the races of its competition (the race page's qualification panel).
+- :func:`catalogue_at`: the competitions and races as of a basis, with what a list of them shows
+  (starters, official): a read of the few kinds of event that say so, not a fold of the log.
+- :func:`competition_log` and :func:`competition_at`: a competition's own facts (its races', the
+  names they show), and its state and timeline folded from them: what a day's page and its replay
+  read.
+- :func:`carried`: a state read from a closed set of streams, carried on over newer events
+  instead of read again (the board's cache).
 - :func:`snapshots_of`: a snapshot store of a ledger, caught up with its log.
 - :func:`fold` and :func:`folding`: the state of given ``(position, event)`` pairs (an exported
   log, a replay), all at once or after each event.
@@ -19,18 +26,19 @@ every state through these functions and fold no log themselves:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
+from ledger.domain.competition import Competition
 from ledger.domain.race import Race
 from ledger.domain.race_state import RaceState
 from ledger.domain.record import Record
 from ledger.domain.skater import Skater
-from ledger.domain.values import race_id
+from ledger.domain.values import competition_id, race_id
 from projections.basis import Basis, Snapshots, known_by, state_as_of
 from projections.snapshots import DEFAULT_EVERY, SnapshotStore
 from projections.state import LedgerState, collector_paused
@@ -169,6 +177,106 @@ def names_known(app: Ledger, position: int, event: Any, known_at: datetime) -> b
     before = LedgerState()
     take_race(app, before, event.originator_id, position - 1, known_at)
     return before.knows_what_it_names(event)
+
+
+#: The kinds of event a list of competitions and races reads (:func:`catalogue_at`): each sheet's
+#: key, day, distance, category and label (Race.Scheduled), its starters (an entry, a drawn pair,
+#: a corrected draw: ``RaceState.entries``) and whether it is official.
+CATALOGUE_TOPICS = (Competition.Scheduled.TOPIC, Race.Scheduled.TOPIC, Race.StarterEntered.TOPIC,
+                    Race.PairDrawn.TOPIC, Race.DrawCorrected.TOPIC,
+                    Race.ResultsDeclaredOfficial.TOPIC)
+
+
+def catalogue_at(app: Ledger, basis: Basis | None = None) -> LedgerState:
+    """The competitions and races as of ``basis`` as a list of them shows them
+    (:func:`scripts.output.races_json`: name, venue, day, distance, category, label, the number
+    of starters, official or not), with the position and known-at moment of the whole fold: only
+    :data:`CATALOGUE_TOPICS` are read (a scan of the log that decodes nothing else), so the state
+    holds no passing, no result and no skater. Each of those events names no other fact, so the
+    rule of the whole fold (:func:`projections.basis.known_by`) decides it from its race alone.
+    The one read of what is scheduled: a races view in the store can replace it here."""
+    basis = basis or Basis()
+    stop = stop_of(app, basis)
+    state = LedgerState()
+    to_event = app.mapper.to_domain_event
+    with collector_paused():
+        take(state, ((n.id, to_event(n)) for n in app.notifications(stop=stop, topics=CATALOGUE_TOPICS)),
+             basis.known_at)
+    state.position, state.recorded_at = last_taken(app, stop, basis.known_at)
+    return state
+
+
+def competition_log(app: Ledger, slug: str, stop: int) -> list[tuple[int, Any]]:
+    """The events up to ``stop`` of competition ``slug``: its own, its races' (found by
+    :func:`catalogue_at`'s read of what is scheduled) and the registrations of the skaters they
+    name, in log order."""
+    races = [e.originator_id for e in scheduled(app, stop) if e.competition == slug]
+    state = LedgerState()
+    with collector_paused():
+        own = [event for rid in races for event in app.read_stream(rid, stop)]
+        state.apply_all(sorted(own, key=lambda pair: pair[0]))
+        named = set().union(*(skaters_named(sheet) for sheet in state.races.values()))
+        own += app.read_stream(competition_id(slug), stop)
+        own += [e for sid in sorted(named) for e in app.read_stream(sid, stop)
+                if isinstance(e[1], Skater.Registered)]
+    return sorted(own, key=lambda pair: pair[0])
+
+
+def scheduled(app: Ledger, stop: int) -> list[Race.Scheduled]:
+    """Every race scheduled by ``stop`` (a scan of one kind of event)."""
+    to_event = app.mapper.to_domain_event
+    found = (to_event(n) for n in app.notifications(stop=stop, topics=(Race.Scheduled.TOPIC,)))
+    return [e for e in found if isinstance(e, Race.Scheduled)]
+
+
+def competition_at(app: Ledger, slug: str, basis: Basis | None = None,
+                   note: Callable[[LedgerState, int, Any], None] | None = None) -> LedgerState:
+    """The ledger as of ``basis`` as the questions about competition ``slug`` see it (its day's
+    start lists, the pair on the ice, its replay): equal, for its races, its competition and the
+    names they show, to :func:`state_at`; ``note(state, position, event)`` is called after each
+    event taken in (the board's timeline of the day)."""
+    basis = basis or Basis()
+    stop = stop_of(app, basis)
+    state = LedgerState()
+    with collector_paused():
+        for position, event, _ in folding(competition_log(app, slug, stop), state, basis.known_at):
+            if note is not None:
+                note(state, position, event)
+    state.position, state.recorded_at = last_taken(app, stop, basis.known_at)
+    return state
+
+
+def carried(state: LedgerState, events: Iterable[tuple[int, Any]], *, catalogue: bool = False,
+            note: Callable[[LedgerState, int, Any], None] | None = None) -> bool:
+    """Carry ``state`` (read by :func:`race_state_at`, :func:`competition_at` or, with
+    ``catalogue``, :func:`catalogue_at`, as of the whole log up to some position) on over
+    ``events``, the events stored after that position, in log order: afterwards it equals a new
+    read as of the last of them. False (``state`` is then spoilt: read it again) when an event could
+    change which streams that read takes (a race scheduled, a competition, a skater, a record
+    line, a race's new skater whose registration it holds not): only facts of the races it holds
+    are folded, and the others pass it by, which is the whole point: a fact of one race re-reads
+    no other. ``note`` as for :func:`competition_at`."""
+    last = None
+    with collector_paused():
+        for position, event in events:
+            last = (position, event)
+            if catalogue:
+                if getattr(event, "TOPIC", None) in CATALOGUE_TOPICS:
+                    state.apply(position, event)
+                continue
+            if not isinstance(event, Race.Event) or isinstance(event, Race.Scheduled):
+                return False
+            sheet = state.races.get(event.originator_id)
+            if sheet is None:
+                continue
+            state.apply(position, event)
+            if note is not None:
+                note(state, position, event)
+            if not skaters_named(sheet) <= state.skaters.keys():
+                return False
+    if last is not None:
+        state.position, state.recorded_at = last[0], known_at_of(last[1])
+    return True
 
 
 def snapshots_of(app: Ledger, every: int = DEFAULT_EVERY) -> SnapshotStore:
