@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from ledger.application import Ledger
@@ -51,9 +51,20 @@ def state_at(app: Ledger, basis: Basis | None = None,
     return state_as_of(app, basis or Basis(), snapshots)
 
 
+class Sheets(Protocol):
+    """A cache of races' sheets as read from their streams (the board's,
+    ``scripts.board.live.SheetCache``), so that reads of many races share the sheets they hold."""
+
+    def get(self, rid: UUID, stop: int) -> RaceState | None:
+        """Race ``rid``'s sheet as of position ``stop``, if kept (never to be changed)."""
+
+    def put(self, rid: UUID, sheet: RaceState, last: int, stop: int) -> None:
+        """Keep ``sheet``: race ``rid``'s stream read up to ``stop``, its last event at ``last``."""
+
+
 def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
-                  marks: bool = False, bests: bool = False, competition: bool = False
-                  ) -> LedgerState:
+                  marks: bool = False, bests: bool = False, competition: bool = False,
+                  sheets: Sheets | None = None) -> LedgerState:
     """The ledger as of ``basis`` as a question about race ``key`` sees it: equal, for that race,
     to :func:`state_at` (its sheet, its competition, the names of the skaters it names, the
     position and known-at moment of the basis), read from those aggregates' own streams.
@@ -67,16 +78,24 @@ def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
     race of its distance); with ``competition``, every race of its competition (what qualification
     rules read). Those races are found by a read of two kinds of event only (Race.Scheduled,
     Record.Stood: a scan of the log that decodes nothing else; the read models of issue 14, item 2,
-    will index them)."""
+    will index them).
+
+    With ``sheets`` (on the whole log, not as known at a moment) the races' sheets come from that
+    cache when it has them and go into it when read: the state then shares them, and owns none
+    (``LedgerState.owned``: it copies a sheet before it changes it)."""
     basis = basis or Basis()
     stop = stop_of(app, basis)
     state = LedgerState()
+    if basis.known_at is not None:
+        sheets = None
+    if sheets is not None:
+        state.owned = set()
     with collector_paused():
-        sheets = [take_race(app, state, race_id(key), stop, basis.known_at)]
-        if (marks or bests or competition) and sheets[0] is not None:
-            sheets += take_evidence(app, state, sheets[0], stop, basis.known_at, marks=marks,
-                                    bests=bests, competition=competition)
-        for sheet in (s for s in sheets if s is not None):
+        taken = [take_race(app, state, race_id(key), stop, basis.known_at, sheets)]
+        if (marks or bests or competition) and taken[0] is not None:
+            taken += take_evidence(app, state, taken[0], stop, basis.known_at, marks=marks,
+                                   bests=bests, competition=competition, sheets=sheets)
+        for sheet in (s for s in taken if s is not None):
             take(state, app.read_stream(sheet.competition_id, stop), basis.known_at)
             for skater in sorted(skaters_named(sheet) - state.skaters.keys()):
                 take(state, (e for e in app.read_stream(skater, stop)
@@ -116,15 +135,31 @@ def take(state: LedgerState, events: Iterable[tuple[int, Any]], known_at: dateti
 
 
 def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
-              known_at: datetime | None) -> RaceState | None:
-    """Fold race ``rid``'s own facts into ``state``; its sheet (None: not scheduled by then)."""
-    take(state, app.read_stream(rid, stop), known_at)
-    return state.races.get(rid)
+              known_at: datetime | None, sheets: Sheets | None = None) -> RaceState | None:
+    """Fold race ``rid``'s own facts into ``state``; its sheet (None: not scheduled by then).
+    With ``sheets`` (not as known at a moment), the sheet kept there if it has it, else the one
+    read, kept there; shared, so ``state`` does not own it."""
+    if sheets is None or known_at is not None:
+        take(state, app.read_stream(rid, stop), known_at)
+        return state.races.get(rid)
+    sheet = sheets.get(rid, stop)
+    if sheet is None:
+        events = app.read_stream(rid, stop)
+        take(state, events, None)
+        sheet = state.races.get(rid)
+        if sheet is None:
+            return None
+        sheets.put(rid, sheet, events[-1][0], stop)
+    state.races[rid] = sheet
+    state.race_keys[sheet.key] = rid
+    if state.owned is not None:
+        state.owned.discard(rid)
+    return sheet
 
 
 def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
-                  known_at: datetime | None, *, marks: bool, bests: bool, competition: bool
-                  ) -> list[RaceState | None]:
+                  known_at: datetime | None, *, marks: bool, bests: bool, competition: bool,
+                  sheets: Sheets | None = None) -> list[RaceState | None]:
     """Fold the other races scheduled by ``stop`` that :func:`race_state_at` names for ``marks``,
     ``bests`` and ``competition`` (supersets of the races :func:`projections.marks.derive`,
     :func:`projections.bests.ledger_best` and the qualification rules choose among), and, with
@@ -142,7 +177,7 @@ def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
                                      and e.day <= day)
                 or (competition and e.competition_id == sheet.competition_id))
 
-    return [take_race(app, state, e.originator_id, stop, known_at) for _, e in found
+    return [take_race(app, state, e.originator_id, stop, known_at, sheets) for _, e in found
             if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id and wanted(e)]
 
 
@@ -269,10 +304,10 @@ def carried(state: LedgerState, events: Iterable[tuple[int, Any]], *, catalogue:
             sheet = state.races.get(event.originator_id)
             if sheet is None:
                 continue
-            state.apply(position, event)
+            state.apply(position, event)  # a shared sheet is copied first: read it again
             if note is not None:
                 note(state, position, event)
-            if not skaters_named(sheet) <= state.skaters.keys():
+            if not skaters_named(state.races[event.originator_id]) <= state.skaters.keys():
                 return False
     if last is not None:
         state.position, state.recorded_at = last[0], known_at_of(last[1])

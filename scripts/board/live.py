@@ -31,10 +31,13 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+from uuid import UUID
 
 import attrs
 
 from ledger.application import Ledger
+from ledger.domain.race import Race
+from ledger.domain.race_state import RaceState
 from projections.basis import Basis
 from projections.history import History
 from projections.reading import carried, catalogue_at, competition_at, last_taken, race_state_at, stop_of
@@ -47,7 +50,10 @@ LOG = logging.getLogger("skate_ledger.board")
 CACHE_ENTRIES = 128
 #: ... holding at most this many facts of races between them (about 0.5 kB each in memory):
 #: a read bigger than that is answered and not kept.
-CACHE_FACTS = 150_000
+CACHE_FACTS = 250_000
+#: The races' sheets kept for the reads of races to share (a race page's marks and bests read
+#: every race of its distance), at most this many facts between them.
+SHEET_FACTS = 250_000
 #: New facts beyond this many in one look are not carried on: the live reads are read again.
 CARRY_LIMIT = 20_000
 
@@ -122,6 +128,46 @@ class Cache:
         return [(k, e) for k, e in self.kept.items() if k[2] == position and k[3] is None]
 
 
+class SheetCache:
+    """Races' sheets as read from their streams, least recently used first, at most ``facts``
+    facts between them (:class:`projections.reading.Sheets`). A sheet read up to position
+    ``upto`` whose last event is at ``last`` is the race's sheet as of any position from
+    ``last`` to ``upto``; the poll moves ``upto`` on for the races the new facts do not touch."""
+
+    def __init__(self, facts: int = SHEET_FACTS) -> None:
+        self.facts = facts
+        self.kept: OrderedDict[UUID, tuple[RaceState, int, int]] = OrderedDict()
+        self.weight = 0
+
+    def get(self, rid: UUID, stop: int) -> RaceState | None:
+        found = self.kept.get(rid)
+        if found is None or not found[1] <= stop <= found[2]:
+            return None
+        self.kept.move_to_end(rid)
+        return found[0]
+
+    def put(self, rid: UUID, sheet: RaceState, last: int, stop: int) -> None:
+        old = self.kept.pop(rid, None)
+        if old is not None:
+            self.weight -= 1 + len(old[0].facts)
+            if old[2] > stop:  # the one known to hold for longer stays
+                sheet, last, stop = old
+        self.kept[rid] = (sheet, last, stop)
+        self.weight += 1 + len(sheet.facts)
+        while self.weight > self.facts and self.kept:
+            _, (dropped, _, _) = self.kept.popitem(last=False)
+            self.weight -= 1 + len(dropped.facts)
+
+    def carry(self, old: int, new: int, touched: set[UUID] | None) -> None:
+        """The log grew from ``old`` to ``new`` with new facts of the races ``touched`` (None:
+        not known): every other sheet read up to ``old`` or later holds up to ``new``."""
+        if touched is None:
+            return
+        for rid, (sheet, last, upto) in self.kept.items():
+            if upto >= old and rid not in touched:
+                self.kept[rid] = (sheet, last, max(upto, new))
+
+
 class Ledgers:
     """The ledger as the board reads it, as of any basis: each page's part, read on demand and
     kept in a bounded :class:`Cache`; the live position, caught up from the notifier's poll."""
@@ -129,6 +175,7 @@ class Ledgers:
     def __init__(self, app: Ledger, entries: int = CACHE_ENTRIES, facts: int = CACHE_FACTS) -> None:
         self.app = app
         self.cache = Cache(entries, facts)
+        self.sheets = SheetCache(facts)
         self.listeners: list[Callable[[int], None]] = []
         self.position = app.last_position()
 
@@ -148,13 +195,13 @@ class Ledgers:
         """Move the cached reads as of ``old`` on to ``last``, folding the new facts of the races
         each holds (:func:`projections.reading.carried`); a read they could change is dropped."""
         live = self.cache.at(old)
-        if not live:
-            return
         for key, _ in live:
             self.cache.pop(key)
-        if last - old > CARRY_LIMIT:
+        if (not live and not self.sheets.kept) or last - old > CARRY_LIMIT:
             return
         events = list(self.app.read_log(old + 1, last))
+        self.sheets.carry(old, last, {e.originator_id for _, e in events
+                                      if isinstance(e, Race.Event)})
         for key, entry in live:
             if entry.state is not None and carried(entry.state, events, catalogue=entry.catalogue,
                                                    note=entry.note):
@@ -192,7 +239,7 @@ class Ledgers:
         the whole ledger's state."""
         def make(at: Basis) -> Entry:
             state = race_state_at(self.app, key, at, marks=marks, bests=bests,
-                                  competition=competition)
+                                  competition=competition, sheets=self.sheets)
             return Entry(state, state)
         state: LedgerState = self.read("race", (key, marks, bests, competition), basis, make)
         return state
