@@ -36,10 +36,11 @@ from ledger.domain.clocks import known_at_of
 from ledger.domain.competition import Competition
 from ledger.domain.race import Race
 from ledger.domain.race_state import RaceState
-from ledger.domain.record import Record
+from ledger.domain.record import Record, season_of
 from ledger.domain.skater import Skater
 from ledger.domain.values import competition_id, race_id
 from projections.basis import Basis, Snapshots, known_by, state_as_of
+from projections.bests import ledger_best
 from projections.snapshots import DEFAULT_EVERY, SnapshotStore
 from projections.state import LedgerState, collector_paused
 
@@ -55,10 +56,11 @@ class Sheets(Protocol):
     """A cache of races' sheets as read from their streams (the board's,
     ``scripts.board.live.SheetCache``), so that reads of many races share the sheets they hold."""
 
-    def get(self, rid: UUID, stop: int) -> RaceState | None:
-        """Race ``rid``'s sheet as of position ``stop``, if kept (never to be changed)."""
+    def get(self, rid: UUID, stop: int, lean: bool) -> RaceState | None:
+        """Race ``rid``'s sheet (``lean``: :func:`take_lean`'s) as of position ``stop``, if kept
+        (never to be changed)."""
 
-    def put(self, rid: UUID, sheet: RaceState, last: int, stop: int) -> None:
+    def put(self, rid: UUID, sheet: RaceState, last: int, stop: int, lean: bool) -> None:
         """Keep ``sheet``: race ``rid``'s stream read up to ``stop``, its last event at ``last``."""
 
 
@@ -82,7 +84,9 @@ def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
 
     With ``sheets`` (on the whole log, not as known at a moment) the races' sheets come from that
     cache when it has them and go into it when read: the state then shares them, and owns none
-    (``LedgerState.owned``: it copies a sheet before it changes it)."""
+    (``LedgerState.owned``: it copies a sheet before it changes it); and the other races (what
+    marks, bests and qualification read of them: results, not passings) are read lean
+    (:func:`take_lean`)."""
     basis = basis or Basis()
     stop = stop_of(app, basis)
     state = LedgerState()
@@ -95,6 +99,8 @@ def race_state_at(app: Ledger, key: str, basis: Basis | None = None, *,
         if (marks or bests or competition) and taken[0] is not None:
             taken += take_evidence(app, state, taken[0], stop, basis.known_at, marks=marks,
                                    bests=bests, competition=competition, sheets=sheets)
+            if bests and sheets is not None:
+                take_references(app, state, taken[0], stop, sheets)
         for sheet in (s for s in taken if s is not None):
             take(state, app.read_stream(sheet.competition_id, stop), basis.known_at)
             for skater in sorted(skaters_named(sheet) - state.skaters.keys()):
@@ -134,27 +140,64 @@ def take(state: LedgerState, events: Iterable[tuple[int, Any]], known_at: dateti
             state.apply(position, event)
 
 
+#: What a lean sheet leaves out (:func:`take_lean`): the passings and which of them was shown.
+LEAN_LEFT_OUT = (Race.PassingRecorded, Race.SourcePresented)
+
+
+def take_lean(state: LedgerState, events: Iterable[tuple[int, Any]]) -> None:
+    """Fold a race's ``events`` into ``state`` without its passings (:data:`LEAN_LEFT_OUT`) and
+    the corrections and voids of facts left out: a lean sheet, whose results
+    (:func:`projections.results.result_of`, which reads no passing), boards at the finish, marks
+    and bests are the full sheet's, in about a seventh of the memory. What an evidence race is
+    read for; never a race's own page."""
+    for position, event in events:
+        if isinstance(event, LEAN_LEFT_OUT):
+            continue
+        target = getattr(event, "target", None)
+        if target is not None and target not in state.races[event.originator_id].facts:
+            continue
+        state.apply(position, event)
+
+
 def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
-              known_at: datetime | None, sheets: Sheets | None = None) -> RaceState | None:
+              known_at: datetime | None, sheets: Sheets | None = None,
+              lean: bool = False) -> RaceState | None:
     """Fold race ``rid``'s own facts into ``state``; its sheet (None: not scheduled by then).
     With ``sheets`` (not as known at a moment), the sheet kept there if it has it, else the one
-    read, kept there; shared, so ``state`` does not own it."""
+    read, kept there; shared, so ``state`` does not own it; with ``lean`` too, a lean sheet
+    (:func:`take_lean`), kept apart from the full ones."""
     if sheets is None or known_at is not None:
         take(state, app.read_stream(rid, stop), known_at)
         return state.races.get(rid)
-    sheet = sheets.get(rid, stop)
+    sheet = sheets.get(rid, stop, lean)
     if sheet is None:
         events = app.read_stream(rid, stop)
-        take(state, events, None)
+        if lean:
+            take_lean(state, events)
+        else:
+            take(state, events, None)
         sheet = state.races.get(rid)
         if sheet is None:
             return None
-        sheets.put(rid, sheet, events[-1][0], stop)
+        sheets.put(rid, sheet, events[-1][0], stop, lean)
     state.races[rid] = sheet
     state.race_keys[sheet.key] = rid
     if state.owned is not None:
         state.owned.discard(rid)
     return sheet
+
+
+def take_references(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
+                    sheets: Sheets) -> None:
+    """Read in full the races whose passings the pair panel reads of lean sheets
+    (:func:`projections.pair.reference_race`): each skater's season and personal best race at the
+    distance, chosen by results, which a lean sheet holds as the full one does."""
+    season = season_of(sheet.day)
+    for sid in sorted(sheet.entries):
+        for within in (season, None):
+            best = ledger_best(state, sid, sheet.distance_m, within, besides=sheet.key)
+            if best is not None:
+                take_race(app, state, best.race.race_id, stop, None, sheets)
 
 
 def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
@@ -177,7 +220,8 @@ def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
                                      and e.day <= day)
                 or (competition and e.competition_id == sheet.competition_id))
 
-    return [take_race(app, state, e.originator_id, stop, known_at, sheets) for _, e in found
+    return [take_race(app, state, e.originator_id, stop, known_at, sheets, lean=True)
+            for _, e in found
             if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id and wanted(e)]
 
 
@@ -282,7 +326,8 @@ def competition_at(app: Ledger, slug: str, basis: Basis | None = None,
 
 
 def carried(state: LedgerState, events: Iterable[tuple[int, Any]], *, catalogue: bool = False,
-            note: Callable[[LedgerState, int, Any], None] | None = None) -> bool:
+            note: Callable[[LedgerState, int, Any], None] | None = None,
+            full: UUID | None = None) -> bool:
     """Carry ``state`` (read by :func:`race_state_at`, :func:`competition_at` or, with
     ``catalogue``, :func:`catalogue_at`, as of the whole log up to some position) on over
     ``events``, the events stored after that position, in log order: afterwards it equals a new
@@ -290,7 +335,9 @@ def carried(state: LedgerState, events: Iterable[tuple[int, Any]], *, catalogue:
     change which streams that read takes (a race scheduled, a competition, a skater, a record
     line, a race's new skater whose registration it holds not): only facts of the races it holds
     are folded, and the others pass it by, which is the whole point: a fact of one race re-reads
-    no other. ``note`` as for :func:`competition_at`."""
+    no other. ``note`` as for :func:`competition_at`. With ``full`` (a race's read with
+    ``sheets``), a fact of any other race it holds (lean, or a reference race read in full)
+    spoils it: it is read again, from the cache but for the race of the fact."""
     last = None
     with collector_paused():
         for position, event in events:
@@ -304,6 +351,8 @@ def carried(state: LedgerState, events: Iterable[tuple[int, Any]], *, catalogue:
             sheet = state.races.get(event.originator_id)
             if sheet is None:
                 continue
+            if full is not None and event.originator_id != full:
+                return False  # a lean sheet, or a reference race: read again (from the cache)
             state.apply(position, event)  # a shared sheet is copied first: read it again
             if note is not None:
                 note(state, position, event)

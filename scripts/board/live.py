@@ -38,6 +38,7 @@ import attrs
 from ledger.application import Ledger
 from ledger.domain.race import Race
 from ledger.domain.race_state import RaceState
+from ledger.domain.values import race_id
 from projections.basis import Basis
 from projections.history import History
 from projections.reading import carried, catalogue_at, competition_at, last_taken, race_state_at, stop_of
@@ -81,6 +82,7 @@ class Entry:
     state: LedgerState | None
     catalogue: bool = False
     note: Callable[[LedgerState, int, Any], None] | None = None
+    full: UUID | None = None  # a race's read: the one race not read lean
     weight: int = 0
 
 
@@ -136,23 +138,23 @@ class SheetCache:
 
     def __init__(self, facts: int = SHEET_FACTS) -> None:
         self.facts = facts
-        self.kept: OrderedDict[UUID, tuple[RaceState, int, int]] = OrderedDict()
+        self.kept: OrderedDict[tuple[UUID, bool], tuple[RaceState, int, int]] = OrderedDict()
         self.weight = 0
 
-    def get(self, rid: UUID, stop: int) -> RaceState | None:
-        found = self.kept.get(rid)
+    def get(self, rid: UUID, stop: int, lean: bool) -> RaceState | None:
+        found = self.kept.get((rid, lean))
         if found is None or not found[1] <= stop <= found[2]:
             return None
-        self.kept.move_to_end(rid)
+        self.kept.move_to_end((rid, lean))
         return found[0]
 
-    def put(self, rid: UUID, sheet: RaceState, last: int, stop: int) -> None:
-        old = self.kept.pop(rid, None)
+    def put(self, rid: UUID, sheet: RaceState, last: int, stop: int, lean: bool) -> None:
+        old = self.kept.pop((rid, lean), None)
         if old is not None:
             self.weight -= 1 + len(old[0].facts)
             if old[2] > stop:  # the one known to hold for longer stays
                 sheet, last, stop = old
-        self.kept[rid] = (sheet, last, stop)
+        self.kept[(rid, lean)] = (sheet, last, stop)
         self.weight += 1 + len(sheet.facts)
         while self.weight > self.facts and self.kept:
             _, (dropped, _, _) = self.kept.popitem(last=False)
@@ -163,9 +165,9 @@ class SheetCache:
         not known): every other sheet read up to ``old`` or later holds up to ``new``."""
         if touched is None:
             return
-        for rid, (sheet, last, upto) in self.kept.items():
+        for (rid, lean), (sheet, last, upto) in self.kept.items():
             if upto >= old and rid not in touched:
-                self.kept[rid] = (sheet, last, max(upto, new))
+                self.kept[(rid, lean)] = (sheet, last, max(upto, new))
 
 
 class Ledgers:
@@ -204,7 +206,7 @@ class Ledgers:
                                       if isinstance(e, Race.Event)})
         for key, entry in live:
             if entry.state is not None and carried(entry.state, events, catalogue=entry.catalogue,
-                                                   note=entry.note):
+                                                   note=entry.note, full=entry.full):
                 self.cache.put((key[0], key[1], last, None), entry)
 
     def stop(self, basis: Basis) -> int | None:
@@ -240,7 +242,7 @@ class Ledgers:
         def make(at: Basis) -> Entry:
             state = race_state_at(self.app, key, at, marks=marks, bests=bests,
                                   competition=competition, sheets=self.sheets)
-            return Entry(state, state)
+            return Entry(state, state, full=race_id(key))
         state: LedgerState = self.read("race", (key, marks, bests, competition), basis, make)
         return state
 

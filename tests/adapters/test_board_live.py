@@ -256,8 +256,9 @@ def test_the_boards_caches_hold_no_more_than_their_limits_and_answer_as_the_fold
 
 
 def test_a_new_fact_of_one_race_rereads_no_other_race() -> None:
-    """The live reads are carried on over a new fact: the fact's own race is folded on, and
-    reading any other race's page, or the index, afterwards reads no stream at all."""
+    """The live reads are carried on over a new fact: the fact's own race is folded on, a read
+    that holds that race as evidence is read again from the cache of sheets but for that race, and
+    reading any race's page, or the index, afterwards reads no other race's stream."""
     from projections.basis import Basis, state_as_of
     from scripts.board.live import Ledgers
 
@@ -286,4 +287,4 @@ def test_a_new_fact_of_one_race_rereads_no_other_race() -> None:
         state = ledgers.race_state(key, Basis(), marks=True, bests=True, competition=True)
         assert state.sheet(key) == whole.sheet(key) and state.position == whole.position
     assert ledgers.catalogue(Basis()).races.keys() == whole.races.keys()
-    assert reads == []
+    assert {r for r in reads if r in whole.races} == {sheet.race_id}

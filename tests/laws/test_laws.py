@@ -385,12 +385,13 @@ def test_the_board_folds_what_a_rebuild_folds(day: RaceDay, room: int) -> None:
     cache with a size limit (``room`` facts here, so reads are dropped and read again), carried
     on over each command's new facts. Whatever it answers, now or at a past basis, read or
     carried, equals the whole log folded once: each race's sheet and the names it shows, its
-    board, the list of races, the day, and one timeline step per race event."""
+    board and its page (marks, bests and qualification read from lean sheets of the other races),
+    the list of races, the day, and one timeline step per race event."""
     from ledger.domain.race import Race
     from projections.reading import catalogue_at, competition_at, race_state_at
     from scripts import output
     from scripts.board import views
-    from scripts.board.live import Ledgers
+    from scripts.board.live import Ledgers, SheetCache
 
     def agrees(ledgers: Ledgers, basis: Basis) -> None:
         whole = state_as_of(app, basis)
@@ -403,11 +404,12 @@ def test_the_board_folds_what_a_rebuild_folds(day: RaceDay, room: int) -> None:
                 assert {s: state.name_of(s) for s in sheet.entries} == {
                     s: whole.name_of(s) for s in sheet.entries}
                 assert leaderboard(state, key) == leaderboard(whole, key)
+                assert views.race_view(state, key, basis) == views.race_view(whole, key, basis)
                 assert views.day_view(ledgers.competition(sheet.competition, basis).state,
                                       sheet.competition) == views.day_view(whole, sheet.competition)
             if basis == Basis():  # what was carried equals a read of the same streams now
                 assert state == race_state_at(app, key, Basis(position=whole.position), marks=True,
-                                              bests=True, competition=True)
+                                              bests=True, competition=True, sheets=SheetCache())
         assert output.races_json(ledgers.catalogue(basis)) == output.races_json(whole)
         assert views.index_view(ledgers.catalogue(basis)) == views.index_view(whole)
 
