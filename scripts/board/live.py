@@ -329,6 +329,9 @@ class Hub:
         self.render = render
         self.topics: dict[str, set[Subscriber]] = {}
         self.last: dict[str, str] = {}
+        #: The last message of each topic with subscribers: a new subscriber at the same position
+        #: gets it, rendered once for all of them.
+        self.messages: dict[str, Message] = {}
         ledgers.listeners.append(self.publish)
 
     def subscribe(self, topic: str) -> Subscriber:
@@ -343,10 +346,13 @@ class Hub:
             if not subs:
                 del self.topics[sub.topic]
                 self.last.pop(sub.topic, None)
+                self.messages.pop(sub.topic, None)
 
     def snapshot(self, topic: str) -> Message:
         self.ledgers.refresh()
-        message = self.render(topic)
+        message = self.messages.get(topic)
+        if message is None or message.position != self.ledgers.position:
+            message = self.messages[topic] = self.render(topic)
         self.last.setdefault(topic, message.content)
         return message
 
@@ -358,6 +364,7 @@ class Hub:
             except Exception:
                 LOG.exception("cannot render %s", topic)
                 continue
+            self.messages[topic] = message
             if self.last.get(topic) == message.content:
                 continue  # nothing this topic shows changed
             self.last[topic] = message.content
