@@ -273,16 +273,34 @@ def catalogue_at(app: Ledger, basis: Basis | None = None) -> LedgerState:
     :data:`CATALOGUE_TOPICS` are read (a scan of the log that decodes nothing else), so the state
     holds no passing, no result and no skater. Each of those events names no other fact, so the
     rule of the whole fold (:func:`projections.basis.known_by`) decides it from its race alone.
+    The sheets hold entries and pairs, not the facts that record them (:func:`list_in`).
     The one read of what is scheduled: a races view in the store can replace it here."""
     basis = basis or Basis()
     stop = stop_of(app, basis)
     state = LedgerState()
     to_event = app.mapper.to_domain_event
     with collector_paused():
-        take(state, ((n.id, to_event(n)) for n in app.notifications(stop=stop, topics=CATALOGUE_TOPICS)),
-             basis.known_at)
+        for n in app.notifications(stop=stop, topics=CATALOGUE_TOPICS):
+            event = to_event(n)
+            if basis.known_at is None or known_by(state, event, basis.known_at):
+                list_in(state, n.id, event)
     state.position, state.recorded_at = last_taken(app, stop, basis.known_at)
     return state
+
+
+def list_in(state: LedgerState, position: int, event: Any) -> None:
+    """Fold one of :data:`CATALOGUE_TOPICS` into ``state`` as a list of races reads it: the
+    entries and pairs of a sheet without the facts that record them (a list counts starters, it
+    shows no fact), so a race costs the list a few objects, not one per entry and pair."""
+    if isinstance(event, Race.StarterEntered):
+        state.races[event.originator_id].enter(event.skater)
+    elif isinstance(event, Race.PairDrawn):
+        state.races[event.originator_id].draw_pair(event.pair, event.inner, event.outer,
+                                                   event.lanes_known)
+    elif isinstance(event, Race.DrawCorrected):
+        state.races[event.originator_id].redraw(event.pair, event.inner, event.outer)
+    else:
+        state.apply(position, event)
 
 
 def competition_log(app: Ledger, slug: str, stop: int) -> list[tuple[int, Any]]:
@@ -344,7 +362,7 @@ def carried(state: LedgerState, events: Iterable[tuple[int, Any]], *, catalogue:
             last = (position, event)
             if catalogue:
                 if getattr(event, "TOPIC", None) in CATALOGUE_TOPICS:
-                    state.apply(position, event)
+                    list_in(state, position, event)
                 continue
             if not isinstance(event, Race.Event) or isinstance(event, Race.Scheduled):
                 return False

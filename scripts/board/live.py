@@ -87,10 +87,15 @@ class Entry:
 
 
 def weight_of(state: LedgerState | None) -> int:
-    """What a cached state holds, counted in facts of races (and one per race and skater)."""
+    """What a cached state holds, counted in facts of races (and one per race, entry and
+    skater)."""
     if state is None:
         return 1
-    return 1 + len(state.skaters) + sum(1 + len(s.facts) for s in state.races.values())
+    return 1 + len(state.skaters) + sum(sheet_weight(s) for s in state.races.values())
+
+
+def sheet_weight(sheet: RaceState) -> int:
+    return 1 + len(sheet.facts) + len(sheet.entries)
 
 
 class Cache:
@@ -151,14 +156,14 @@ class SheetCache:
     def put(self, rid: UUID, sheet: RaceState, last: int, stop: int, lean: bool) -> None:
         old = self.kept.pop((rid, lean), None)
         if old is not None:
-            self.weight -= 1 + len(old[0].facts)
+            self.weight -= sheet_weight(old[0])
             if old[2] > stop:  # the one known to hold for longer stays
                 sheet, last, stop = old
         self.kept[(rid, lean)] = (sheet, last, stop)
-        self.weight += 1 + len(sheet.facts)
+        self.weight += sheet_weight(sheet)
         while self.weight > self.facts and self.kept:
             _, (dropped, _, _) = self.kept.popitem(last=False)
-            self.weight -= 1 + len(dropped.facts)
+            self.weight -= sheet_weight(dropped)
 
     def carry(self, old: int, new: int, touched: set[UUID] | None) -> None:
         """The log grew from ``old`` to ``new`` with new facts of the races ``touched`` (None:
