@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import orjson
 from eventsourcing.persistence import (
@@ -100,14 +100,22 @@ class LedgerTranscoder(JSONTranscoder):
         if type(value) is dict:
             # An event's state: a flat object whose custom values are one level down. Walked here
             # without a call per value (this loop runs for every event every projection reads).
+            fast, uuids = self._fast, self._uuids
             for key, item in value.items():
                 kind = type(item)
                 if kind is dict:
-                    name, text = item.get("_type_"), item.get("_data_")
-                    if len(item) == 2 and type(text) is str and name in self._fast:
-                        value[key] = self._fast_value(name, text)
-                    else:
-                        value[key] = self._restore(item)
+                    if len(item) == 2:
+                        name, text = item.get("_type_"), item.get("_data_")
+                        if type(text) is str and name in fast:
+                            if name == "uuid_hex":
+                                found = uuids.get(text)
+                                if found is None:
+                                    found = self._uuid(text)
+                                value[key] = found
+                            else:
+                                value[key] = datetime.fromisoformat(text)
+                            continue
+                    value[key] = self._restore(item)
                 elif kind is list:
                     value[key] = self._restore(item)
                 elif kind is float:
@@ -124,12 +132,15 @@ class LedgerTranscoder(JSONTranscoder):
     def _fast_value(self, name: str, data: str) -> Any:
         if name == "uuid_hex":
             found = self._uuids.get(data)
-            if found is None:
-                if len(self._uuids) >= _UUIDS_KEPT:
-                    self._uuids.clear()
-                found = self._uuids[data] = UUID(data)
-            return found
+            return found if found is not None else self._uuid(data)
         return datetime.fromisoformat(data)
+
+    def _uuid(self, data: str) -> UUID:
+        """The UUID of a hex text, kept for the next time (see :func:`uuid_of_hex`)."""
+        if len(self._uuids) >= _UUIDS_KEPT:
+            self._uuids.clear()
+        found = self._uuids[data] = uuid_of_hex(data)
+        return found
 
     def _restore(self, o: Any) -> Any:
         """Turn every ``{"_type_", "_data_"}`` object back into its value, innermost first (as the
@@ -158,3 +169,26 @@ class LedgerTranscoder(JSONTranscoder):
                    "custom transcoding for this type.")
             raise TranscodingNotRegisteredError(msg)
         return transcoding.decode(data)
+
+
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_UNKNOWN = SafeUUID.unknown
+
+
+def uuid_of_hex(data: str) -> UUID:
+    """``UUID(data)``, built without its parsing when ``data`` is the 32 hex digits the library's
+    ``UUIDAsHex`` writes (UUID's ``__init__`` strips prefixes, braces and hyphens, then checks its
+    arguments: several times the cost, for every id of every event read). The object is the one
+    ``UUID`` makes: its two slots, ``int`` and ``is_safe`` (unknown). Any other text goes to
+    ``UUID``, with its value or its error."""
+    if len(data) == 32 and data.isascii() and data.isalnum():  # int() takes "_", "+", spaces
+        try:
+            number = int(data, 16)
+        except ValueError:
+            return UUID(data)
+        made: UUID = _new_object(UUID)
+        _set_slot(made, "int", number)
+        _set_slot(made, "is_safe", _UNKNOWN)
+        return made
+    return UUID(data)
