@@ -41,7 +41,8 @@ from ledger.store.chain import GENESIS, Breach, Linker
 from ledger.store.links import Link
 from ledger.store.recorders import chained
 from ledger.store.restore import Restore, restoring
-from ledger.store.verify import fact_of, stored_chain
+from ledger.store.transcoder import LedgerTranscoder, domain_event
+from ledger.store.verify import fact_key, stored_chain
 
 
 def export_lines(app: Ledger) -> Iterator[str]:
@@ -75,6 +76,7 @@ FLUSH = 100
 LIVE = 512
 LINE_BITS = 40  # a new event's place: file index << LINE_BITS | line
 VERSION_BITS = 40  # one fact's entry: content digest << VERSION_BITS | version
+DIGEST_MASK = (1 << 64) - 1  # a content's digest (``fact_key``), as an unsigned 64-bit number
 
 
 def restore(app: Ledger, paths: Sequence[Path], aggregates: Sequence[Aggregate] = ()) -> int | None:
@@ -144,7 +146,7 @@ class FileChain:
         links: list[Link | None] = []
         linked = self.linker.link
         previous, last = self.previous, self.last
-        for line, s, position, held in run:
+        for line, s, position, held, _ in run:
             if held is not None:
                 self.any_hash = True
             if self.bad_line is not None:
@@ -189,7 +191,7 @@ class FileChain:
         if self.breach is not None:
             breach, line = self.breach
             if line is None:
-                line = next(number for number, _, position, _ in stream_rows(path)
+                line = next(number for number, _, position, _, _ in stream_rows(path)
                             if position == breach.position)
             return ImportFormatError(name, line, f"breaks the file's hash chain at {breach}")
         return None
@@ -223,6 +225,13 @@ class JsonlPlan:
         #: compared): a measure of the work that does not depend on the machine
         self.work = 0
         self.reloads = 0  # aggregates folded again after the cache evicted them
+        #: each line's state decoded as the reader parsed it (``ledger.store.transcoder
+        #: .domain_event`` makes its event), when the mapper is the ledger's own; else None, and
+        #: the mapper decodes the stored bytes
+        mapper = app.mapper
+        transcoder = mapper.transcoder
+        self.decode_state = (transcoder.decode_parsed if isinstance(transcoder, LedgerTranscoder)
+                             and mapper.cipher is None and mapper.compressor is None else None)
 
     # -- one file --------------------------------------------------------------------------------
     def add(self, path: Path) -> None:
@@ -241,7 +250,7 @@ class JsonlPlan:
         chain = FileChain()
         refused: ImportFormatError | None = None
         run: list[Logged] = []
-        for logged in stream_rows(path):
+        for logged in stream_rows(path, self.decode_state):
             if run and (logged[1].originator_id is not run[0][1].originator_id or len(run) >= BATCH):
                 known = chain.see(run)
                 if refused is None:
@@ -265,23 +274,28 @@ class JsonlPlan:
                    known: Sequence[Link | None]) -> ImportFormatError | None:
         """Decide consecutive lines of one aggregate, in order; the first refused one's refusal
         (the lines before it decided)."""
-        to_domain_event = self.app.mapper.to_domain_event
+        mapper = self.app.mapper
+        to_domain_event = mapper.to_domain_event
         aggregate_id: UUID | None = None
         touched: Touched | None = None
         fresh: list[tuple[StoredEvent, Any, int, Link | None]] = []  # new events not yet taken
         refusal: ImportFormatError | None = None
         for logged, link in zip(run, known, strict=True):
-            line, stored = logged[0], logged[1]
+            line, stored, made = logged[0], logged[1], logged[4]
             self.work += 1
             try:
-                event = to_domain_event(stored)
-            except Exception as e:  # noqa: BLE001 - any failure to rebuild the event means a bad line
-                refusal = ImportFormatError(name, line, f"is not an event this ledger knows ({e})")
-                break
+                event = domain_event(mapper, stored, made) if made is not None else None
+            except Exception:  # noqa: BLE001 - the mapper's own decoding says why (below)
+                event = None
+            if event is None:
+                try:
+                    event = to_domain_event(stored)
+                except Exception as e:  # noqa: BLE001 - any failure to rebuild the event means a bad line
+                    refusal = ImportFormatError(name, line, f"is not an event this ledger knows ({e})")
+                    break
             if touched is None:
-                aggregate_id = stored.originator_id
-                if not isinstance(aggregate_id, UUID):
-                    aggregate_id = UUID(str(aggregate_id))
+                named = stored.originator_id
+                aggregate_id = named if isinstance(named, UUID) else UUID(str(named))
                 touched = self.touched.get(aggregate_id)
                 if touched is None:
                     held = self.committed.get(aggregate_id, 0)
@@ -305,7 +319,8 @@ class JsonlPlan:
                 break
             fresh.append((stored, event, index << LINE_BITS | line, link))
         if fresh:
-            assert aggregate_id is not None and touched is not None
+            assert aggregate_id is not None
+            assert touched is not None
             self.new_run(aggregate_id, touched, fresh)
         if len(self.buffer) >= FLUSH:
             self.flush()
@@ -352,12 +367,12 @@ class JsonlPlan:
             lines.append(place)
             version = touched.version = stored.originator_version
             # one_content, inline: the fact's first content is noted; another is refused
-            found = fact_of(stored.topic, stored.state)
+            found = fact_key(stored.topic, stored.state)
             if found is None:
                 continue
             self.work += 1
-            fid, digest = found
-            mine = int.from_bytes(digest)
+            fid, mine = found
+            mine &= DIGEST_MASK
             packed = mine << VERSION_BITS | version
             first = facts.setdefault(hash((key, fid)), packed)
             if first != packed and first >> VERSION_BITS != mine and aggregate_id not in self.content:
@@ -425,12 +440,12 @@ class JsonlPlan:
         """Note the fact a stored event records (the first content of each fact id is kept);
         the fact id, its digest here, and the digest and version noted first, when it records
         one."""
-        found = fact_of(stored.topic, stored.state)
+        found = fact_key(stored.topic, stored.state)
         if found is None:
             return None
         self.work += 1
-        fid, digest = found
-        mine = int.from_bytes(digest)
+        fid, mine = found
+        mine &= DIGEST_MASK
         # 64 bits of (aggregate, fact id), as ``verify`` keys them (a UUID hashes as its int, which
         # is read without a call): a clash is not to be expected
         first = self.facts.setdefault(hash((aggregate_id.int, fid)),

@@ -79,6 +79,9 @@ class Linker:
 
     def __init__(self) -> None:
         self.parts: dict[UUID | str, bytes] = {}
+        #: the last aggregate id linked, and its part: a run of one aggregate's events shares one
+        #: id object (held here, so ``is`` cannot mistake another object for it)
+        self.last: tuple[UUID | str | None, bytes] = (None, b"")
 
     def part(self, text: UUID | str) -> bytes:
         found = self.parts.get(text)
@@ -91,7 +94,10 @@ class Linker:
     def link(self, previous: bytes, position: int, originator_id: UUID | str, version: int,
              topic: str, state: bytes | str) -> bytes:
         parts = self.parts
-        ident = parts.get(originator_id) or self.part(originator_id)
+        last, ident = self.last
+        if originator_id is not last:
+            ident = parts.get(originator_id) or self.part(originator_id)
+            self.last = (originator_id, ident)
         name = parts.get(topic) or self.part(topic)
         if type(state) is not bytes or len(previous) != HASH_SIZE:
             return link(previous, position, originator_id, version, topic, state)
