@@ -9,9 +9,19 @@ written before the chain (no ``hash`` on any line) are still accepted.
 A restore streams: the file is read a line at a time (``ledger.formats.jsonl.stream_jsonl``), each
 aggregate's new events are folded onto the aggregate as they come (a bounded number of folded
 aggregates is kept, one evicted is folded again from the store), and the new events are written in
-batches of :data:`BATCH` with one insert each, all in one transaction
-(``ledger.store.restore``): memory stays bounded and the work grows with the file, not with its
-square. The refusals name the same lines, in the same words, as when the file was read whole.
+batches with one insert each (a race's facts, once :data:`FLUSH` are buffered; at most
+:data:`BATCH`), all in one transaction (``ledger.store.restore``): memory stays bounded and the
+work grows with the file, not with its square. The refusals name the same lines, in the same
+words, as when the file was read whole.
+
+The path is lean, and every check still runs (issue 14, item 6): a line is parsed once, with
+orjson, and its state decoded from that parse (``ledger.formats.jsonl.stream_rows``,
+``ledger.store.transcoder.domain_event``; a line orjson would read otherwise than the standard
+reader goes to that reader); the lines are decided a run of one aggregate at a time (a race's
+facts, folded onto the race in memory in one go); the chain is checked in one tight loop per run
+(``ledger.store.chain.Linker``); facts are told apart by a process-local digest
+(``ledger.store.verify.fact_key``); the cyclic collector runs less often meanwhile. Each shortcut
+is tested against the path it replaces (tests/store/test_restore_lean.py).
 
 Both directions need the application (its notifications, mapper and saving) and the store's chain
 (``ledger.store.chain``, ``ledger.store.verify``), so they sit on the
