@@ -275,11 +275,6 @@ class JsonlPlan:
         if problem is not None:
             raise problem
 
-    def decide(self, name: str, index: int, logged: Logged,
-               known: Link | None = None) -> ImportFormatError | None:
-        """Decide one line (a run of one)."""
-        return self.decide_run(name, index, [logged], [known])
-
     def decide_run(self, name: str, index: int, run: Sequence[Logged],
                    known: Sequence[Link | None]) -> ImportFormatError | None:
         """Decide consecutive lines of one aggregate, in order; the first refused one's refusal
@@ -376,7 +371,7 @@ class JsonlPlan:
         for stored, _, place, _ in fresh:
             lines.append(place)
             version = touched.version = stored.originator_version
-            # one_content, inline: the fact's first content is noted; another is refused
+            # one content per fact id: the first content is noted, another is refused
             found = fact_key(stored.topic, stored.state)
             if found is None:
                 continue

@@ -197,6 +197,11 @@ def profile(export: Path, db: str, top: int) -> str:
     return text.getvalue()
 
 
+def shown(value: float) -> str:
+    """A figure for the table: events per second to the unit, ratios to the hundredth."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench.restore", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -226,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
                         print(json.dumps(row))
                     else:
                         print(f"{kind:9} {label:6} " + "  ".join(
-                            f"{name} {figures[name]:,.1f}" for name in SHOWN), flush=True)
+                            f"{name} {shown(figures[name])}" for name in SHOWN), flush=True)
         if args.profile:
             with empty_ledger("sqlite", folder) as db:
                 print(profile(export, db, args.profile))
