@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ProgrammingError, StoredEvent
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.store.chain import GENESIS
@@ -23,6 +23,9 @@ class PostgresRestore:
 
     def __init__(self, recorder: ChainedPostgresApplicationRecorder, curs: Cursor[DictRow]) -> None:
         self.recorder, self.curs = recorder, curs
+        #: the inserts' cursor, in the same transaction: rows as tuples (the datastore's cursor
+        #: makes a dict of each returned position)
+        self.rows = curs.connection.cursor(row_factory=tuple_row)
         self.ids: array[int] = array("q")
         self.previous: bytes | None = None
         recorder._lock_table(curs)
@@ -58,10 +61,11 @@ class PostgresRestore:
             return
         r, curs = self.recorder, self.curs
         canonical = r.canonical_id
-        curs.execute(self.insert_events, ([canonical(s.originator_id) for s in stored],
+        rows = self.rows
+        rows.execute(self.insert_events, ([canonical(s.originator_id) for s in stored],
                                           [s.originator_version for s in stored],
                                           [s.topic for s in stored], [s.state for s in stored]))
-        ids = [row["notification_id"] for row in curs.fetchall()]
+        ids = [row[0] for row in rows.fetchall()]
         if len(ids) != len(stored):
             raise ProgrammingError(f"the bulk insert returned {len(ids)} positions for {len(stored)}")
         if self.previous is None:
@@ -69,10 +73,10 @@ class PostgresRestore:
             row = curs.fetchone()
             self.previous = bytes(row["hash"]) if row else GENESIS
         chain = continued_chain(ids, stored, self.previous, canonical, links)
-        curs.execute(self.insert_chain, ([p for p, _ in chain], [h for _, h in chain]))
+        rows.execute(self.insert_chain, ([p for p, _ in chain], [h for _, h in chain]))
         noted = act_rows(ids)
         if noted:
-            curs.execute(self.insert_acts, tuple(list(column) for column in zip(*noted, strict=True)))
+            rows.execute(self.insert_acts, tuple(list(column) for column in zip(*noted, strict=True)))
         self.previous = chain[-1][1]
         self.ids.extend(ids)
 

@@ -12,18 +12,23 @@ The library's own ``TranscoderTestCase`` runs against this class (tests/store/te
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
-from typing import Any
-from uuid import UUID
+from typing import Any, cast
+from uuid import UUID, SafeUUID
 
 import orjson
 from eventsourcing.persistence import (
     DatetimeAsISO,
     JSONTranscoder,
+    Mapper,
+    StoredEvent,
     Transcoding,
     TranscodingNotRegisteredError,
     UUIDAsHex,
+    find_id_convertor,
 )
+from eventsourcing.utils import resolve_topic
 
 #: JSON's own types: printed by orjson as they are (subclasses of these too, as json does).
 _PLAIN = (str, int, bool, type(None))
@@ -35,6 +40,11 @@ class _LibraryWrites(Exception):
 
 class _LibraryReads(Exception):
     """Data this transcoder leaves to the library's decoder."""
+
+
+class NotPlain(ValueError):
+    """A parsed value :meth:`LedgerTranscoder.decode_parsed` leaves to the library: it holds a
+    float."""
 _UUIDS_KEPT = 1 << 16
 
 
@@ -96,18 +106,38 @@ class LedgerTranscoder(JSONTranscoder):
             return super().decode(data)
 
     def _decode(self, data: bytes) -> Any:
-        value = orjson.loads(data)
+        return self._decoded(orjson.loads(data))
+
+    def decode_parsed(self, value: Any) -> Any:
+        """:meth:`decode` of a value orjson has parsed already (a restore parses each line once):
+        the custom types turned back into values, in place. Raises :class:`NotPlain` where
+        ``decode`` would leave the bytes to the library's decoder (a float: orjson and the library
+        print floats differently, so the bytes of such a value are the library's too)."""
+        try:
+            return self._decoded(value)
+        except _LibraryReads:
+            raise NotPlain from None
+
+    def _decoded(self, value: Any) -> Any:
         if type(value) is dict:
             # An event's state: a flat object whose custom values are one level down. Walked here
             # without a call per value (this loop runs for every event every projection reads).
+            fast, uuids = self._fast, self._uuids
             for key, item in value.items():
                 kind = type(item)
                 if kind is dict:
-                    name, text = item.get("_type_"), item.get("_data_")
-                    if len(item) == 2 and type(text) is str and name in self._fast:
-                        value[key] = self._fast_value(name, text)
-                    else:
-                        value[key] = self._restore(item)
+                    if len(item) == 2 and "_data_" in item and "_type_" in item:
+                        name, text = item["_type_"], item["_data_"]
+                        if type(text) is str and name in fast:
+                            if name == "uuid_hex":
+                                found = uuids.get(text)
+                                if found is None:
+                                    found = self._uuid(text)
+                                value[key] = found
+                            else:
+                                value[key] = datetime.fromisoformat(text)
+                            continue
+                    value[key] = self._restore(item)
                 elif kind is list:
                     value[key] = self._restore(item)
                 elif kind is float:
@@ -124,12 +154,15 @@ class LedgerTranscoder(JSONTranscoder):
     def _fast_value(self, name: str, data: str) -> Any:
         if name == "uuid_hex":
             found = self._uuids.get(data)
-            if found is None:
-                if len(self._uuids) >= _UUIDS_KEPT:
-                    self._uuids.clear()
-                found = self._uuids[data] = UUID(data)
-            return found
+            return found if found is not None else self._uuid(data)
         return datetime.fromisoformat(data)
+
+    def _uuid(self, data: str) -> UUID:
+        """The UUID of a hex text, kept for the next time (see :func:`uuid_of_hex`)."""
+        if len(self._uuids) >= _UUIDS_KEPT:
+            self._uuids.clear()
+        found = self._uuids[data] = uuid_of_hex(data)
+        return found
 
     def _restore(self, o: Any) -> Any:
         """Turn every ``{"_type_", "_data_"}`` object back into its value, innermost first (as the
@@ -158,3 +191,49 @@ class LedgerTranscoder(JSONTranscoder):
                    "custom transcoding for this type.")
             raise TranscodingNotRegisteredError(msg)
         return transcoding.decode(data)
+
+
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_UNKNOWN = SafeUUID.unknown
+
+
+def uuid_of_hex(data: str) -> UUID:
+    """``UUID(data)``, built without its parsing when ``data`` is the 32 hex digits the library's
+    ``UUIDAsHex`` writes (UUID's ``__init__`` strips prefixes, braces and hyphens, then checks its
+    arguments: several times the cost, for every id of every event read). The object is the one
+    ``UUID`` makes: its two slots, ``int`` and ``is_safe`` (unknown). Any other text goes to
+    ``UUID``, with its value or its error."""
+    if len(data) == 32 and data.isascii() and data.isalnum():  # int() takes "_", "+", spaces
+        try:
+            number = int(data, 16)
+        except ValueError:
+            return UUID(data)
+        made: UUID = _new_object(UUID)
+        _set_slot(made, "int", number)
+        _set_slot(made, "is_safe", _UNKNOWN)
+        return made
+    return UUID(data)
+
+
+def domain_event(mapper: Mapper[Any], stored: StoredEvent, state: dict[str, Any]) -> Any:
+    """``mapper.to_domain_event(stored)``, given the state it would decode (``decode_parsed`` of
+    the parsed ``stored.state``): the rest of the library's ``Mapper.to_domain_event`` (9.5), for
+    a mapper without cipher or compressor. A restore parses each line once, not once for its
+    bytes and again for its event. Raises where the library would; a caller falls back to the
+    mapper for its words (tests/store/test_restore_lean.py compares the two on every event of a
+    season)."""
+    if mapper.cipher is not None or mapper.compressor is not None:
+        raise TypeError("the mapper encrypts or compresses: its own to_domain_event decodes")
+    cls = resolve_topic(stored.topic)
+    id_type = cast(Hashable, type(stored.originator_id))  # as the library casts it
+    state["originator_id"] = find_id_convertor(cls, id_type)(stored.originator_id)
+    state["originator_version"] = stored.originator_version
+    class_version = getattr(cls, "class_version", 1)
+    from_version = state.pop("class_version", 1)
+    while from_version < class_version:
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        from_version += 1
+    event = _new_object(cls)
+    _set_slot(event, "__dict__", state)
+    return event
