@@ -41,7 +41,10 @@ from scripts.cli.common import (
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @read_command
 def races(app: Ledger, position: int | None, known_at: str | None, fmt: str) -> None:
-    """List the races with their keys (now, or as of a basis)."""
+    """List the races with their keys.
+
+    Now, or as of a log position or a known-at moment: from the races view when the views hold
+    that basis, else by the fold (the same answer)."""
     from projections.views import catalogue_at  # the views' machinery only for this question
 
     basis = Basis(position=position, known_at=parse_datetime(known_at) if known_at else None)
