@@ -45,8 +45,11 @@ class Plan:
     when: str  # where the table is imported
 
 
-LINES = st.lists(st.builds(Line, st.sampled_from(SCOPES), st.integers(0, 2), st.booleans(),
-                           st.sampled_from((-7, -1, 0, 1, 3))), max_size=4)
+#: Mostly slow lines (a result betters them, and the walk's order decides who holds the record),
+#: dated mostly before both days (the second day, when it reruns the first, is two days earlier).
+LINES = st.lists(st.builds(Line, st.sampled_from(SCOPES), st.integers(0, 2),
+                           st.sampled_from((False, False, True)),
+                           st.sampled_from((-7, -7, -3, -1, 0, 1))), min_size=1, max_size=4)
 
 
 @st.composite
