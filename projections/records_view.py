@@ -106,6 +106,12 @@ def valid_rows(state: LedgerState, sheet: RaceState) -> list[Row]:
     return sorted(rows, key=lambda r: (r.pair or 0, r.time_ms or 0))
 
 
+def walked(rows: list[Row]) -> list[tuple[Any, ...]]:
+    """What the walk reads of a race's valid rows (who, under which name, what time, which pair):
+    a fact that leaves it as it was (an entry, a draw, a passing) leaves the race's step alone."""
+    return [(r.skater_id, r.skater, r.time_ms, r.pair) for r in rows]
+
+
 class GroupWalk(Walk):
     """The records part of :class:`projections.marks.Walk` over one group: its record table lines
     and records only (the bests are not walked). ``Walk.__init__`` is not run: it would sort every
@@ -115,11 +121,24 @@ class GroupWalk(Walk):
         self.state = state
         self.tables = tables
         self.records = standing
+        self.scopes: dict[str, list[str]] = {}
 
     def step(self, sheet: RaceState, rows: list[Row]) -> None:
+        self.scopes = {}
         self.take_tables(sheet)
         for row in rows:
             self.record_marks(sheet, row)
+
+    def scopes_of(self, sheet: RaceState, row: Row) -> list[str]:
+        """:meth:`Walk.scopes_of`, once per nation within a race's step: they differ only by the
+        skater's nation there (the race's venue and name are the same, and the records' scopes
+        do not change while its results are taken: a record bettered keeps its scope)."""
+        info = self.state.skaters.get(row.skater_id)
+        nation = (info.nation or "").upper() if info else ""
+        found = self.scopes.get(nation)
+        if found is None:
+            found = self.scopes[nation] = super().scopes_of(sheet, row)
+        return found
 
 
 class GroupRecords:
@@ -228,6 +247,21 @@ class RecordsKeeper:
             found = self.valid[sheet.race_id] = valid_rows(state, sheet)
         return found
 
+    def race_changed(self, state: LedgerState, sheet: RaceState, new: bool) -> set[Group]:
+        """After a fact of a race: its group, when the walk's step at it may differ (a race new
+        to the walk, or valid rows that differ, as the walk reads them, from those it took; the
+        rows are drawn only for a group with a table line, the others are not walked)."""
+        key = self.race_group.get(sheet.race_id)
+        if key is None:
+            return set()
+        group = self.groups[key]
+        old = self.valid.pop(sheet.race_id, None)
+        if group.lines and not new and old is not None and (
+                walked(old) == walked(self.rows_of(state, sheet))):
+            return set()
+        group.stale(group.index(sheet))
+        return {key}
+
     def races_changed(self, state: LedgerState, rids: Iterable[UUID]) -> set[Group]:
         touched: set[Group] = set()
         for rid in rids:
@@ -253,9 +287,10 @@ class RecordsKeeper:
         touched: set[Group] = set()
         if isinstance(event, Race.Event):
             sheet = state.races[event.originator_id]
-            if sheet.race_id not in self.race_group or len(sheet.entries) != before:
+            new = sheet.race_id not in self.race_group
+            if new or len(sheet.entries) != before:
                 self.take_race(sheet)
-            touched = self.races_changed(state, [sheet.race_id])
+            touched = self.race_changed(state, sheet, new)
         elif isinstance(event, RecordStood.Stood):
             self.group(event.category, event.distance_m).take_line(event)
             touched = {(event.category, event.distance_m)}

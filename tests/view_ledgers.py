@@ -1,9 +1,10 @@
 """Generated ledgers for the laws of the views (tests/laws/test_races_view.py,
 tests/laws/test_records_view.py): two race days, the second sometimes known at moments before the
 first (facts that arrive late), sometimes the first's races skated by others two days before it
-(recorded after: races that come earlier in the walk arrive later in the log), and record table
-lines of several scopes, fast or slow, dated before, between or after the days, imported before,
-between or after them (a line after the results makes the records walk again from its date).
+(recorded after: races that come earlier in the walk arrive later in the log), record table lines
+of several scopes, fast or slow, dated before, between or after the days, imported before, between
+or after them (a line after the results makes the records walk again from its date), and
+sometimes a finish time corrected at the end.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
+from ledger.domain.kinds import FactKind
 from ledger.domain.timing import format_time
 from ledger.importing.records import import_records
-from tests.strategies import RaceDay, race_days, record_race_day
+from tests.strategies import RaceDay, finishers, race_days, record_race_day
 
 HEADER = "scope,distance,category,time,skater,nation,date,source\n"
 SCOPES = ("world", "track", "national:NED", "championship")
@@ -43,6 +45,7 @@ class Plan:
     late: bool  # the second day is known at moments before the first
     lines: tuple[Line, ...]
     when: str  # where the table is imported
+    correct: bool  # at the end, the first finish of the first day corrected to half a second less
 
 
 #: Mostly slow lines (a result betters them, and the walk's order decides who holds the record),
@@ -55,7 +58,8 @@ LINES = st.lists(st.builds(Line, st.sampled_from(SCOPES), st.integers(0, 2),
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     return Plan(draw(race_days(max_races=2)), draw(race_days(max_races=2)), draw(st.booleans()),
-                draw(st.booleans()), tuple(draw(LINES)), draw(st.sampled_from(WHEN)))
+                draw(st.booleans()), tuple(draw(LINES)), draw(st.sampled_from(WHEN)),
+                draw(st.booleans()))
 
 
 def rerun(day: RaceDay) -> RaceDay:
@@ -102,3 +106,15 @@ def build(app: Ledger, plan: Plan, where: Path) -> None:
         record_race_day(app, other)
     if plan.when == "after":
         table()
+    if plan.correct:
+        correct_first(app, plan.first)
+
+
+def correct_first(app: Ledger, day: RaceDay) -> None:
+    """A referee's correction of the first live finish of the day: a result's time changes, not
+    whether it has one (a fact after which the same skaters have valid times, one of them another)."""
+    for key, _, starter in finishers(day):
+        fact = app.race(key).sheet.first(app.skater(starter.name), FactKind.FINISH)
+        if fact is not None and fact.live:
+            app.correct_time(key, fact.fact_id, (fact.ms or 1000) - 500, "photo finish", "Referee R")
+            return
