@@ -13,6 +13,7 @@ from projections.basis import Basis
 from projections.leaderboard import Leaderboard, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
+from projections.races_view import Listing, catalogue
 from projections.state import LedgerState
 
 if TYPE_CHECKING:
@@ -196,26 +197,34 @@ def race_title(state: LedgerState, key: str) -> str:
     return f"{name}: {sheet.category.capitalize()}'s {sheet.distance_m} m{label}, {sheet.day}"
 
 
+def listing_json(race: Listing) -> dict[str, Any]:
+    """A race as ``races --format json`` lists it (design/interfaces.md)."""
+    return {"key": race.key, "competition": race.competition,
+            "competition_slug": race.competition_slug, "venue": race.venue, "date": race.date,
+            "distance_m": race.distance_m, "category": race.category, "label": race.label,
+            "discipline": race.discipline, "starters": race.starters, "official": race.official}
+
+
 def races_json(state: LedgerState) -> list[dict[str, Any]]:
-    out = []
-    for sheet in state.races.values():
-        comp = state.competitions.get(sheet.competition_id)
-        out.append({"key": sheet.key, "competition": comp.name if comp else sheet.competition,
-                     "competition_slug": sheet.competition, "venue": comp.venue if comp else None,
-                     "date": sheet.day.isoformat(), "distance_m": sheet.distance_m,
-                     "category": sheet.category, "label": sheet.label,
-                     "discipline": sheet.discipline, "starters": len(sheet.entries),
-                     "official": sheet.official is not None})
-    return sorted(out, key=lambda r: (r["date"], r["key"]))
+    return listings_json(catalogue(state).races)
+
+
+def listings_json(races: Iterable[Listing]) -> list[dict[str, Any]]:
+    """The races listed, by day and key (projections.races_view: the view's answer or the fold's)."""
+    return [listing_json(race) for race in races]
 
 
 def races_table(state: LedgerState) -> Table:
+    return listings_table(races_json(state))
+
+
+def listings_table(races: list[dict[str, Any]]) -> Table:
     from rich.table import Table
 
     table = Table(title="Races")
     for name in ("Key", "Date", "Distance", "Category", "Label", "Starters", "Official"):
         table.add_column(name)
-    for race in races_json(state):
+    for race in races:
         table.add_row(race["key"], race["date"], f"{race['distance_m']} m", race["category"],
                       race["label"] or "", str(race["starters"]), "yes" if race["official"] else "")
     return table

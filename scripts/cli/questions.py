@@ -20,7 +20,6 @@ from projections.classification import format_points
 from projections.marks import load_scopes
 from projections.qualification import load_rule
 from projections.reading import race_log, race_state_at, state_at
-from projections.records import records
 from projections.report import Choice
 from projections.whatif import what_if as place_time
 from scripts import output
@@ -171,11 +170,13 @@ def records_(app: Ledger, mark: str | None, position: int | None, known_at: str 
              fmt: str) -> None:
     """World, track, national and championship records: the record tables the ledger holds
     (import --format records), bettered by the valid times it holds after their dates."""
-    found = records(state_at(app, basis_of(position, known_at)))
+    from projections.views import records_at  # the views' machinery only for this question
+
+    found = records_at(app, basis_of(position, known_at))
     rows: list[dict[str, Any]] = [
         {"mark": r.mark, "scope": list(r.scope), "skater": r.skater, "time": format_time(r.time_ms),
              "time_ms": r.time_ms, "race": r.race, "date": r.day, "source": r.source}
-            for (kind, _), r in sorted(found.current.items()) if mark in (None, kind)]
+            for (kind, _), r in sorted(found.items()) if mark in (None, kind)]
     if fmt == "json":
         output.print_json(OUT, {"records": rows})
         return

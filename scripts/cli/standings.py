@@ -22,7 +22,7 @@ from ledger.store.signing import (
 )
 from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
-from projections.reading import race_state_at, state_at
+from projections.reading import race_state_at
 from projections.timeline import replay_frames
 from scripts import output
 from scripts.cli import sheets
@@ -36,15 +36,23 @@ from scripts.cli.common import (
 
 # -- reading ------------------------------------------------------------------------------------
 @click.command("races")
+@click.option("--position", type=int, default=None, help="As of this log position.")
+@click.option("--known-at", default=None, help="As known at this moment (ISO 8601 with zone).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @read_command
-def races(app: Ledger, fmt: str) -> None:
-    """List the races with their keys."""
-    state = state_at(app)
+def races(app: Ledger, position: int | None, known_at: str | None, fmt: str) -> None:
+    """List the races with their keys.
+
+    Now, or as of a log position or a known-at moment: from the races view when the views hold
+    that basis, else by the fold (the same answer)."""
+    from projections.views import catalogue_at  # the views' machinery only for this question
+
+    basis = Basis(position=position, known_at=parse_datetime(known_at) if known_at else None)
+    found = output.listings_json(catalogue_at(app, basis).races)
     if fmt == "json":
-        output.print_json(OUT, output.races_json(state))
+        output.print_json(OUT, found)
     else:
-        OUT.print(output.races_table(state))
+        OUT.print(output.listings_table(found))
 
 
 @click.command("standings")
