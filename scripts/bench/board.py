@@ -123,13 +123,14 @@ class Served:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self) -> float:
+    def start(self, deadline_s: float = 30, timeout_s: float = 10) -> float:
         """Start it; the wall-clock moment (ms) it accepted a connection first (uvicorn listens once
-        the application has started), probed every 2 ms."""
+        the application has started), probed every 2 ms, for at most ``deadline_s``; then its
+        races (``timeout_s``: a large ledger's first answer takes longer)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scripts.cli.main", "--db", self.path, "serve", "--port",
              str(self.port), "--poll", str(self.poll)], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + deadline_s
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -139,7 +140,7 @@ class Served:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the board server did not start") from None
                 time.sleep(0.002)
-        httpx.get(f"{self.url}/api/races", timeout=10).raise_for_status()
+        httpx.get(f"{self.url}/api/races", timeout=timeout_s).raise_for_status()
         return listening
 
     def stop(self) -> None:
