@@ -141,8 +141,11 @@ def settle(db: str) -> None:
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
     else:
-        with sqlite3.connect(db) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        lite = sqlite3.connect(db)
+        try:
+            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            lite.close()  # (sqlite3's with-block commits; it does not close)
 
 
 # -- the measures -------------------------------------------------------------------------------
@@ -332,6 +335,8 @@ class Options:
     restore_sample: int | None = None
     queries: int = 300
     cli_runs: int = 10
+    board_deadline: float = 900.0
+    budget: float = 300.0
 
 
 def kept_name(events: int, seed: int) -> str:
@@ -362,7 +367,10 @@ def season_ledger(kind: str, events: int, opts: Options, log: Callable[[str], No
             if os.path.exists(leftover):
                 os.remove(leftover)
         done = generated(partial, kind, events, opts.seed, log)
-        os.replace(partial, db)  # settled: the write-ahead log is folded into the file
+        os.replace(partial, db)  # settled and closed: the write-ahead log is folded into the file
+        for leftover in (f"{partial}-wal", f"{partial}-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
         yield db, done
         return
     base = name.replace("-", "_")
@@ -437,7 +445,8 @@ def bench_store(kind: str, events: int, opts: Options, log: Callable[[str], None
                            whole_fold_boards_eps=whole["events"] / whole["seconds"],
                            whole_fold_rss_mb=whole["rss_mb"])
         log(f"{kind}: race questions at random bases (race_state_at + leaderboard)")
-        figures.update(federation.measure_race_asof(app, db, 40 if small else opts.queries, seed))
+        figures.update(federation.measure_race_asof(app, db, 40 if small else opts.queries, seed,
+                                                    opts.budget))
         if "views" not in skip:
             sample = min(300 if small else opts.views_sample, int(figures["events"]))
             log(f"{kind}: views rebuild of the first {sample:,} facts, then history_at")
@@ -446,11 +455,12 @@ def bench_store(kind: str, events: int, opts: Options, log: Callable[[str], None
                                                         40 if small else opts.queries, seed))
         if "cli" not in skip:
             log(f"{kind}: standings commands at random bases (subprocesses)")
-            figures.update(federation.measure_cli(app, db, 2 if small else opts.cli_runs, seed))
+            figures.update(federation.measure_cli(app, db, 2 if small else opts.cli_runs, seed,
+                                                  opts.budget))
         if "board" not in skip:
             log(f"{kind}: the board's RSS (skate-ledger serve)")
             figures.update(federation.measure_board(app, db, 5 if small else 30, seed,
-                                                    deadline_s=60 if small else 1800))
+                                                    deadline_s=60 if small else opts.board_deadline))
         if "asof" not in skip:
             log(f"{kind}: as-of queries from checkpoints (no gc.freeze)")
             asof = measure_asof(app, queries=60 if small else opts.queries,
@@ -571,6 +581,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="restore the export's first N lines (default: all of it)")
     parser.add_argument("--queries", type=int, default=300, help="random bases per question")
     parser.add_argument("--cli-runs", type=int, default=10, help="standings commands run")
+    parser.add_argument("--budget", type=float, default=300.0, metavar="S",
+                        help="seconds a question may be asked for at random bases, before its "
+                             "count is reached (default 300; at least 8 in process, 2 commands)")
+    parser.add_argument("--board-deadline", type=float, default=900.0, metavar="S",
+                        help="how long the board may take to start serving (default 900 s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--rebuild-child", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--fold-child", metavar="DB", help=argparse.SUPPRESS)
@@ -599,7 +614,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(seed=args.seed, small=args.small, keep=args.keep, skip=skip,
                    views_sample=args.views_sample, rate_rows=args.rate_rows,
                    restore_sample=args.restore_sample, queries=args.queries,
-                   cli_runs=args.cli_runs)
+                   cli_runs=args.cli_runs, board_deadline=args.board_deadline,
+                   budget=args.budget)
 
     def log(text: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
