@@ -243,16 +243,21 @@ def in_subprocess(flag: str, *args: str) -> dict[str, float]:
     return result
 
 
-def measure_startup(db: str, runs: int) -> float:
-    """The median wall time (ms) of ``skate-ledger --db DB --help``, each run a fresh interpreter."""
+def measure_startup(db: str, runs: int) -> dict[str, float]:
+    """The median wall time (ms) of ``skate-ledger --db DB --help``, each run a fresh interpreter,
+    beside its limit measured in turn with it: the same interpreter starting and doing nothing
+    (``python -c pass``, site and the editable install's finder included)."""
     argv = [sys.executable, "-m", "scripts.cli.main", "--db", db, "--help"]
+    bare = [sys.executable, "-c", "pass"]
     subprocess.run(argv, capture_output=True, check=True)  # warm the file cache first
-    times = []
+    times: dict[str, list[float]] = {"command": [], "python": []}
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=True)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        for name, command in (("command", argv), ("python", bare)):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True)
+            times[name].append((time.perf_counter() - started) * 1000)
+    ours, python = (statistics.median(times[n]) for n in ("command", "python"))
+    return {"startup_ms": ours, "python_startup_ms": python, "startup_vs_python": ours / python}
 
 
 def scalar(figure: float | list[float]) -> float:
@@ -474,7 +479,7 @@ def bench_store(kind: str, events: int, opts: Options, log: Callable[[str], None
                 figures[f"checkpoint_{name}"] = scalar(asof[name])
         app.close()
         log(f"{kind}: start-up (--help, subprocesses)")
-        figures["startup_ms"] = measure_startup(db, runs=5 if small else 20)
+        figures.update(measure_startup(db, runs=5 if small else 20))
     return with_ratios(figures)
 
 
