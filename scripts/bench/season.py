@@ -588,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cli-runs", type=int, default=10, help="standings commands run")
     parser.add_argument("--budget", type=float, default=300.0, metavar="S",
                         help="seconds a question may be asked for at random bases, before its "
-                             "count is reached (default 300; at least 8 in process, 2 commands)")
+                             "count is reached (default 300; at least 4 in process, 2 commands)")
     parser.add_argument("--board-deadline", type=float, default=900.0, metavar="S",
                         help="how long the board may take to start serving (default 900 s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
