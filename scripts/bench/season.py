@@ -450,21 +450,21 @@ def bench_store(kind: str, events: int, opts: Options, log: Callable[[str], None
                            whole_fold_boards_eps=whole["events"] / whole["seconds"],
                            whole_fold_rss_mb=whole["rss_mb"])
         log(f"{kind}: race questions at random bases (race_state_at + leaderboard)")
-        figures.update(federation.measure_race_asof(app, db, 40 if small else opts.queries, seed,
+        figures.update(federation.measure_race_asof(app, db, 12 if small else opts.queries, seed,
                                                     opts.budget))
         if "views" not in skip:
-            sample = min(300 if small else opts.views_sample, int(figures["events"]))
+            sample = min(100 if small else opts.views_sample, int(figures["events"]))
             log(f"{kind}: views rebuild of the first {sample:,} facts, then history_at")
             with store_target(kind) as target:
                 figures.update(federation.measure_views(app, target, sample,
-                                                        40 if small else opts.queries, seed))
+                                                        12 if small else opts.queries, seed))
         if "cli" not in skip:
             log(f"{kind}: standings commands at random bases (subprocesses)")
-            figures.update(federation.measure_cli(app, db, 2 if small else opts.cli_runs, seed,
+            figures.update(federation.measure_cli(app, db, 1 if small else opts.cli_runs, seed,
                                                   opts.budget))
         if "board" not in skip:
             log(f"{kind}: the board's RSS (skate-ledger serve)")
-            figures.update(federation.measure_board(app, db, 5 if small else 30, seed,
+            figures.update(federation.measure_board(app, db, 3 if small else 30, seed,
                                                     deadline_s=60 if small else opts.board_deadline))
         if "asof" not in skip:
             log(f"{kind}: as-of queries from checkpoints (no gc.freeze)")
@@ -479,7 +479,7 @@ def bench_store(kind: str, events: int, opts: Options, log: Callable[[str], None
                 figures[f"checkpoint_{name}"] = scalar(asof[name])
         app.close()
         log(f"{kind}: start-up (--help, subprocesses)")
-        figures.update(measure_startup(db, runs=5 if small else 20))
+        figures.update(measure_startup(db, runs=3 if small else 20))
     return with_ratios(figures)
 
 
