@@ -37,8 +37,9 @@ from ledger.domain.kinds import FactKind
 from ledger.domain.race import Race
 from ledger.domain.race_state import Fact
 from ledger.domain.record import season_of
-from ledger.domain.rules import check_race_day
+from ledger.domain.rules import check_race_day, race_distance
 from ledger.domain.skater import Skater, SkaterAlias
+from ledger.domain.timing import MASS_START
 from ledger.domain.values import (
     RaceRules,
     check_nation,
@@ -51,6 +52,7 @@ from ledger.domain.values import (
     race_id,
     race_key,
     skater_id,
+    team_race_key,
 )
 from ledger.store.recorders import chained
 
@@ -291,28 +293,53 @@ class Ledger(Application[UUID]):
         return slug
 
     @retried
-    def schedule_race(self, competition: str, distance_m: int, category: str, day: date,
-                      label: str | None = None) -> str:
-        key, race = self.new_race(competition, distance_m, category, day, label)
+    def schedule_race(self, competition: str, distance_m: int | None, category: str, day: date,
+                      label: str | None = None, discipline: str = "individual") -> str:
+        key, race = self.new_race(competition, distance_m, category, day, label, discipline)
         if race is not None:
             self.save(race)
         return key
 
-    def new_race(self, competition: str, distance_m: int, category: str, day: date,
-                 label: str | None) -> tuple[str, Race | None]:
-        """The key of the race and a new (unsaved) Race, or None when it exists already."""
+    @retried
+    def schedule_mass_start(self, competition: str, laps: int, category: str, day: date,
+                            label: str | None = None) -> str:
+        """A mass start of ``laps`` laps of the competition's track (key ``…/<category>-mass-start``)."""
+        if not 2 <= laps <= 100:
+            raise InvalidInputError(f"a mass start of {laps} laps is not 2 to 100 laps")
+        key, race = self.new_race(competition, 0, category, day, label, discipline=MASS_START,
+                                  laps=laps)
+        if race is not None:
+            self.save(race)
+        return key
+
+    def new_race(self, competition: str, distance_m: int | None, category: str, day: date,
+                 label: str | None, discipline: str = "individual",
+                 laps: int | None = None) -> tuple[str, Race | None]:
+        """The key of the race and a new (unsaved) Race, or None when it exists already. A team
+        race's distance follows from its discipline and category (``team_distance``); a race given
+        in ``laps`` (a mass start) is that many laps of the competition's track."""
         check_text("the label", label)
         try:
             comp: Competition = self.repository.get(competition_id(competition))
         except AggregateNotFoundError:
             raise UnknownRaceError(f"competition {competition!r} is not in the ledger") from None
-        key = race_key(competition, category, distance_m, label)
+        if laps is not None:
+            distance_m = laps * comp.track_m
+        distance_m = race_distance(discipline, category, distance_m)
+        key = (race_key(competition, category, distance_m, label, discipline)
+               if discipline in ("individual", MASS_START)
+               else team_race_key(competition, category, discipline, label))
         if race_id(key) in self.repository:
+            held: Race = self.repository.get(race_id(key))
+            if held.sheet.discipline == MASS_START and held.sheet.distance_m != distance_m:
+                raise RefusedFactError(f"{key} is already scheduled with "
+                                       f"{held.sheet.distance_m // held.sheet.track_m} laps")
             return key, None
         check_race_day(competition, date.fromisoformat(comp.first_day),
                        date.fromisoformat(comp.last_day), day)
         race = Race(key=key, competition_id=comp.id, competition=competition, day=day.isoformat(),
-                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m)
+                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m,
+                    discipline=discipline)
         return key, race
 
     @retried
@@ -469,6 +496,30 @@ class Ledger(Application[UUID]):
         return self._on_race(key, draw)
 
     @retried
+    def name_team(self, key: str, team: str, members: Sequence[str],
+                  nation: str | None = None) -> int | None:
+        """Enter a team in a team race and name its members (registered skaters): the team is
+        registered like a skater when it is new, in the same save (a refusal appends nothing)."""
+        new = self.new_skater(team, nation, None, None) if self.registered_id(team) is None else None
+        tid = new.id if new is not None else self.skater(team)
+        race = self.race(key)
+        race.enter_starter(tid)
+        race.name_team_members(tid, [self.skater(m) for m in members])
+        return self.save_new(*(a for a in (new, race) if a is not None))
+
+    @retried
+    def draw_quartet(self, key: str, pair: int, inner: Sequence[str], outer: Sequence[str],
+                     lanes_known: bool = True, enter: bool = False) -> int | None:
+        """Draw a start of up to four, two per lane (``draw_pair`` when each lane holds one)."""
+        def draw(race: Race) -> None:
+            lanes = [[self.skater(n) for n in names] for names in (inner, outer)]
+            if enter:
+                for sid in (*lanes[0], *lanes[1]):
+                    race.enter_starter(sid)
+            race.draw_quartet(pair, lanes[0], lanes[1], lanes_known)
+        return self._on_race(key, draw)
+
+    @retried
     def start(self, key: str, pair: int, signal_at: datetime | None = None) -> int | None:
         return self._on_race(key, lambda race: race.start(pair, signal_at))
 
@@ -491,6 +542,12 @@ class Ledger(Application[UUID]):
                       fid: UUID | None = None, precision_ms: int = 1) -> int | None:
         return self._on_starter(
             key, skater, lambda race, sid: race.record_finish(sid, at_ms, source, fid, precision_ms))
+
+    @retried
+    def record_sprint(self, key: str, lap: int, skaters: Sequence[str]) -> int | None:
+        """The order of crossing at the sprint after ``lap`` of a mass start, first first."""
+        return self._on_race(key, lambda race: race.record_sprint(
+            lap, [self.entered(race, name) for name in skaters]))
 
     @retried
     def report_place(self, key: str, skater: str, place: int, source: str = "list") -> int | None:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.values import RaceRules
-from ledger.store.stores import check_name, check_store, is_postgres, read_only_name
+from ledger.store.stores import check_name, check_store, check_views_store, is_postgres, read_only_name
 
 DEFAULT_DB = "skate-ledger.db"
 
@@ -47,6 +47,25 @@ def store_env(db: str | None = None, read_only: bool = False) -> dict[str, str]:
             "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:ChainedSQLiteApplicationRecorder"}
 
 
+#: The settings of the views' own store carry this prefix: the library's runner builds the views
+#: recorder from the environment named after the projection ("views"), which reads ``VIEWS_<KEY>``
+#: before ``<KEY>`` (eventsourcing.utils.Environment).
+VIEWS_PREFIX = "VIEWS_"
+
+
+def views_env(url: str | None) -> dict[str, str]:
+    """The settings for ``--views URL`` (else $SKATE_LEDGER_VIEWS): the read models kept in another
+    PostgreSQL database (a replica's primary, say), under the prefix the library's runner reads.
+    None given: no settings (the views are kept beside the ledger)."""
+    target = url if url is not None else os.environ.get("SKATE_LEDGER_VIEWS") or None
+    if target is None:
+        return {}
+    if not is_postgres(target):
+        raise InvalidInputError(f"--views {target!r}: only a postgresql:// URL (without --views the "
+                                "views are kept beside the ledger, in its own file or database)")
+    return {VIEWS_PREFIX + key: value for key, value in postgres_env(target).items()}
+
+
 def chosen_db(db: str | None) -> str:
     """The ``--db`` given, else $SKATE_LEDGER_DB, else ./skate-ledger.db; an empty name is refused."""
     target = db if db is not None else os.environ.get("SKATE_LEDGER_DB") or DEFAULT_DB
@@ -73,15 +92,21 @@ def postgres_env(url: str) -> dict[str, str]:
 
 
 def build_app(db: str | None = None, extra: Mapping[str, str] | None = None, *,
-              read_only: bool = False, rules: RaceRules | None = None) -> Ledger:
+              read_only: bool = False, rules: RaceRules | None = None,
+              views: str | None = None) -> Ledger:
     """The one place that wires persistence and the rules: every script and test builds its ledger
     here. ``rules``: the federation's configurable rules (default ``RaceRules()``), the one place
-    they are set.
+    they are set. ``views``: a PostgreSQL URL where the read models are kept (``--views``, else
+    $SKATE_LEDGER_VIEWS; without it they are kept beside the ledger, docs/decisions/0018).
 
     The store is checked first (``ledger.store.stores``): one that is not a ledger of ours is refused
     untouched; with ``read_only`` (the commands that only read) nothing is created, and a store
     without a ledger is refused."""
     env = store_env(db, read_only)
     check_store(chosen_db(db), env, write=not read_only)
+    elsewhere = views_env(views)
+    if elsewhere:
+        check_views_store({key.removeprefix(VIEWS_PREFIX): value for key, value in elsewhere.items()})
+    env.update(elsewhere)
     env.update(extra or {})
     return Ledger(env=env, rules=rules)

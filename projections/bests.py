@@ -18,6 +18,7 @@ import attrs
 
 from ledger.domain.race_state import RaceState
 from ledger.domain.record import season_of
+from ledger.domain.timing import MASS_START
 from projections.results import result_of
 from projections.state import LedgerState
 
@@ -31,7 +32,10 @@ class Best:
 
 
 def valid_time(sheet: RaceState, sid: UUID) -> int | None:
-    """The skater's time in this race when it counts as a result (status OK, time known)."""
+    """The skater's time in this race when it counts as a result (status OK, time known); a mass
+    start's time is none: points rank it, and its time is no best at a distance (decision 0020)."""
+    if sheet.discipline == MASS_START:
+        return None
     result = result_of(sheet, sid)
     if result is None or result.status != "OK" or result.time_ms is None:
         return None

@@ -16,6 +16,7 @@ import attrs
 from ledger.domain.errors import InvalidInputError, UnknownRaceError
 from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.values import DEFAULT_DRAW_ORDER, DEFAULT_UNRANKED_ORDER
+from projections.mass_start import Scored, is_mass_start, provisional_rows, scored_rows, table_for
 from projections.ranking import Key, place_keys, rank
 from projections.results import FactFilter, Result, everything, result_of, results
 from projections.state import LedgerState
@@ -41,6 +42,12 @@ class Row:
     #: the gaps but not the winner's thousandth; a time known to the hundredth, 9)
     uncertain_ms: int = 0
     precision_ms: int = 1  # 10: only hundredths are known
+    #: a mass start's row (projections/mass_start.py): its counted points, the points of each
+    #: sprint (the final included) and the laps completed; None where unknown
+    mass_start: bool = False
+    points: int | None = None
+    sprint_points: tuple[int, ...] | None = None
+    laps: int | None = None
 
 
 @attrs.frozen
@@ -76,10 +83,34 @@ def leaderboard(state: LedgerState, key: str, after_pair: int | None = None,
                 unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER,
                 within_place_order: Sequence[str] = DEFAULT_DRAW_ORDER) -> Leaderboard:
     sheet = sheet_or_error(state, key)
+    if is_mass_start(sheet):
+        table = table_for(sheet.day)
+        scored = scored_rows(sheet, table, pair_filter(sheet, after_pair), unranked_order)
+        return Leaderboard(key, state.position, None, after_pair, mass_start_rows(state, scored))
     found = results(sheet, pair_filter(sheet, after_pair))
     rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,
                       place_key=final_place_keys(sheet), within_place_order=within_place_order)
     return Leaderboard(key, state.position, None, after_pair, rows)
+
+
+def mass_start_rows(state: LedgerState, scored: Sequence[Scored]) -> tuple[Row, ...]:
+    """A mass start's rows: no pair, lane or gap (points decide, not time); the finish time and
+    the points as the rule gives them (projections/mass_start.py)."""
+    rows = []
+    for s in scored:
+        info = state.skaters.get(s.skater)
+        result = s.result
+        shown = result.time_ms if result is not None and s.status == "OK" else None
+        rows.append(Row(
+            rank=s.rank, skater_id=s.skater, skater=state.name_of(s.skater),
+            nation=info.nation if info else None, status=s.status, time_ms=shown, behind_ms=None,
+            pair=None, lane=None, place_reported=bool(result and result.place is not None
+                                                      and result.time_ms is None),
+            source=result.source if result is not None else None,
+            uncertain_ms=uncertainty(result) if result is not None and shown is not None else 0,
+            precision_ms=result.precision_ms if result is not None else 1,
+            mass_start=True, points=s.points, sprint_points=s.sprint_points, laps=s.laps))
+    return tuple(rows)
 
 
 def final_place_keys(sheet: RaceState) -> Callable[[tuple[Result, int | None]], Key | None]:
@@ -101,6 +132,11 @@ def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | No
         points = ", ".join(map(str, sheet.points))
         raise InvalidInputError(f"{metres} m is not a passing point of {key} ({points})")
     keep = pair_filter(sheet, after_pair)
+    if is_mass_start(sheet):  # the standings after the sprint of that lap (the last: final)
+        table = table_for(sheet.day)
+        scored = (scored_rows(sheet, table, keep, unranked_order) if metres == sheet.distance_m
+                  else provisional_rows(sheet, table, metres // sheet.track_m, keep, unranked_order))
+        return Leaderboard(key, state.position, metres, after_pair, mass_start_rows(state, scored))
     if metres == sheet.distance_m:
         found = [r for r in results(sheet, keep) if r.status == "OK" and r.time_ms is not None]
         rows = board_rows(state, sheet, [(r, r.time_ms) for r in found], unranked_order,

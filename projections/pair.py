@@ -108,7 +108,7 @@ def on_ice(sheet: RaceState) -> OnIce | None:
     if found is None:
         return None
     number, start = found
-    skaters = tuple(s for s in sheet.pairs.get(number, ()) if s is not None)
+    skaters = sheet.skaters_in(number)
     racing = sheet.clocks[number].running and any(result_of(sheet, s) is None for s in skaters)
     return OnIce(sheet.key, number, racing, start.recorded_at, skaters)
 
@@ -131,7 +131,7 @@ def pair_panel(state: LedgerState, sheet: RaceState, after_pair: int | None = No
         return None
     boards: dict[int, Leaderboard] = {}
     skaters = tuple(skater_on_ice(state, sheet, sid, boards, after_pair, reference)
-                    for sid in sheet.pairs[pair] if sid is not None)
+                    for sid in sheet.skaters_in(pair))
     clock = sheet.clocks.get(pair)
     racing = bool(clock and clock.running) and any(s.status is None for s in skaters)
     return PairPanel(sheet.key, pair, racing, reference, skaters)

@@ -31,7 +31,7 @@ def ends_a_pair(state: LedgerState, sheet: Any, event: Any) -> bool:
         return False
     if fact.pair is None:
         return True
-    return all(result_of(sheet, s) is not None for s in sheet.pairs.get(fact.pair, ()) if s)
+    return all(result_of(sheet, s) is not None for s in sheet.skaters_in(fact.pair))
 
 
 #: Acts that can change a board although no pair ends with them: each is a step by pair.

@@ -31,6 +31,7 @@ from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
 from ledger.store.views import VIEWS, Change, SQLiteViewsRecorder, Step, ViewsRecorder, micros
 from projections import history_view as hv
+from projections import index_view
 from projections.basis import Basis, state_as_of
 from projections.history import History, history
 from projections.state import LedgerState, collector_paused
@@ -60,7 +61,8 @@ class Keeper(Protocol):
 
 KeeperClass = Callable[[Held], Keeper]
 #: Every view the store keeps, in the order their rows are worked out for each fact.
-KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),)
+KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),
+                                               (index_view.VIEW, index_view.IndexKeeper))
 
 
 @attrs.define
@@ -115,9 +117,13 @@ def views_class(datastore: object) -> type[ViewsRecorder] | None:
     if isinstance(datastore, SQLiteDatastore):
         return SQLiteViewsRecorder
     if type(datastore).__module__ == "eventsourcing.postgres":
-        from ledger.store.postgres_views import PostgresViewsRecorder
-        return PostgresViewsRecorder
+        return postgres_views()
     return None
+
+
+def postgres_views() -> type[ViewsRecorder]:
+    from ledger.store.postgres_views import PostgresViewsRecorder
+    return PostgresViewsRecorder
 
 
 def views_on(datastore: object) -> ViewsRecorder | None:
@@ -135,22 +141,38 @@ def store_of(app: Ledger) -> object:
     return getattr(app.factory, "datastore", None)
 
 
+def kept_elsewhere(app: Ledger) -> bool:
+    """Whether the views are kept in a PostgreSQL database of their own (``--views URL``: the
+    settings under the prefix the runner reads, ``ledger.bootstrap.views_env``)."""
+    return f"{VIEWS.upper()}_PERSISTENCE_MODULE" in app.env
+
+
+def class_for(app: Ledger) -> type[ViewsRecorder] | None:
+    """The views recorder's class: PostgreSQL for views kept elsewhere, else by the ledger's store."""
+    return postgres_views() if kept_elsewhere(app) else views_class(store_of(app))
+
+
 # -- running --------------------------------------------------------------------------------------
 def runner_env(app: Ledger) -> dict[str, str]:
-    """The settings of the ledger's own store, for the runner's ledger and the views recorder."""
+    """The settings of the ledger's own store, for the runner's ledger and the views recorder
+    (with ``--views``, the views' own settings beside them, under their prefix)."""
     env = dict(app.env)
     name = env.get("SQLITE_DBNAME", "")
-    if views_class(store_of(app)) is None or "memory" in name:
+    if class_for(app) is None or ("memory" in name and not kept_elsewhere(app)):
         raise InvalidInputError("views are kept in a SQLite file or a PostgreSQL database, not in "
                                 "memory")
     env.pop("CREATE_TABLE", None)
+    env.pop(f"{VIEWS.upper()}_CREATE_TABLE", None)
     return env
 
 
-def views_recorder(app: Ledger) -> ViewsRecorder:
-    """The views recorder as the library's ``ProjectionRunner`` builds it (tables created)."""
+def views_recorder(app: Ledger, create: bool = True) -> ViewsRecorder:
+    """The views recorder as the library's ``ProjectionRunner`` builds it (tables created, unless
+    ``create`` is false)."""
     env = runner_env(app)
-    cls = views_class(store_of(app))
+    if not create:
+        env[f"{VIEWS.upper()}_CREATE_TABLE"] = "n"
+    cls = class_for(app)
     assert cls is not None  # runner_env refused the stores without views
     factory = InfrastructureFactory.construct(env=Environment(VIEWS, env))
     recorder = factory.tracking_recorder(cast(type[TrackingRecorder], cls))  # both are the library's
@@ -161,7 +183,7 @@ def run(app: Ledger, projection: type[Views], progress: Progress | None = None) 
     """Run the library's projection runner until the views hold the ledger's last position."""
     last = app.last_position()
     env = runner_env(app)
-    cls = views_class(store_of(app))
+    cls = class_for(app)
     assert cls is not None
     with collector_paused(), ProjectionRunner(application_class=Ledger, projection_class=projection,
                                               view_class=cls, env=env) as runner:
@@ -198,8 +220,12 @@ def catch_up(app: Ledger, progress: Progress | None = None) -> int:
 
 # -- reading --------------------------------------------------------------------------------------
 def views_of(app: Ledger) -> ViewsRecorder | None:
-    """The views of the ledger's store, read through its own connection (None: none built)."""
-    return views_on(store_of(app))
+    """The views of the ledger, read through the ledger's own connection, or with ``--views``
+    through one to their own database (None: none built; nothing is created)."""
+    if not kept_elsewhere(app):
+        return views_on(store_of(app))
+    recorder = views_recorder(app, create=False)
+    return recorder if recorder.built() else None
 
 
 def view_history(views: ViewsRecorder, name: str, basis: Basis, last: int) -> History | None:

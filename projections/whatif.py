@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import attrs
 
+from ledger.domain.errors import InvalidInputError
 from projections.leaderboard import Row, leaderboard
+from projections.mass_start import is_mass_start
 from projections.state import LedgerState
 
 
@@ -21,7 +23,12 @@ class WhatIf:
 
 def what_if(state: LedgerState, key: str, time_ms: int, skater: str | None = None,
             after_pair: int | None = None) -> WhatIf:
-    """Rank ``time_ms`` in the board of ``key`` (without ``skater``'s own result, if named)."""
+    """Rank ``time_ms`` in the board of ``key`` (without ``skater``'s own result, if named). A
+    mass start ranks by points, not time (decision 0020): a time alone places nowhere there."""
+    sheet = state.sheet(key)
+    if sheet is not None and is_mass_start(sheet):
+        raise InvalidInputError(f"{key} is a mass start, ranked by points then finishing order: "
+                                "a time alone gives no place there")
     ranked = [r for r in leaderboard(state, key, after_pair).rows if r.rank is not None]
     rows = [r for r in ranked if r.skater != skater]
     faster = tuple(r.skater for r in rows if r.time_ms is not None and r.time_ms < time_ms)

@@ -15,6 +15,11 @@ from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
 from projections.state import LedgerState
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from ledger.domain.race_state import RaceState
+
 if TYPE_CHECKING:  # rich is imported when a table is made: JSON and CSV need none of it
     from rich.table import Table
 
@@ -25,7 +30,7 @@ STATUS_NOTE = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualif
 
 
 def row_json(row: Row, notation: Notation) -> dict[str, Any]:
-    return {
+    shown = {
         "rank": row.rank, "skater": row.skater, "nation": row.nation,
         "time": format_time(row.time_ms, notation) if row.time_ms is not None else None,
         "time_ms": row.time_ms, "status": row.status,
@@ -34,6 +39,11 @@ def row_json(row: Row, notation: Notation) -> dict[str, Any]:
         "time_known": not row.place_reported, "source": row.source,
         "time_range_ms": time_range(row),
     }
+    if row.mass_start:  # added keys only (design/interfaces.md); null where unknown
+        shown.update(points=row.points, laps=row.laps,
+                     sprint_points=list(row.sprint_points) if row.sprint_points is not None
+                     else None)
+    return shown
 
 
 def time_range(row: Row) -> list[int] | None:
@@ -70,15 +80,34 @@ def add_marks(state: LedgerState, board: Leaderboard, data: dict[str, Any]) -> N
     for row, shown in zip(board.rows, data["rows"], strict=True):
         shown["marks"] = list(derived.get((board.race, row.skater_id), ()))
         shown["published_marks"] = published_marks(sheet, row.skater_id) if sheet is not None else []
+        if sheet is not None and sheet.team_members.get(row.skater_id):
+            shown["members"] = members_json(state, sheet, row.skater_id)
+
+
+def members_json(state: LedgerState, sheet: RaceState, team: UUID) -> list[dict[str, Any]]:
+    """A team's members, in the order named, each listed with the team's result (the row they
+    stand in) and the marks a list printed beside them (docs/decisions/0021-teams.md)."""
+    out = []
+    for sid in sheet.team_members[team]:
+        info = state.skaters.get(sid)
+        out.append({"skater": state.name_of(sid), "nation": info.nation if info else None,
+                    "published_marks": published_marks(sheet, sid)})
+    return out
 
 
 def board_csv(board: Leaderboard, notation: Notation) -> str:
     out = io.StringIO()
     fields = ["rank", "skater", "nation", "time", "time_ms", "status", "behind", "pair", "lane"]
+    mass_start = bool(board.rows) and board.rows[0].mass_start
+    if mass_start:  # the points decide: added columns, the sprints' points space-separated
+        fields += ["points", "sprint_points", "laps"]
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in board.rows:
-        writer.writerow(row_json(row, notation))
+        shown = row_json(row, notation)
+        if mass_start and shown["sprint_points"] is not None:
+            shown["sprint_points"] = " ".join(map(str, shown["sprint_points"]))
+        writer.writerow(shown)
     return out.getvalue()
 
 
@@ -100,6 +129,8 @@ def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str
     from rich.table import Table
 
     table = Table(title=f"{title}\n[dim]{describe_basis(board, basis)}[/dim]", title_justify="left")
+    if board.rows and board.rows[0].mass_start:
+        return mass_start_table(table, board, notation)
     shown = [r["marks"] + [f"{m}*" for m in r["published_marks"]] for r in marks or []]
     with_marks = any(shown)
     for name, justify in (("Rank", "right"), ("Skater", "left"), ("Nat", "left"),
@@ -110,7 +141,9 @@ def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str
         data = row_json(row, notation)
         time = time_cell(row, notation) or (STATUS_NOTE.get(row.status, "time unknown")
                                 if row.status != "OK" or row.place_reported else "")
-        table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
+        members = (marks or [{}] * len(board.rows))[number].get("members")
+        named = f"{row.skater} ({', '.join(m['skater'] for m in members)})" if members else row.skater
+        table.add_row(str(row.rank) if row.rank is not None else row.status, named,
                       row.nation or "", time, data["behind"] or "",
                       str(row.pair) if row.pair else "", row.lane or "",
                       *((" ".join(shown[number]),) if with_marks else ()))
@@ -119,6 +152,21 @@ def board_table(board: Leaderboard, basis: Basis, notation: Notation, title: str
     elif with_marks:
         table.caption = marks_caption(m.rstrip("*") for ms in shown for m in ms)
         table.caption_justify = "left"
+    return table
+
+
+def mass_start_table(table: Table, board: Leaderboard, notation: Notation) -> Table:
+    """A mass start's board: points decide, so points, each sprint's points and the laps are
+    shown instead of the gap, pair and lane; '?' where the ledger does not know them (a list)."""
+    for name in ("Rank", "Skater", "Nat", "Time", "Points", "Sprints", "Laps"):
+        table.add_column(name, justify="left" if name in ("Skater", "Nat", "Sprints") else "right")
+    for row in board.rows:
+        time = time_cell(row, notation) or STATUS_NOTE.get(
+            row.status, "time unknown" if row.place_reported else "")
+        sprints = " ".join(map(str, row.sprint_points)) if row.sprint_points is not None else "?"
+        table.add_row(str(row.rank) if row.rank is not None else row.status, row.skater,
+                      row.nation or "", time, "?" if row.points is None else str(row.points),
+                      sprints, "?" if row.laps is None else str(row.laps))
     return table
 
 
@@ -136,6 +184,15 @@ def race_title(state: LedgerState, key: str) -> str:
     comp = state.competitions.get(sheet.competition_id)
     label = f" ({sheet.label})" if sheet.label else ""
     name = comp.name if comp else sheet.competition
+    if sheet.discipline == "mass-start":
+        laps = sheet.distance_m // sheet.track_m
+        return f"{name}: {sheet.category.capitalize()}'s mass start, {laps} laps{label}, {sheet.day}"
+    if sheet.discipline == "mixed-relay":
+        return f"{name}: Mixed relay ({sheet.distance_m} m){label}, {sheet.day}"
+    if sheet.discipline != "individual":
+        event = sheet.discipline.replace("-", " ")
+        return (f"{name}: {sheet.category.capitalize()}'s {event} ({sheet.distance_m} m){label}, "
+                f"{sheet.day}")
     return f"{name}: {sheet.category.capitalize()}'s {sheet.distance_m} m{label}, {sheet.day}"
 
 
@@ -147,7 +204,7 @@ def races_json(state: LedgerState) -> list[dict[str, Any]]:
                      "competition_slug": sheet.competition, "venue": comp.venue if comp else None,
                      "date": sheet.day.isoformat(), "distance_m": sheet.distance_m,
                      "category": sheet.category, "label": sheet.label,
-                     "starters": len(sheet.entries),
+                     "discipline": sheet.discipline, "starters": len(sheet.entries),
                      "official": sheet.official is not None})
     return sorted(out, key=lambda r: (r["date"], r["key"]))
 

@@ -45,6 +45,7 @@ class FactKind(enum.StrEnum):
     CORRECTION = "correction"
     VOID = "void"
     OFFICIAL = "official"
+    SPRINT = "sprint"
 
 
 class _Voidable(TypedDict, total=False):
@@ -120,9 +121,16 @@ class OfficialDetail(_Said, total=False):
     announced_at: ReadOnly[datetime]
 
 
+class SprintDetail(_Voidable, total=False):
+    """The order of crossing at an intermediate sprint of a mass start, first first."""
+
+    lap: ReadOnly[int]
+    order: ReadOnly[list[UUID]]
+
+
 class FactDetail(StartDetail, ClockClearedDetail, FinishDetail, PresentedDetail, TeamDetail,
                  PlaceDetail, MarksDetail, BestsDetail, FallDetail, OutcomeDetail, RedrawDetail,
-                 TargetedDetail, OfficialDetail, total=False):
+                 TargetedDetail, OfficialDetail, SprintDetail, total=False):
     """The detail of a fact of any kind (entry, pair, false-start and passing have none of their
     own; a passing may be voided)."""
 

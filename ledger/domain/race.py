@@ -79,6 +79,21 @@ class Race(Aggregate):
             sheet.draw_pair(self.pair, self.inner, self.outer, self.lanes_known)
             sheet.add(_fact(self, FactKind.PAIR, pair=self.pair))
 
+    class QuartetDrawn(Event):
+        """A start of up to four skaters, two per lane (Division B since 2023/24): the lane of
+        each, in draw order."""
+
+        TOPIC = "skate-ledger:Race.QuartetDrawn"
+        fact_id: UUID
+        pair: int
+        inner: list[UUID]
+        outer: list[UUID]
+        lanes_known: bool
+
+        def record_on(self, sheet: RaceState) -> None:
+            sheet.draw_quartet(self.pair, tuple(self.inner), tuple(self.outer), self.lanes_known)
+            sheet.add(_fact(self, FactKind.PAIR, pair=self.pair))
+
     class Started(Event):
         TOPIC = "skate-ledger:Race.Started"
         fact_id: UUID
@@ -355,6 +370,18 @@ class Race(Aggregate):
                                              announced_at=self.announced_at,
                                              reason=self.forced_reason))
 
+    class SprintRecorded(Event):
+        """The order in which skaters crossed the line at an intermediate sprint of a mass start,
+        first first (the points it scores are the read side's: a season's table)."""
+
+        TOPIC = "skate-ledger:Race.SprintRecorded"
+        fact_id: UUID
+        lap: int
+        order: list[UUID]
+
+        def record_on(self, sheet: RaceState) -> None:
+            sheet.add(_fact(self, FactKind.SPRINT, lap=self.lap, order=list(self.order)))
+
     # -- creation ----------------------------------------------------------------------------
     @staticmethod
     def create_id(key: str) -> UUID:
@@ -408,6 +435,19 @@ class Race(Aggregate):
             rules.check_pair_draw(self.sheet, pair, inner, outer)
             self.trigger_event(self.PairDrawn, fact_id=fid, pair=pair, inner=inner, outer=outer,
                                lanes_known=lanes_known)
+
+    def draw_quartet(self, pair: int, inner: list[UUID], outer: list[UUID],
+                     lanes_known: bool = True) -> None:
+        """A pair with two skaters in a lane; a draw of at most one a lane is :meth:`draw_pair`."""
+        if len(inner) <= 1 and len(outer) <= 1:
+            self.draw_pair(pair, inner[0] if inner else None, outer[0] if outer else None,
+                           lanes_known)
+            return
+        fid = self._natural("quartet", pair, *inner, "/", *outer)
+        if not self.has(fid):
+            rules.check_quartet_draw(self.sheet, pair, inner, outer)
+            self.trigger_event(self.QuartetDrawn, fact_id=fid, pair=pair, inner=list(inner),
+                               outer=list(outer), lanes_known=lanes_known)
 
     def start(self, pair: int, signal_at: datetime | None, fid: UUID | None = None) -> None:
         if fid is None and rules.pair_is_running(self.sheet, pair):
@@ -484,6 +524,15 @@ class Race(Aggregate):
         if not self.has(fid):
             rules.check_team_members(self.sheet, team, members)
             self.trigger_event(self.TeamMembersNamed, fact_id=fid, team=team, members=list(members))
+
+    def record_sprint(self, lap: int, order: list[UUID]) -> None:
+        """The order of crossing at the sprint after ``lap``; the same order again appends nothing."""
+        fid = self._natural("sprint", lap)
+        held = self.sheet.facts.get(fid)
+        if held is not None and held.live and held.detail.get("order") == list(order):
+            return
+        rules.check_sprint(self.sheet, lap, order)
+        self.trigger_event(self.SprintRecorded, fact_id=fid, lap=lap, order=list(order))
 
     def publish_marks(self, skater: UUID, marks: list[str], source: str) -> None:
         fid = self._natural("marks", skater, source)

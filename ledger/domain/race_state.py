@@ -15,7 +15,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.kinds import Correction, FactDetail, FactKind
-from ledger.domain.timing import passing_points
+from ledger.domain.timing import MASS_START, MASS_START_PAIR, passing_points
 
 TIMED_KINDS = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED})
 #: The detail of most facts: one shared, read-only, empty mapping (a fact's detail and corrections
@@ -92,7 +92,7 @@ class RaceState:
     category: str
     label: str | None
     track_m: int = 400
-    discipline: str = "individual"  # or "team-pursuit" (ledger.domain.timing.DISCIPLINES)
+    discipline: str = "individual"  # or "team-pursuit", "mass-start" (ledger.domain.timing.DISCIPLINES)
     entries: dict[UUID, Entry] = attrs.Factory(dict)
     pairs: dict[int, tuple[UUID | None, UUID | None]] = attrs.Factory(dict)
     clocks: dict[int, PairClock] = attrs.Factory(dict)
@@ -102,6 +102,9 @@ class RaceState:
     presented: dict[tuple[UUID, int, int], UUID] = attrs.Factory(dict)
     #: the members of a team that races as one competitor (team pursuit): team → skaters, in order
     team_members: dict[UUID, list[UUID]] = attrs.Factory(dict)
+    #: the pairs that start as a quartet (two skaters in a lane): pair → (inner lane, outer lane),
+    #: each in draw order; ``pairs`` holds the first of each lane (docs/decisions/0021-teams.md)
+    quartets: dict[int, tuple[tuple[UUID, ...], tuple[UUID, ...]]] = attrs.Factory(dict)
     #: an index of ``facts``: each skater's facts in log order (the rules ask per skater; scanning
     #: every fact of the race for each new fact made the write side quadratic in a race's facts)
     by_skater: dict[UUID, list[Fact]] = attrs.field(factory=dict, eq=False, repr=False)
@@ -126,6 +129,10 @@ class RaceState:
         return fact
 
     def enter(self, skater: UUID, pair: int | None = None, lane: str | None = None) -> None:
+        """Enter a skater (drawn in a pair and lane when given); in a mass start every starter
+        is in its one start, without a lane."""
+        if pair is None and self.discipline == MASS_START:
+            pair = MASS_START_PAIR
         entry = self.entries.setdefault(skater, Entry(skater))
         if pair is not None:
             entry.pair, entry.lane = pair, lane
@@ -136,6 +143,23 @@ class RaceState:
         for skater, lane in ((inner, "inner"), (outer, "outer")):
             if skater is not None:
                 self.enter(skater, pair, lane if lanes_known else None)
+
+    def draw_quartet(self, pair: int, inner: tuple[UUID, ...], outer: tuple[UUID, ...],
+                     lanes_known: bool = True) -> None:
+        """A start of up to four: the first of each lane stands in ``pairs``, every skater's lane in
+        their entry."""
+        self.pairs[pair] = (inner[0] if inner else None, outer[0] if outer else None)
+        self.quartets[pair] = (inner, outer)
+        for lane, skaters in (("inner", inner), ("outer", outer)):
+            for skater in skaters:
+                self.enter(skater, pair, lane if lanes_known else None)
+
+    def skaters_in(self, pair: int) -> tuple[UUID, ...]:
+        """Every skater drawn in the pair: two, or up to four in a quartet start."""
+        if pair in self.quartets:
+            inner, outer = self.quartets[pair]
+            return (*inner, *outer)
+        return tuple(s for s in self.pairs.get(pair, ()) if s is not None)
 
     def redraw(self, pair: int, inner: UUID | None, outer: UUID | None) -> None:
         """A corrected draw: the pair holds these skaters in these lanes; a skater it no longer
@@ -202,6 +226,7 @@ class RaceState:
             official=facts[self.official.fact_id] if self.official is not None else None,
             presented=dict(self.presented),
             team_members={t: list(m) for t, m in self.team_members.items()},
+            quartets=dict(self.quartets),
             by_skater=by_skater,
         )
 
@@ -212,8 +237,10 @@ class RaceState:
 
     @property
     def pair_count(self) -> int:
-        """Pairs the race must have: half the starters, rounded up, or the highest pair drawn."""
-        return max([(len(self.entries) + 1) // 2, *self.pairs])
+        """Pairs the race must have: half the starters, rounded up (a quartet start counted as
+        one pair of its own), or the highest pair drawn."""
+        in_quartets = sum(len(self.skaters_in(p)) for p in self.quartets)
+        return max([len(self.quartets) + (len(self.entries) - in_quartets + 1) // 2, *self.pairs])
 
     def pair_of(self, skater: UUID | None) -> int | None:
         entry = self.entries.get(skater) if skater else None
@@ -257,7 +284,7 @@ class RaceState:
 _COPIED_FIELDS = {
     RaceState: ("race_id", "key", "competition_id", "competition", "day", "distance_m", "category",
                 "label", "track_m", "discipline", "entries", "pairs", "clocks", "facts", "official",
-                "presented", "team_members", "by_skater"),
+                "presented", "team_members", "quartets", "by_skater"),
     Fact: ("fact_id", "kind", "seq", "recorded_at", "skater", "pair", "attempt", "metres", "ms",
            "source", "detail", "voided", "corrections"),
     Entry: ("skater", "pair", "lane", "attempt"),

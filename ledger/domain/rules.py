@@ -21,7 +21,15 @@ from ledger.domain.errors import (
 )
 from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import Fact, RaceState
-from ledger.domain.timing import check_time_is_plausible, format_time
+from ledger.domain.timing import (
+    DISCIPLINES,
+    MASS_START,
+    MASS_START_PAIR,
+    TEAM_DISTANCES,
+    TEAM_SIZES,
+    check_time_is_plausible,
+    format_time,
+)
 
 #: Facts that close a skater's current attempt: no new time may follow without a correction.
 CLOSING = {FactKind.FINISH: "a finish", FactKind.DNF: "a DNF", FactKind.DQ: "a DQ",
@@ -30,7 +38,7 @@ CLOSING = {FactKind.FINISH: "a finish", FactKind.DNF: "a DNF", FactKind.DQ: "a D
 CLOSING_ALL = frozenset({FactKind.DQ, FactKind.DNS, FactKind.WDR})
 #: Facts a referee may void.
 VOIDABLE = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.FALL, FactKind.DNF, FactKind.DNS,
-                      FactKind.WDR, FactKind.DQ, FactKind.PLACE})
+                      FactKind.WDR, FactKind.DQ, FactKind.PLACE, FactKind.SPRINT})
 #: Facts with a time a correction may change (a presented source's shown time aside).
 TIMED = frozenset({FactKind.PASSING, FactKind.FINISH})
 
@@ -59,6 +67,9 @@ def pair_is_running(sheet: RaceState, pair: int) -> bool:
 
 def check_pair_draw(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID | None) -> None:
     refuse_after_official(sheet, "draw a pair")
+    if sheet.discipline == MASS_START:
+        raise RefusedFactError(f"{sheet.key} is a mass start: everyone starts at once, no pairs "
+                               "are drawn (record enter)")
     if pair < 1:
         raise InvalidInputError(f"pair number {pair} is not 1 or more")
     if inner is None and outer is None:
@@ -73,9 +84,36 @@ def check_pair_draw(sheet: RaceState, pair: int, inner: UUID | None, outer: UUID
             raise RefusedFactError(f"the skater is already drawn in pair {drawn} of {sheet.key}")
 
 
+#: Skaters a lane may hold at one start: two in a quartet start (Division B since 2023/24).
+LANE_HOLDS = 2
+
+
+def check_quartet_draw(sheet: RaceState, pair: int, inner: list[UUID], outer: list[UUID]) -> None:
+    """A quartet start: up to two skaters a lane, all different, in an individual race (shared
+    ice changes nothing in the ranking; a team race draws teams, two to a pair)."""
+    for lane, skaters in (("inner", inner), ("outer", outer)):
+        if len(skaters) > LANE_HOLDS:
+            raise InvalidInputError(f"pair {pair} has {len(skaters)} skaters in the {lane} lane; a "
+                                    f"lane holds at most {LANE_HOLDS} (a quartet start)")
+    together = [*inner, *outer]
+    if len(set(together)) != len(together):
+        raise InvalidInputError(f"pair {pair} names the same skater twice")
+    if sheet.discipline != "individual":
+        raise InvalidInputError(f"a quartet start is of skaters; {sheet.key} is a "
+                                f"{sheet.discipline} race, two teams a pair")
+    check_pair_draw(sheet, pair, inner[0] if inner else None, outer[0] if outer else None)
+    for skater in together:
+        drawn = sheet.pair_of(skater)
+        if drawn is not None:
+            raise RefusedFactError(f"the skater is already drawn in pair {drawn} of {sheet.key}")
+
+
 def check_start(sheet: RaceState, pair: int, signal_at: datetime | None = None) -> None:
     refuse_after_official(sheet, "start a pair")
-    check_pair_exists(sheet, pair)
+    if sheet.discipline == MASS_START:
+        check_mass_start(sheet, pair)
+    else:
+        check_pair_exists(sheet, pair)
     if pair_is_running(sheet, pair):
         raise RefusedFactError(f"pair {pair} is already racing; clear the clock first")
     if signal_at is not None and not on_day(signal_at, sheet.day):
@@ -118,6 +156,32 @@ def check_race_day(competition: str, first_day: date, last_day: date, day: date)
     if not first_day <= day <= last_day:
         days = str(first_day) if first_day == last_day else f"{first_day} to {last_day}"
         raise RefusedFactError(f"a race on {day} is outside the days of {competition} ({days})")
+
+
+def race_distance(discipline: str, category: str, distance_m: int | None) -> int:
+    """The distance of a race to schedule: an individual race's is given; a team race's follows
+    from its discipline and category (TEAM_DISTANCES), and a distance given must be that one.
+    Only a mixed relay is of category mixed (docs/decisions/0021-teams.md)."""
+    if discipline not in DISCIPLINES:
+        raise InvalidInputError(f"discipline {discipline!r} is not one of {', '.join(DISCIPLINES)}")
+    if discipline == "individual":
+        if distance_m is None:
+            raise InvalidInputError("an individual race needs its --distance")
+        if category == "mixed":
+            raise InvalidInputError("category mixed is a mixed relay's (--discipline mixed-relay)")
+        return distance_m
+    if discipline == MASS_START:
+        if category == "mixed":
+            raise InvalidInputError("category mixed is a mixed relay's (--discipline mixed-relay)")
+        return distance_m or 0  # its laps of the track (Ledger.schedule_mass_start)
+    implied = TEAM_DISTANCES.get((discipline, category))
+    if implied is None:
+        kinds = sorted(c for d, c in TEAM_DISTANCES if d == discipline)
+        raise InvalidInputError(f"a {discipline} race is of category {' or '.join(kinds)}, "
+                                f"not {category}")
+    if distance_m not in (None, implied):
+        raise InvalidInputError(f"a {category} {discipline} race is {implied} m, not {distance_m} m")
+    return implied
 
 
 def skater_pair(sheet: RaceState, skater: UUID) -> int:
@@ -299,6 +363,7 @@ def check_finish_time(sheet: RaceState, skater: UUID, attempt: int, at_ms: int) 
 def check_finish(sheet: RaceState, skater: UUID, at_ms: int) -> None:
     refuse_after_official(sheet, "record a finish")
     check_entered(sheet, skater)
+    check_team_result(sheet, skater)
     check_open(sheet, skater, "record a finish")
     check_clock(sheet, skater)
     check_finish_time(sheet, skater, sheet.attempt_of(skater), at_ms)
@@ -320,7 +385,9 @@ def check_uncertainty(precision_ms: int, uncertain_ms: int) -> None:
 
 
 def check_marks(sheet: RaceState, skater: UUID, marks: list[str]) -> None:
-    check_entered(sheet, skater)
+    """Marks beside an entrant's result, or beside a team member's (a list prints each member's)."""
+    if not any(skater in members for members in sheet.team_members.values()):
+        check_entered(sheet, skater)
     if not marks or any(not m.strip() or len(m) > 12 for m in marks):
         raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
 
@@ -488,12 +555,34 @@ def check_presentation(sheet: RaceState, skater: UUID, metres: int, passing: UUI
 def check_team_members(sheet: RaceState, team: UUID, members: list[UUID]) -> None:
     """A team entered in the race, named with distinct members who are not the team itself."""
     refuse_after_official(sheet, "name a team's members")
+    if sheet.discipline == "individual":
+        raise RefusedFactError(f"{sheet.key} is an individual race: a team is named in a team "
+                               "race (record race --discipline …)")
     check_entered(sheet, team)
     if not members or len(set(members)) != len(members) or team in members:
         raise InvalidInputError("a team needs distinct members, other than the team itself")
+    size = TEAM_SIZES.get(sheet.discipline)
+    if size is not None and len(members) != size:
+        raise InvalidInputError(f"a {sheet.discipline.replace('-', ' ')} team is {size} skaters "
+                                f"({SKATED[sheet.discipline]}), not {len(members)}")
+    if any(m in sheet.entries for m in members):
+        raise RefusedFactError(f"a member of the team is entered in {sheet.key} as a competitor "
+                               "of their own")
     named = sheet.team_members.get(team)
     if named is not None and named != list(members):
         raise RefusedFactError(f"the team's members are already named in {sheet.key}")
+
+
+#: How a team of each discipline skates (docs/decisions/0021-teams.md), for the refusals.
+SKATED = {"team-sprint": "three laps, one lap each, timed when the third crosses",
+          "mixed-relay": "a woman and a man, six laps, timed when the last crosses"}
+
+
+def check_team_result(sheet: RaceState, competitor: UUID) -> None:
+    """In a team sprint or mixed relay the competitor is a team: its members named first."""
+    if sheet.discipline in TEAM_SIZES and competitor not in sheet.team_members:
+        raise RefusedFactError(f"{sheet.key} is a {sheet.discipline} race: name the team's members "
+                               "first (record team)")
 
 
 def check_official(sheet: RaceState, author: str, announced_at: datetime | None = None,
@@ -509,6 +598,12 @@ def check_official(sheet: RaceState, author: str, announced_at: datetime | None 
         )
     if forced is not None and not forced.strip():
         raise InvalidInputError("declaring results official by force needs a reason")
+    racing = still_racing(sheet) if sheet.discipline == MASS_START else 0
+    if racing and forced is None:
+        raise RefusedFactError(
+            f"{racing} skater{'s' if racing > 1 else ''} of the mass start {sheet.key} "
+            f"{'have' if racing > 1 else 'has'} no outcome yet (a finish, DNF, DQ, DNS or WDR); "
+            "declare the results official anyway only with --force and a --reason")
     waiting = pairs_not_skated(sheet)
     if waiting and forced is None:
         listed = ", ".join(str(p) for p in waiting)
@@ -530,11 +625,16 @@ OUTCOMES = frozenset({FactKind.FINISH, FactKind.PLACE, FactKind.DNF, FactKind.DQ
                       FactKind.WDR})
 
 
+def still_racing(sheet: RaceState) -> int:
+    """How many starters of a mass start have no outcome yet."""
+    return sum(1 for skater in sheet.entries if not has_outcome(sheet, skater))
+
+
 def pairs_not_skated(sheet: RaceState) -> list[int]:
     """The drawn pairs with a skater whose current race has no outcome yet."""
-    return sorted(pair for pair, lanes in sheet.pairs.items()
-                  if any(s is not None and sheet.pair_of(s) == pair and not has_outcome(sheet, s)
-                         for s in lanes))
+    return sorted(pair for pair in sheet.pairs
+                  if any(sheet.pair_of(s) == pair and not has_outcome(sheet, s)
+                         for s in sheet.skaters_in(pair)))
 
 
 # -- draw corrections and the lane of a re-skate (docs/decisions/0016) ----------------------------
@@ -570,6 +670,9 @@ def check_draw_correction(sheet: RaceState, pair: int, inner: UUID | None, outer
     facts and record them for the right skater). A skater joins only a pair not racing now,
     and only one who is not drawn elsewhere, nor withdrawn, not started or disqualified."""
     require_reason(reason, author, "a draw correction")
+    if pair in sheet.quartets:
+        raise RefusedFactError(f"pair {pair} of {sheet.key} started as a quartet; correcting a "
+                               "quartet's draw is not supported yet")
     if inner is None and outer is None:
         raise InvalidInputError(f"pair {pair} has no skater")
     if inner == outer:
@@ -620,3 +723,41 @@ def check_reskate_lane(sheet: RaceState, skater: UUID, pair: int | None,
     taken = inner if lane == "inner" else outer
     if taken is not None and taken != skater:
         raise RefusedFactError(f"the {lane} lane of pair {pair} is taken by another skater")
+
+
+# -- the mass start (docs/decisions/0020-mass-start.md) -----------------------------------------
+def check_mass_start(sheet: RaceState, pair: int) -> None:
+    """A mass start has one start, of every starter entered, and no pairs."""
+    if pair != MASS_START_PAIR:
+        raise InvalidInputError(f"{sheet.key} is a mass start: it has one start and no pair {pair}")
+    if not sheet.entries:
+        raise RefusedFactError(f"nobody is entered in {sheet.key}; enter the starters first")
+
+
+def mass_start_laps(sheet: RaceState) -> int:
+    return sheet.distance_m // sheet.track_m
+
+
+def check_sprint(sheet: RaceState, lap: int, order: list[UUID]) -> None:
+    """An intermediate sprint of a mass start: a lap before the last (the finish is the final
+    sprint, recorded as finishes), crossed by distinct entered skaters who started (a DNF or DQ
+    decided later does not undo the crossing: what it does to the points is the read side's rule)."""
+    refuse_after_official(sheet, "record a sprint")
+    if sheet.discipline != MASS_START:
+        raise RefusedFactError(f"{sheet.key} is not a mass start: it has no sprints")
+    laps = mass_start_laps(sheet)
+    if not 1 <= lap < laps:
+        raise InvalidInputError(f"lap {lap} is not an intermediate sprint of the {laps} laps "
+                                f"(1 to {laps - 1}; the finish is the final sprint: record finishes)")
+    if not order:
+        raise InvalidInputError("a sprint needs the skaters who crossed, first first")
+    if len(set(order)) != len(order):
+        raise InvalidInputError("a skater crosses a sprint once: the order names someone twice")
+    for skater in order:
+        check_entered(sheet, skater)
+        check_has_started(sheet, skater, "record a sprint")
+    held = [f for f in sheet.facts.values()
+            if f.kind == FactKind.SPRINT and f.live and f.detail.get("lap") == lap]
+    if held:
+        raise RefusedFactError(f"the sprint of lap {lap} of {sheet.key} is already recorded with "
+                               "another order; void it first")

@@ -100,10 +100,25 @@ def parse_distance(text: str | int) -> int:
     return int(raw)
 
 
-#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, or teams of
-#: three in pairs (team pursuit: passings every half lap, rules.md §2). Mass start and team sprint
-#: are not supported yet.
-DISCIPLINES = ("individual", "team-pursuit")
+#: The kinds of race a Race can be (``Race.Scheduled.discipline``): skaters in pairs, teams in
+#: pairs (team pursuit: passings every half lap, rules.md §2; team sprint, three laps, a lap each;
+#: mixed relay, six laps, a woman and a man: docs/decisions/0021-teams.md), or everyone at once
+#: (mass start: one start, no lanes, ranked by sprint points; docs/decisions/0020-mass-start.md).
+MASS_START = "mass-start"
+DISCIPLINES = ("individual", "team-pursuit", "team-sprint", "mixed-relay", MASS_START)
+#: The team disciplines: the competitor is a team whose members are named (Race.TeamMembersNamed).
+TEAM_DISCIPLINES = ("team-pursuit", "team-sprint", "mixed-relay")
+#: The distance of a team race (m) by discipline and category: team pursuit 8 laps (men) or 6
+#: (women), team sprint 3 laps (a lap each of three), mixed relay 6 laps (a woman and a man).
+TEAM_DISTANCES = {("team-pursuit", "men"): 3200, ("team-pursuit", "women"): 2400,
+                  ("team-sprint", "men"): 1200, ("team-sprint", "women"): 1200,
+                  ("mixed-relay", "mixed"): 2400}
+#: How many members a team of the discipline names (a team pursuit: any, as before: Vantage may
+#: name three or four, or none).
+TEAM_SIZES = {"team-sprint": 3, "mixed-relay": 2}
+#: The one start of a mass start: every starter is entered in it (a mass start has no pairs drawn;
+#: its clock is this start's).
+MASS_START_PAIR = 1
 
 
 def passing_interval(track_m: int = TRACK_LENGTH_M, discipline: str = "individual") -> int:

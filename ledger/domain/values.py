@@ -78,9 +78,21 @@ def label_suffix(label: str | None) -> str:
     return f"-{division[1].lower()}" if division else f"-{slugify(label)}"
 
 
-def race_key(competition: str, category: str, distance_m: int, label: str | None) -> str:
-    """``<competition-slug>/<category>-<distance>m[-suffix]`` (design/interfaces.md)."""
+def race_key(competition: str, category: str, distance_m: int, label: str | None,
+             discipline: str = "individual") -> str:
+    """``<competition-slug>/<category>-<distance>m[-suffix]`` (design/interfaces.md); a mass start
+    is named by its discipline, not its metres: ``<competition-slug>/<category>-mass-start[-suffix]``."""
+    if discipline == "mass-start":
+        return f"{competition}/{category}-mass-start{label_suffix(label)}"
     return f"{competition}/{category}-{distance_m}m{label_suffix(label)}"
+
+
+def team_race_key(competition: str, category: str, discipline: str, label: str | None) -> str:
+    """``<competition-slug>/<category>-<discipline>[-suffix]``: ``…/men-team-pursuit``,
+    ``…/women-team-sprint-b``; a discipline that begins with its category's word is not preceded
+    by it again: ``…/mixed-relay`` (docs/decisions/0021-teams.md)."""
+    event = discipline if discipline.startswith(f"{category}-") else f"{category}-{discipline}"
+    return f"{competition}/{event}{label_suffix(label)}"
 
 
 def race_id(key: str) -> UUID:

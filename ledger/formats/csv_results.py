@@ -52,6 +52,12 @@ class ResultRow:
     uncertain_ms: int = 0
     place: int | None = None  # the published place, when a list gives one (ISU text lists)
     marks: tuple[str, ...] = ()  # record marks printed beside the result
+    #: the race's kind (ledger.domain.timing.DISCIPLINES); a team race's rows are its members', an
+    #: ISU list's mass start section's rows its skaters'
+    discipline: str = "individual"
+    #: the team (its name) this member's row belongs to: the team is the competitor, ranked and
+    #: timed as one, and each member is listed with its result (docs/decisions/0021-teams.md)
+    team: str | None = None
 
 
 def read_csv(path: Path) -> list[ResultRow]:

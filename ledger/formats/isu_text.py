@@ -31,9 +31,22 @@ the list places them (equal DIFF = shared place, smaller DIFF = better place), t
 tie carries no thousandths: the tied rows keep their printed time with ``precision_ms=10``, the
 published place separates them (projections.ranking), and a notice says so.
 
-Team pursuit, team sprint, mixed relay and mass start sections are read (a damaged one still
-refuses the file) but skipped, with one notice each: they rank teams or points, not skaters'
-times. Anything that cannot be read raises :class:`ImportFormatError` naming the file and line.
+Team pursuit, team sprint and mixed relay sections are team races (docs/decisions/0021-teams.md):
+each member is listed with the team's place and time (a team pursuit and a team sprint print
+the place on every member's row, a mixed relay only on the first: a blank POS there is the same
+team, not a shared place). Consecutive rows of one nation with the same POS (or a blank one) are a
+team of the discipline's size; each member's row says which team it belongs to (``ResultRow.team``,
+the nation's code), and the team's rows are placed and timed as one competitor, like a skater's.
+A mixed relay is printed "(Men)" but is raced by a woman and a man: its category is "mixed".
+
+Mass start sections (docs/decisions/0020-mass-start.md) import as mass start races of 16 laps
+(the list does not print the laps; 16 is the ISU's mass start) with their places as published and
+their times as printed (hundredths): the list prints no points, sprints or laps, so those stay
+unknown, and a TIME below the winner's (a negative DIFF: a skater lapped or pulled, timed at an
+earlier lap the list does not name) is no finish: the place is kept, the time is not stored, and a
+notice says so. The places do not follow the times (points decide), so no thousandths are solved
+from the DIFFs. Anything that cannot be read raises :class:`ImportFormatError` naming the file and
+line.
 """
 
 from __future__ import annotations
@@ -41,6 +54,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -49,16 +63,23 @@ from typing import NoReturn
 import attrs
 
 from ledger.domain.errors import ImportFormatError, LedgerError
-from ledger.domain.timing import parse_time
+from ledger.domain.timing import TEAM_DISTANCES, parse_time
 from ledger.domain.values import parse_date, skater_key, slugify
 from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.formats.csv_results import MAX_FIELD, ResultRow
 
 COLUMNS = ("POS", "NAME", "AG", "NAT", "TIME", "DIFF", "RECORD")
 STATUSES = ("DQ", "DNF", "DNS", "WDR")
-#: Sections that rank teams or points rather than one skater's time: skipped with a notice.
-SKIPPED_EVENTS = {"team pursuit": "a team event", "team sprint": "a team event",
-                  "mixed relay": "a team event", "mass start": "ranked by points, not time"}
+#: Team sections: the heading's event → the race's discipline (ledger.domain.timing.DISCIPLINES).
+TEAM_EVENTS = {"team pursuit": "team-pursuit", "team sprint": "team-sprint",
+               "mixed relay": "mixed-relay"}
+#: Members per team as the lists print them: the three who skate a team pursuit or a team sprint,
+#: the woman and the man of a mixed relay (docs/decisions/0021-teams.md).
+TEAM_SIZES = {"team-pursuit": 3, "team-sprint": 3, "mixed-relay": 2}
+#: The mass start section's event, and the laps of an ISU mass start on a 400 m track.
+MASS_START_EVENT = "mass start"
+MASS_START_LAPS = 16
+LIST_TRACK_M = 400
 CATEGORIES = {"men": "men", "women": "women"}
 
 HEADING = re.compile(r"(?P<event>\S.*?) \((?P<category>[^()]*)\), (?P<date>\S+)")
@@ -92,10 +113,11 @@ class Section:
     line: int
     heading: str
     event: str
-    distance_m: int | None  # None for the skipped (team / mass start) events
+    distance_m: int | None  # None for the mass start (in laps)
     category: str
     day: date
     rows: tuple[Cells, ...]
+    discipline: str = "individual"  # or a team event's (TEAM_EVENTS)
 
 
 @attrs.frozen
@@ -119,33 +141,35 @@ class Timed:
 
 
 def read_isu_text(path: Path) -> tuple[list[ResultRow], list[str]]:
-    """The individual-distance rows of an ISU text list, and the notices (skipped sections …)."""
+    """The rows of an ISU text list's individual, team and mass start races, and the notices."""
     name = str(path)
     text = decode(name, path)
     reader = ListReader(name, text)
     sections = reader.sections()
     rows: list[ResultRow] = []
     notices: list[str] = []
-    seen: Counter[tuple[int | str, str, date]] = Counter()
+    seen: Counter[tuple[int | str, str, str, date]] = Counter()
     for section in sections:
-        same = (section.distance_m or section.event.lower(), section.category, section.day)
+        same = (section.distance_m or section.event.lower(), section.discipline, section.category,
+                section.day)
         seen[same] += 1
         if seen[same] > 26:
             raise ImportFormatError(name, section.line, "the same race heading more than 26 times "
                                                         "on one day")
         label = division(seen[same])
         race = section.heading + (f" ({label})" if label else "")
-        if section.distance_m is None:
-            for cells in section.rows:
-                try:
-                    check_cells(cells, skipped=True)
-                except LedgerError as e:
-                    raise ImportFormatError(name, cells.line, str(e)) from None
-            why = SKIPPED_EVENTS[section.event.lower()]
-            notices.append(f"line {section.line}: {race}: skipped, {len(section.rows)} rows ({why}; "
-                           "only individual distances are imported)")
+        if section.event.lower() == MASS_START_EVENT:
+            ms_rows, ms_notices = mass_start_rows_of(name, section, reader.title, reader.venue,
+                                                     label)
+            rows.extend(ms_rows)
+            notices.extend(f"line {line}: {race}: {text}" for line, text in ms_notices)
             continue
-        race_rows, race_notices = race_rows_of(name, section, reader.title, reader.venue, label)
+        if section.discipline == "mixed-relay":
+            notices.append(f"line {section.line}: {race}: a mixed relay team is a woman and a man "
+                           "whatever the heading's category; recorded as category mixed "
+                           "(docs/decisions/0021-teams.md)")
+        of = race_rows_of if section.discipline == "individual" else team_rows_of
+        race_rows, race_notices = of(name, section, reader.title, reader.venue, label)
         rows.extend(race_rows)
         notices.extend(f"line {line}: {race}: {text}" for line, text in race_notices)
     return rows, notices
@@ -278,7 +302,12 @@ class ListReader:
             if metres <= 0:
                 self.fail(n, f"the distance {distance['distance']!r} is not a distance")
             return Section(n, text, event, metres, category, day, rows)
-        if event.lower() not in SKIPPED_EVENTS:
+        team = TEAM_EVENTS.get(event.lower())
+        if team is not None:
+            category = "mixed" if team == "mixed-relay" else category
+            return Section(n, text, event, TEAM_DISTANCES[team, category], category, day, rows,
+                           team)
+        if event.lower() != MASS_START_EVENT:
             self.fail(n, f"unknown event {event!r}: expected '<distance> meter', Team Pursuit, "
                          "Team Sprint, Mixed Relay or Mass Start")
         return Section(n, text, event, None, category, day, rows)
@@ -347,6 +376,74 @@ def race_rows_of(name: str, section: Section, competition: str, venue: str,
         rows.append(result_row(section, cells, competition, venue, label, status,
                                Timed(measured, 10) if measured is not None else None, None))
     return rows, notices
+
+
+# -- one team race (docs/decisions/0021-teams.md) ---------------------------------------------------
+def team_rows_of(name: str, section: Section, competition: str, venue: str,
+                 label: str | None) -> tuple[list[ResultRow], list[tuple[int, str]]]:
+    """A team race's rows: each team placed and timed as one competitor (its first member's row
+    stands for it, as a skater's row does), then every member listed with the team's result."""
+    teams = teams_of(name, section)
+    # the team (its nation's code) stands in its first member's row: notices name the team, and
+    # two teams of one nation in one race are refused (they would be one competitor)
+    leads = attrs.evolve(section, rows=tuple(attrs.evolve(team[0], name=team[0].nat)
+                                             for team in teams))
+    placed, notices = race_rows_of(name, leads, competition, venue, label)
+    rows: list[ResultRow] = []
+    for team, lead in zip(teams, placed, strict=True):
+        rows.extend(attrs.evolve(lead, line=member.line, skater=member.name, nation=member.nat,
+                                 marks=marks(member.record) if member.record else (),
+                                 team=team[0].nat)
+                    for member in team)
+    return rows, notices
+
+
+def teams_of(name: str, section: Section) -> list[list[Cells]]:
+    """The teams of a section, in list order: consecutive rows of one nation with the same POS (or
+    a blank one: the mixed relay's second member), as many as the discipline's team holds."""
+    size = TEAM_SIZES[section.discipline]
+    teams: list[list[Cells]] = []
+    names: dict[str, int] = {}
+    for cells in section.rows:
+        try:
+            check_cells(cells, skipped=False)
+            key = skater_key(cells.name)
+        except LedgerError as e:
+            raise ImportFormatError(name, cells.line, str(e)) from None
+        if key in names:
+            raise ImportFormatError(name, cells.line, f"{cells.name} is listed twice in this race "
+                                                      f"(also on line {names[key]})")
+        names[key] = cells.line
+        last = teams[-1] if teams else None
+        if last is not None and len(last) < size and last[0].nat == cells.nat \
+                and cells.pos in ("", last[0].pos):
+            check_member(name, last[0], cells)
+            last.append(cells)
+            continue
+        if last is not None:
+            check_team_size(name, section, last)
+        teams.append([cells])
+    check_team_size(name, section, teams[-1])
+    return teams
+
+
+def check_member(name: str, lead: Cells, member: Cells) -> None:
+    """A member's row repeats the team's TIME and DIFF (the place: checked by the grouping)."""
+    for column in ("time", "diff"):
+        if getattr(member, column) != getattr(lead, column):
+            raise ImportFormatError(name, member.line, (
+                f"{member.name} is listed with the team of {lead.nat} (line {lead.line}) but its "
+                f"{column.upper()} {getattr(member, column) or 'blank'} differs from the team's "
+                f"{getattr(lead, column) or 'blank'}"))
+
+
+def check_team_size(name: str, section: Section, team: list[Cells]) -> None:
+    size = TEAM_SIZES[section.discipline]
+    if len(team) != size:
+        raise ImportFormatError(name, team[0].line, (
+            f"the team of {team[0].nat} from this line lists {len(team)} member"
+            f"{'s' if len(team) != 1 else ''}; a {section.event.lower()} team lists {size}, each "
+            "with the team's POS (or a blank POS), TIME and DIFF"))
 
 
 def check_cells(cells: Cells, *, skipped: bool) -> None:
@@ -524,7 +621,8 @@ def tie_notice(tied: list[Placed]) -> tuple[int, str]:
 
 
 def result_row(section: Section, cells: Cells, competition: str, venue: str, label: str | None,
-               status: str, time: Timed | None, place: int | None) -> ResultRow:
+               status: str, time: Timed | None, place: int | None,
+               team: str | None = None) -> ResultRow:
     assert section.distance_m is not None
     return ResultRow(
         line=cells.line, competition=competition, venue=venue, day=section.day,
@@ -533,5 +631,79 @@ def result_row(section: Section, cells: Cells, competition: str, venue: str, lab
         time_ms=time.ms if time else None, status=status, splits=(),
         precision_ms=time.precision_ms if time else 1,
         uncertain_ms=time.uncertain_ms if time else 0, place=place,
-        marks=marks(cells.record) if cells.record else ())
+        marks=marks(cells.record) if cells.record else (), discipline=section.discipline,
+        team=team)
 
+
+
+# -- a mass start section (docs/decisions/0020-mass-start.md) --------------------------------------
+def mass_start_rows_of(name: str, section: Section, competition: str, venue: str,
+                       label: str | None) -> tuple[list[ResultRow], list[tuple[int, str]]]:
+    """A mass start's rows: each place as published (a blank POS shares the place above), each
+    time as printed, to the hundredth; a DQ/DNF/DNS/WDR row after the placed ones."""
+    rows: list[ResultRow] = []
+    notices: list[tuple[int, str]] = [(section.line, (
+        "a mass start: the list prints places and times but no points, sprints or laps, so the "
+        "places are kept as published and the points and laps are unknown; the times are kept "
+        f"as printed (hundredths); {MASS_START_LAPS} laps"))]
+    names: dict[str, int] = {}
+    last_place, placed, status_line = 0, 0, None
+    for cells in section.rows:
+        def refuse(message: str, line: int = cells.line) -> ImportFormatError:
+            return ImportFormatError(name, line, message)
+
+        try:
+            check_cells(cells, skipped=True)
+            key = skater_key(cells.name)
+        except LedgerError as e:
+            raise refuse(str(e)) from None
+        if key in names:
+            raise refuse(f"{cells.name} is listed twice in this race (also on line {names[key]})")
+        names[key] = cells.line
+        if cells.pos in STATUSES:
+            measured = status_time(name, cells)
+            status_line = status_line or cells.line
+            rows.append(mass_start_row(section, cells, competition, venue, label, cells.pos,
+                                       measured, None))
+            continue
+        if status_line is not None:
+            raise refuse(f"a placed row after the status row on line {status_line}")
+        place = mass_start_place(cells, last_place, placed, refuse)
+        if cells.time == "-":
+            raise refuse("a placed row needs a TIME (DQ, DNF, DNS and WDR rows have -)")
+        early = cells.diff.startswith("-")
+        if early:
+            notices.append((cells.line, (
+                f"{cells.name}: TIME {cells.time} is below the winner's (DIFF {cells.diff}): "
+                "timed at an earlier lap the list does not name (lapped or pulled), so it is no "
+                f"finish and is not stored; the published place {place} is kept, laps unknown")))
+        last_place, placed = place, placed + 1
+        rows.append(mass_start_row(section, cells, competition, venue, label, "OK",
+                                   None if early else parse_time(cells.time), place))
+    return rows, notices
+
+
+def mass_start_place(cells: Cells, last_place: int, placed: int,
+                     refuse: Callable[[str], ImportFormatError]) -> int:
+    """The published place of a row: 1 first, then the next place, or blank to share the one above."""
+    if placed == 0:
+        if cells.pos != "1":
+            raise refuse(f"the first row of a race is placed 1, not {cells.pos or 'blank'}")
+        return 1
+    if cells.pos == "" or int(cells.pos) == last_place:
+        return last_place
+    if int(cells.pos) != placed + 1:
+        raise refuse(f"POS {cells.pos} does not follow: after {placed} placed rows the next place "
+                     f"is {placed + 1} (or blank, to share place {last_place})")
+    return int(cells.pos)
+
+
+def mass_start_row(section: Section, cells: Cells, competition: str, venue: str,
+                   label: str | None, status: str, time_ms: int | None,
+                   place: int | None) -> ResultRow:
+    return ResultRow(
+        line=cells.line, competition=competition, venue=venue, day=section.day,
+        distance_m=MASS_START_LAPS * LIST_TRACK_M, category=section.category, label=label,
+        pair=None, lane=None, skater=cells.name, nation=cells.nat, club=None, hometown=None,
+        time_ms=time_ms, status=status, splits=(), precision_ms=10, place=place,
+        marks=marks(cells.record) if cells.record else (), discipline="mass-start")

@@ -22,6 +22,7 @@ from ledger.domain.errors import ImportFormatError, LedgerError, RefusedFactErro
 from ledger.domain.race import Race
 from ledger.domain.rules import check_race_day
 from ledger.domain.skater import Skater, SkaterAlias
+from ledger.domain.timing import TEAM_DISCIPLINES
 from ledger.domain.values import (
     check_nation,
     competition_id,
@@ -32,6 +33,7 @@ from ledger.domain.values import (
     race_id,
     race_key,
     skater_id,
+    team_race_key,
 )
 
 A = TypeVar("A", bound=Aggregate)
@@ -73,10 +75,12 @@ class Batch:
             last_day=last.isoformat(), track_m=400))
 
     def race(self, comp: Competition, distance_m: int, category: str, day: date,
-             label: str | None) -> Race:
-        """The race of this competition, distance, category and label on that day; a second race
-        with the same name on another day gets the suffix -2, -3 …"""
-        base = race_key(comp.slug, category, distance_m, label)
+             label: str | None, discipline: str = "individual") -> Race:
+        """The race of this competition, distance (or team discipline), category and label on that
+        day; a second race with the same name on another day gets the suffix -2, -3 …"""
+        base = (team_race_key(comp.slug, category, discipline, label)
+                if discipline in TEAM_DISCIPLINES
+                else race_key(comp.slug, category, distance_m, label, discipline))
         for n in range(1, 100):
             key = base if n == 1 else f"{base}-{n}"
             race: Race | None = self.find(race_id(key))
@@ -86,8 +90,11 @@ class Batch:
                                    date.fromisoformat(comp.last_day), day)
                 return self.get_or_create(race_id(key), lambda k=key: Race(  # type: ignore[misc]  # key bound now
                     key=k, competition_id=comp.id, competition=comp.slug, day=day.isoformat(),
-                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m))
+                    distance_m=distance_m, category=category, label=label, track_m=comp.track_m,
+                    discipline=discipline))
             if race.sheet.day == day:
+                if race.sheet.discipline != discipline:
+                    raise LedgerError(f"{key} is in the ledger as a {race.sheet.discipline} race")
                 return race
         raise LedgerError(f"too many races named {base}")
 

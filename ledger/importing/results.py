@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 from uuid import UUID
 
+import attrs
+
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.domain.race import Race
+from ledger.domain.rules import LANE_HOLDS
 from ledger.formats.csv_results import ResultRow
 from ledger.importing.batch import Batch, at_line
 
@@ -33,10 +36,14 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
         days = [r.day for r in comp_rows]
         with at_line(path, comp_rows[0].line):
             comp = batch.competition(comp_name, comp_rows[0].venue, min(days), max(days))
-        for (distance, category, label, day), race_rows in group(
-                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day)).items():
+        for (distance, category, label, day, discipline), race_rows in group(
+                comp_rows, lambda r: (r.distance_m, r.category, r.label, r.day, r.discipline)
+        ).items():
             with at_line(path, race_rows[0].line):
-                race = batch.race(comp, distance, category, day, label)
+                race = batch.race(comp, distance, category, day, label, discipline)
+            if any(row.team is not None for row in race_rows):
+                record_teams(app, path, race, race_rows, batch)
+                continue
             for row in race_rows:
                 with at_line(path, row.line):
                     race.enter_starter(batch.skater(row.skater, row.nation, row.club,
@@ -49,6 +56,8 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
 
 
 K = TypeVar("K")
+#: The most skaters one start holds: a quartet, two per lane.
+FOUR = 2 * LANE_HOLDS
 
 
 def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, list[ResultRow]]:
@@ -59,19 +68,45 @@ def group(rows: Iterable[ResultRow], key: Callable[[ResultRow], K]) -> dict[K, l
 
 
 def draw_pairs(path: str, race: Race, rows: list[ResultRow], batch: Batch) -> None:
+    """Each pair's draw: two skaters, one a lane, or a quartet start of up to four, two a lane
+    (docs/decisions/0021-teams.md). Without lanes they are filled inner, outer, inner, outer."""
     for pair, pair_rows in group([r for r in rows if r.pair is not None], lambda r: r.pair).items():
-        lanes: dict[str, UUID] = {}
+        lanes: dict[str, list[UUID]] = {"inner": [], "outer": []}
         known = all(row.lane for row in pair_rows)
         for n, row in enumerate(pair_rows):
             with at_line(path, row.line):
                 if not known and any(r.lane for r in pair_rows):
                     raise LedgerError(f"give the lane of every skater of pair {pair}, or of none")
-                lane = row.lane or ("inner", "outer", "")[min(n, 2)]
-                if lane in lanes or not lane:
-                    raise LedgerError(f"pair {pair} has two skaters in one lane (or more than two)")
-                lanes[lane] = batch.id_of(row.skater)
+                if n == FOUR:
+                    raise LedgerError(f"pair {pair} has {len(pair_rows)} skaters; a start holds at "
+                                      "most four, two per lane (a quartet start)")
+                lane = row.lane or ("inner", "outer")[n % 2]
+                if len(lanes[lane]) == LANE_HOLDS:
+                    raise LedgerError(f"pair {pair} has three skaters in the {lane} lane; a lane "
+                                      f"holds at most {LANE_HOLDS} (a quartet start)")
+                lanes[lane].append(batch.id_of(row.skater))
         with at_line(path, pair_rows[0].line):
-            race.draw_pair(pair or 0, lanes.get("inner"), lanes.get("outer"), known)
+            race.draw_quartet(pair or 0, lanes["inner"], lanes["outer"], known)
+
+
+def record_teams(app: Ledger, path: str, race: Race, rows: list[ResultRow], batch: Batch) -> None:
+    """A team race's member rows: each team (named by ``row.team``, of its members' nation) is
+    the competitor, entered with its members named; the team's result is recorded on the team,
+    and each member's printed marks on the member (docs/decisions/0021-teams.md)."""
+    for team, members in group(rows, lambda r: r.team).items():
+        lead = members[0]
+        with at_line(path, lead.line, app):
+            if team is None:
+                raise LedgerError("a team race's row names no team")
+            tid = batch.skater(team, lead.nation, None, None)
+            race.enter_starter(tid)
+            ids = [batch.skater(m.skater, m.nation, m.club, m.hometown) for m in members]
+            race.name_team_members(tid, ids)
+            record_row(race, attrs.evolve(lead, marks=()), tid)
+        for member, sid in zip(members, ids, strict=True):
+            if member.marks:
+                with at_line(path, member.line, app):
+                    race.publish_marks(sid, list(member.marks), "list")
 
 
 def record_row(race: Race, row: ResultRow, sid: UUID) -> None:

@@ -35,10 +35,10 @@ TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 #: The role of each writing command (``record …`` and ``import``).
 ROLE_OF: Final = {
     **dict.fromkeys(("start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start",
-                     "clear"), TIMING),
+                     "clear", "sprint"), TIMING),
     **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
-    **dict.fromkeys(("competition", "race", "skater", "enter", "pair", "place", "bests", "import"),
-                    ADMIN),
+    **dict.fromkeys(("competition", "race", "skater", "enter", "pair", "team", "place", "bests",
+                     "import"), ADMIN),
 }
 AUTHOR_ENV: Final = "SKATE_LEDGER_AUTHOR"
 TOKEN_ENV: Final = "SKATE_LEDGER_REFEREE_TOKEN"

@@ -204,6 +204,31 @@ def check_postgres(target: str, env: dict[str, str], write: bool) -> None:
         raise NoLedgerError(f"no ledger at {url}: schema {schema!r} holds none (reading creates nothing)")
 
 
+def check_views_store(env: dict[str, str]) -> None:
+    """``--views URL``: the PostgreSQL database that keeps the read models must answer, and must not
+    be a ledger (a ledger's views are kept beside it without ``--views``). It is created nothing in
+    here: the views' tables are created by the runner that keeps them (``views rebuild``)."""
+    import psycopg
+
+    url = shown_url(env)
+    host, port = env["POSTGRES_HOST"], int(env["POSTGRES_PORT"])
+    if not host.startswith("/"):
+        reach(url, host, port, "--views")
+    try:
+        conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=host, port=port,
+                               user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
+                               connect_timeout=PG_HANDSHAKE_TIMEOUT, autocommit=True)
+    except psycopg.OperationalError as e:
+        raise StoreUnreachableError(connection_failure(url, env, str(e), "--views")) from None
+    with conn:
+        held = conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND "
+                            "table_name = %s", (env["POSTGRES_SCHEMA"], PG_EVENTS)).fetchone()
+    if held is not None:
+        raise InvalidInputError(f"--views {url}: schema {env['POSTGRES_SCHEMA']!r} holds a ledger; "
+                                "give a database of its own for the views (or no --views: then they "
+                                "are kept beside the ledger)")
+
+
 def pg_our_events(conn: psycopg.Connection[Any], schema: str) -> bool:
     import psycopg
 
@@ -214,30 +239,33 @@ def pg_our_events(conn: psycopg.Connection[Any], schema: str) -> bool:
         return False
 
 
-def reach(url: str, host: str, port: int) -> None:
-    """Connect to the server's port within PG_CONNECT_TIMEOUT, or say why not."""
+def reach(url: str, host: str, port: int, option: str = "--db") -> None:
+    """Connect to the server's port within PG_CONNECT_TIMEOUT, or say why not (``option``: the
+    argument that named the server, in the message)."""
     try:
         socket.create_connection((host, port), timeout=PG_CONNECT_TIMEOUT).close()
     except ConnectionRefusedError:
-        raise StoreUnreachableError(f"--db {url}: nothing listens at {host}:{port} (connection refused); "
+        raise StoreUnreachableError(f"{option} {url}: nothing listens at {host}:{port} (connection refused); "
                                     "is PostgreSQL running there?") from None
     except TimeoutError:
-        raise StoreUnreachableError(f"--db {url}: {host}:{port} did not answer within "
+        raise StoreUnreachableError(f"{option} {url}: {host}:{port} did not answer within "
                                     f"{PG_CONNECT_TIMEOUT:g} s") from None
     except OSError as e:
-        raise StoreUnreachableError(f"--db {url}: cannot reach {host}:{port} ({e.strerror or e})") from None
+        raise StoreUnreachableError(f"{option} {url}: cannot reach {host}:{port} "
+                                    f"({e.strerror or e})") from None
 
 
-def connection_failure(url: str, env: dict[str, str], error: str) -> str:
+def connection_failure(url: str, env: dict[str, str], error: str, option: str = "--db") -> str:
     """One line for psycopg's connection error: the missing database or role named, with the fix."""
     reason = error.split("FATAL:", 1)[-1].strip().splitlines()[0] if error else "no reason given"
     dbname, user = env["POSTGRES_DBNAME"], env["POSTGRES_USER"]
     if f'database "{dbname}" does not exist' in error:
-        return (f"--db {url}: database {dbname!r} does not exist; create it with: createdb -h "
+        return (f"{option} {url}: database {dbname!r} does not exist; create it with: createdb -h "
                 f"{env['POSTGRES_HOST']} -p {env['POSTGRES_PORT']} -U {user} {dbname}")
     if f'role "{user}" does not exist' in error:
-        return f"--db {url}: role {user!r} does not exist on {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
-    return f"--db {url}: cannot connect ({reason})"
+        return (f"{option} {url}: role {user!r} does not exist on "
+                f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}")
+    return f"{option} {url}: cannot connect ({reason})"
 
 
 def check_name(target: str) -> None:

@@ -1,8 +1,8 @@
 """The read models' recorder: bitemporal view rows beside the ledger, kept exactly once
 (docs/decisions/0018-bitemporal-views.md).
 
-The tables live in the ledger's own SQLite file or PostgreSQL schema (a ``--views URL`` for a
-PostgreSQL deployment that keeps them elsewhere is not built yet). They are generic: a view names
+The tables live in the ledger's own SQLite file or PostgreSQL schema, or in a PostgreSQL database
+of their own (``--views URL``, ``ledger.bootstrap.views_env``). They are generic: a view names
 its rows by ``(view, key, item)`` and stores a body (text, JSON by convention); this module knows
 no question.
 

@@ -16,10 +16,21 @@ terminal would, and measures:
 - ``resume``: a client drops, a fact is recorded, it reconnects with ``Last-Event-ID``: time from its
   reconnect to its first event (the newest board); and the browser's page after the server is
   restarted on the same port: from the new server listening to the page showing the newest position
-  (this includes the EventSource's retry wait, ``retry: 1000`` ms).
+  (this includes the EventSource's retry wait, ``retry: 1000`` ms);
+- ``pages``: the live pages once each, first and again (the index, the bench day, the bench race,
+  a skater: ``page_*_first_ms``, ``page_*_again_ms``);
+- ``rss``: the server's resident memory (``/proc/PID/status``) once it has started
+  (``board_rss_start_mb``), at the end (``board_rss_mb``) and its peak (``board_rss_peak_mb``).
+
+With ``--ledger DB`` the bench day is added to a copy of a generated season
+(``python -m scripts.demo.generate --db DB --events N``), so that the figures show how the board
+grows with the ledger (issue 14, item 4: its memory must not). ``--checkout DIR`` serves the board
+of another checkout (its ``scripts.cli.main`` on its own ``PYTHONPATH``): the before and after of
+one change in one run.
 
     python -m scripts.bench.board [--clients 500] [--json]
     python -m scripts.bench.board --small --json     # 20 clients, few samples: the smoke
+    python -m scripts.bench.board --ledger season-1m.db --past 5 --checkout ../main
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -47,7 +59,7 @@ import httpx
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.domain.race import Race
-from projections.reading import state_at
+from projections.reading import race_state_at
 from scripts.demo import okt2017
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,7 +68,11 @@ TARGETS = {"push_browser_p95_ms": 100.0, "push_sse_p95_ms": 100.0, "past_json_p9
            "past_page_p95_ms": 10.0, "resume_sse_p95_ms": 2000.0, "resume_browser_max_ms": 2000.0}
 FIGURES = ("push_browser_p50_ms", "push_browser_p95_ms", "push_sse_p50_ms", "push_sse_p95_ms",
            "append_p50_ms", "past_first_ms", "past_json_p50_ms", "past_json_p95_ms", "past_page_p50_ms",
-           "past_page_p95_ms", "resume_sse_p50_ms", "resume_sse_p95_ms", "resume_browser_max_ms")
+           "past_page_p95_ms", "resume_sse_p50_ms", "resume_sse_p95_ms", "resume_browser_max_ms",
+           "page_index_first_ms", "page_index_again_ms", "page_day_first_ms", "page_day_again_ms",
+           "page_race_first_ms", "page_race_again_ms", "page_skater_first_ms",
+           "page_skater_again_ms", "board_rss_start_mb", "board_rss_mb", "board_rss_peak_mb",
+           "board_rss_peak_skater_mb")
 ID = re.compile(rb"\nid: (\d+)\n")
 WAIT_S = 10.0
 
@@ -71,8 +87,11 @@ def log(text: str) -> None:
 
 
 # -- the ledger and the server ------------------------------------------------------------------
-def bench_ledger(path: str, pairs: int) -> tuple[Ledger, str]:
-    """The demo day and a 10000 m with ``pairs`` pairs drawn; the recorder and the race key."""
+def bench_ledger(path: str, pairs: int, base: str | None = None) -> tuple[Ledger, str]:
+    """The demo day and a 10000 m with ``pairs`` pairs drawn (after a copy of the ledger file
+    ``base``, if given); the recorder and the race key."""
+    if base is not None:
+        shutil.copyfile(base, path)
     app = build_app(path)
     okt2017.load(app)
     slug = app.schedule_competition("Board Bench", "Thialf, Heerenveen", BENCH_DAY)
@@ -88,7 +107,7 @@ def bench_ledger(path: str, pairs: int) -> tuple[Ledger, str]:
 
 def passings(app: Ledger, key: str, pairs: int) -> list[tuple[str, int, int, int]]:
     """The facts to record, in order: (skater, metres or 0 for a start, time in ms, pair)."""
-    sheet = state_at(app).sheet(key)
+    sheet = race_state_at(app, key).sheet(key)
     assert sheet is not None
     facts = []
     for number in range(1, pairs + 1):
@@ -118,19 +137,22 @@ def free_port() -> int:
 class Served:
     """``skate-ledger serve`` on the ledger file, in a subprocess."""
 
-    def __init__(self, path: str, port: int, poll: float) -> None:
-        self.path, self.port, self.poll = path, port, poll
+    def __init__(self, path: str, port: int, poll: float, checkout: str | None = None) -> None:
+        self.path, self.port, self.poll, self.checkout = path, port, poll, checkout
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self, deadline_s: float = 30, timeout_s: float = 10) -> float:
+    def start(self, deadline_s: float | None = None, timeout_s: float | None = None) -> float:
         """Start it; the wall-clock moment (ms) it accepted a connection first (uvicorn listens once
-        the application has started), probed every 2 ms, for at most ``deadline_s``; then its
-        races (``timeout_s``: a large ledger's first answer takes longer)."""
+        the application has started), probed every 2 ms, for at most ``deadline_s`` (default
+        WAIT_S, at least 30 s); then its description (``timeout_s``: a large ledger's first answer
+        may take longer)."""
+        env = None if self.checkout is None else {**os.environ, "PYTHONPATH": self.checkout}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scripts.cli.main", "--db", self.path, "serve", "--port",
-             str(self.port), "--poll", str(self.poll)], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + deadline_s
+             str(self.port), "--poll", str(self.poll)], stderr=subprocess.DEVNULL, env=env,
+            cwd=self.checkout)
+        deadline = time.monotonic() + (max(30, WAIT_S) if deadline_s is None else deadline_s)
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -140,8 +162,18 @@ class Served:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the board server did not start") from None
                 time.sleep(0.002)
-        httpx.get(f"{self.url}/api/races", timeout=timeout_s).raise_for_status()
+        httpx.get(f"{self.url}/openapi.json",
+                  timeout=WAIT_S if timeout_s is None else timeout_s).raise_for_status()
         return listening
+
+    def rss_mb(self, field: str = "VmRSS") -> float:
+        """The server's resident memory now (``VmRSS``) or at its peak (``VmHWM``), in MB."""
+        assert self.process is not None
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no {field} in /proc/{self.process.pid}/status")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -201,7 +233,8 @@ class Client:
                 await self.task
 
 
-async def until(condition: Any, what: str, timeout: float = WAIT_S) -> None:
+async def until(condition: Any, what: str, timeout: float | None = None) -> None:
+    timeout = WAIT_S if timeout is None else timeout
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -216,8 +249,11 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
 
     facts = passings(app, key, args.pairs)
     stream = f"/races/{key}/events?ref=sb"
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"board_rss_start_mb": served.rss_mb()}
     rng = random.Random(args.seed)
+    log("pages: the race, the day, the index (first and again)")
+    await pages(served, figures, (("race", f"/races/{key}"),
+                                  ("day", f"/competitions/{key.split('/')[0]}"), ("index", "/")))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         page = await browser.new_page(viewport={"width": 1200, "height": 900})
@@ -299,12 +335,11 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
 
     # (b) past boards over HTTP
     log(f"past: {args.past} random past boards (JSON and page)")
-    state = state_at(app)
-    first: dict[Any, int] = {}
-    for position, event in app.read_log():
-        if isinstance(event, Race.Event):
-            first.setdefault(event.originator_id, position)
-    born = {sheet.key: first.get(race_id) for race_id, sheet in state.races.items()}
+    born: dict[str, int | None] = {}
+    for n in app.notifications(topics=(Race.Scheduled.TOPIC,)):
+        event = app.mapper.to_domain_event(n)
+        assert isinstance(event, Race.Scheduled)
+        born[event.key] = n.id
     last = app.last_position()
     async with httpx.AsyncClient(base_url=served.url, timeout=WAIT_S) as http:
         started = time.monotonic()
@@ -325,7 +360,26 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
             figures[f"past_{kind}_p50_ms"] = percentile(took, 50)
             figures[f"past_{kind}_p95_ms"] = percentile(took, 95)
     figures["events"] = last
+    figures["board_rss_mb"] = served.rss_mb()
+    figures["board_rss_peak_mb"] = served.rss_mb("VmHWM")
+    # last: without views in the store, a skater's page folds the whole log (history_at)
+    log("pages: a skater (first and again)")
+    await pages(served, figures, (("skater", "/skaters/Skater%2001"),))
+    figures["board_rss_peak_skater_mb"] = served.rss_mb("VmHWM")
     return figures
+
+
+async def pages(served: Served, figures: dict[str, Any], urls: tuple[tuple[str, str], ...]) -> None:
+    """Each live page of ``urls`` twice: its first read and its second (``page_NAME_first_ms``,
+    ``page_NAME_again_ms``)."""
+    async with httpx.AsyncClient(base_url=served.url, timeout=WAIT_S) as http:
+        for name, url in urls:
+            for when in ("first", "again"):
+                started = time.monotonic()
+                answer = await http.get(url)
+                figures[f"page_{name}_{when}_ms"] = (time.monotonic() - started) * 1000
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{answer.url}: {answer.status_code} {answer.text[:200]}")
 
 
 def show_table(report: dict[str, Any]) -> None:
@@ -346,6 +400,7 @@ def show_table(report: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global WAIT_S  # one run, one setting
     parser = argparse.ArgumentParser(prog="python -m scripts.bench.board",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=500, help="SSE clients on the race stream")
@@ -357,6 +412,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true",
                         help="20 clients, 10 facts, 20 past boards, 3 resumes, 1 restart: a smoke run")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ledger", metavar="DB", help="a generated season (a SQLite file) to add "
+                        "the bench day to, in a copy")
+    parser.add_argument("--checkout", metavar="DIR", help="serve the board of this checkout")
+    parser.add_argument("--wait", type=float, default=10.0,
+                        help="seconds to wait for any one answer (a big ledger's first reads)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.small:
@@ -364,18 +424,21 @@ def main(argv: list[str] | None = None) -> int:
     if not os.path.exists(CHROMIUM):
         parser.error(f"{CHROMIUM} is missing: apt-get install chromium")
     args.pairs = max(2, (args.samples + args.resumes + args.restarts) // 50 + 2)
+    WAIT_S = args.wait
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="skate-board-bench-") as folder:
         path = os.path.join(folder, "board.db")
-        app, key = bench_ledger(path, args.pairs)
-        served = Served(path, free_port(), args.poll)
+        app, key = bench_ledger(path, args.pairs, args.ledger)
+        served = Served(path, free_port(), args.poll,
+                        None if args.checkout is None else os.path.abspath(args.checkout))
         served.start()
         try:
             figures = asyncio.run(measure(args, path, app, key, served))
         finally:
             served.stop()
             app.close()
-    report = {"clients": args.clients, "poll": args.poll, "python": platform.python_version(),
+    report = {"clients": args.clients, "poll": args.poll, "ledger": args.ledger,
+              "checkout": args.checkout, "python": platform.python_version(),
               "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(), "figures": figures,
               "targets": TARGETS, "seconds": time.monotonic() - started}
     if args.json:

@@ -35,7 +35,6 @@ from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.values import parse_datetime
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from projections.basis import Basis
-from projections.history import history
 from projections.marks import meaning
 from projections.pair import REFERENCES
 from projections.state import LedgerState
@@ -152,12 +151,12 @@ class BoardApp:
         return state
 
     def competition_state(self, slug: str, basis: Basis) -> LedgerState:
-        """The state of ``basis``; a 404 for a competition the ledger does not hold now."""
-        now = self.ledgers.state(Basis())
-        if views.competition_of(now, slug) is None and not any(
-                s.competition == slug for s in now.races.values()):
+        """Competition ``slug``'s state as of ``basis`` (its races and the names they show); a 404
+        for a competition the ledger does not hold now."""
+        now = self.ledgers.competition(slug, Basis()).state
+        if views.competition_of(now, slug) is None and not now.races:
             raise HTTPException(404, f"competition {slug!r} is not in the ledger at position {now.position}")
-        return self.ledgers.state(basis)
+        return self.ledgers.competition(slug, basis).state
 
     def race_fragment(self, key: str, basis: Basis, ref: str, query: str = "") -> tuple[dict[str, Any], str]:
         state = self.race_state(key, basis)
@@ -174,7 +173,7 @@ class BoardApp:
             content = views.dumps([view["board"]["rows"], view["pair"], view["corrections"],
                                    view["official"], view["qualification"]])
         else:
-            day = views.day_view(self.ledgers.live.state, rest)
+            day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
             fragment = self.html("_day_live.html", d=day, query="")
             data = {"position": day["position"], "html": fragment,
                     "summary": f"{len(day['on_ice'])} pair(s) on the ice"}
@@ -197,7 +196,7 @@ class BoardApp:
     # -- pages -------------------------------------------------------------------------------------
     async def index(self, request: Request) -> Response:
         basis = basis_of(request)
-        state = self.ledgers.state(basis)
+        state = self.ledgers.catalogue(basis)
         query = query_of(request, *BASIS_NAMES)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
             "index.html", v=views.index_view(state), position=state.position, query=query,
@@ -207,7 +206,7 @@ class BoardApp:
         basis = basis_of(request)
         slug = request.path_params["slug"]
         day = day_param(request)
-        state = self.ledgers.state(basis)
+        state = self.ledgers.competition(slug, basis).state
         try:
             view = views.day_view(state, slug, day)
         except LookupError as e:
@@ -245,12 +244,11 @@ class BoardApp:
 
     async def skater(self, request: Request) -> Response:
         basis = basis_of(request)
-        state = self.ledgers.state(basis)
-        found = history(state, request.path_params["name"])
+        found, position = self.ledgers.history(request.path_params["name"], basis)
         query = query_of(request, *BASIS_NAMES)
-        return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
+        return self.tagged(request, position, lambda: HTMLResponse(self.html(
             "skater.html", h=output.history_json(found), charts=views.progression(found),
-            position=state.position, query=query, request=request)))
+            position=position, query=query, request=request)))
 
     async def replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -262,15 +260,16 @@ class BoardApp:
         steps = self.ledgers.steps(slug)
         if not steps:
             raise HTTPException(404, f"competition {slug!r} has no race facts in the ledger")
-        state = self.ledgers.state(basis)
+        state = self.ledgers.competition(slug, basis).state
         current = max((s for s in steps if s.position <= state.position),
                       key=lambda s: s.position, default=steps[0])
         shown = Basis(position=current.position if basis.known_at is None and basis.position is None
                       else state.position)
         race = request.query_params.get("race") or current.race
-        frame_state = self.ledgers.state(shown)
+        frame_state = self.ledgers.race_state(race, shown, marks=True, bests=True, competition=True)
         if frame_state.sheet(race) is None:
             race = current.race
+            frame_state = self.race_state(race, shown)
         view = views.race_view(frame_state, race, shown, "sb", self.memo)
         fragment = self.html("_race_live.html", v=view, query="")
         return self.tagged(request, view["position"], lambda: HTMLResponse(self.html(
@@ -287,14 +286,14 @@ class BoardApp:
         if current is None:
             return HTMLResponse("<p>Nothing had happened yet.</p>")
         race = request.query_params.get("race") or current.race
-        if state.sheet(race) is None:
+        if self.ledgers.race_state(race, Basis(position=state.position)).sheet(race) is None:
             race = current.race
         return self.tagged(request, state.position, lambda: HTMLResponse(
             self.race_fragment(race, Basis(position=state.position), "sb")[1]))
 
     # -- JSON ----------------------------------------------------------------------------------------
     async def api_races(self, request: Request) -> Response:
-        state = self.ledgers.state(basis_of(request))
+        state = self.ledgers.catalogue(basis_of(request))
         return self.tagged(request, state.position, lambda: JSONResponse(output.races_json(state)))
 
     async def api_board(self, request: Request) -> Response:
@@ -318,9 +317,8 @@ class BoardApp:
             {"race": key, "basis": basis.as_json(state.position), "pair": view}))))
 
     async def api_skater(self, request: Request) -> Response:
-        state = self.ledgers.state(basis_of(request))
-        found = history(state, request.path_params["name"])
-        return self.tagged(request, state.position, lambda: JSONResponse(output.history_json(found)))
+        found, position = self.ledgers.history(request.path_params["name"], basis_of(request))
+        return self.tagged(request, position, lambda: JSONResponse(output.history_json(found)))
 
     async def api_replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -342,7 +340,7 @@ class BoardApp:
     async def day_events(self, request: Request) -> Response:
         slug = request.path_params["slug"]
         try:
-            views.day_view(self.ledgers.state(Basis()), slug)
+            views.day_view(self.ledgers.competition(slug, Basis()).state, slug)
         except LookupError as e:
             raise HTTPException(404, str(e)) from None
         return self.stream(request, f"day:{slug}")

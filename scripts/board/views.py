@@ -25,6 +25,7 @@ from projections.history import History
 from projections.history import progression as times_by_distance
 from projections.leaderboard import Leaderboard, leaderboard, pair_filter, standings_at
 from projections.marks import derive, meaning, published_marks
+from projections.mass_start import is_mass_start, live_panel, table_for
 from projections.pair import Estimate, Passing, SkaterOnIce, on_ice, pair_panel
 from projections.qualification import evaluate, load_rule
 from projections.results import result_of
@@ -180,10 +181,22 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
             "legend": [{"mark": m, "meaning": meaning(m)} for m in dict.fromkeys(shown_marks)],
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
             "pair": pair_view(state, sheet, basis.after_pair, reference),
+            "mass_start": mass_start_view(state, sheet, basis),
             "corrections": corrections_of(state, sheet, zone, basis.after_pair),
             "qualification": memo(f"qualification:{sheet.competition}:{sheet.category}@{state.position}"
                                   + ("" if basis.after_pair is None else f":{key}/{basis.after_pair}"),
                                   lambda: qualification_of(state, sheet, basis.after_pair))}
+
+
+def mass_start_view(state: LedgerState, sheet: RaceState, basis: Basis) -> dict[str, Any] | None:
+    """A mass start on the ice: lap counter, leader on points, each sprint's order and points."""
+    if not is_mass_start(sheet):
+        return None
+    panel = live_panel(sheet, table_for(sheet.day), pair_filter(sheet, basis.after_pair))
+    return {"laps": panel.laps, "lap": panel.lap, "leader_points": panel.leader_points,
+            "leader": state.name_of(panel.leader) if panel.leader else None,
+            "sprints": [{"lap": lap, "order": [{"skater": state.name_of(s), "points": p}
+                                               for s, p in order]} for lap, order in panel.sprints]}
 
 
 def official_of(sheet: RaceState, zone: ZoneInfo) -> dict[str, Any] | None:

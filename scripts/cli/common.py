@@ -35,7 +35,7 @@ from ledger.store.roles import (
 from projections.basis import Basis
 from scripts import output
 from scripts.cli import sheets
-from scripts.cli.options import db_option
+from scripts.cli.options import db_option, views_option
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -120,18 +120,24 @@ def read_unless(option: str) -> Callable[[F], F]:
 
 
 def opened(command: F, reads: Callable[[dict[str, Any]], bool]) -> F:
-    def wrapper(ctx: click.Context, /, *args: Any, db: str | None, **kwargs: Any) -> Any:
-        with open_ledger(given_db(ctx, db), read_only=reads(kwargs)) as app:
+    def wrapper(ctx: click.Context, /, *args: Any, db: str | None, views: str | None,
+                **kwargs: Any) -> Any:
+        with open_ledger(given_db(ctx, db), read_only=reads(kwargs), views=given_views(ctx, views)) as app:
             return command(app, *args, **kwargs)
     functools.update_wrapper(wrapper, command)
     # click's decorators return the wrapper they were given, which now takes the command's own
-    # options (and --db) as the command did: the same callable type for the caller
-    return cast(F, db_option(click.pass_context(wrapper)))
+    # options (and --db, --views) as the command did: the same callable type for the caller
+    return cast(F, db_option(views_option(click.pass_context(wrapper))))
 
 
 def given_db(ctx: click.Context, db: str | None) -> str | None:
     """The innermost ``--db`` given (an empty one too: it is refused, not taken as absent)."""
     return db if db is not None else ctx.find_root().params.get("db")
+
+
+def given_views(ctx: click.Context, views: str | None) -> str | None:
+    """The innermost ``--views`` given, else the group's."""
+    return views if views is not None else ctx.find_root().params.get("views")
 
 
 def acts(act: str, author_required: bool = False, keeps_author: bool = False) -> Callable[[F], F]:
@@ -175,9 +181,9 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
 
 
 @contextmanager
-def open_ledger(db: str | None, read_only: bool = False) -> Iterator[Ledger]:
+def open_ledger(db: str | None, read_only: bool = False, views: str | None = None) -> Iterator[Ledger]:
     try:
-        app = build_app(db, read_only=read_only)
+        app = build_app(db, read_only=read_only, views=views)
     except LedgerError:
         raise
     except Exception as e:  # noqa: BLE001 - the store could not be opened: say which and why

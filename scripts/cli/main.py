@@ -22,7 +22,7 @@ import click
 from click.formatting import HelpFormatter
 
 from ledger.domain.errors import LedgerError
-from scripts.cli.options import db_option
+from scripts.cli.options import db_option, views_option
 
 
 @attrs.frozen
@@ -141,7 +141,8 @@ COMMANDS: Mapping[str, Lazy] = {
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @db_option
-def cli(db: str | None) -> None:
+@views_option
+def cli(db: str | None, views: str | None) -> None:
     """skate-ledger: an event-sourced results ledger for long-track speed skating."""
 
 

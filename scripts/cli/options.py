@@ -16,3 +16,10 @@ def db_option(command: F) -> F:
     return click.option("--db", "db", default=None, metavar="PATH|:memory:|postgresql://URL",
                         help="The ledger: a SQLite file (default ./skate-ledger.db or "
                              "$SKATE_LEDGER_DB), :memory: or a PostgreSQL URL.")(command)
+
+
+def views_option(command: F) -> F:
+    """``--views`` on the group and on every command that opens the ledger; the innermost wins."""
+    return click.option("--views", "views", default=None, metavar="postgresql://URL",
+                        help="Where the read models are kept, when not beside the ledger: a "
+                             "PostgreSQL database of their own (default $SKATE_LEDGER_VIEWS).")(command)

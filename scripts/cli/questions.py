@@ -16,13 +16,12 @@ from ledger.domain.values import (
 from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis
-from projections.classification import classification_of, format_points
+from projections.classification import format_points
 from projections.marks import load_scopes
-from projections.qualification import evaluate, load_rule
+from projections.qualification import load_rule
 from projections.reading import race_log, race_state_at, state_at
 from projections.records import records
 from projections.report import Choice
-from projections.report import report as regional_report
 from projections.whatif import what_if as place_time
 from scripts import output
 from scripts.cli.common import (
@@ -146,8 +145,9 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
 def classification(app: Ledger, races: tuple[str, ...], position: int | None,
                    known_at: str | None, fmt: str) -> None:
     """Samalog points over RACES (an allround or sprint combination); lowest total wins."""
-    state = state_at(app, basis_of(position, known_at))
-    standings = classification_of(state, [state.sheet(key) or app.race(key).sheet for key in races])
+    from projections.scoped import classification_at  # reads only the races named
+
+    standings = classification_at(app, races, basis_of(position, known_at))
     rows: list[dict[str, Any]] = [{"rank": s.rank, "skater": s.skater,
              "points": format_points(s.points) if s.points is not None else None,
              "distances": s.distances} for s in standings]
@@ -206,20 +206,21 @@ def known_mark(value: str | None) -> str | None:
 def qualification(app: Ledger, rule: str, position: int | None, known_at: str | None,
                   fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
+    from projections.scoped import qualification_at  # the competition's races, when indexed
+
     basis = basis_of(position, known_at)
-    state = state_at(app, basis)
-    outcome = evaluate(state, load_rule(rule))
+    outcome, at = qualification_at(app, load_rule(rule), basis)
     slots: list[dict[str, Any]] = [
         {"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
               "skater": s.skater, "status": s.status, "reason": s.reason} for s in outcome.slots]
     if fmt == "json":
         output.print_json(OUT, {"rule": outcome.rule, "version": outcome.version,
-                                "basis": basis.as_json(state.position), "slots": slots,
+                                "basis": basis.as_json(at), "slots": slots,
                                 "selected": list(outcome.selected), "skaters": outcome.skaters})
         return
     from rich.table import Table  # rich for a table only, not for JSON
 
-    table = Table(title=f"{outcome.rule} v{outcome.version} (position {state.position})")
+    table = Table(title=f"{outcome.rule} v{outcome.version} (position {at})")
     both = len({s["category"] for s in slots}) > 1  # a rule over men and women: say whose slot
     for name in ("Slot", *(("Category",) if both else ()), "Distance", "Place", "Skater", "Status",
                  "Why"):
@@ -244,7 +245,9 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
            known_at: str | None, fmt: str) -> None:
     """A regional report: every selected skater's place and time, DNFs with where they fell."""
     choice = Choice(hometown, club, nation, competition, day)
-    found = regional_report(state_at(app, basis_of(position, known_at)), choice, rules)
+    from projections.scoped import report_at  # the chosen skaters' races, when indexed
+
+    found = report_at(app, choice, rules, basis_of(position, known_at))
     lines: list[dict[str, Any]] = [{"race": line.race, "date": line.day.isoformat(), "skater": line.skater,
               "hometown": line.hometown, "rank": line.rank,
               "time": format_time(line.time_ms) if line.time_ms is not None else None,

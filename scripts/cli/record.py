@@ -8,7 +8,7 @@ import click
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
-from ledger.domain.timing import parse_distance
+from ledger.domain.timing import DISCIPLINES, MASS_START, MASS_START_PAIR, parse_distance
 from ledger.domain.values import (
     TIMING_SOURCES,
     normal_name,
@@ -63,17 +63,40 @@ def record_competition(app: Ledger, name: str, venue: str | None, day: str,
 
 @record.command("race")
 @click.argument("competition")
-@click.option("--distance", required=True)
-@click.option("--category", required=True)
+@click.option("--distance", default=None,
+              help="The distance (m); a team race's follows from its discipline and category.")
+@click.option("--category", default=None, help="men or women (mixed: a mixed relay).")
 @click.option("--date", "day", required=True)
 @click.option("--label", default=None, help='e.g. "Division B"')
+@click.option("--discipline", type=click.Choice(DISCIPLINES), default="individual",
+              show_default=True, help="A team race's competitors are teams (record team); a mass "
+                                      "start takes --laps instead of --distance.")
+@click.option("--laps", type=int, default=None, help="The laps of a mass start (16).")
 @ledger_command
 @acts("race")
-def record_race(app: Ledger, competition: str, distance: str, category: str, day: str,
-                label: str | None) -> None:
+def record_race(app: Ledger, competition: str, distance: str | None, category: str | None,
+                day: str, label: str | None, discipline: str, laps: int | None) -> None:
     """Schedule a race of COMPETITION (its key); prints the race key."""
-    OUT.print(app.schedule_race(competition, parse_distance(distance), parse_category(category),
-                                parse_date(day), label))
+    if discipline == MASS_START:
+        if laps is None or distance is not None:
+            raise InvalidInputError("a mass start is given in --laps (16), not --distance")
+        OUT.print(app.schedule_mass_start(competition, laps, race_category(category, discipline),
+                                          parse_date(day), label))
+        return
+    if laps is not None:
+        raise InvalidInputError("--laps is a mass start's (--discipline mass-start)")
+    OUT.print(app.schedule_race(competition, parse_distance(distance) if distance else None,
+                                race_category(category, discipline), parse_date(day), label,
+                                discipline))
+
+
+def race_category(text: str | None, discipline: str) -> str:
+    """men or women; a mixed relay's is mixed, given or not (docs/decisions/0021-teams.md)."""
+    if discipline == "mixed-relay" and (text is None or text.strip().lower() == "mixed"):
+        return "mixed"
+    if text is None:
+        raise InvalidInputError("--category is needed (men or women)")
+    return parse_category(text)
 
 
 @record.command("skater")
@@ -111,19 +134,51 @@ def record_enter(app: Ledger, race: str, skaters: tuple[str, ...]) -> None:
 
 @recorded("pair",
           click.argument("pair", type=int),
-          click.option("--inner", default=None),
-          click.option("--outer", default=None))
-def record_pair(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None) -> None:
-    """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane."""
-    said(app.draw_pair(race, pair, inner, outer, enter=True))
+          click.option("--inner", multiple=True,
+                       help="The skater in the inner (white) lane; twice for a quartet start."),
+          click.option("--outer", multiple=True,
+                       help="The skater in the outer (red) lane; twice for a quartet start."))
+def record_pair(app: Ledger, race: str, pair: int, inner: tuple[str, ...],
+                outer: tuple[str, ...]) -> None:
+    """Draw PAIR of RACE: the skater in the inner (white) and outer (red) lane, or a quartet start
+    of up to four, two per lane (Division B): give --inner and --outer twice."""
+    if len(inner) <= 1 and len(outer) <= 1:
+        said(app.draw_pair(race, pair, inner[0] if inner else None, outer[0] if outer else None,
+                           enter=True))
+    else:
+        said(app.draw_quartet(race, pair, inner, outer, enter=True))
+
+
+@recorded("team",
+          click.argument("team"),
+          click.argument("members", nargs=-1, required=True),
+          click.option("--nation", default=None, help="The team's nation (a new team's)."))
+def record_team(app: Ledger, race: str, team: str, members: tuple[str, ...],
+                nation: str | None) -> None:
+    """Enter TEAM in the team race RACE with its MEMBERS (registered skaters), in skating order: a
+    team sprint three (a lap each), a mixed relay a woman and a man. Then draw it (record pair),
+    start it, and record its finish: the time when its last skater crosses."""
+    said(app.name_team(race, team, members, nation))
 
 
 @recorded("start",
-          click.argument("pair", type=int),
+          click.argument("pair", type=int, required=False),
           click.option("--at", "signal_at", default=None, help="The moment of the shot (ISO 8601)."))
-def record_start(app: Ledger, race: str, pair: int, signal_at: str | None) -> None:
-    """The start signal of PAIR."""
-    said(app.start(race, pair, parse_datetime(signal_at) if signal_at else None))
+def record_start(app: Ledger, race: str, pair: int | None, signal_at: str | None) -> None:
+    """The start signal of PAIR (a mass start has one start: no PAIR)."""
+    if pair is None and app.race(race).sheet.discipline != MASS_START:
+        raise InvalidInputError(f"{race} races in pairs: give the PAIR that starts")
+    said(app.start(race, MASS_START_PAIR if pair is None else pair,
+                   parse_datetime(signal_at) if signal_at else None))
+
+
+@recorded("sprint",
+          click.option("--lap", type=int, required=True,
+                       help="The lap after which the sprint was held (4, 8, 12)."),
+          click.argument("skaters", nargs=-1, required=True))
+def record_sprint(app: Ledger, race: str, lap: int, skaters: tuple[str, ...]) -> None:
+    """The order of crossing at an intermediate sprint of a mass start: SKATERS, first first."""
+    said(app.record_sprint(race, lap, skaters))
 
 
 @recorded("false-start", click.argument("skater"))
@@ -201,11 +256,19 @@ def record_fall(app: Ledger, race: str, skater: str, metres: int | None, went_on
 
 @recorded("dnf",
           click.argument("skater"),
-          click.option("--reason", default=None),
-          click.option("--reached", type=int, default=None, help="Metres reached."))
+          click.option("--reason", default=None, help="Why: fell, lapped, pulled …"),
+          click.option("--reached", type=int, default=None, help="Metres reached."),
+          click.option("--laps", type=int, default=None,
+                       help="Laps completed (a mass start: lapped or pulled after N laps)."))
 def record_dnf(app: Ledger, race: str, skater: str, reason: str | None,
-               reached: int | None) -> None:
-    """SKATER did not finish."""
+               reached: int | None, laps: int | None) -> None:
+    """SKATER did not finish (in a mass start: lapped, pulled or stopped, after --laps N)."""
+    if laps is not None:
+        if reached is not None:
+            raise InvalidInputError("--laps and --reached say the same thing; give one")
+        if laps < 0:
+            raise InvalidInputError(f"--laps {laps} is negative")
+        reached = laps * app.race(race).sheet.track_m
     said(app.record_dnf(race, skater, reached, reason))
 
 

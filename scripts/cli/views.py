@@ -4,7 +4,7 @@
 progress bar and the events per second; ``views catch-up`` takes in only the facts after the
 position the views hold; ``views check`` compares the views with a fold from position 1 at random
 bases and names the first difference. The views live in the ledger's own SQLite file or
-PostgreSQL database (a ``--views URL`` of their own is not there yet).
+PostgreSQL database, or with ``--views URL`` in a PostgreSQL database of their own.
 """
 
 from __future__ import annotations

@@ -222,3 +222,69 @@ def test_on_a_sqlite_file_the_board_reads_the_log_only_after_another_connection_
     assert changed() and not changed()
     assert sqlite_watch(build_app("memory").recorder) is None
     assert sqlite_watch(build_app(":memory:").recorder) is None
+
+
+# -- the board's memory: bounded whatever the ledger's size (issue 14, item 4) -------------------
+def a_season(races: int) -> Ledger:
+    from scripts.demo.generate import generate
+
+    app = build_app("memory")
+    generate(app, races=races, seed=3)
+    return app
+
+
+def test_the_boards_caches_hold_no_more_than_their_limits_and_answer_as_the_fold() -> None:
+    """Every race of a season read now and at past positions through a cache of 8 answers and
+    600 facts: the caches never hold more, whatever is read, and every answer is the fold's."""
+    from projections.basis import Basis, state_as_of
+    from projections.leaderboard import leaderboard
+    from scripts.board.live import Ledgers
+
+    app = a_season(12)
+    ledgers = Ledgers(app, entries=8, facts=600)
+    last = app.last_position()
+    for position in (None, last // 3, last // 2, last):
+        basis = Basis(position=position)
+        whole = state_as_of(app, basis)
+        for sheet in whole.races.values():
+            state = ledgers.race_state(sheet.key, basis, marks=True, bests=True, competition=True)
+            assert leaderboard(state, sheet.key) == leaderboard(whole, sheet.key)
+            assert len(ledgers.cache.kept) <= 8 and ledgers.cache.weight <= 600
+            assert ledgers.sheets.weight <= 600
+        assert ledgers.catalogue(basis).races.keys() == whole.races.keys()
+    assert ledgers.cache.kept and ledgers.sheets.kept  # it did keep some
+
+
+def test_a_new_fact_of_one_race_rereads_no_other_race() -> None:
+    """The live reads are carried on over a new fact: the fact's own race is folded on, a read
+    that holds that race as evidence is read again from the cache of sheets but for that race, and
+    reading any race's page, or the index, afterwards reads no other race's stream."""
+    from projections.basis import Basis, state_as_of
+    from scripts.board.live import Ledgers
+
+    app = a_season(4)
+    ledgers = Ledgers(app)
+    keys = sorted(s.key for s in state_as_of(app).races.values())
+    for key in keys:
+        ledgers.race_state(key, Basis(), marks=True, bests=True, competition=True)
+    ledgers.catalogue(Basis())
+    touched = keys[0]
+    sheet = state_as_of(app).sheet(touched)
+    assert sheet is not None
+    skater: str = app.repository.get(next(iter(sheet.entries))).name
+    app.know_bests(touched, skater, 60_000, 61_000, source="test")
+    reads: list[object] = []
+    original = app.read_stream
+
+    def counted(aggregate_id: Any, stop: int | None = None) -> Any:
+        reads.append(aggregate_id)
+        return original(aggregate_id, stop)
+
+    app.read_stream = counted  # type: ignore[method-assign]
+    assert ledgers.refresh() == app.last_position()
+    whole = state_as_of(app)
+    for key in keys:
+        state = ledgers.race_state(key, Basis(), marks=True, bests=True, competition=True)
+        assert state.sheet(key) == whole.sheet(key) and state.position == whole.position
+    assert ledgers.catalogue(Basis()).races.keys() == whole.races.keys()
+    assert {r for r in reads if r in whole.races} == {sheet.race_id}

@@ -206,8 +206,11 @@ FILE_CASES = [
     FileCase("csv: passing point off the distance", "csv", csv_text(row(splits="250=20.00"))),
     FileCase("csv: split not like 200=17.85", "csv", csv_text(row(splits="200:18.10"))),
     FileCase("csv: a split later than the finish", "csv", csv_text(row(splits="200=18.10;600=95.00"))),
-    FileCase("csv: three skaters in one pair", "csv", csv_text(
-        row(), row(skater="Skater Y", lane="outer"), row(skater="Skater Z", lane="outer"))),
+    FileCase("csv: three skaters in one lane", "csv", csv_text(
+        row(), row(skater="Skater Y"), row(skater="Skater Z"))),
+    FileCase("csv: five skaters in one pair", "csv", csv_text(
+        row(), row(skater="Skater Y"), row(skater="Skater Z", lane="outer"),
+        row(skater="Skater W", lane="outer"), row(skater="Skater V", lane="outer"))),
     FileCase("csv: one skater, two different times", "csv",
              csv_text(row(), row(time="1:16.20", lane="outer"))),
     FileCase("csv: contradicts the ledger", "csv", csv_text(ROWS[0].replace("1:07.541", "1:08.541"))),

@@ -35,7 +35,7 @@ from ledger.domain.errors import InvalidInputError
 from ledger.domain.race import Race
 from ledger.domain.timing import parse_time
 from scripts.cli.main import main
-from tests.adapters.test_isu_text import FILES, ROW, printed_sections
+from tests.adapters.test_isu_text import FILES, ROW, TEAM_EVENTS, printed_sections
 from tests.cli import digest, run
 from tests.helpers import race_day
 
@@ -135,7 +135,10 @@ def test_the_import_notices_name_each_race_whose_winner_thousandth_is_a_range(
     _db, notices = lists_db
     ranges = [n for n in notices.splitlines() if "winner's thousandth is not printed" in n]
     pinned = [d for text in PINNED.values() for d in text.split() if "-" in d]
-    assert len(ranges) == len(pinned) == 59
+    # and each of the 16 team sections (tests/adapters/test_isu_teams.py): every one a range
+    teams = [n for n in ranges if any(f"{event} (" in n for event in TEAM_EVENTS)]
+    assert len(ranges) - len(teams) == len(pinned) == 59
+    assert len(teams) == 16
     assert ("2-world-cup-20252026.txt: line 104: 1000 meter (Women), 21.11.2025 (Division B): "
             "the winner's thousandth is not printed; the TIMEs and DIFFs allow any of 0-4 "
             "(Sofia Thorup 1:13.860-1:13.864), so each time is stored as its lowest consistent "

@@ -149,9 +149,11 @@ def test_the_questions_work_on_the_imported_real_lists(
     assert placed.json()["rank"] == 1
     assert ask(capsys, db, "records", "--format", "json").json()["records"] == []  # no table
     audit = ask(capsys, db, "audit", "--format", "json").json()["entries"]
-    # the 11 DQ rows of the lists and their 7 DNF, DNS and WDR rows; a list holds no corrections
-    assert len([e for e in audit if e["act"] == "Disqualified"]) == 11
-    assert len(audit) == 18
+    # the 11 DQ rows of the lists' individual races, 3 of their mass starts, and their 7 DNF, DNS
+    # and WDR rows, and the 8 DQ teams and 2 DNF teams of the team races (one fact a team, not a
+    # member); a list holds no corrections
+    assert len([e for e in audit if e["act"] == "Disqualified"]) == 11 + 3 + 8
+    assert len(audit) == 21 + 10
     assert {e["act"] for e in audit} <= {"Disqualified", "DidNotFinish", "DidNotStart", "Withdrawn"}
 
 

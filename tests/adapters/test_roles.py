@@ -60,11 +60,11 @@ def closed(capsys: pytest.CaptureFixture[str], day: str, token_file: Path) -> st
 
 def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() -> None:
     assert {act for act, role in ROLE_OF.items() if role == TIMING} == {
-        "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear"}
+        "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear", "sprint"}
     assert {act for act, role in ROLE_OF.items() if role == REFEREE} == {
         "dq", "correct", "void", "reskate", "redraw", "official"}
     assert {act for act, role in ROLE_OF.items() if role == ADMIN} == {
-        "competition", "race", "skater", "enter", "pair", "place", "bests", "import"}
+        "competition", "race", "skater", "enter", "pair", "team", "place", "bests", "import"}
     from scripts.cli.main import cli  # registers the referee's corrections on the record group
     from scripts.cli.record import record
     assert cli.commands["record"] is record
