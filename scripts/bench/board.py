@@ -142,15 +142,17 @@ class Served:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self) -> float:
+    def start(self, deadline_s: float | None = None, timeout_s: float | None = None) -> float:
         """Start it; the wall-clock moment (ms) it accepted a connection first (uvicorn listens once
-        the application has started), probed every 2 ms."""
+        the application has started), probed every 2 ms, for at most ``deadline_s`` (default
+        WAIT_S, at least 30 s); then its description (``timeout_s``: a large ledger's first answer
+        may take longer)."""
         env = None if self.checkout is None else {**os.environ, "PYTHONPATH": self.checkout}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scripts.cli.main", "--db", self.path, "serve", "--port",
              str(self.port), "--poll", str(self.poll)], stderr=subprocess.DEVNULL, env=env,
             cwd=self.checkout)
-        deadline = time.monotonic() + max(30, WAIT_S)
+        deadline = time.monotonic() + (max(30, WAIT_S) if deadline_s is None else deadline_s)
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -160,7 +162,8 @@ class Served:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the board server did not start") from None
                 time.sleep(0.002)
-        httpx.get(f"{self.url}/openapi.json", timeout=WAIT_S).raise_for_status()
+        httpx.get(f"{self.url}/openapi.json",
+                  timeout=WAIT_S if timeout_s is None else timeout_s).raise_for_status()
         return listening
 
     def rss_mb(self, field: str = "VmRSS") -> float:
