@@ -131,6 +131,8 @@ def ranks_of(sheet: RaceState, found: Sequence[Result]) -> dict[UUID, int | None
     so it depends on the results alone, not on names or the draw, which only order the skaters of
     one place. The skater histories view keeps the results and asks this after a result changed
     (projections/history_kept.py); tests/unit/test_ranking.py compares it with the board."""
+    if all(r.place is None and r.precision_ms == 1 for r in found):
+        return plain_ranks(found)  # every result timed to the thousandth, or unranked
     ordered = rank(
         [(r, r.time_ms) for r in found],
         status=lambda i: i[0].status,
@@ -142,6 +144,18 @@ def ranks_of(sheet: RaceState, found: Sequence[Result]) -> dict[UUID, int | None
         precision=lambda i: i[0].precision_ms,
     )
     return {result.skater: position for position, (result, _) in ordered}
+
+
+def plain_ranks(found: Sequence[Result]) -> dict[UUID, int | None]:
+    """``rank``'s ranks when no result is known by its place alone nor to a coarser precision:
+    the valid times in order, equal times sharing the place (the next one skipped)."""
+    ranks: dict[UUID, int | None] = {r.skater: None for r in found}
+    timed = sorted((r.time_ms, n) for n, r in enumerate(found)
+                   if r.status == "OK" and r.time_ms is not None)
+    for n, (ms, index) in enumerate(timed):
+        ranks[found[index].skater] = n + 1 if n == 0 or timed[n - 1][0] != ms else ranks[
+            found[timed[n - 1][1]].skater]
+    return ranks
 
 
 def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | None = None,
