@@ -185,6 +185,8 @@ class KeptHistories:
         self.marks: dict[UUID, SkaterMarks] = {}  # the marks last derived (absent: none)
         #: skater → distance → race → (valid time, (day, race key)): the ledger's bests
         self.valid: dict[UUID, dict[int, dict[UUID, tuple[int, tuple[Any, str]]]]] = {}
+        #: skater → distance → (first timed, distance, best valid time)
+        self.best: dict[UUID, dict[int, tuple[tuple[Any, str], int, int]]] = {}
         self.boards = KeptBoards()
         self.primed = False
 
@@ -257,9 +259,10 @@ class KeptHistories:
         results = parts = True
         if one is not None and kind in ADDS_ONE:
             results = one.kind in RESULT_KINDS
-            parts = one.kind in PARTS_KINDS
+            parts = one.kind in PARTS_KINDS and (  # a row to change: the skater has a result
+                one.skater is not None and kept.results.get(one.skater) is not None)
             if not (results or parts or new) and (kind in NO_BOARD_CHANGE or not self.evidence(group)):
-                return []  # a start, a fall, a draw of skaters entered, the results official ...
+                return []  # a start, a fall, a passing before the skater's result, the draw ...
             who = {one.skater} if one.skater is not None else set()
         elif one is not None and kind in ALTERS_ONE and one.skater is not None:
             who = {one.skater}
@@ -382,19 +385,24 @@ class KeptHistories:
                           published)
 
     def timed(self, sheet: RaceState, sid: UUID, result: Result | None) -> None:
-        """Keep the skater's valid time in this race (or its lack) for the ledger's bests."""
-        by_race = self.valid.setdefault(sid, {}).setdefault(sheet.distance_m, {})
+        """Keep the skater's valid time in this race (or its lack) for the ledger's bests, and the
+        best and first timed race at its distance."""
+        d = sheet.distance_m
+        by_race = self.valid.setdefault(sid, {}).setdefault(d, {})
         if result is not None and result.status == "OK" and result.time_ms is not None:
             by_race[sheet.race_id] = (result.time_ms, (sheet.day, sheet.key))
         else:
             by_race.pop(sheet.race_id, None)
+        bests = self.best.setdefault(sid, {})
+        if by_race:
+            bests[d] = (min(w for _, w in by_race.values()), d, min(ms for ms, _ in by_race.values()))
+        else:
+            bests.pop(d, None)
 
     def ledger_bests(self, sid: UUID) -> dict[int, int]:
         """``projections.bests.ledger_bests`` from the valid times kept: per distance, in the
         order first timed (by day and race key), the skater's best valid time."""
-        best = [(min(w for _, w in times.values()), d, min(ms for ms, _ in times.values()))
-                for d, times in self.valid.get(sid, {}).items() if times]
-        return {d: ms for _, d, ms in sorted(best)}
+        return {d: ms for _, d, ms in sorted(self.best.get(sid, {}).values())}
 
     def refresh(self, state: LedgerState, sid: UUID, races: Iterable[UUID] | None,
                 summary: bool) -> list[Change]:
