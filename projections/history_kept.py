@@ -268,7 +268,9 @@ class KeptHistories:
             who = {one.skater}
         else:
             who = set(sheet.entries)
-        who = (who | set(new)) & sheet.entries.keys()
+        entries = sheet.entries
+        who = {sid for sid in (*who, *new) if sid in entries}  # (not ``& entries.keys()``: that
+        # hashes every entrant, and a UUID's hash is Python code)
         redo: set[UUID] = set()  # skaters whose row of this race may differ
         summary: set[UUID] = set()  # skaters whose summary may differ (their results changed)
         for sid in who:
