@@ -39,6 +39,7 @@ from ledger.domain.race import Race
 from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.record import Record
 from ledger.domain.skater import Skater
+from ledger.domain.timing import MASS_START
 from ledger.store.views import Change
 from projections.history import HistoryRow
 from projections.leaderboard import Leaderboard, leaderboard, ranks_of
@@ -117,9 +118,13 @@ class RaceKept:
     parts: dict[UUID, Parts] = attrs.Factory(dict)
     ranks: dict[UUID, int | None] = attrs.Factory(dict)
 
-    def rank_again(self, sheet: RaceState) -> dict[UUID, int | None]:
-        """Draw the ranks again from the results kept; the old ranks."""
+    def rank_again(self, state: LedgerState, sheet: RaceState) -> dict[UUID, int | None]:
+        """Draw the ranks again from the results kept (a mass start's from its leaderboard: points
+        rank it, decision 0020); the old ranks."""
         old = self.ranks
+        if sheet.discipline == MASS_START:
+            self.ranks = {row.skater_id: row.rank for row in leaderboard(state, sheet.key).rows}
+            return old
         found = [r for s in sheet.entries if (r := self.results.get(s)) is not None]
         self.ranks = ranks_of(sheet, found)
         return old
@@ -203,7 +208,7 @@ class KeptHistories:
                 result = kept.results[sid] = result_of(sheet, sid)
                 kept.parts[sid] = parts_of(sheet, sid, result)
                 self.timed(sheet, sid, result)
-            kept.rank_again(sheet)
+            kept.rank_again(state, sheet)
             group = group_of(sheet)
             self.bests[group] = self.bests.get(group, 0) + sum(
                 1 for f in sheet.facts.values() if f.kind == FactKind.BESTS)
@@ -257,7 +262,8 @@ class KeptHistories:
         kind = type(event)
         one = added[0] if len(added) == 1 else None
         results = parts = True
-        if one is not None and kind in ADDS_ONE:
+        mass = sheet.discipline == MASS_START  # points, sprints and laps rank it: no shortcut
+        if one is not None and kind in ADDS_ONE and not mass:
             results = one.kind in RESULT_KINDS
             parts = one.kind in PARTS_KINDS and (  # a row to change: the skater has a result
                 one.skater is not None and kept.results.get(one.skater) is not None)
@@ -286,8 +292,8 @@ class KeptHistories:
                 if made != kept.parts.get(sid):
                     kept.parts[sid] = made
                     redo.add(sid)
-        if summary:
-            old = kept.rank_again(sheet)
+        if summary or mass:
+            old = kept.rank_again(state, sheet)
             redo |= summary | {s for s, r in kept.ranks.items() if old.get(s, r) != r or s not in old}
         marked = self.evidence(group) and kind not in NO_BOARD_CHANGE
         if marked:
@@ -391,7 +397,8 @@ class KeptHistories:
         best and first timed race at its distance."""
         d = sheet.distance_m
         by_race = self.valid.setdefault(sid, {}).setdefault(d, {})
-        if result is not None and result.status == "OK" and result.time_ms is not None:
+        if (result is not None and result.status == "OK" and result.time_ms is not None
+                and sheet.discipline != MASS_START):  # a mass start's time is no best (0020)
             by_race[sheet.race_id] = (result.time_ms, (sheet.day, sheet.key))
         else:
             by_race.pop(sheet.race_id, None)

@@ -8,7 +8,8 @@ DNF, DQ voided on protest, places reported without time, re-skates), two competi
 the same races skated by others days before (their results change the marks of the first day's
 skaters), sometimes a record table line, bests known before a race recorded at random moments
 (the baseline of PB and SB), places a list gave recorded before the skater's passings (a row that
-gains a passing), and a finish corrected at the end. After each fact, every skater's
+gains a passing), and a finish corrected at the end; and mass starts (ranked by points, sprints voided).
+After each fact, every skater's
 rows held by the keeper equal ``history_items`` (``projections.history.history_of``, encoded)
 for the fold so far; the rows written to the store are those (tests/laws/test_history_view.py).
 """
@@ -35,6 +36,7 @@ from projections.leaderboard import leaderboard, ranks_of
 from projections.results import results
 from projections.views import Views
 from tests.laws.test_history_view import HEADER, record_line, rerun
+from tests.laws.test_mass_start_laws import MassStart, mass_starts, recorded
 from tests.strategies import Command, RaceDay, race_day_commands, race_days
 
 
@@ -123,3 +125,23 @@ def test_the_ranks_kept_are_the_leaderboards_ranks(day: RaceDay, data: st.DataOb
         assert sheet is not None
         board = {row.skater_id: row.rank for row in leaderboard(state, key).rows}
         assert ranks_of(sheet, results(sheet)) == board, key
+
+
+@settings(max_examples=25, deadline=None)
+@given(mass_starts(), st.booleans(), st.data())
+def test_the_kept_histories_of_a_mass_start_are_drawn_afresh_after_every_fact(
+        race: MassStart, void: bool, data: st.DataObject) -> None:
+    """A mass start ranks by points (decision 0020): a sprint, a finish, a DNF's laps move others'
+    ranks, and a sprint voided takes its points back; its time is no best at a distance."""
+    app, key = recorded(race)
+    sprints = [f for f in app.race(key).sheet.facts.values() if f.kind == FactKind.SPRINT]
+    if void and sprints:
+        voided = data.draw(st.sampled_from(sprints), label="voided")
+        app.void_fact(key, voided.fact_id, "the order was entered for the wrong lap", "Referee R")
+    views = Views(None)
+    held = views.keepers[0].held  # type: ignore[attr-defined]  # the histories keeper's open rows
+    for position, event in app.read_log():
+        views.step(position, event)
+        for sid in views.state.skaters:
+            assert held.get(sid.hex, {}) == history_items(views.state, sid), (
+                position, type(event).__name__, views.state.name_of(sid))
