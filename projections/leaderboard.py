@@ -113,14 +113,49 @@ def mass_start_rows(state: LedgerState, scored: Sequence[Scored]) -> tuple[Row, 
     return tuple(rows)
 
 
-def final_place_keys(sheet: RaceState) -> Callable[[tuple[Result, int | None]], Key | None]:
+def final_place_keys(sheet: RaceState, full: Sequence[Result] | None = None,
+                     ) -> Callable[[tuple[Result, int | None]], Key | None]:
     """Where each place-only result sits among the times of the whole list, so that a board of an
-    earlier moment (after pair N) ranks it against the skaters who had raced by then."""
-    full = results(sheet)
+    earlier moment (after pair N) ranks it against the skaters who had raced by then; ``full``:
+    the sheet's results when the caller has them (``results(sheet)``)."""
+    full = results(sheet) if full is None else full
     keys = place_keys([r.time_ms for r in full if r.status == "OK" and r.time_ms is not None],
                       [r.place for r in full if r.status == "OK" and r.time_ms is None
                        and r.place is not None])
     return lambda item: keys.get(item[0].place) if item[0].place is not None else None
+
+
+def ranks_of(sheet: RaceState, found: Sequence[Result]) -> dict[UUID, int | None]:
+    """Each skater's rank on the race's leaderboard (``leaderboard(state, key).rows``) given its
+    results (``results(sheet)``), without drawing the rows: a rank is 1 + the results ahead of it,
+    so it depends on the results alone, not on names or the draw, which only order the skaters of
+    one place. The skater histories view keeps the results and asks this after a result changed
+    (projections/history_kept.py); tests/unit/test_ranking.py compares it with the board."""
+    if all(r.place is None and r.precision_ms == 1 for r in found):
+        return plain_ranks(found)  # every result timed to the thousandth, or unranked
+    ordered = rank(
+        [(r, r.time_ms) for r in found],
+        status=lambda i: i[0].status,
+        time_ms=lambda i: i[1] if i[0].status == "OK" else None,
+        place=lambda i: i[0].place if i[0].status == "OK" else None,
+        name=lambda i: "",
+        place_key=final_place_keys(sheet, found),
+        tiebreak=lambda i: (i[0].place or 0) if i[0].precision_ms > 1 and i[1] is not None else 0,
+        precision=lambda i: i[0].precision_ms,
+    )
+    return {result.skater: position for position, (result, _) in ordered}
+
+
+def plain_ranks(found: Sequence[Result]) -> dict[UUID, int | None]:
+    """``rank``'s ranks when no result is known by its place alone nor to a coarser precision:
+    the valid times in order, equal times sharing the place (the next one skipped)."""
+    ranks: dict[UUID, int | None] = {r.skater: None for r in found}
+    timed = sorted((r.time_ms, n) for n, r in enumerate(found)
+                   if r.status == "OK" and r.time_ms is not None)
+    for n, (ms, index) in enumerate(timed):
+        ranks[found[index].skater] = n + 1 if n == 0 or timed[n - 1][0] != ms else ranks[
+            found[timed[n - 1][1]].skater]
+    return ranks
 
 
 def standings_at(state: LedgerState, key: str, metres: int, after_pair: int | None = None,

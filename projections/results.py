@@ -16,6 +16,10 @@ from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import Fact, RaceState
 
 FactFilter = Callable[[Fact], bool]
+#: The kinds of fact :func:`result_from` reads: a fact of any other kind added to a sheet leaves
+#: every result as it was (the skater histories view relies on it: projections/history_kept.py).
+RESULT_KINDS = frozenset({FactKind.WDR, FactKind.DNS, FactKind.DQ, FactKind.FINISH, FactKind.PLACE,
+                          FactKind.DNF})
 
 
 @attrs.frozen

@@ -44,6 +44,8 @@ from projections.view_reading import BUILT, DECLINED, Check, Compared
 UPSTREAM = Ledger.name
 #: How often a rebuild looks at the position the views reached (seconds).
 PROGRESS_EVERY = 0.2
+#: Facts per transaction when a rebuild or a catch-up takes in the log by itself.
+BATCH = 5000
 
 Progress = Callable[[int, int], None]  # (position reached, last position)
 
@@ -77,11 +79,13 @@ MARKED = (rv.VIEW, cv.VIEW)
 @attrs.define
 class Start:
     """Where the projection starts: the fold, the open rows of each view (view -> key -> item ->
-    body), the latest known-at moment."""
+    body), the latest known-at moment; or the keepers of a projection that ran so far (a rebuild's
+    batches hand over to the runner with all they keep)."""
 
     state: LedgerState = attrs.Factory(LedgerState)
     held: dict[str, Held] = attrs.Factory(dict)
     known: int | None = None
+    keepers: list[Keeper] | None = None
 
 
 class Views(Projection[Any]):
@@ -95,7 +99,8 @@ class Views(Projection[Any]):
         super().__init__(view)
         begin = type(self).start or Start()
         self.state, self.known = begin.state, begin.known
-        self.keepers = [keeper(begin.held.get(name, {})) for name, keeper in KEEPERS]
+        self.keepers = begin.keepers if begin.keepers is not None else [
+            keeper(begin.held.get(name, {})) for name, keeper in KEEPERS]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         # (the library declares it a singledispatchmethod; one method takes every fact here)
@@ -113,6 +118,11 @@ class Views(Projection[Any]):
         for keeper, prior in zip(self.keepers, before, strict=True):
             found += keeper.after(self.state, event, prior)
         return Step(position, self.known, tuple(found), late)
+
+
+def handed_over(projection: Views) -> Start:
+    """Where a projection that ran so far stands, for the runner's to go on from."""
+    return Start(projection.state, known=projection.known, keepers=projection.keepers)
 
 
 def resumed(start: Start) -> type[Views]:
@@ -206,10 +216,44 @@ def run(app: Ledger, projection: type[Views], progress: Progress | None = None) 
             runner.run_forever(timeout=PROGRESS_EVERY)  # re-raises the projection's error
 
 
+def take_in(app: Ledger, recorder: ViewsRecorder, projection: Views, start: int,
+            progress: Progress | None = None, batch: int = BATCH) -> int:
+    """Fold the log from ``start`` on into ``projection``, ``batch`` facts per transaction of the
+    views recorder: each batch's steps with the tracking of its last fact (``record_steps``), so
+    the views hold a whole batch or none of it. The position reached."""
+    last, reached = app.last_position(), start - 1
+    steps: list[Step] = []
+    with collector_paused():
+        for position, event in app.read_log(start=start):
+            steps.append(projection.step(position, event))
+            if len(steps) >= batch:
+                recorder.record_steps(steps, Tracking(UPSTREAM, position))
+                steps, reached = [], position
+                if progress is not None:
+                    progress(reached, max(last, reached))
+        if steps:
+            reached = steps[-1].position
+            recorder.record_steps(steps, Tracking(UPSTREAM, reached))
+    return reached
+
+
+def go_on(app: Ledger, recorder: ViewsRecorder, projection: Views, start: int,
+          progress: Progress | None) -> int:
+    """Take in the log from ``start`` in batches, then hand over to the library's runner for the
+    facts appended meanwhile (one transaction per fact, as live)."""
+    reached = take_in(app, recorder, projection, start, progress)
+    if app.last_position() > reached:
+        return run(app, resumed(handed_over(projection)), progress)
+    if progress is not None:
+        progress(reached, reached)
+    return reached
+
+
 def rebuild(app: Ledger, progress: Progress | None = None) -> int:
     """Forget the views and take in the whole log again; the position reached."""
-    views_recorder(app).reset(UPSTREAM)
-    return run(app, Views, progress)
+    recorder = views_recorder(app)
+    recorder.reset(UPSTREAM)
+    return go_on(app, recorder, Views(recorder), 1, progress)
 
 
 def catch_up(app: Ledger, progress: Progress | None = None) -> int:
@@ -226,7 +270,7 @@ def catch_up(app: Ledger, progress: Progress | None = None) -> int:
             start.state.apply(position, event)
             own = micros(known_at_of(event))
             start.known = own if start.known is None else max(start.known, own)
-    return run(app, resumed(start), progress)
+    return go_on(app, recorder, resumed(start)(recorder), tracked + 1, progress)
 
 
 # -- reading --------------------------------------------------------------------------------------

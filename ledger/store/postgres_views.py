@@ -18,11 +18,11 @@ from ledger.store.views import (
     LATE_TABLE,
     ROWS_TABLE,
     VIEWS,
+    Batch,
     Held,
     Step,
     ViewsRecorder,
-    close_rows,
-    open_rows,
+    batch_of,
 )
 
 
@@ -56,8 +56,8 @@ class PostgresViewsRecorder(PostgresProcessRecorder):
             "UPDATE {0}.{1} SET to_pos=%s, to_known=%s WHERE view=%s AND key=%s AND item=%s "
             "AND to_pos IS NULL").format(schema, rows)
         self.open_statement = SQL(
-            "INSERT INTO {0}.{1} (view, key, item, from_pos, from_known, body) "
-            "VALUES (%s, %s, %s, %s, %s, %s)").format(schema, rows)
+            "INSERT INTO {0}.{1} (view, key, item, from_pos, to_pos, from_known, to_known, body) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)").format(schema, rows)
         self.late_statement = SQL(
             "INSERT INTO {0}.{1} (position, known, before) VALUES (%s, %s, %s)").format(schema, late)
         self.held_at_statement = SQL(
@@ -80,18 +80,21 @@ class PostgresViewsRecorder(PostgresProcessRecorder):
                 schema, Identifier(self.tracking_table_name))]
 
     def record_step(self, step: Step, tracking: Tracking) -> None:
+        self.record_steps((step,), tracking)
+
+    def record_steps(self, steps: Sequence[Step], tracking: Tracking) -> None:
+        batch = batch_of(steps)
         with self.datastore.transaction(commit=True) as curs:
-            self._write_step(curs, step)
+            self._write(curs, batch)
             self._insert_tracking(curs, tracking)
 
-    def _write_step(self, curs: Cursor[DictRow], step: Step) -> None:
-        if step.changes:
-            curs.executemany(self.close_statement, close_rows(step))
-            opened = open_rows(step)
-            if opened:
-                curs.executemany(self.open_statement, opened)
-        if step.late is not None:
-            curs.execute(self.late_statement, (step.position, *step.late))
+    def _write(self, curs: Cursor[DictRow], batch: Batch) -> None:
+        if batch.closes:  # before the inserts, which open new versions of the same rows
+            curs.executemany(self.close_statement, batch.closes)
+        if batch.opens:
+            curs.executemany(self.open_statement, batch.opens)
+        if batch.lates:
+            curs.executemany(self.late_statement, batch.lates)
 
     def _select(self, statement: Composed, params: Sequence[Any]) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -81,6 +81,10 @@ class ViewsRecorder(Protocol):
     def record_step(self, step: Step, tracking: Tracking) -> None:
         """Write a fact's changes and its tracking in one transaction."""
 
+    def record_steps(self, steps: Sequence[Step], tracking: Tracking) -> None:
+        """Write the changes of several facts, in log order, and the last one's tracking, in one
+        transaction: the same rows as a ``record_step`` each (exactly once: all or none)."""
+
     def held_at(self, view: str, key: str, position: int) -> list[Held]:
         """The rows of ``(view, key)`` that hold as of ``position``."""
 
@@ -106,13 +110,44 @@ class ViewsRecorder(Protocol):
         """Whether the views' tables exist (a reader creates none)."""
 
 
-def close_rows(step: Step) -> list[tuple[Any, ...]]:
-    return [(step.position, step.known, c.view, c.key, c.item) for c in step.changes]
+@attrs.frozen
+class Batch:
+    """The statements' parameters of several steps, in log order: each row open before them closed
+    once, at its first change (``closes``: to_pos, to_known, view, key, item); every version they
+    open inserted once, already closed when a later step of the batch changes it again (``opens``:
+    view, key, item, from_pos, to_pos, from_known, to_known, body); the late facts (``lates``).
+    A row opened and closed within the batch is never updated: most of a rebuild's rows."""
+
+    closes: list[tuple[Any, ...]]
+    opens: list[list[Any]]
+    lates: list[tuple[int, int, int]]
 
 
-def open_rows(step: Step) -> list[tuple[Any, ...]]:
-    return [(c.view, c.key, c.item, step.position, step.known, c.body) for c in step.changes
-            if c.body is not None]
+def batch_of(steps: Sequence[Step]) -> Batch:
+    """The rows of ``steps`` as written one by one (each closes the open version of a row it
+    changes and opens the new one), worked out in memory."""
+    closes: list[tuple[Any, ...]] = []
+    opens: list[list[Any]] = []
+    lates: list[tuple[int, int, int]] = []
+    latest: dict[tuple[str, str, str], list[Any] | None] = {}  # the version opened last, if open
+    for step in steps:
+        for c in step.changes:
+            name = (c.view, c.key, c.item)
+            if name in latest:
+                version = latest[name]
+                if version is not None:
+                    version[4], version[6] = step.position, step.known
+            else:
+                closes.append((step.position, step.known, *name))
+            if c.body is None:
+                latest[name] = None
+            else:
+                version = [*name, step.position, None, step.known, None, c.body]
+                opens.append(version)
+                latest[name] = version
+        if step.late is not None:
+            lates.append((step.position, *step.late))
+    return Batch(closes, opens, lates)
 
 
 # -- SQLite --------------------------------------------------------------------------------------
@@ -123,8 +158,8 @@ class SQLiteViewsRecorder(SQLiteProcessRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.close_statement = (f"UPDATE {ROWS_TABLE} SET to_pos=?, to_known=? WHERE view=? AND key=? "
                                 "AND item=? AND to_pos IS NULL")
-        self.open_statement = (f"INSERT INTO {ROWS_TABLE} (view, key, item, from_pos, from_known, body) "
-                               "VALUES (?,?,?,?,?,?)")
+        self.open_statement = (f"INSERT INTO {ROWS_TABLE} (view, key, item, from_pos, to_pos, "
+                               "from_known, to_known, body) VALUES (?,?,?,?,?,?,?,?)")
         self.late_statement = f"INSERT INTO {LATE_TABLE} (position, known, before) VALUES (?,?,?)"
 
     def construct_create_table_statements(self) -> list[str]:
@@ -142,16 +177,21 @@ class SQLiteViewsRecorder(SQLiteProcessRecorder):
         return statements
 
     def record_step(self, step: Step, tracking: Tracking) -> None:
+        self.record_steps((step,), tracking)
+
+    def record_steps(self, steps: Sequence[Step], tracking: Tracking) -> None:
+        batch = batch_of(steps)
         with self.datastore.transaction(commit=True) as c:
-            self._write_step(c, step)
+            self._write(c, batch)
             self._insert_tracking(c, tracking)
 
-    def _write_step(self, c: SQLiteCursor, step: Step) -> None:
-        if step.changes:
-            c.executemany(self.close_statement, close_rows(step))
-            c.executemany(self.open_statement, open_rows(step))
-        if step.late is not None:
-            c.execute(self.late_statement, (step.position, *step.late))
+    def _write(self, c: SQLiteCursor, batch: Batch) -> None:
+        if batch.closes:  # before the inserts, which open new versions of the same rows
+            c.executemany(self.close_statement, batch.closes)
+        if batch.opens:
+            c.executemany(self.open_statement, batch.opens)
+        if batch.lates:
+            c.executemany(self.late_statement, batch.lates)
 
     def _select(self, statement: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:

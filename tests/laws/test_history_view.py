@@ -5,14 +5,17 @@ arrive late: as known at some moments the facts are then not a prefix of the log
 must say it cannot answer), sometimes the first's races skated by others days before it, and
 sometimes a record table line by which one skater's result changes another's marks.
 
-The view is built by ``projections.views.rebuild`` (the library's ProjectionRunner over a SQLite
-file) and read by ``projections.views.view_history``; the fold is ``projections.history.history``
-over ``projections.basis.state_as_of``.
+The view is built by ``projections.views.rebuild`` (the log taken in by batches into a SQLite
+file), or over the first day and brought up to the end by ``catch_up`` (the projection resumed
+from the store), or by the library's ProjectionRunner handed the projection that took in the first
+day (a rebuild's hand-over); it is read by ``projections.views.view_history``; the fold is
+``projections.history.history`` over ``projections.basis.state_as_of``.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +31,19 @@ from ledger.domain.timing import format_time
 from ledger.importing.records import import_records
 from projections.basis import Basis, state_as_of
 from projections.history import History, history
-from projections.views import rebuild, view_history, views_of
+from projections.views import (
+    UPSTREAM,
+    Views,
+    catch_up,
+    handed_over,
+    rebuild,
+    resumed,
+    run,
+    take_in,
+    view_history,
+    views_of,
+    views_recorder,
+)
 from tests.strategies import RaceDay, race_days, record_race_day
 
 HEADER = "scope,distance,category,time,skater,nation,date,source\n"
@@ -75,11 +90,28 @@ def rerun(day: RaceDay) -> RaceDay:
     return attrs.evolve(day, competition="Other Cup", day=day.day - timedelta(days=2), races=races)
 
 
+def take_in_then(app: Ledger, how: str, record_rest: Callable[[], None]) -> int:
+    """Build the views over the log so far, record the rest, and bring the views up to the end:
+    by ``catch_up`` (the projection resumed from the store's open rows and a fold), or by the
+    library's runner handed the projection that took in the first part (a rebuild's hand-over)."""
+    if how == "catch-up":
+        rebuild(app)
+        record_rest()
+        return catch_up(app)
+    recorder = views_recorder(app)
+    recorder.reset(UPSTREAM)
+    projection = Views(recorder)
+    take_in(app, recorder, projection, 1, batch=7)
+    record_rest()
+    return run(app, resumed(handed_over(projection)))
+
+
 @settings(max_examples=12, deadline=None)
 @given(race_days(max_races=2), race_days(max_races=2), st.booleans(), st.booleans(),
-       st.sampled_from([None, False, True]), st.data())
+       st.sampled_from([None, False, True]), st.sampled_from(["rebuild", "catch-up", "hand-over"]),
+       st.data())
 def test_the_history_view_answers_what_the_fold_answers(first: RaceDay, second: RaceDay, again: bool,
-                                                         late: bool, table: bool | None,
+                                                         late: bool, table: bool | None, how: str,
                                                          data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as where:
         app = build_app(str(Path(where) / "views.db"))
@@ -90,14 +122,21 @@ def test_the_history_view_answers_what_the_fold_answers(first: RaceDay, second: 
                 import_records(app, path)
             record_race_day(app, first)
             other = rerun(first) if again else attrs.evolve(second, competition="Other Cup")
-            if late:
-                earliest = min(known_at_of(e) for _, e in app.read_log())
-                with app.known_at(earliest - timedelta(hours=1)):
+
+            def record_other() -> None:
+                if late:
+                    earliest = min(known_at_of(e) for _, e in app.read_log())
+                    with app.known_at(earliest - timedelta(hours=1)):
+                        record_race_day(app, other)
+                else:
                     record_race_day(app, other)
+
+            if how == "rebuild":
+                record_other()
+                assert rebuild(app) == app.last_position()
             else:
-                record_race_day(app, other)
+                assert take_in_then(app, how, record_other) == app.last_position()
             last = app.last_position()
-            assert rebuild(app) == last
 
             positions = data.draw(st.lists(st.integers(0, last), min_size=1, max_size=4), label="positions")
             for position in [*positions, last]:
