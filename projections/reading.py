@@ -238,7 +238,15 @@ def skaters_named(sheet: RaceState) -> set[UUID]:
 def last_taken(app: Ledger, stop: int, known_at: datetime | None) -> tuple[int, datetime | None]:
     """The position and known-at moment of the last fact the whole fold takes in up to ``stop``:
     the latest stored event by then, or, as known at a moment, the latest known by it that names
-    only facts known by it (read back from ``stop``: the events stored since the moment)."""
+    only facts known by it (read back from ``stop``: the events stored since the moment; or, when
+    the views' clock can tell, one indexed lookup: projections/clock_view.py)."""
+    if known_at is not None:
+        prefix = known_prefix_of(app, known_at)
+        if prefix is not None:
+            position = min(prefix, stop)
+            for _, event in app.read_log(start=position, stop=position) if position else ():
+                return position, known_at_of(event)
+            return 0, None
     for position, event in app.read_log_backwards(stop):
         moment = known_at_of(event)
         if known_at is None:
@@ -246,6 +254,19 @@ def last_taken(app: Ledger, stop: int, known_at: datetime | None) -> tuple[int, 
         if moment <= known_at and names_known(app, position, event, known_at):
             return position, moment
     return 0, None
+
+
+def known_prefix_of(app: Ledger, known_at: datetime) -> int | None:
+    """The last position of the prefix of the log known at ``known_at``, from the views' clock;
+    None when the ledger keeps no views or they cannot tell (the caller reads the log back)."""
+    from ledger.store.views import micros
+    from projections.clock_view import known_prefix  # the views' machinery only for a moment asked
+    from projections.views import UPSTREAM, views_of
+
+    views = views_of(app)
+    if views is None:
+        return None
+    return known_prefix(views, views.max_tracking_id(UPSTREAM) or 0, micros(known_at))
 
 
 def names_known(app: Ledger, position: int, event: Any, known_at: datetime) -> bool:

@@ -30,8 +30,8 @@ from ledger.application import Ledger
 from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
 from ledger.store.views import VIEWS, Change, SQLiteViewsRecorder, Step, ViewsRecorder, micros
+from projections import clock_view, index_view
 from projections import history_view as hv
-from projections import index_view
 from projections import races_view as rv
 from projections import records_view as cv
 from projections.basis import Basis, state_as_of
@@ -70,10 +70,11 @@ KeeperClass = Callable[[Held], Keeper]
 KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),
                                                (index_view.VIEW, index_view.IndexKeeper),
                                                (rv.VIEW, rv.RacesKeeper),
-                                               (cv.VIEW, cv.RecordsKeeper))
+                                               (cv.VIEW, cv.RecordsKeeper),
+                                               (clock_view.VIEW, clock_view.ClockKeeper))
 #: Views that write a marker row when built from nothing (projections.view_reading): a catch-up
 #: of a store built before they existed rebuilds instead of going on without their past.
-MARKED = (rv.VIEW, cv.VIEW)
+MARKED = (rv.VIEW, cv.VIEW, clock_view.VIEW)
 
 
 @attrs.define

@@ -30,14 +30,18 @@ def commands(pairs: int) -> Iterator[list[str]]:
             yield ["record", "finish", KEY, name, f"38.{40 + lane}", "--by", "Operator P"]
 
 
-def run(db: str, pairs: int) -> int:
-    """Record the day; the number of commands run."""
+def run(db: str, pairs: int, progress: str | None = None) -> int:
+    """Record the day; the number of commands run. ``progress``: a file that grows by one line
+    after each command, for a test to kill the run after a chosen number of them."""
     count = 0
     for argv in commands(pairs):
         main(["--db", db, *argv])
         count += 1
+        if progress is not None:
+            with open(progress, "a", encoding="utf-8") as out:
+                out.write(f"{count}\n")
     return count
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], int(sys.argv[2]))
+    run(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)

@@ -66,6 +66,9 @@ class PostgresViewsRecorder(PostgresProcessRecorder):
         self.held_known_statement = SQL(
             "SELECT item, body FROM {0}.{1} WHERE view=%s AND key=%s AND from_known<=%s "
             "AND (to_known IS NULL OR to_known>%s)").format(schema, rows)
+        self.span_known_statement = SQL(
+            "SELECT from_pos, to_pos FROM {0}.{1} WHERE view=%s AND key=%s AND from_known<=%s "
+            "ORDER BY from_known DESC LIMIT 1").format(schema, rows)
         self.disordered_statement = SQL(
             "SELECT 1 FROM {0}.{1} WHERE known<=%s AND before>%s LIMIT 1").format(schema, late)
         self.open_rows_statement = SQL(
@@ -111,6 +114,10 @@ class PostgresViewsRecorder(PostgresProcessRecorder):
 
     def disordered(self, known: int) -> bool:
         return bool(self._select(self.disordered_statement, (known, known)))
+
+    def span_known(self, view: str, key: str, known: int) -> tuple[int, int | None] | None:
+        rows = self._select(self.span_known_statement, (view, key, known))
+        return (rows[0]["from_pos"], rows[0]["to_pos"]) if rows else None
 
     def open_rows(self, view: str) -> dict[tuple[str, str], str]:
         return {(r["key"], r["item"]): r["body"] for r in self._select(self.open_rows_statement, (view,))}

@@ -94,6 +94,12 @@ class ViewsRecorder(Protocol):
     def disordered(self, known: int) -> bool:
         """Whether the facts known at ``known`` (micros) are not a prefix of the log."""
 
+    def span_known(self, view: str, key: str, known: int) -> tuple[int, int | None] | None:
+        """``(from_pos, to_pos)`` of the last version of ``(view, key)`` opened by the moment
+        ``known`` (micros): one step down the ``(view, key, from_known)`` index. For a row that
+        changes whenever the positions' known-at moment grows (the clock view), that is the
+        version holding at ``known``. None: none opened by then."""
+
     def open_rows(self, view: str) -> dict[tuple[str, str], str]:
         """Every row of ``view`` still held: (key, item) → body."""
 
@@ -212,6 +218,11 @@ class SQLiteViewsRecorder(SQLiteProcessRecorder):
     def disordered(self, known: int) -> bool:
         return bool(self._select(f"SELECT 1 FROM {LATE_TABLE} WHERE known<=? AND before>? LIMIT 1",
                                  (known, known)))
+
+    def span_known(self, view: str, key: str, known: int) -> tuple[int, int | None] | None:
+        rows = self._select(f"SELECT from_pos, to_pos FROM {ROWS_TABLE} WHERE view=? AND key=? AND "
+                            "from_known<=? ORDER BY from_known DESC LIMIT 1", (view, key, known))
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def open_rows(self, view: str) -> dict[tuple[str, str], str]:
         rows = self._select(f"SELECT key, item, body FROM {ROWS_TABLE} WHERE view=? AND to_pos IS NULL",

@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -191,8 +192,25 @@ def acts_and_positions(db: str) -> tuple[list[int], list[int]]:
         app.close()
 
 
-def record_loop_command(db: str, pairs: int) -> list[str]:
-    return [sys.executable, "-m", "tests.record_loop", db, str(pairs)]
+def record_loop_command(db: str, pairs: int, progress: Path | None = None) -> list[str]:
+    return [sys.executable, "-m", "tests.record_loop", db, str(pairs), *([str(progress)] if progress else [])]
+
+
+def commands_done(progress: Path) -> int:
+    try:
+        return progress.read_text(encoding="utf-8").count("\n")
+    except FileNotFoundError:
+        return 0
+
+
+def kill_after(process: subprocess.Popen[bytes], progress: Path, commands: int, extra: float) -> None:
+    """Kill the run once ``commands`` commands have committed, ``extra`` seconds later (a moment
+    inside the next command, or between two): wherever the machine's load puts the run, the kill
+    lands inside it, not after it."""
+    while commands_done(progress) < commands and process.poll() is None:
+        time.sleep(0.005)
+    time.sleep(extra)
+    os.kill(process.pid, signal.SIGKILL)
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,13 +230,15 @@ def test_a_run_of_recorded_facts_killed_at_random_moments_never_leaves_a_fact_wi
     trials = ACT_TRIALS if kind == "sqlite" else PG_ACT_TRIALS
     rng = random.Random(int(os.environ.get("SKATE_LEDGER_CRASH_SEED", "6")))
     reached: list[int] = []
-    for _ in range(trials):
+    per_command = duration / (2 + pairs * 8)
+    for trial in range(trials):
         db = make()
-        process = subprocess.Popen(record_loop_command(db, pairs), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.1, 1.0) * duration)
-        os.kill(process.pid, signal.SIGKILL)
+        progress = Path(tempfile.mkdtemp()) / f"progress-{trial}"
+        process = subprocess.Popen(record_loop_command(db, pairs, progress), cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kill_after(process, progress, rng.randint(1, 2 + pairs * 8 - 2), rng.uniform(0, per_command))
         process.wait(timeout=60)
+        shutil.rmtree(progress.parent)
         after, noted = acts_and_positions(db)
         assert noted == after, (f"positions without their author: {sorted(set(after) - set(noted))}; "
                                 f"notes without their fact: {sorted(set(noted) - set(after))}")
