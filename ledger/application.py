@@ -187,12 +187,15 @@ class Ledger(Application[UUID]):
                 return
             start = rows[-1][0] + 1
 
-    def read_stream(self, aggregate_id: UUID, stop: int | None = None) -> list[tuple[int, Any]]:
+    def read_stream(self, aggregate_id: UUID, stop: int | None = None,
+                    skip: frozenset[str] = frozenset()) -> list[tuple[int, Any]]:
         """(position, domain event) pairs of one aggregate's events at positions up to ``stop``
-        (inclusive; all by default), in its order: one indexed query, whatever the log's size."""
+        (inclusive; all by default), in its order: one indexed query, whatever the log's size.
+        ``skip``: topics whose events are left out before they are decoded (a lean read)."""
         to_event = self.mapper.to_domain_event
         rows = chained(self.recorder).select_stream_rows(aggregate_id, stop)
-        return [(row[0], to_event(StoredRow._make(row))) for row in rows]  # type: ignore[arg-type]  # our rows
+        return [(row[0], to_event(StoredRow._make(row)))  # type: ignore[arg-type]  # our rows
+                for row in rows if row[3] not in skip]
 
     def read_log_backwards(self, stop: int | None = None) -> Iterator[tuple[int, Any]]:
         """(position, domain event) pairs from ``stop`` (the last position by default) back to

@@ -142,9 +142,12 @@ def take(state: LedgerState, events: Iterable[tuple[int, Any]], known_at: dateti
 
 #: What a lean sheet leaves out (:func:`take_lean`): the passings and which of them was shown.
 LEAN_LEFT_OUT = (Race.PassingRecorded, Race.SourcePresented)
+#: Their topics: a lean read leaves them out before decoding (most of a race's events).
+LEAN_TOPICS = frozenset(kind.TOPIC for kind in LEAN_LEFT_OUT)
 
 
-def take_lean(state: LedgerState, events: Iterable[tuple[int, Any]]) -> None:
+def take_lean(state: LedgerState, events: Iterable[tuple[int, Any]],
+              known_at: datetime | None = None) -> None:
     """Fold a race's ``events`` into ``state`` without its passings (:data:`LEAN_LEFT_OUT`) and
     the corrections and voids of facts left out: a lean sheet, whose results
     (:func:`projections.results.result_of`, which reads no passing), boards at the finish, marks
@@ -156,7 +159,8 @@ def take_lean(state: LedgerState, events: Iterable[tuple[int, Any]]) -> None:
         target = getattr(event, "target", None)
         if target is not None and target not in state.races[event.originator_id].facts:
             continue
-        state.apply(position, event)
+        if known_at is None or known_by(state, event, known_at):
+            state.apply(position, event)
 
 
 def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
@@ -167,11 +171,14 @@ def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
     read, kept there; shared, so ``state`` does not own it; with ``lean`` too, a lean sheet
     (:func:`take_lean`), kept apart from the full ones."""
     if sheets is None or known_at is not None:
-        take(state, app.read_stream(rid, stop), known_at)
+        if lean:
+            take_lean(state, app.read_stream(rid, stop, skip=LEAN_TOPICS), known_at)
+        else:
+            take(state, app.read_stream(rid, stop), known_at)
         return state.races.get(rid)
     sheet = sheets.get(rid, stop, lean)
     if sheet is None:
-        events = app.read_stream(rid, stop)
+        events = app.read_stream(rid, stop, skip=LEAN_TOPICS if lean else frozenset())
         if lean:
             take_lean(state, events)
         else:

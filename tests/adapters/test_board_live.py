@@ -276,9 +276,9 @@ def test_a_new_fact_of_one_race_rereads_no_other_race() -> None:
     reads: list[object] = []
     original = app.read_stream
 
-    def counted(aggregate_id: Any, stop: int | None = None) -> Any:
+    def counted(aggregate_id: Any, stop: int | None = None, skip: frozenset[str] = frozenset()) -> Any:
         reads.append(aggregate_id)
-        return original(aggregate_id, stop)
+        return original(aggregate_id, stop, skip)
 
     app.read_stream = counted  # type: ignore[method-assign]
     assert ledgers.refresh() == app.last_position()
