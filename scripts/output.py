@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
+from projections.cup import PointsTable, cup_of, race_points
 from projections.leaderboard import Leaderboard, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
@@ -83,6 +84,25 @@ def add_marks(state: LedgerState, board: Leaderboard, data: dict[str, Any]) -> N
         shown["published_marks"] = published_marks(sheet, row.skater_id) if sheet is not None else []
         if sheet is not None and sheet.team_members.get(row.skater_id):
             shown["members"] = members_json(state, sheet, row.skater_id)
+
+
+def add_cup_points(state: LedgerState, board: Leaderboard, data: dict[str, Any],
+                   tables: Mapping[tuple[str, str], PointsTable]) -> None:
+    """Give each row of a cup race's board its ``cup_points``: what its place scores by the
+    season's table (decision 0022); null for every row when no table of the cup's season and the
+    race's division and kind is held (``cup_unscored`` says why). A race of no cup is unchanged;
+    standings at a passing point are no places, and carry none."""
+    sheet = state.sheet(board.race)
+    if sheet is None or board.at_m is not None or cup_of(state, sheet) is None:
+        return
+    scored = race_points(state, sheet, tables, board.rows)
+    data["cup"] = cup_of(state, sheet)
+    if scored.unscored is not None:
+        data["cup_unscored"] = scored.unscored
+    else:
+        data["cup_source"] = scored.table.source if scored.table else None
+    for row, shown in zip(board.rows, data["rows"], strict=True):
+        shown["cup_points"] = scored.points.get(row.skater_id)
 
 
 def members_json(state: LedgerState, sheet: RaceState, team: UUID) -> list[dict[str, Any]]:
