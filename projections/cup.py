@@ -182,6 +182,8 @@ def event_of(sheet: RaceState) -> str:
 
 @attrs.frozen
 class CupRow:
+    category: str
+    event: str
     rank: int
     competitor: UUID
     name: str
@@ -203,25 +205,43 @@ class CupStandings:
 
 def cup_standings(state: LedgerState, cup: str, tables: Mapping[tuple[str, str], PointsTable],
                   category: str | None = None, event: str | None = None) -> CupStandings:
-    """The standings of ``cup`` (of one category and event when given) as the state holds them.
+    """The standings of ``cup`` as the state holds them: one ranking per category and event (the
+    distance, or the discipline), or only the one asked for.
 
-    Every race of every competition of the cup counts, in log order of the races; a competitor's
-    total is the sum of its points. Equal totals share a rank and the next rank is skipped."""
-    sheets = [s for s in state.races.values()
-              if cup_of(state, s) == cup and (category is None or s.category == category)
-              and (event is None or event_of(s) == event)]
+    Every race of every competition of the cup counts; a competitor's total is the sum of its
+    points, a competitor with none is not listed. Equal totals share a rank and the next rank is
+    skipped; ties are listed by name."""
+    sheets = sorted((s for s in state.races.values()
+                     if cup_of(state, s) == cup and (category is None or s.category == category)
+                     and (event is None or event_of(s) == event)),
+                    key=lambda s: (s.day, s.key))
     scored = [race_points(state, s, tables) for s in sheets]
-    totals: dict[UUID, dict[str, int]] = {}
-    for race in scored:
+    totals: dict[tuple[str, str], dict[UUID, dict[str, int]]] = {}
+    for sheet, race in zip(sheets, scored, strict=True):
+        group = totals.setdefault((sheet.category, event_of(sheet)), {})
         for who, points in race.points.items():
-            per = totals.setdefault(who, {})
+            per = group.setdefault(who, {})
             per[race.competition] = per.get(race.competition, 0) + points
-    order = sorted(totals, key=lambda w: (-sum(totals[w].values()), state.name_of(w).casefold()))
+    rows: list[CupRow] = []
+    for (cat, ev), group in sorted(totals.items(), key=lambda g: (g[0][0], event_order(g[0][1]))):
+        rows.extend(ranked(state, cat, ev, group))
+    return CupStandings(cup, category, event, state.position, tuple(scored), tuple(rows))
+
+
+def event_order(event: str) -> tuple[int, str]:
+    """Distances shortest first, then the disciplines."""
+    return (int(event), "") if event.isdigit() else (1 << 30, event)
+
+
+def ranked(state: LedgerState, category: str, event: str,
+           group: Mapping[UUID, Mapping[str, int]]) -> list[CupRow]:
+    totals = {who: sum(per.values()) for who, per in group.items()}
+    order = sorted((w for w in group if totals[w] > 0),
+                   key=lambda w: (-totals[w], state.name_of(w).casefold()))
     rows: list[CupRow] = []
     for index, who in enumerate(order):
-        total = sum(totals[who].values())
-        rank = rows[-1].rank if rows and rows[-1].total == total else index + 1
+        rank = rows[-1].rank if rows and rows[-1].total == totals[who] else index + 1
         info = state.skaters.get(who)
-        rows.append(CupRow(rank, who, state.name_of(who), info.nation if info else None,
-                           dict(totals[who]), total))
-    return CupStandings(cup, category, event, state.position, tuple(scored), tuple(rows))
+        rows.append(CupRow(category, event, rank, who, state.name_of(who),
+                           info.nation if info else None, dict(group[who]), totals[who]))
+    return rows
