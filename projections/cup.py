@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -83,7 +84,7 @@ def table_from(name: str, data: Any) -> PointsTable:
                                         f"{', '.join(KINDS)}")
             if (not isinstance(points, list) or not points
                     or not all(isinstance(p, int) and p >= 0 for p in points)
-                    or any(a < b for a, b in zip(points, points[1:]))):
+                    or any(a < b for a, b in pairwise(points))):
                 raise InvalidInputError(f"{name}: {division} {kind}: the points per place are "
                                         f"whole numbers, 0 or more, never rising")
             places[(division, kind)] = tuple(points)

@@ -309,7 +309,8 @@ def cup_csv(data: dict[str, Any]) -> str:
     writer.writerow(["category", "distance", "rank", "competitor", "nation",
                      *data["competitions"], "total"])
     for row in data["rows"]:
-        writer.writerow([row["category"], row["distance"], row["rank"], row["competitor"], row["nation"] or "",
+        writer.writerow([row["category"], row["distance"], row["rank"], row["competitor"],
+                         row["nation"] or "",
                          *("" if row["points"][c] is None else row["points"][c]
                            for c in data["competitions"]), row["total"]])
     return out.getvalue()
@@ -325,7 +326,8 @@ def cup_table(data: dict[str, Any]) -> Table:
                  *data["competitions"], "Total"):
         table.add_column(name)
     for row in data["rows"]:
-        table.add_row(row["category"], row["distance"], str(row["rank"]), row["competitor"], row["nation"] or "",
+        table.add_row(row["category"], row["distance"], str(row["rank"]), row["competitor"],
+                      row["nation"] or "",
                       *("" if row["points"][c] is None else str(row["points"][c])
                         for c in data["competitions"]), str(row["total"]))
     unscored = sorted({r["unscored"] for r in data["races"] if r["unscored"]})

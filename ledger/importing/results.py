@@ -136,7 +136,7 @@ def join_cup(path: str, comp: Competition, rows: Sequence[ResultRow]) -> None:
     second one, in the file or already in the ledger, is refused at its line); a cup the ledger
     holds already appends nothing, so a re-import stays a no-op."""
     named = next((row for row in rows if row.cup is not None), None)
-    if named is None:
+    if named is None or named.cup is None:
         return
     for row in rows:
         if row.cup is not None and row.cup != named.cup:
