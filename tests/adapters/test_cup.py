@@ -25,8 +25,9 @@ from tests.cli import Ran, run
 TABLE: dict[str, Any] = {
     "series": "world-cup", "season": "2025/26",
     "source": "test fixture (tests/adapters/test_cup.py), not the ISU's table",
-    "places": {"A": {"individual": [60, 54, 48, 43, 40], "team": [30, 20, 10]},
-               "B": {"individual": [9, 7, 5]}},
+    "places": {"A": {"individual": [60, 54, 48, 43, 40], "team": [30, 20, 10],
+                     "mass-start": [25, 15, 10, 6]},
+               "B": {"individual": [9, 7, 5], "mass-start": [4, 2]}},
     "unranked": {"DQ": 0},
 }
 HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,cup"
@@ -184,32 +185,38 @@ def test_cup_of_no_competition_is_refused_in_one_line(
 WORLD_CUP_2 = next(p for p in FILES if p.name == "2-world-cup-20252026.txt")
 
 
-def expected_points(category: str, metres: int) -> dict[str, int]:
-    """Each skater's cup points over the list's races of ``metres``, by its published places (a
-    blank POS shares the place above) and TABLE: the hand calculation."""
+def expected_points(category: str, event: str) -> dict[str, int]:
+    """Each skater's cup points over the list's races of ``event`` (metres, or mass-start), by
+    its published places (a blank POS shares the place above) and TABLE: the hand calculation."""
     _, sections = printed_sections(WORLD_CUP_2)
     totals: dict[str, int] = {}
+    kind = "mass-start" if event == "mass-start" else "individual"
     for section in sections:
-        if not section.individual or section.distance_m != metres or section.category != category:
+        held = (section.heading.startswith("Mass Start") if kind == "mass-start"
+                else section.individual and str(section.distance_m) == event)
+        if not held or section.category != category:
             continue
-        points = TABLE["places"]["B" if section.label == "Division B" else "A"]["individual"]
+        points = TABLE["places"]["B" if section.label == "Division B" else "A"][kind]
         for row in section.rows:
             won = points[row.place - 1] if row.place is not None and row.place <= len(points) else 0
             totals[row.name] = totals.get(row.name, 0) + won
     return {name: total for name, total in totals.items() if total > 0}
 
 
-@pytest.mark.parametrize(("category", "metres"), [("men", 500), ("women", 500), ("women", 1000),
-                                                  ("men", 5000)])
+@pytest.mark.parametrize(("category", "event"), [
+    ("men", "500"), ("women", "500"), ("women", "1000"), ("men", "5000"), ("women", "mass-start"),
+    ("men", "mass-start")])
 def test_the_real_world_cup_list_scores_its_published_places(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path,
-        category: str, metres: int) -> None:
+        category: str, event: str) -> None:
     db = str(tmp_path / "l.db")
     ok(run(capsys, "--db", db, "import", str(WORLD_CUP_2)))
     ok(run(capsys, "--db", db, "record", "cup", "2-world-cup-2025-2026", "world-cup-2025-26"))
     got = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--category", category,
-                 "--distance", str(metres), "--table", str(table), "--format", "json")).json()
-    expected = expected_points(category, metres)
-    assert len(expected) >= 5 + 3  # both divisions scored: five places of A, three of B at least
+                 "--distance", event, "--table", str(table), "--format", "json")).json()
+    expected = expected_points(category, event)
+    # both divisions scored: the places of A's list and of B's, at least
+    kind = "mass-start" if event == "mass-start" else "individual"
+    assert len(expected) >= len(TABLE["places"]["A"][kind]) + len(TABLE["places"]["B"][kind])
     assert {r["competitor"]: r["total"] for r in got["rows"]} == expected
     assert all(r["source"] == TABLE["source"] for r in got["races"])
