@@ -106,8 +106,9 @@ class LedgerState:
                 event.originator_id, event.slug, event.name, event.venue, event.first_day,
                 event.last_day)
         elif isinstance(event, Competition.JoinedCup):
-            self.competitions[event.originator_id] = attrs.evolve(
-                self.competitions[event.originator_id], cup=event.cup)
+            info = self.competitions.get(event.originator_id)
+            if info is not None:  # a partial read without the competition takes no cup of it
+                self.competitions[event.originator_id] = attrs.evolve(info, cup=event.cup)
         elif isinstance(event, Record.Stood):
             self.records[event.originator_id] = event
         self.position = position
