@@ -12,6 +12,8 @@ numbers are. The real list of ../shared/data/isu-lists is read independently of 
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +122,8 @@ def test_cup_standings_sum_the_competitions_and_answer_as_of_any_position(
     standings_one = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--table", str(table),
                            "--format", "json")).json()
     position_one = standings_one["basis"]["position"]
+    between = datetime.now(UTC)
+    time.sleep(0.01)
     ok(run(capsys, "--db", db, "import", str(second_cup(tmp_path))))
     now = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--category", "men",
                  "--distance", "500m", "--table", str(table), "--format", "json")).json()
@@ -135,6 +139,9 @@ def test_cup_standings_sum_the_competitions_and_answer_as_of_any_position(
     then = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--table", str(table),
                   "--position", str(position_one), "--format", "json")).json()
     assert then == standings_one
+    known = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--table", str(table),
+                   "--known-at", between.isoformat(), "--format", "json")).json()
+    assert known["rows"] == standings_one["rows"] and known["races"] == standings_one["races"]
     csv_out = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--table", str(table),
                      "--format", "csv")).out.splitlines()
     assert csv_out[0] == "category,distance,rank,competitor,nation,cup-one-2025,cup-two-2025,total"
