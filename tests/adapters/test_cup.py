@@ -227,3 +227,20 @@ def test_the_real_world_cup_list_scores_its_published_places(
     assert len(expected) >= len(TABLE["places"]["A"][kind]) + len(TABLE["places"]["B"][kind])
     assert {r["competitor"]: r["total"] for r in got["rows"]} == expected
     assert all(r["source"] == TABLE["source"] for r in got["races"])
+
+
+def test_the_races_view_keeps_a_competitions_cup_as_the_fold_has_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The races view's competition rows carry the cup (projections/races_view.py), joined after
+    the view was built (kept by its catch-up) or from the start (a rebuild): views check finds
+    the view and the fold the same."""
+    db = str(tmp_path / "l.db")
+    ok(run(capsys, "--db", db, "record", "competition", "View Cup", "--date", "2025-11-14"))
+    ok(run(capsys, "--db", db, "views", "rebuild"))
+    ok(run(capsys, "--db", db, "record", "cup", "view-cup-2025", "world-cup-2025-26"))
+    ok(run(capsys, "--db", db, "views", "catch-up"))
+    ok(run(capsys, "--db", db, "views", "check"))
+    ok(run(capsys, "--db", db, "record", "competition", "Cup From Start", "--date", "2025-11-21",
+           "--cup", "world-cup-2025-26"))
+    ok(run(capsys, "--db", db, "views", "rebuild"))
+    ok(run(capsys, "--db", db, "views", "check"))
