@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 
 from ledger.domain.clocks import known_at_of, stamp_known_at
-from ledger.domain.competition import Competition
+from ledger.domain.competition import Competition, cup_name
 from ledger.domain.errors import (
     ConcurrentWriteError,
     InvalidInputError,
@@ -279,7 +279,8 @@ class Ledger(Application[UUID]):
     # -- set-up facts ------------------------------------------------------------------------
     @retried
     def schedule_competition(self, name: str, venue: str | None, first_day: date,
-                             last_day: date | None = None, track_m: int = 400) -> str:
+                             last_day: date | None = None, track_m: int = 400,
+                             cup: str | None = None) -> str:
         check_text("the competition's name", name)
         check_text("the venue", venue)
         name = normal_name("the competition's name", name)
@@ -289,11 +290,36 @@ class Ledger(Application[UUID]):
         if last_day is not None and last_day < first_day:
             raise InvalidInputError(f"the last day {last_day} is before the first day {first_day}")
         slug = competition_slug(name, first_day)
+        if cup is not None:
+            cup = cup_name(cup)
         if competition_id(slug) not in self.repository:
-            self.save(Competition(slug=slug, name=name, venue=venue,
-                                  first_day=first_day.isoformat(),
-                                  last_day=(last_day or first_day).isoformat(), track_m=track_m))
+            comp = Competition(slug=slug, name=name, venue=venue, first_day=first_day.isoformat(),
+                               last_day=(last_day or first_day).isoformat(), track_m=track_m)
+            if cup is not None:
+                comp.join_cup(cup)
+            self.save(comp)
+        elif cup is not None:
+            self.join_cup(slug, cup)
         return slug
+
+    @retried
+    def join_cup(self, competition: str, cup: str) -> bool:
+        """The competition counts for ``cup`` from now on; False when it did already (nothing is
+        appended). A competition in another cup is refused: its races' points would move from
+        one cup's standings to another's without a fact saying why."""
+        cup = cup_name(cup)
+        try:
+            comp: Competition = self.repository.get(competition_id(competition))
+        except AggregateNotFoundError:
+            raise UnknownRaceError(f"competition {competition!r} is not in the ledger") from None
+        if comp.cup == cup:
+            return False
+        if comp.cup is not None:
+            raise InvalidInputError(f"competition {competition!r} counts for cup {comp.cup!r} "
+                                    f"already, not {cup!r}")
+        comp.join_cup(cup)
+        self.save(comp)
+        return True
 
     @retried
     def schedule_race(self, competition: str, distance_m: int | None, category: str, day: date,

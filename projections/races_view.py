@@ -96,14 +96,17 @@ def race_body(sheet: RaceState) -> str:
 
 
 def competition_body(info: CompetitionInfo) -> str:
-    return dumps({"competition": info.competition.hex, "slug": info.slug, "name": info.name,
-                  "venue": info.venue, "first_day": info.first_day, "last_day": info.last_day})
+    """A competition's row; its cup only when it has one (decision 0022), so that the rows of a
+    competition in no cup are as they were before cups."""
+    body = {"competition": info.competition.hex, "slug": info.slug, "name": info.name,
+            "venue": info.venue, "first_day": info.first_day, "last_day": info.last_day}
+    return dumps(body if info.cup is None else {**body, "cup": info.cup})
 
 
 def competition_from(body: str) -> CompetitionInfo:
     d = json.loads(body)
     return CompetitionInfo(UUID(hex=d["competition"]), d["slug"], d["name"], d["venue"],
-                           d["first_day"], d["last_day"])
+                           d["first_day"], d["last_day"], d.get("cup"))
 
 
 def listing_from(body: str, comps: dict[UUID, CompetitionInfo]) -> Listing:
@@ -132,7 +135,8 @@ def view_catalogue(views: ViewsRecorder, basis: Basis, last: int) -> Catalogue |
 # -- keeping the view ------------------------------------------------------------------------------
 class RacesKeeper:
     """Keeps the view ``races`` (a keeper of :class:`projections.views.Views`): after a fact of a
-    race, that race's row; after a competition is scheduled, its row; nothing after any other."""
+    race, that race's row; after a competition is scheduled or joins a cup, its row; nothing after
+    any other."""
 
     view = VIEW
 
@@ -149,7 +153,7 @@ class RacesKeeper:
             sheet = state.races.get(event.originator_id)
             if sheet is not None:
                 found += self.put(RACE, sheet.key, race_body(sheet))
-        elif isinstance(event, Competition.Scheduled):
+        elif isinstance(event, (Competition.Scheduled, Competition.JoinedCup)):
             info = state.competitions[event.originator_id]
             found += self.put(COMPETITION, info.competition.hex, competition_body(info))
         return found

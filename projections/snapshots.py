@@ -197,7 +197,7 @@ class SnapshotStore:
                 self._new_keys[event.key] = None
         elif isinstance(event, Skater.Registered):
             self._new_skaters[event.originator_id] = None
-        elif isinstance(event, Competition.Scheduled):
+        elif isinstance(event, (Competition.Scheduled, Competition.JoinedCup)):
             self._new_competitions[event.originator_id] = None
         elif isinstance(event, Record.Stood):
             self._new_records[event.originator_id] = None

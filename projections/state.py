@@ -58,6 +58,8 @@ class CompetitionInfo:
     venue: str | None
     first_day: str
     last_day: str
+    #: the cup it counts for (docs/decisions/0022-cup-points.md), None when it counts for none
+    cup: str | None = None
 
 
 #: A line of a record table, the record of a scope as it stood on ``as_of``: the event that
@@ -103,6 +105,10 @@ class LedgerState:
             self.competitions[event.originator_id] = CompetitionInfo(
                 event.originator_id, event.slug, event.name, event.venue, event.first_day,
                 event.last_day)
+        elif isinstance(event, Competition.JoinedCup):
+            info = self.competitions.get(event.originator_id)
+            if info is not None:  # a partial read without the competition takes no cup of it
+                self.competitions[event.originator_id] = attrs.evolve(info, cup=event.cup)
         elif isinstance(event, Record.Stood):
             self.records[event.originator_id] = event
         self.position = position

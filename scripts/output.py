@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ledger.domain.timing import Notation, format_gap, format_time
 from projections.basis import Basis
+from projections.cup import CupStandings, PointsTable, cup_of, race_points
 from projections.leaderboard import Leaderboard, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
@@ -83,6 +84,25 @@ def add_marks(state: LedgerState, board: Leaderboard, data: dict[str, Any]) -> N
         shown["published_marks"] = published_marks(sheet, row.skater_id) if sheet is not None else []
         if sheet is not None and sheet.team_members.get(row.skater_id):
             shown["members"] = members_json(state, sheet, row.skater_id)
+
+
+def add_cup_points(state: LedgerState, board: Leaderboard, data: dict[str, Any],
+                   tables: Mapping[tuple[str, str], PointsTable]) -> None:
+    """Give each row of a cup race's board its ``cup_points``: what its place scores by the
+    season's table (decision 0022); null for every row when no table of the cup's season and the
+    race's division and kind is held (``cup_unscored`` says why). A race of no cup is unchanged;
+    standings at a passing point are no places, and carry none."""
+    sheet = state.sheet(board.race)
+    if sheet is None or board.at_m is not None or cup_of(state, sheet) is None:
+        return
+    scored = race_points(state, sheet, tables, board.rows)
+    data["cup"] = cup_of(state, sheet)
+    if scored.unscored is not None:
+        data["cup_unscored"] = scored.unscored
+    else:
+        data["cup_source"] = scored.table.source if scored.table else None
+    for row, shown in zip(board.rows, data["rows"], strict=True):
+        shown["cup_points"] = scored.points.get(row.skater_id)
 
 
 def members_json(state: LedgerState, sheet: RaceState, team: UUID) -> list[dict[str, Any]]:
@@ -256,3 +276,62 @@ def history_json(found: History) -> dict[str, Any]:
                              for season, bests in found.season_bests.items()},
             "ledger_bests": {str(d): format_time(ms) for d, ms in sorted(found.ledger_bests.items())},
             "legend": marks_legend(m for r in found.rows for m in r.marks + r.published_marks)}
+
+
+#: What decides equal cup totals: the regulations' tie-break is in no table held (decision 0022).
+CUP_TIE_BREAK = "none applied: equal totals share a rank and the next is skipped (decision 0022)"
+
+
+def cup_json(state: LedgerState, standings: CupStandings, basis: Basis) -> dict[str, Any]:
+    """``cup --format json``: the competitions in date order, each race with the table that
+    scored it (its source) or why none did, and a row per competitor."""
+    slugs = {r.competition for r in standings.races}
+    comps = sorted((c for c in state.competitions.values() if c.slug in slugs),
+                   key=lambda c: (c.first_day, c.slug))
+    order = [c.slug for c in comps]
+    return {
+        "cup": standings.cup, "category": standings.category, "distance": standings.event,
+        "basis": basis.as_json(standings.position), "competitions": order,
+        "races": [{"race": r.race, "competition": r.competition,
+                   "source": r.table.source if r.table and r.unscored is None else None,
+                   "unscored": r.unscored} for r in standings.races],
+        "rows": [{"category": row.category, "distance": row.event,
+                  "rank": row.rank, "competitor": row.name, "nation": row.nation,
+                  "points": {slug: row.per_competition.get(slug) for slug in order},
+                  "total": row.total} for row in standings.rows],
+        "tie_break": CUP_TIE_BREAK,
+    }
+
+
+def cup_csv(data: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["category", "distance", "rank", "competitor", "nation",
+                     *data["competitions"], "total"])
+    for row in data["rows"]:
+        writer.writerow([row["category"], row["distance"], row["rank"], row["competitor"],
+                         row["nation"] or "",
+                         *("" if row["points"][c] is None else row["points"][c]
+                           for c in data["competitions"]), row["total"]])
+    return out.getvalue()
+
+
+def cup_table(data: dict[str, Any]) -> Table:
+    from rich.table import Table  # rich for a table only, not for JSON
+
+    what = " ".join(str(p) for p in (data["category"], data["distance"]) if p)
+    table = Table(title=f"Cup {data['cup']}" + (f" ({what})" if what else "")
+                  + f" as of position {data['basis']['position']}")
+    for name in ("Category", "Distance", "Rank", "Skater or team", "Nation",
+                 *data["competitions"], "Total"):
+        table.add_column(name)
+    for row in data["rows"]:
+        table.add_row(row["category"], row["distance"], str(row["rank"]), row["competitor"],
+                      row["nation"] or "",
+                      *("" if row["points"][c] is None else str(row["points"][c])
+                        for c in data["competitions"]), str(row["total"]))
+    unscored = sorted({r["unscored"] for r in data["races"] if r["unscored"]})
+    sources = sorted({r["source"] for r in data["races"] if r["source"]})
+    table.caption = "; ".join([*(f"Points: {s}" for s in sources),
+                               *(f"Unscored: {u}" for u in unscored), f"Ties: {CUP_TIE_BREAK}"])
+    return table

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import attrs
 
+from ledger.domain.competition import cup_name
 from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.domain.timing import parse_distance, parse_time, time_precision
 from ledger.domain.values import parse_category, parse_date, parse_lane, parse_status
 from ledger.formats import MAX_LIST_BYTES, check_columns, check_filled, converted, read_text
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
-           "skater", "nation", "club", "hometown", "time", "status", "splits")
+           "skater", "nation", "club", "hometown", "time", "status", "splits", "cup")
 REQUIRED = ("competition", "date", "distance", "category", "skater")
 MAX_FIELD = 200
 
@@ -58,6 +59,8 @@ class ResultRow:
     #: the team (its name) this member's row belongs to: the team is the competitor, ranked and
     #: timed as one, and each member is listed with its result (docs/decisions/0021-teams.md)
     team: str | None = None
+    #: the cup the competition counts for (the optional ``cup`` column; decision 0022)
+    cup: str | None = None
 
 
 def read_csv(path: Path) -> list[ResultRow]:
@@ -126,6 +129,7 @@ def convert(line: int, f: dict[str, str]) -> ResultRow:
         hometown=f.get("hometown") or None, time_ms=time_ms, status=status,
         splits=tuple(parse_splits(f.get("splits", ""))),
         precision_ms=time_precision(f["time"]) if f.get("time") else 1,
+        cup=cup_name(f["cup"]) if f.get("cup") else None,
     )
 
 

@@ -17,7 +17,8 @@ from uuid import UUID
 import attrs
 
 from ledger.application import Ledger
-from ledger.domain.errors import LedgerError
+from ledger.domain.competition import Competition
+from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.race import Race
 from ledger.domain.rules import LANE_HOLDS
 from ledger.formats.csv_results import ResultRow
@@ -52,6 +53,7 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
             for row in race_rows:
                 with at_line(path, row.line, app):
                     record_row(race, row, batch.id_of(row.skater))
+        join_cup(path, comp, comp_rows)  # after its races: a pending event marks a new competition
     return None if shared else batch.save()
 
 
@@ -127,3 +129,24 @@ def record_row(race: Race, row: ResultRow, sid: UUID) -> None:
         race.record_withdrawal(sid, None)
     elif row.status == "DQ":
         race.disqualify(sid, "disqualified (as published)", None)
+
+
+def join_cup(path: str, comp: Competition, rows: Sequence[ResultRow]) -> None:
+    """The cup the rows' ``cup`` column names for their competition: one cup a competition (a
+    second one, in the file or already in the ledger, is refused at its line); a cup the ledger
+    holds already appends nothing, so a re-import stays a no-op."""
+    named = next((row for row in rows if row.cup is not None), None)
+    if named is None or named.cup is None:
+        return
+    for row in rows:
+        if row.cup is not None and row.cup != named.cup:
+            with at_line(path, row.line):
+                raise InvalidInputError(f"competition {comp.slug!r} is given cups {named.cup!r} "
+                                        f"and {row.cup!r}; a competition counts for one cup")
+    if comp.cup == named.cup:
+        return
+    with at_line(path, named.line):
+        if comp.cup is not None:
+            raise InvalidInputError(f"competition {comp.slug!r} counts for cup {comp.cup!r} "
+                                    f"already, not {named.cup!r}")
+        comp.join_cup(named.cup)

@@ -37,7 +37,7 @@ ROLE_OF: Final = {
     **dict.fromkeys(("start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start",
                      "clear", "sprint"), TIMING),
     **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
-    **dict.fromkeys(("competition", "race", "skater", "enter", "pair", "team", "place", "bests",
+    **dict.fromkeys(("competition", "cup", "race", "skater", "enter", "pair", "team", "place", "bests",
                      "import"), ADMIN),
 }
 AUTHOR_ENV: Final = "SKATE_LEDGER_AUTHOR"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
@@ -240,10 +240,13 @@ def with_device(command: F) -> F:
 
 
 def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any,
-               checkpoint: dict[str, Any] | None = None) -> None:
+               checkpoint: dict[str, Any] | None = None,
+               cup_tables: Mapping[tuple[str, str], Any] | None = None) -> None:
     if fmt == "json":
         sheet = output.board_json(board, basis, notation)
         output.add_marks(state, board, sheet)
+        if cup_tables is not None:  # added keys only (design/interfaces.md)
+            output.add_cup_points(state, board, sheet, cup_tables)
         if checkpoint is not None:  # added keys only (design/interfaces.md)
             sheet.update(notation=notation, checkpoint=checkpoint)
         output.print_json(OUT, sheet)

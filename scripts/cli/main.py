@@ -123,6 +123,8 @@ COMMANDS: Mapping[str, Lazy] = {
     "records": Lazy("World, track, national and championship records: the record tables the "
                     "ledger holds (import --format records), bettered by the valid times it holds "
                     "after their dates.", "scripts.cli.questions:records_"),
+    "cup": Lazy("The standings of CUP: rank, skater or team, nation, points per competition, "
+                "total.", "scripts.cli.questions:cup"),
     "qualification": Lazy("Who qualified under RULE (a rule file's name, or a path), and who "
                           "depends on what.", "scripts.cli.questions:qualification"),
     "report": Lazy("A regional report: every selected skater's place and time, DNFs with where "

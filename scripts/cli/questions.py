@@ -4,12 +4,15 @@ qualification, report."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ledger.application import Ledger
-from ledger.domain.timing import format_time, parse_time
+from ledger.domain.competition import cup_name
+from ledger.domain.errors import InvalidInputError
+from ledger.domain.timing import TEAM_DISCIPLINES, format_time, parse_distance, parse_time
 from ledger.domain.values import (
     parse_datetime,
 )
@@ -17,6 +20,7 @@ from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis
 from projections.classification import format_points
+from projections.cup import cup_standings, read_table, shipped_tables, tables_by_season
 from projections.marks import load_scopes
 from projections.qualification import load_rule
 from projections.reading import race_log, race_state_at, state_at
@@ -271,3 +275,45 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
                   + (f"; depending on other results: {', '.join(depends)}" if depends else ""))
 
 
+
+
+def cup_event(value: str | None) -> str | None:
+    """``--distance``: a distance in metres (``500``, ``1000m``) or a discipline (``mass-start``,
+    ``team-pursuit``, ``team-sprint``, ``mixed-relay``): the cup event, as projections.cup names it."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in {"mass-start", *TEAM_DISCIPLINES}:
+        return text
+    try:
+        return str(parse_distance(text))
+    except InvalidInputError as e:
+        raise click.BadParameter(f"{e}; or give mass-start, {', '.join(TEAM_DISCIPLINES)}") from None
+
+
+@command_of(click.command("cup"), click.argument("cup"),
+            click.option("--category", type=click.Choice(["men", "women", "mixed"]), default=None),
+            click.option("--distance", "event", default=None,
+                         callback=lambda ctx, param, value: cup_event(value),
+                         help="500, 1000, … or mass-start, team-pursuit, team-sprint, mixed-relay."),
+            click.option("--table", "tables", multiple=True, type=click.Path(path_type=Path),
+                         help="A points table (JSON, decision 0022) beside the shipped ones."),
+            basis_options, format_choice("table", "json", "csv"), read_command)
+def cup(app: Ledger, cup: str, category: str | None, event: str | None, tables: tuple[Path, ...],
+        position: int | None, known_at: str | None, fmt: str) -> None:
+    """The standings of CUP: rank, skater or team, nation, points per competition, total."""
+    name = cup_name(cup)
+    basis = basis_of(position, known_at)
+    state = state_at(app, basis)
+    held = tables_by_season([*shipped_tables(), *(read_table(p) for p in tables)])
+    if not any(c.cup == name for c in state.competitions.values()):
+        raise InvalidInputError(f"no competition counts for cup {name!r} at position "
+                                f"{state.position} (record cup COMPETITION {name})")
+    standings = cup_standings(state, name, held, category, event)
+    data = output.cup_json(state, standings, basis)
+    if fmt == "json":
+        output.print_json(OUT, data)
+    elif fmt == "csv":
+        OUT.file.write(output.cup_csv(data))
+    else:
+        OUT.print(output.cup_table(data))

@@ -51,14 +51,26 @@ def recorded(act: str, *params: Decorator, keeps_author: bool = False
 @click.option("--date", "day", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--last-day", default=None)
 @click.option("--track", "track_m", type=int, default=400, show_default=True)
+@click.option("--cup", default=None, help="The cup it counts for (e.g. world-cup-2025-26).")
 @ledger_command
 @acts("competition")
 def record_competition(app: Ledger, name: str, venue: str | None, day: str,
-                       last_day: str | None, track_m: int) -> None:
+                       last_day: str | None, track_m: int, cup: str | None) -> None:
     """Schedule a competition; prints its key."""
     slug = app.schedule_competition(name, venue, parse_date(day),
-                                    parse_date(last_day) if last_day else None, track_m)
+                                    parse_date(last_day) if last_day else None, track_m, cup=cup)
     OUT.print(slug)
+
+
+@record.command("cup")
+@click.argument("competition")
+@click.argument("cup")
+@ledger_command
+@acts("cup")
+def record_cup(app: Ledger, competition: str, cup: str) -> None:
+    """COMPETITION (its key) counts for CUP: an imported list's competition joins its cup."""
+    joined = app.join_cup(competition, cup)
+    OUT.print(f"{competition} counts for {cup}" + ("" if joined else " (already)"))
 
 
 @record.command("race")

@@ -21,6 +21,7 @@ from ledger.store.signing import (
     configured_key,
 )
 from projections.basis import Basis
+from projections.cup import PointsTable, read_table, shipped_tables, tables_by_season
 from projections.leaderboard import leaderboard, standings_at
 from projections.reading import race_state_at
 from projections.timeline import replay_frames
@@ -72,10 +73,13 @@ def races(app: Ledger, position: int | None, known_at: str | None, fmt: str) -> 
                    "store it and carry it; implies --checkpoint.")
 @click.option("--key", "key_file", type=click.Path(path_type=Path), default=None,
               help=f"The private key for --sign (default ${KEY_ENV}).")
+@click.option("--cup-table", "cup_table", multiple=True, type=click.Path(path_type=Path),
+              help="A cup points table (JSON, decision 0022) beside the shipped ones.")
 @read_unless("sign")
 def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, position: int | None,
               known_at: str | None, after_pair: int | None, fmt: str, notation: str,
-              with_checkpoint: bool, sign: bool, key_file: Path | None) -> None:
+              with_checkpoint: bool, sign: bool, key_file: Path | None,
+              cup_table: tuple[Path, ...]) -> None:
     """The leaderboard of RACE, or the standings at a passing point, as of a basis."""
     if at_m is not None and lap is not None:
         raise InvalidInputError("--at and --lap name the same thing; give one")
@@ -94,7 +98,13 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
              else leaderboard(state, race, after_pair))
     carried = (sheets.sheet_checkpoint(app, board.position, key)
                if with_checkpoint or sign else None)
-    show_board(state, board, basis, fmt, notation, carried)
+    show_board(state, board, basis, fmt, notation, carried, cup_tables=cup_tables(cup_table))
+
+
+def cup_tables(paths: tuple[Path, ...]) -> dict[tuple[str, str], PointsTable]:
+    """The shipped points tables and those given (a given one replaces the shipped one of its
+    series and season)."""
+    return tables_by_season([*shipped_tables(), *(read_table(p) for p in paths)])
 
 
 def signing_key(sign: bool, key_file: Path | None, fmt: str, with_checkpoint: bool) -> Any:

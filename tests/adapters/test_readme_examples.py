@@ -32,6 +32,10 @@ RESULTS_CSV = (
     "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,splits\n"
     "CSV Cup,CSV Rink,2025-02-01,500,women,,1,inner,Skater E,NED,38.120,,100=10.40\n"
     "CSV Cup,CSV Rink,2025-02-01,500,women,,1,outer,Skater F,NOR,38.400,,100=10.50\n")
+#: A points table for ``cup … --table cup-table.json`` (the README's: no ISU table is shipped,
+#: docs/decisions/0022-cup-points.md).
+CUP_TABLE = ('{"series": "world-cup", "season": "2025/26", "source": "a reader\'s table (README '
+             'example), not the ISU\'s", "places": {"A": {"individual": [10, 8, 6]}}}')
 
 
 def readme_examples(text: str) -> list[tuple[int, list[str]]]:
@@ -66,6 +70,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reader's folder: the demo's ledger (built once) and the files the examples name."""
     where = tmp_path_factory.mktemp("readme")
     (where / "results.csv").write_text(RESULTS_CSV, encoding="utf-8")
+    (where / "cup-table.json").write_text(CUP_TABLE, encoding="utf-8")
     from scripts.cli.main import main
     main(["--db", str(where / "okt-2017.db"), "demo"])  # a refusal would exit: the fixture errs
     return where
@@ -82,7 +87,7 @@ def in_folder(folder: Path, words: list[str]) -> list[str]:
             assert matched, f"{word} names no file of {SHARED}"
             args.extend(matched)
             continue
-        elif word in ("results.csv", "day.jsonl"):
+        elif word in ("results.csv", "day.jsonl", "cup-table.json"):
             word = str(folder / word)
         args.append(word)
     return args
@@ -96,7 +101,7 @@ def subcommand(words: list[str]) -> str:
 def test_the_readme_has_its_examples() -> None:
     named = {subcommand(words) for _, words in EXAMPLES}
     assert {"demo", "import", "export", "standings", "record", "audit", "replay", "what-if",
-            "history", "report", "qualification", "classification", "races", "serve"} <= named
+            "history", "report", "qualification", "classification", "races", "serve", "cup"} <= named
     assert len(EXAMPLES) >= 30
 
 

@@ -64,7 +64,7 @@ def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() ->
     assert {act for act, role in ROLE_OF.items() if role == REFEREE} == {
         "dq", "correct", "void", "reskate", "redraw", "official"}
     assert {act for act, role in ROLE_OF.items() if role == ADMIN} == {
-        "competition", "race", "skater", "enter", "pair", "team", "place", "bests", "import"}
+        "competition", "cup", "race", "skater", "enter", "pair", "team", "place", "bests", "import"}
     from scripts.cli.main import cli  # registers the referee's corrections on the record group
     from scripts.cli.record import record
     assert cli.commands["record"] is record
