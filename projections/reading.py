@@ -156,11 +156,12 @@ def take_lean(state: LedgerState, events: Iterable[tuple[int, Any]],
     for position, event in events:
         if isinstance(event, LEAN_LEFT_OUT):
             continue
+        if known_at is not None and not known_by(state, event, known_at):
+            continue
         target = getattr(event, "target", None)
         if target is not None and target not in state.races[event.originator_id].facts:
             continue
-        if known_at is None or known_by(state, event, known_at):
-            state.apply(position, event)
+        state.apply(position, event)
 
 
 def take_race(app: Ledger, state: LedgerState, rid: UUID, stop: int,
@@ -227,7 +228,10 @@ def take_evidence(app: Ledger, state: LedgerState, sheet: RaceState, stop: int,
                                      and e.day <= day)
                 or (competition and e.competition_id == sheet.competition_id))
 
-    return [take_race(app, state, e.originator_id, stop, known_at, sheets, lean=True)
+    # lean sheets hold no passings: the board reads the pair panel's reference races again in
+    # full (take_references); without its sheets, a question that wants bests reads them in full
+    lean = sheets is not None or not bests
+    return [take_race(app, state, e.originator_id, stop, known_at, sheets, lean=lean)
             for _, e in found
             if isinstance(e, Race.Scheduled) and e.originator_id != sheet.race_id and wanted(e)]
 
