@@ -46,6 +46,9 @@ class PostgresViewsRecorder(PostgresProcessRecorder):
         self.sql_create_statements.append(SQL(
             "CREATE INDEX IF NOT EXISTS {1} ON {0}.{2} (view, to_pos)").format(
             schema, Identifier(f"{ROWS_TABLE}_open"), rows))
+        self.sql_create_statements.append(SQL(  # the version still held, however many it has had
+            "CREATE INDEX IF NOT EXISTS {1} ON {0}.{2} (view, key, item) WHERE to_pos IS NULL").format(
+            schema, Identifier(f"{ROWS_TABLE}_held"), rows))
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, known bigint NOT NULL, "
             "before bigint NOT NULL)").format(schema, late))

@@ -177,6 +177,10 @@ class SQLiteViewsRecorder(SQLiteProcessRecorder):
         statements.append(f"CREATE INDEX IF NOT EXISTS {ROWS_TABLE}_known ON {ROWS_TABLE} "
                           "(view, key, from_known)")
         statements.append(f"CREATE INDEX IF NOT EXISTS {ROWS_TABLE}_open ON {ROWS_TABLE} (view, to_pos)")
+        # the version still held of a row, found at once however many versions it has had (the
+        # close statement's; without it a row closed once per fact, as the clock's, is scanned)
+        statements.append(f"CREATE INDEX IF NOT EXISTS {ROWS_TABLE}_held ON {ROWS_TABLE} "
+                          "(view, key, item) WHERE to_pos IS NULL")
         statements.append(f"CREATE TABLE IF NOT EXISTS {LATE_TABLE} (position INTEGER PRIMARY KEY, "
                           "known INTEGER NOT NULL, before INTEGER NOT NULL)")
         statements.append(f"CREATE INDEX IF NOT EXISTS {LATE_TABLE}_known ON {LATE_TABLE} (known)")
