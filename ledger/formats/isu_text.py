@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -344,15 +344,13 @@ def shorten(text: str, limit: int = 60) -> str:
 
 
 # -- one race ------------------------------------------------------------------------------------
-def race_rows_of(name: str, section: Section, competition: str, venue: str,
-                 label: str | None) -> tuple[list[ResultRow], list[tuple[int, str]]]:
-    """Check one individual race's rows against each other and convert them."""
-    placed: list[Placed] = []
-    unplaced: list[tuple[Cells, str, int | None]] = []
+def checked_rows(name: str, section: Section, *, skipped: bool) -> Iterator[Cells]:
+    """A section's rows, each checked on its own (:func:`check_cells`) and none naming a skater
+    listed before it in the race; refused with the file and line otherwise."""
     names: dict[str, int] = {}
     for cells in section.rows:
         try:
-            check_cells(cells, skipped=False)
+            check_cells(cells, skipped=skipped)
             key = skater_key(cells.name)
         except LedgerError as e:
             raise ImportFormatError(name, cells.line, str(e)) from None
@@ -360,6 +358,15 @@ def race_rows_of(name: str, section: Section, competition: str, venue: str,
             raise ImportFormatError(name, cells.line, f"{cells.name} is listed twice in this race "
                                                       f"(also on line {names[key]})")
         names[key] = cells.line
+        yield cells
+
+
+def race_rows_of(name: str, section: Section, competition: str, venue: str,
+                 label: str | None) -> tuple[list[ResultRow], list[tuple[int, str]]]:
+    """Check one individual race's rows against each other and convert them."""
+    placed: list[Placed] = []
+    unplaced: list[tuple[Cells, str, int | None]] = []
+    for cells in checked_rows(name, section, skipped=False):
         if cells.pos in STATUSES:
             unplaced.append((cells, cells.pos, status_time(name, cells)))
             continue
@@ -403,17 +410,7 @@ def teams_of(name: str, section: Section) -> list[list[Cells]]:
     a blank one: the mixed relay's second member), as many as the discipline's team holds."""
     size = TEAM_SIZES[section.discipline]
     teams: list[list[Cells]] = []
-    names: dict[str, int] = {}
-    for cells in section.rows:
-        try:
-            check_cells(cells, skipped=False)
-            key = skater_key(cells.name)
-        except LedgerError as e:
-            raise ImportFormatError(name, cells.line, str(e)) from None
-        if key in names:
-            raise ImportFormatError(name, cells.line, f"{cells.name} is listed twice in this race "
-                                                      f"(also on line {names[key]})")
-        names[key] = cells.line
+    for cells in checked_rows(name, section, skipped=False):
         last = teams[-1] if teams else None
         if last is not None and len(last) < size and last[0].nat == cells.nat \
                 and cells.pos in ("", last[0].pos):
@@ -646,20 +643,11 @@ def mass_start_rows_of(name: str, section: Section, competition: str, venue: str
         "a mass start: the list prints places and times but no points, sprints or laps, so the "
         "places are kept as published and the points and laps are unknown; the times are kept "
         f"as printed (hundredths); {MASS_START_LAPS} laps"))]
-    names: dict[str, int] = {}
     last_place, placed, status_line = 0, 0, None
-    for cells in section.rows:
+    for cells in checked_rows(name, section, skipped=True):
         def refuse(message: str, line: int = cells.line) -> ImportFormatError:
             return ImportFormatError(name, line, message)
 
-        try:
-            check_cells(cells, skipped=True)
-            key = skater_key(cells.name)
-        except LedgerError as e:
-            raise refuse(str(e)) from None
-        if key in names:
-            raise refuse(f"{cells.name} is listed twice in this race (also on line {names[key]})")
-        names[key] = cells.line
         if cells.pos in STATUSES:
             measured = status_time(name, cells)
             status_line = status_line or cells.line
