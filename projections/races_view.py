@@ -14,6 +14,7 @@ back is the :class:`Catalogue` the fold gives, field for field (tests/laws/test_
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -169,18 +170,20 @@ class RacesKeeper:
 # -- checking --------------------------------------------------------------------------------------
 def difference(view: Catalogue, fold: Catalogue) -> str | None:
     """The first way the view's catalogue differs from the fold's, in words (None: the same)."""
-    for mine, theirs in zip(view.competitions, fold.competitions, strict=False):
-        differs = first_difference(mine, theirs, f"competition {theirs.slug}")
+    return (listed_difference(view.competitions, fold.competitions, "competitions",
+                              lambda c: f"competition {c.slug}")
+            or listed_difference(view.races, fold.races, "races", lambda r: f"race {r.key}"))
+
+
+def listed_difference(view: Sequence[Any], fold: Sequence[Any], what: str,
+                      named: Callable[[Any], str]) -> str | None:
+    """The first entry of two lists that differs, or their lengths, in words (None: the same)."""
+    for mine, theirs in zip(view, fold, strict=False):
+        differs = first_difference(mine, theirs, named(theirs))
         if differs is not None:
             return differs
-    if len(view.competitions) != len(fold.competitions):
-        return f"the view has {len(view.competitions)} competitions, the fold {len(fold.competitions)}"
-    for race, listed in zip(view.races, fold.races, strict=False):
-        differs = first_difference(race, listed, f"race {listed.key}")
-        if differs is not None:
-            return differs
-    if len(view.races) != len(fold.races):
-        return f"the view has {len(view.races)} races, the fold {len(fold.races)}"
+    if len(view) != len(fold):
+        return f"the view has {len(view)} {what}, the fold {len(fold)}"
     return None
 
 
