@@ -118,7 +118,9 @@ class BoardApp:
         self.poll_interval = poll_interval
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(["html"]), trim_blocks=True,
-                               lstrip_blocks=True)
+                               lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+        # Every word a page shows goes through gettext: {{ _("Next pair") }} (English is the key).
+        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         self.memory: OrderedDict[str, Any] = OrderedDict()
         self.env.filters["q"] = lambda text: quote(str(text), safe="")
         self.env.filters["mark_meaning"] = meaning
