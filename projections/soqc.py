@@ -114,9 +114,10 @@ def qualifying_races(state: LedgerState, rule: Mapping[str, Any], event: str) ->
 
 
 def skated(sheet: RaceState) -> bool:
-    """Official, or every entered skater has a result: nothing of the race remains."""
-    return sheet.official is not None or all(result_of(sheet, s) is not None
-                                             for s in sheet.entries)
+    """Official, or every entered skater has a result: nothing of the race remains (a race
+    nobody is entered in yet is still to come)."""
+    return sheet.official is not None or (bool(sheet.entries) and all(
+        result_of(sheet, s) is not None for s in sheet.entries))
 
 
 @attrs.frozen
