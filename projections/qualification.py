@@ -6,6 +6,8 @@ Two kinds of rule:
   selected, and a later slot still counts for a skater already in. Pre-designated skaters (team
   pursuit, mass start) join once the tournament is over.
 - ``top-n``: places 1..n of every distance qualify directly; place n+1 depends on other results.
+- ``soqc``: the ISU's Olympic quota places per nation by World Cup points and times
+  (projections/soqc.py, decision 0023); its places become slots here.
 
 Every slot gets a status with its reason: certain, provisional (the race is not final yet),
 dependent (earlier slots still undecided could fill the cap), out, vacant (the race is final and
@@ -30,8 +32,11 @@ import attrs
 
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.race_state import RaceState
+from projections.cup import PointsTable, shipped_tables, tables_by_season
 from projections.leaderboard import Row, leaderboard, pair_filter
 from projections.results import result_of
+from projections.soqc import KIND as SOQC
+from projections.soqc import SoqcAnswer, evaluate_soqc, outcome_slots
 from projections.state import LedgerState
 
 RULES_PACKAGE = "projections.qualification_rules"
@@ -91,6 +96,8 @@ def evaluate(state: LedgerState, rule: dict[str, Any], cuts: Mapping[str, int] =
         return selection_order(state, rule, cuts)
     if rule["kind"] == "top-n":
         return top_n(state, rule, cuts)
+    if rule["kind"] == SOQC:
+        return soqc_outcome(evaluate_soqc(state, rule, tables_by_season(shipped_tables())))
     raise InvalidInputError(f"rule {rule['rule']!r} has an unknown kind {rule['kind']!r}")
 
 
@@ -247,6 +254,20 @@ def top_n(state: LedgerState, rule: dict[str, Any], cuts: Mapping[str, int] = WH
     selected = tuple(dict.fromkeys(s.skater for s in out
                                    if s.skater and s.status in {"certain", "provisional"}))
     return Outcome(rule["rule"], int(rule["version"]), tuple(out), selected, best(out))
+
+
+def soqc_outcome(answer: SoqcAnswer) -> Outcome:
+    """An SOQC answer as slots (the report and the board read those): one per quota place."""
+    slots = [SlotOutcome(s["slot"], s["distance_m"], s["category"], s["place"], s["skater"],
+                         s["status"], s["reason"]) for s in outcome_slots(answer)]
+    selected = tuple(dict.fromkeys(s.skater for s in slots
+                                   if s.skater and s.status in {"certain", "provisional"}))
+    return Outcome(answer.rule, answer.version, tuple(slots), selected, best(slots))
+
+
+def soqc_points_tables(extra: list[PointsTable]) -> dict[tuple[str, str], PointsTable]:
+    """The shipped points tables and those given (``--cup-table``), the given ones winning."""
+    return tables_by_season([*shipped_tables(), *extra])
 
 
 def best(slots: list[SlotOutcome]) -> dict[str, str]:

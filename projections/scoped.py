@@ -18,7 +18,7 @@ an index kept only since a later fact) the question folds the whole log as befor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -32,9 +32,12 @@ from ledger.store.views import ViewsRecorder
 from projections import index_view as iv
 from projections.basis import Basis
 from projections.classification import Standing, classification_of
+from projections.cup import PointsTable
 from projections.qualification import Outcome, evaluate, load_rule
 from projections.reading import last_taken, skaters_named, state_at, stop_of, take
 from projections.report import Choice, Report, report
+from projections.soqc import KIND as SOQC
+from projections.soqc import SoqcAnswer, competitions_of, evaluate_soqc
 from projections.state import LedgerState, collector_paused
 from projections.views import UPSTREAM, views_of
 
@@ -129,13 +132,39 @@ def competitions_state(app: Ledger, basis: Basis, index: Index, competitions: It
     return scoped_state_at(app, basis, [*found, *races], skaters, positioned=positioned)
 
 
+def rule_competitions(rule: dict[str, Any]) -> list[str]:
+    """The competitions a rule reads: its ``competition``, or an SOQC rule's qualifying ones."""
+    return competitions_of(rule) if rule["kind"] == SOQC else [rule["competition"]]
+
+
+def rule_state(app: Ledger, rule: dict[str, Any], basis: Basis) -> LedgerState:
+    """The races the rule reads as of ``basis`` (only its category's, for an SOQC rule), when
+    the index can say which they are; else the whole fold."""
+    index = index_at(app, basis)
+    if index is None:
+        return state_at(app, basis)
+    if rule["kind"] != SOQC:
+        return competitions_state(app, basis, index, rule_competitions(rule))
+    prefix = f"{rule['category']}-"
+    found = [race_id(r.key) for slug in rule_competitions(rule) for r in index.races_of(slug)
+             if r.key.split("/", 1)[-1].startswith(prefix)]
+    return scoped_state_at(app, basis, found)
+
+
 def qualification_at(app: Ledger, rule: dict[str, Any], basis: Basis) -> tuple[Outcome, int]:
     """The rule's outcome as of ``basis`` and the position it answers for: from the rule's
     competition's races when the index can say which they are, else by the whole fold."""
-    index = index_at(app, basis)
-    state = (state_at(app, basis) if index is None
-             else competitions_state(app, basis, index, [rule["competition"]]))
+    state = rule_state(app, rule, basis)
     return evaluate(state, rule), state.position
+
+
+def soqc_at(app: Ledger, rule: dict[str, Any], basis: Basis,
+            tables: Mapping[tuple[str, str], PointsTable],
+            event: str | None = None) -> tuple[SoqcAnswer, int]:
+    """An SOQC rule's answer as of ``basis``, from the qualifying competitions' races of its
+    category (when indexed), and the position it answers for."""
+    state = rule_state(app, rule, basis)
+    return evaluate_soqc(state, rule, tables, event), state.position
 
 
 def classification_at(app: Ledger, keys: Sequence[str], basis: Basis) -> list[Standing]:
@@ -159,6 +188,7 @@ def report_at(app: Ledger, choice: Choice, rules: tuple[str, ...], basis: Basis)
     who = index.chosen(choice)
     races = [race_id(r.key) for sid in sorted(who) for r in index.races_entered(sid)
              if choice.competition in (None, r.competition) and choice.day in (None, r.day)]
-    state = competitions_state(app, basis, index, [rule["competition"] for rule in loaded], races,
+    state = competitions_state(app, basis, index,
+                               [c for rule in loaded for c in rule_competitions(rule)], races,
                                who, positioned=False)
     return report(state, choice, rules)

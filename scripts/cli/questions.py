@@ -207,14 +207,27 @@ def known_mark(value: str | None) -> str | None:
     return value.strip().upper()
 
 
-@question("qualification", click.argument("rule"))
-def qualification(app: Ledger, rule: str, position: int | None, known_at: str | None,
-                  fmt: str) -> None:
+@question("qualification", click.argument("rule"),
+          click.option("--distance", "event", default=None,
+                       callback=lambda ctx, param, value: cup_event(value),
+                       help="An SOQC rule's event only: 500, 1000, … or mass-start."),
+          click.option("--cup-table", "tables", multiple=True, type=click.Path(path_type=Path),
+                       help="A World Cup points table (JSON, decision 0022) for an SOQC rule's "
+                            "points classification."))
+def qualification(app: Ledger, rule: str, event: str | None, tables: tuple[Path, ...],
+                  position: int | None, known_at: str | None, fmt: str) -> None:
     """Who qualified under RULE (a rule file's name, or a path), and who depends on what."""
     from projections.scoped import qualification_at  # the competition's races, when indexed
 
     basis = basis_of(position, known_at)
-    outcome, at = qualification_at(app, load_rule(rule), basis)
+    loaded = load_rule(rule)
+    if loaded["kind"] == "soqc":
+        soqc(app, loaded, basis, event, tables, fmt)
+        return
+    if event is not None or tables:
+        raise InvalidInputError(f"--distance and --cup-table are for an SOQC rule; {rule!r} is "
+                                f"of kind {loaded['kind']!r}")
+    outcome, at = qualification_at(app, loaded, basis)
     slots: list[dict[str, Any]] = [
         {"slot": s.slot, "distance_m": s.distance_m, "category": s.category, "place": s.place,
               "skater": s.skater, "status": s.status, "reason": s.reason} for s in outcome.slots]
@@ -236,6 +249,32 @@ def qualification(app: Ledger, rule: str, position: int | None, known_at: str | 
                       str(s["place"] or "?"), s["skater"] or "", s["status"], s["reason"])
     OUT.print(table)
     OUT.print("Selected: " + (", ".join(outcome.selected) or "nobody yet"))
+
+
+def soqc(app: Ledger, rule: dict[str, Any], basis: Basis, event: str | None,
+         tables: tuple[Path, ...], fmt: str) -> None:
+    """An SOQC rule's answer: per event, the quota places with their status, the points and
+    times classifications (decision 0023)."""
+    from projections.qualification import soqc_outcome, soqc_points_tables
+    from projections.scoped import soqc_at
+    from scripts.cli.soqc import soqc_json, soqc_tables
+
+    held = soqc_points_tables([read_table(p) for p in tables])
+    answer, at = soqc_at(app, rule, basis, held, event)
+    outcome = soqc_outcome(answer)
+    data = soqc_json(answer)
+    if fmt == "json":
+        slots = [{"slot": s.slot, "distance_m": s.distance_m, "category": s.category,
+                  "place": s.place, "skater": s.skater, "status": s.status, "reason": s.reason}
+                 for s in outcome.slots]
+        output.print_json(OUT, {"rule": outcome.rule, "version": outcome.version,
+                                "basis": basis.as_json(at), "slots": slots,
+                                "selected": list(outcome.selected), "skaters": outcome.skaters,
+                                "kind": "soqc", "events": data, "gaps": rule.get("gaps", [])})
+        return
+    for table in soqc_tables(answer, at):
+        OUT.print(table)
+    OUT.print("Not in the sources (unknown): " + "; ".join(rule.get("gaps", [])))
 
 
 @question("report",

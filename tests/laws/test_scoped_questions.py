@@ -39,7 +39,10 @@ from projections.scoped import (
     index_at,
     qualification_at,
     report_at,
+    rule_state,
+    soqc_at,
 )
+from projections.soqc import evaluate_soqc
 from projections.views import rebuild
 from tests.strategies import SKATERS, RaceDay, race_days, record_race_day
 
@@ -61,7 +64,13 @@ def rules_of(day: RaceDay) -> list[dict[str, Any]]:
                  "designated": {"effective": "after-tournament",
                                 "skaters": [{"skater": SKATERS[0], "for": "mass start"}]}}
     top = {"rule": "law-top", "version": 1, "kind": "top-n", "competition": day.slug, "direct": 2}
-    return [selection, top]
+    # an SOQC rule (decision 0023) over the day and a competition not held: its category's races
+    soqc = {"rule": "law-soqc", "version": 1, "kind": "soqc", "competition": None,
+            "category": race.category, "host": {"nation": "NOR"},
+            "competitions": [{"competition": day.slug}, {"competition": "not-held-2025"}],
+            "events": [{"event": str(race.distance_m), "entry_places": 2, "cap_per_noc": 1,
+                        "by_points": 0, "by_times": 2, "reserve_places": 1}]}
+    return [selection, top, soqc]
 
 
 def classified_keys(first: RaceDay, second: RaceDay) -> list[str]:
@@ -99,6 +108,13 @@ def agree(app: Ledger, basis: Basis, first: RaceDay, second: RaceDay, rule_files
     assert index is not None, f"the index declined {basis}"
     for rule in rules_of(first):
         assert qualification_at(app, rule, basis) == fold_qualification(app, rule, basis), (basis, rule)
+        if rule["kind"] == "soqc":
+            answer = soqc_at(app, rule, basis, {})
+            assert answer == (evaluate_soqc(state_as_of(app, basis), rule, {}),
+                              state_as_of(app, basis).position), (basis, rule)
+            assert {(s.competition, s.category) for s in rule_state(app, rule, basis).races.values()
+                    } <= {(first.slug, rule["category"])}
+            continue
         scoped = competitions_state(app, basis, index, [rule["competition"]])
         assert {s.competition for s in scoped.races.values()} <= {rule["competition"]}
     keys = classified_keys(first, second)

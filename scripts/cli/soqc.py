@@ -1,0 +1,79 @@
+"""How ``qualification`` shows an SOQC rule's answer (decision 0023): JSON per event, or tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain.timing import format_time
+from projections.soqc import Classed, EventAnswer, SoqcAnswer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+def classed_json(row: Classed, kind: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"rank": row.rank, "skater": row.skater, "nation": row.nation}
+    if kind == "points":
+        data["points"] = row.value
+    else:
+        data.update({"time": format_time(row.value), "time_ms": row.value,
+                     "uncertain_ms": row.uncertain_ms, "race": row.race})
+    return data
+
+
+def event_json(ev: EventAnswer) -> dict[str, Any]:
+    rule = ev.rule
+    return {
+        "event": ev.event, "category": ev.category,
+        "entry_places": rule.entry_places, "cap_per_noc": rule.cap, "by_points": rule.by_points,
+        "by_times": rule.by_times, "reserve_places": rule.reserve,
+        "races": list(ev.races), "remaining": ev.remaining.describe(),
+        "unknown": ev.unknown,
+        "places": [{"place": p.place, "by": p.by, "nation": p.nation, "skater": p.skater,
+                    "rank": p.rank, "status": p.status, "reason": p.reason} for p in ev.places],
+        "nations": dict(sorted(ev.nations.items())),
+        "points": {"unscored": ev.points.unscored, "source": ev.points.source,
+                   "rows": [classed_json(r, "points") for r in ev.points.rows]},
+        "times": [classed_json(r, "times") for r in ev.times],
+    }
+
+
+def soqc_json(answer: SoqcAnswer) -> list[dict[str, Any]]:
+    return [event_json(ev) for ev in answer.events]
+
+
+def soqc_tables(answer: SoqcAnswer, at: int) -> list[Table | str]:
+    from rich.table import Table  # rich for a table only, not for JSON
+
+    out: list[Table | str] = []
+    for ev in answer.events:
+        places = Table(title=f"{answer.rule} v{answer.version}: {ev.category} {ev.event} "
+                             f"(position {at}): quota places")
+        for name in ("Place", "By", "Nation", "Skater", "Rank", "Status", "Why"):
+            places.add_column(name)
+        for p in ev.places:
+            places.add_row(str(p.place or ""), p.by, p.nation or "", p.skater or "",
+                           str(p.rank or ""), p.status, p.reason)
+        places.caption = (f"Unknown: {ev.unknown}. " if ev.unknown else "") + (
+            f"Still to come: {ev.remaining.describe()}")
+        if ev.places:
+            out.append(places)
+        else:
+            out.append(f"{places.title}: {places.caption}")
+        times = Table(title=f"Times classification, {ev.category} {ev.event}")
+        for name in ("Rank", "Skater", "Nation", "Best time", "Race"):
+            times.add_column(name)
+        for r in ev.times:
+            times.add_row(str(r.rank), r.skater, r.nation or "", format_time(r.value),
+                          r.race or "")
+        if ev.times:
+            out.append(times)
+        points = Table(title=f"Points classification, {ev.category} {ev.event}")
+        for name in ("Rank", "Skater", "Nation", "Points"):
+            points.add_column(name)
+        for r in ev.points.rows:
+            points.add_row(str(r.rank), r.skater, r.nation or "", str(r.value))
+        points.caption = (f"Unscored: {ev.points.unscored}" if ev.points.unscored
+                          else f"Points: {ev.points.source}")
+        out.append(points)
+    return out
