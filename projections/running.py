@@ -110,5 +110,5 @@ def laps_shown(sheet: RaceState) -> bool:
     return len(intermediate_points(sheet)) > SPLIT_COLUMNS
 
 
-__all__ = ["NOT_SKATED", "SPLIT_COLUMNS", "STATUSES", "Split", "intermediate_points", "laps_shown", "next_pair",
-           "race_status", "skated", "splits_of"]
+__all__ = ["NOT_SKATED", "SPLIT_COLUMNS", "STATUSES", "Split", "intermediate_points", "laps_shown",
+           "next_pair", "race_status", "skated", "splits_of"]

@@ -35,9 +35,9 @@ from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.values import parse_datetime
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from projections.basis import Basis
+from projections.history import History
 from projections.marks import meaning
 from projections.pair import REFERENCES
-from projections.history import History
 from projections.state import LedgerState, SkaterInfo
 from scripts import output
 from scripts.board import views
@@ -173,8 +173,9 @@ class BoardApp:
             view, fragment = self.race_fragment(key, Basis(), ref)
             data = {"position": view["position"], "html": fragment, "board": view["board"],
                     "summary": summary(view), "official": view["official"] is not None}
+            # a pair drawn (or its start) changes only the start list: it is pushed too
             content = views.dumps([view["board"]["rows"], view["pair"], view["corrections"],
-                                   view["official"], view["qualification"]])
+                                   view["official"], view["qualification"], view["start_list"]])
         else:
             day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
             fragment = self.html("_day_live.html", d=day, query="")
