@@ -203,7 +203,8 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     keep = pair_filter(sheet, basis.after_pair)
     for row, shown in zip(board.rows, data["rows"], strict=True):
         shown.update(row_extras(state, sheet, row.skater_id, marks, zone))
-        shown["splits"] = splits_view(sheet, row.skater_id, keep, basis.at_m)
+        finish = row.time_ms if row.status == "OK" and basis.at_m is None else None
+        shown["splits"] = splits_view(sheet, row.skater_id, keep, basis.at_m, finish)
     shown_marks = [m for r in data["rows"] for m in r["marks"] + r["published_marks"]]
     return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
             "distance_m": sheet.distance_m, "category": sheet.category, "points": list(sheet.points),
@@ -223,9 +224,10 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
 
 def splits_header(sheet: RaceState, at_m: int | None = None) -> dict[str, Any] | None:
     """The passing columns of the results: one per point before the finish (``points``) on a
-    short race, or one column of lap times (``laps``) on a long one; none for a mass start."""
-    if is_mass_start(sheet):
-        return None
+    short race, or one column of lap times (``laps``) on a long one; none for a mass start, nor
+    for a race without a passing (its results come from a list)."""
+    if is_mass_start(sheet) or not any(f.kind == FactKind.PASSING for f in sheet.facts.values()):
+        return None  # a race known from a list only: no column of nothing
     points = [m for m in sheet.points if m < sheet.distance_m and (at_m is None or m <= at_m)]
     if not points:
         return None
@@ -233,14 +235,19 @@ def splits_header(sheet: RaceState, at_m: int | None = None) -> dict[str, Any] |
 
 
 def splits_view(sheet: RaceState, sid: UUID, keep: Callable[[Fact], bool],
-                at_m: int | None) -> dict[str, Any]:
+                at_m: int | None, finish_ms: int | None = None) -> dict[str, Any]:
     """A row's passing times: by point (time, and the lap since the point before) and the lap
-    times in order."""
+    times in order, the last lap to the finish included when the last point's passing and the
+    finish are known."""
     found = splits_of(sheet, sid, keep, at_m)
+    laps = [{"at_m": s.at_m, "time": time_text(s.time_ms), "lap": format_lap(s.lap_ms)} for s in found]
+    last = [m for m in sheet.points if m < sheet.distance_m]
+    if finish_ms is not None and found and last and found[-1].at_m == last[-1] and found[-1].time_ms:
+        cut = found[-1].time_ms - found[-1].time_ms % 10
+        laps.append({"at_m": sheet.distance_m, "time": time_text(finish_ms),
+                     "lap": format_lap(finish_ms - finish_ms % 10 - cut)})
     return {"by_point": {str(s.at_m): {"time": time_text(s.time_ms), "lap": format_lap(s.lap_ms)}
-                         for s in found},
-            "laps": [{"at_m": s.at_m, "time": time_text(s.time_ms), "lap": format_lap(s.lap_ms)}
-                     for s in found]}
+                         for s in found}, "laps": laps}
 
 
 def mass_start_view(state: LedgerState, sheet: RaceState, basis: Basis) -> dict[str, Any] | None:

@@ -92,6 +92,7 @@ def test_the_demo_lists_its_withdrawn_skater_as_wdr_and_its_unknown_lanes_as_unk
     page = okt.get("/races/okt-2017/women-5000m").text
     assert re.search(r'<tr data-skater="Ireen Wüst" data-status="WDR">.*?<abbr class="status status-wdr" '
                      r'title="withdrawn">WDR</abbr>', page, re.S)
+    assert ">Laps</th>" not in page  # results from a list: no passing, no column of nothing
     women = okt.get("/races/okt-2017/women-1000m").text
     # the reports give the pairs of ter Mors and of Leenstra and Wüst, never their lanes
     assert ("8", "Jorien ter Mors", "unknown") in start_list_rows(women)
@@ -140,21 +141,31 @@ def test_standings_at_200_m_show_no_later_passing(ladies: TestClient) -> None:
     assert 'class="wide time split">200 m</th>' in page and ">600 m</th>" not in page
 
 
-def test_a_long_race_shows_lap_times_in_one_column(memory_app: Ledger) -> None:
+def lap_cells(page: str, skater: str) -> list[tuple[str, str]]:
+    row = page[page.index(f'data-skater="{skater}" data-rank'):]
+    cell = re.search(r'<td class="wide laps">(.*?)</td>', row[:row.index("</tr>")], re.S)
+    assert cell is not None, skater
+    return re.findall(r'data-at="(\d+)" title="[^"]*">([\d:.?]+)</span>', cell.group(1))
+
+
+def test_a_long_race_shows_lap_times_in_one_column_the_last_lap_to_the_finish_included(
+        memory_app: Ledger) -> None:
     key = race_day(memory_app, 5000, ["Skater A", "Skater B"])
     draw(memory_app, key, ("Skater A", "Skater B"))
     memory_app.start(key, 1)
     for metres, ms in ((200, 19_500), (600, 49_100), (1000, 79_000)):
         memory_app.record_passing(key, "Skater A", metres, ms)
+    for metres in range(200, 5000, 400):  # 200 m in 19.00, then 30.00 a lap: 4600 m at 5:49.00
+        memory_app.record_passing(key, "Skater B", metres, 19_000 + 30_000 * (metres // 400))
+    memory_app.record_finish(key, "Skater A", 390_000)
+    memory_app.record_finish(key, "Skater B", 380_000)
     page = client_of(memory_app).get(f"/races/{key}").text
     assert '<th scope="col" class="wide laps">Laps</th>' in page and "split" not in page
-    # not in the results while the skater has no result; the pair panel lists the passings
-    memory_app.record_finish(key, "Skater A", 390_000)
-    page = client_of(memory_app).get(f"/races/{key}").text
-    cell = re.search(r'<td class="wide laps">(.*?)</td>', page, re.S)
-    assert cell is not None
-    laps = re.findall(r'data-at="(\d+)" title="[^"]*">([\d:.?]+)</span>', cell.group(1))
-    assert laps == [("200", "19.50"), ("600", "29.60"), ("1000", "29.90")]
+    # A fell short of 1400 m's passing: no last lap is known for A
+    assert lap_cells(page, "Skater A") == [("200", "19.50"), ("600", "29.60"), ("1000", "29.90")]
+    b = lap_cells(page, "Skater B")
+    assert b[0] == ("200", "19.00") and {lap for _, lap in b[1:-1]} == {"30.00"}
+    assert len(b) == 13 and b[-1] == ("5000", "31.00")  # 6:20.00 - 5:49.00
 
 
 def test_the_pair_panel_is_at_the_top_while_the_pair_skates_and_below_the_results_after(
