@@ -45,10 +45,17 @@ def race_status(sheet: RaceState) -> str:
     return "running" if next_pair(sheet) is not None else "provisional"
 
 
-def skated(sheet: RaceState, number: int) -> bool:
-    """Whether pair ``number`` has skated or is skating: it started, or one of its skaters has a
-    result other than a withdrawal or a non-start (a list's result: the pair's start is not held)."""
-    if any(f.kind == FactKind.START and f.live and f.pair == number for f in sheet.facts.values()):
+def started_pairs(sheet: RaceState) -> set[int]:
+    """The pairs with a live start."""
+    return {f.pair for f in sheet.facts.values()
+            if f.kind == FactKind.START and f.live and f.pair is not None}
+
+
+def skated(sheet: RaceState, number: int, started: set[int] | None = None) -> bool:
+    """Whether pair ``number`` has skated or is skating: it started (``started``: the pairs with a
+    live start, when known already), or one of its skaters has a result other than a withdrawal or
+    a non-start (a list's result: the pair's start is not held)."""
+    if number in (started_pairs(sheet) if started is None else started):
         return True
     results = (result_of(sheet, sid) for sid in sheet.skaters_in(number))
     return any(r is not None and r.status not in NOT_SKATED for r in results)
@@ -62,8 +69,9 @@ def next_pair(sheet: RaceState) -> int | None:
         return None
     found = latest_start(sheet)
     last = found[0] if found is not None else 0
+    started = started_pairs(sheet)
     for number in sorted(sheet.pairs):
-        if number <= last or skated(sheet, number):
+        if number <= last or skated(sheet, number, started):
             continue
         if any(result_of(sheet, sid) is None for sid in sheet.skaters_in(number)):
             return number
@@ -111,4 +119,4 @@ def laps_shown(sheet: RaceState) -> bool:
 
 
 __all__ = ["NOT_SKATED", "SPLIT_COLUMNS", "STATUSES", "Split", "intermediate_points", "laps_shown",
-           "next_pair", "race_status", "skated", "splits_of"]
+           "next_pair", "race_status", "skated", "splits_of", "started_pairs"]

@@ -19,6 +19,7 @@ from ledger.bootstrap import build_app
 from ledger.importing.vantage import import_vantage
 from tests.adapters.test_board import LADIES, WOMEN_1000
 from tests.adapters.test_board_browser import browser as browser  # the fixtures
+from tests.adapters.test_board_browser import demo as demo
 from tests.adapters.test_board_browser import ledger_file as ledger_file
 from tests.adapters.test_board_browser import page as page
 from tests.adapters.test_board_browser import wait_live, wait_position
@@ -128,3 +129,23 @@ def test_passing_columns_and_the_chart_leave_a_phone_without_horizontal_scroll(
                 wide.close()
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_demo_day_fits_its_podiums_in_a_few_screens_not_4000_px_of_start_lists(
+        browser: Browser, demo: tuple[str, Ledger], width: int) -> None:
+    url, _ = demo
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{url}/competitions/okt-2017")
+        assert tab.locator("ol.podium").count() == 8  # each of the eight races
+        height = tab.evaluate("document.documentElement.scrollHeight")
+        assert height < 2_500, height  # the start lists open on demand (it was 4,000 px)
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        wdr = tab.locator('#race-okt-2017--women-5000m tr[data-skater="Ireen Wüst"]')
+        assert not wdr.is_visible()
+        tab.locator("#race-okt-2017--women-5000m details summary").click()
+        assert wdr.is_visible() and "WDR" in wdr.inner_text()
+    finally:
+        context.close()
