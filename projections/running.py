@@ -14,6 +14,7 @@ import attrs
 
 from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import RaceState
+from ledger.domain.timing import MASS_START
 from projections.leaderboard import passing_at
 from projections.pair import latest_start, on_ice
 from projections.results import FactFilter, everything, result_of
@@ -33,15 +34,19 @@ NOT_SKATED = frozenset({"WDR", "DNS"})
 
 def race_status(sheet: RaceState) -> str:
     """``official`` once declared; ``running`` while a pair is on the ice, or after a start or a
-    result while a drawn pair is still to skate (:func:`next_pair`); ``provisional`` when no pair
-    is left to skate; ``scheduled`` while the race holds no start and no result."""
+    result while a drawn pair is still to skate (:func:`next_pair`; a mass start: after its start
+    while a starter has no result); ``provisional`` when no pair is left to skate; ``scheduled``
+    while the race holds no start and no result."""
     if sheet.official is not None:
         return "official"
     found = on_ice(sheet)
     if found is not None and found.racing:
         return "running"
-    if found is None and all(result_of(sheet, sid) is None for sid in sheet.entries):
+    pending = [sid for sid in sheet.entries if result_of(sheet, sid) is None]
+    if found is None and len(pending) == len(sheet.entries):
         return "scheduled"
+    if sheet.discipline == MASS_START:  # one start for all: running until each has a result
+        return "running" if found is not None and pending else "provisional"
     return "running" if next_pair(sheet) is not None else "provisional"
 
 

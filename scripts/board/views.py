@@ -136,6 +136,10 @@ def start_list(state: LedgerState, sheet: RaceState) -> list[dict[str, Any]]:
     and their lane, then the entrants not drawn; each skater with a status once the race closed
     their result otherwise than a time (WDR, DNS, DNF, DQ)."""
     found = on_ice(sheet)
+    if is_mass_start(sheet):  # one start for all, no lanes
+        started = found is not None and race_status(sheet) == "running"
+        return [{"pair": None, "mass_start": True, "on_ice": started, "next": False,
+                 "skaters": [entrant_cell(state, sheet, sid) for sid in sheet.entries]}]
     racing = found.pair if found is not None and found.racing else None
     upcoming = next_pair(sheet)
     rows = []

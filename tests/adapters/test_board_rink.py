@@ -117,6 +117,23 @@ def test_drawing_a_pair_pushes_the_race_page_with_the_new_start_list(
         assert '<tbody class="pair next" data-pair="2">' in update["json"]["html"]
 
 
+def test_a_mass_start_lists_its_starters_in_one_start_without_lanes(memory_app: Ledger) -> None:
+    comp = memory_app.schedule_competition("Test Cup", "Thialf", RACE_DAY)
+    key = memory_app.schedule_mass_start(comp, 16, "men", RACE_DAY)
+    names = ["Skater A", "Skater B", "Skater C"]
+    for name in names:
+        memory_app.register_skater(name)
+    memory_app.enter_starters(key, names)
+    memory_app.start(key, 1)
+    page = client_of(memory_app).get(f"/races/{key}").text
+    section = page[page.index('id="start-list"'):page.index("</section>", page.index('id="start-list"'))]
+    assert re.findall(r'<tr data-skater="([^"]+)"', section) == names
+    assert '<tbody class="pair on-ice" data-pair="">' in section and "mass start" in section
+    assert 'class="lane' not in section and 'id="next-pair"' not in page
+    day = client_of(memory_app).get(f"/competitions/{comp}").text
+    assert 'race-status running">running' in day
+
+
 # -- the race page: passing times, the pair panel ------------------------------------------------
 def test_the_results_carry_each_skaters_200_and_600_m_times_as_the_stream_presented_them(
         ladies: TestClient) -> None:

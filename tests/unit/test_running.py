@@ -13,7 +13,7 @@ from ledger.application import Ledger
 from ledger.domain.race_state import RaceState
 from projections.basis import Basis, state_as_of
 from projections.running import laps_shown, next_pair, race_status, splits_of
-from tests.helpers import draw, known, race_day
+from tests.helpers import RACE_DAY, draw, known, race_day
 
 SKATERS = ["Skater A", "Skater B", "Skater C", "Skater D", "Skater E", "Skater F"]
 
@@ -100,3 +100,21 @@ def test_a_point_not_passed_leaves_the_next_lap_unknown(memory_app: Ledger) -> N
     assert laps_shown(sheet)  # 5000 m: lap times, as the ISU's live results
     at_600 = splits_of(sheet, known(memory_app.skater("Skater A")), upto_m=600)
     assert [s.at_m for s in at_600] == [200]
+
+
+def test_a_mass_start_runs_from_its_start_until_every_starter_has_a_result(memory_app: Ledger) -> None:
+    comp = memory_app.schedule_competition("Test Cup", "Thialf", RACE_DAY)
+    key = memory_app.schedule_mass_start(comp, 16, "men", RACE_DAY)
+    for name in SKATERS[:3]:
+        memory_app.register_skater(name)
+    memory_app.enter_starters(key, SKATERS[:3])
+    seen = [race_status(sheet_of(memory_app, key))]
+    memory_app.start(key, 1)
+    seen.append(race_status(sheet_of(memory_app, key)))
+    for name, ms in (("Skater A", 462_000), ("Skater B", 462_500)):
+        memory_app.record_finish(key, name, ms)
+    seen.append(race_status(sheet_of(memory_app, key)))
+    memory_app.record_finish(key, "Skater C", 470_000)
+    seen.append(race_status(sheet_of(memory_app, key)))
+    assert seen == ["scheduled", "running", "running", "provisional"]
+    assert next_pair(sheet_of(memory_app, key)) is None  # one start for all: no pairs
