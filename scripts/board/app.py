@@ -35,9 +35,10 @@ from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.values import parse_datetime
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from projections.basis import Basis
+from projections.history import History
 from projections.marks import meaning
 from projections.pair import REFERENCES
-from projections.state import LedgerState
+from projections.state import LedgerState, SkaterInfo
 from scripts import output
 from scripts.board import views
 from scripts.board.live import Hub, Ledgers, Message
@@ -172,8 +173,9 @@ class BoardApp:
             view, fragment = self.race_fragment(key, Basis(), ref)
             data = {"position": view["position"], "html": fragment, "board": view["board"],
                     "summary": summary(view), "official": view["official"] is not None}
+            # a pair drawn (or its start) changes only the start list: it is pushed too
             content = views.dumps([view["board"]["rows"], view["pair"], view["corrections"],
-                                   view["official"], view["qualification"]])
+                                   view["official"], view["qualification"], view["start_list"]])
         else:
             day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
             fragment = self.html("_day_live.html", d=day, query="")
@@ -248,9 +250,22 @@ class BoardApp:
         basis = basis_of(request)
         found, position = self.ledgers.history(request.path_params["name"], basis)
         query = query_of(request, *BASIS_NAMES)
+        about = views.skater_facts(self.skater_info(found, basis))
         return self.tagged(request, position, lambda: HTMLResponse(self.html(
             "skater.html", h=output.history_json(found), charts=views.progression(found),
-            position=position, query=query, request=request)))
+            about=about, position=position, query=query, request=request)))
+
+    def skater_info(self, found: History, basis: Basis) -> SkaterInfo | None:
+        """The skater's registration (nation, club) as the read of the last race they skated holds
+        it (a race's read takes the registrations of the skaters it names); None without a race."""
+        if not found.rows:
+            return None
+        key = found.rows[-1].race
+        state = self.ledgers.race_state(key, basis)
+        sheet = state.sheet(key)
+        entered = sheet.entries if sheet is not None else {}
+        return next((i for sid, i in state.skaters.items()
+                     if sid in entered and i.name == found.skater), None)
 
     async def replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]

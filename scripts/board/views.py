@@ -29,7 +29,8 @@ from projections.mass_start import is_mass_start, live_panel, table_for
 from projections.pair import Estimate, Passing, SkaterOnIce, on_ice, pair_panel
 from projections.qualification import evaluate, load_rule
 from projections.results import result_of
-from projections.state import CompetitionInfo, LedgerState
+from projections.running import laps_shown, next_pair, race_status, splits_of
+from projections.state import CompetitionInfo, LedgerState, SkaterInfo
 from scripts import output
 
 #: The ledger holds no time zone; a venue's is known from its name (rules.md: results are local).
@@ -107,25 +108,56 @@ def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str
 
 
 def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
+    """A race as the day page lists it: its status, its podium (the leader while it runs), the
+    pair on the ice and the next pair, and its start list (shown on demand)."""
     pair = pair_on_ice(state, sheet)
+    status = race_status(sheet)
     return {"key": sheet.key, "distance_m": sheet.distance_m, "category": sheet.category,
-            "label": sheet.label, "official": sheet.official is not None,
+            "label": sheet.label, "official": sheet.official is not None, "status": status,
             "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
+            "podium": podium_of(state, sheet, status), "next_pair": next_pair(sheet),
             "pairs": start_list(state, sheet), "on_ice": pair}
 
 
+def podium_of(state: LedgerState, sheet: RaceState, status: str) -> list[dict[str, Any]]:
+    """The first three of the board (ranks 1 to 3, a shared place shown twice); while the race
+    runs, its leader only. Nothing before the first result."""
+    if status == "scheduled":
+        return []
+    board = leaderboard(state, sheet.key)
+    top = 1 if status == "running" else 3
+    return [{"rank": row.rank, "skater": row.skater, "nation": row.nation,
+             "time": time_text(row.time_ms)}
+            for row in board.rows if row.rank is not None and row.rank <= top]
+
+
 def start_list(state: LedgerState, sheet: RaceState) -> list[dict[str, Any]]:
+    """Every drawn pair in order with each of its skaters (the two of a lane in a quartet start)
+    and their lane, then the entrants not drawn; each skater with a status once the race closed
+    their result otherwise than a time (WDR, DNS, DNF, DQ)."""
+    found = on_ice(sheet)
+    if is_mass_start(sheet):  # one start for all, no lanes
+        started = found is not None and race_status(sheet) == "running"
+        return [{"pair": None, "mass_start": True, "on_ice": started, "next": False,
+                 "skaters": [entrant_cell(state, sheet, sid) for sid in sheet.entries]}]
+    racing = found.pair if found is not None and found.racing else None
+    upcoming = next_pair(sheet)
     rows = []
     for number in sorted(sheet.pairs):
-        lanes = []
-        for lane, sid in zip(("inner", "outer"), sheet.pairs[number], strict=True):
-            if sid is not None:
-                lanes.append(skater_cell(state, sid, lane))
-        rows.append({"pair": number, "skaters": lanes})
-    unpaired = [skater_cell(state, sid, None) for sid, e in sheet.entries.items() if e.pair is None]
+        lanes = [entrant_cell(state, sheet, sid) for sid in sheet.skaters_in(number)]
+        rows.append({"pair": number, "skaters": lanes, "on_ice": number == racing,
+                     "next": number == upcoming})
+    unpaired = [entrant_cell(state, sheet, sid) for sid, e in sheet.entries.items() if e.pair is None]
     if unpaired:
-        rows.append({"pair": None, "skaters": unpaired})
+        rows.append({"pair": None, "skaters": unpaired, "on_ice": False, "next": False})
     return rows
+
+
+def entrant_cell(state: LedgerState, sheet: RaceState, sid: UUID) -> dict[str, Any]:
+    """A skater of the start list: name, nation, lane, and a status other than OK when known."""
+    result = result_of(sheet, sid)
+    status = result.status if result is not None and result.status != "OK" else None
+    return {**skater_cell(state, sid, sheet.entries[sid].lane), "status": status}
 
 
 def skater_cell(state: LedgerState, sid: UUID, lane: str | None) -> dict[str, Any]:
@@ -172,8 +204,11 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     data = output.board_json(board, basis, "iso")
     derived = memo(f"marks:{key}@{state.position}", lambda: derive(state, sheet).derived)
     marks = marks_of(state, sheet, derived)
+    keep = pair_filter(sheet, basis.after_pair)
     for row, shown in zip(board.rows, data["rows"], strict=True):
         shown.update(row_extras(state, sheet, row.skater_id, marks, zone))
+        finish = row.time_ms if row.status == "OK" and basis.at_m is None else None
+        shown["splits"] = splits_view(sheet, row.skater_id, keep, basis.at_m, finish)
     shown_marks = [m for r in data["rows"] for m in r["marks"] + r["published_marks"]]
     return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
             "distance_m": sheet.distance_m, "category": sheet.category, "points": list(sheet.points),
@@ -181,11 +216,42 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
             "legend": [{"mark": m, "meaning": meaning(m)} for m in dict.fromkeys(shown_marks)],
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
             "pair": pair_view(state, sheet, basis.after_pair, reference),
+            "splits": splits_header(sheet, basis.at_m),
+            "start_list": start_list(state, sheet) if basis.after_pair is None else
+            [{**p, "on_ice": False, "next": False} for p in start_list(state, sheet)],
             "mass_start": mass_start_view(state, sheet, basis),
             "corrections": corrections_of(state, sheet, zone, basis.after_pair),
             "qualification": memo(f"qualification:{sheet.competition}:{sheet.category}@{state.position}"
                                   + ("" if basis.after_pair is None else f":{key}/{basis.after_pair}"),
                                   lambda: qualification_of(state, sheet, basis.after_pair))}
+
+
+def splits_header(sheet: RaceState, at_m: int | None = None) -> dict[str, Any] | None:
+    """The passing columns of the results: one per point before the finish (``points``) on a
+    short race, or one column of lap times (``laps``) on a long one; none for a mass start, nor
+    for a race without a passing (its results come from a list)."""
+    if is_mass_start(sheet) or not any(f.kind == FactKind.PASSING for f in sheet.facts.values()):
+        return None  # a race known from a list only: no column of nothing
+    points = [m for m in sheet.points if m < sheet.distance_m and (at_m is None or m <= at_m)]
+    if not points:
+        return None
+    return {"laps": laps_shown(sheet), "points": points}
+
+
+def splits_view(sheet: RaceState, sid: UUID, keep: Callable[[Fact], bool],
+                at_m: int | None, finish_ms: int | None = None) -> dict[str, Any]:
+    """A row's passing times: by point (time, and the lap since the point before) and the lap
+    times in order, the last lap to the finish included when the last point's passing and the
+    finish are known."""
+    found = splits_of(sheet, sid, keep, at_m)
+    laps = [{"at_m": s.at_m, "time": time_text(s.time_ms), "lap": format_lap(s.lap_ms)} for s in found]
+    last = [m for m in sheet.points if m < sheet.distance_m]
+    if finish_ms is not None and found and last and found[-1].at_m == last[-1] and found[-1].time_ms:
+        cut = found[-1].time_ms - found[-1].time_ms % 10
+        laps.append({"at_m": sheet.distance_m, "time": time_text(finish_ms),
+                     "lap": format_lap(finish_ms - finish_ms % 10 - cut)})
+    return {"by_point": {str(s.at_m): {"time": time_text(s.time_ms), "lap": format_lap(s.lap_ms)}
+                         for s in found}, "laps": laps}
 
 
 def mass_start_view(state: LedgerState, sheet: RaceState, basis: Basis) -> dict[str, Any] | None:
@@ -339,29 +405,50 @@ def gap_signed(ms: int) -> str:
 
 
 # -- the skater ------------------------------------------------------------------------------------
-CHART_PAD = 12
+#: The plot area's margins in the chart's own units: room for the times at the left and the dates
+#: below.
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 64, 16, 12, 36
 
 
-def progression(found: History, width: int = 320, height: int = 120) -> list[dict[str, Any]]:
-    """One small chart per distance: valid times by date (lower is faster, so drawn higher)."""
+def skater_facts(info: SkaterInfo | None) -> dict[str, str]:
+    """What the ledger knows of a skater besides the name (registration): nation, club, hometown;
+    what it does not hold is left out, never filled in."""
+    if info is None:
+        return {}
+    known = {"nation": info.nation, "club": info.club, "hometown": info.hometown}
+    return {k: v for k, v in known.items() if v}
+
+
+def progression(found: History, width: int = 480, height: int = 200) -> list[dict[str, Any]]:
+    """One chart per distance: each valid time by the date it was skated, on axes with dates (the
+    first and the last, and between them when there is room) and times (the fastest and the
+    slowest, and one between); faster is higher. Each point also in a table, the text
+    alternative."""
     charts = []
+    left, right, top, bottom = CHART_LEFT, width - CHART_RIGHT, CHART_TOP, height - CHART_BOTTOM
     for series in times_by_distance(found):
         points = series.points
-        days = [d.toordinal() for d, _ in points]
-        times = [t for _, t in points]
-        d0, d1 = min(days), max(days) or 1
+        d0, d1 = min(d.toordinal() for d, _ in points), max(d.toordinal() for d, _ in points)
         t0, t1 = series.best_ms, series.worst_ms
+
         def x(d: int, d0: int = d0, d1: int = d1) -> float:
-            return CHART_PAD + (width - 2 * CHART_PAD) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5)
+            return round(left + (right - left) * ((d - d0) / (d1 - d0) if d1 > d0 else 0.5), 1)
 
         def y(t: int, t0: int = t0, t1: int = t1) -> float:
-            return CHART_PAD + (height - 2 * CHART_PAD) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5)
+            return round(top + (bottom - top) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5), 1)
 
-        dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {format_time(t)}"}
-                for d, t, (day, _) in zip(days, times, points, strict=True)]
+        dots = [{"x": x(day.toordinal()), "y": y(t), "date": day.isoformat(), "time": format_time(t),
+                 "label": f"{day.isoformat()}: {format_time(t)}"} for day, t in points]
+        days = sorted({day for day, _ in points})
+        shown_days = days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]]
+        times = sorted({t0, t1, (t0 + t1) // 2}) if t1 - t0 >= 20 else sorted({t0, t1})
         charts.append({"distance_m": series.distance_m, "width": width, "height": height,
+                       "left": left, "right": right, "top": top, "bottom": bottom,
                        "line": " ".join(f"{p['x']},{p['y']}" for p in dots), "dots": dots,
-                       "best": format_time(t0), "worst": format_time(t1)})
+                       "x_ticks": [{"x": x(d.toordinal()), "label": d.isoformat()} for d in shown_days],
+                       "y_ticks": [{"y": y(t), "label": format_time(t)} for t in times],
+                       "best": format_time(t0), "worst": format_time(t1),
+                       "first": days[0].isoformat(), "last": days[-1].isoformat()})
     return charts
 
 

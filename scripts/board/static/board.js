@@ -23,7 +23,11 @@
   // Replace the live fragment, keeping the reader's scroll position.
   function apply(container, html, position) {
     var x = window.scrollX, y = window.scrollY;
+    // boardrink: the start lists the reader opened (<details id=...>) stay open over an update.
+    var opened = Array.prototype.map.call(container.querySelectorAll("details[id][open]"),
+      function (el) { return el.id; });
     container.innerHTML = html;
+    opened.forEach(function (id) { var el = document.getElementById(id); if (el) { el.open = true; } });
     container.setAttribute("data-position", String(position));
     document.querySelectorAll("[data-field=position]").forEach(function (el) {
       el.textContent = String(position);
