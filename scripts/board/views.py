@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.rules import CLOSING_ALL, TIMED
-from ledger.domain.timing import format_gap, format_time
+from ledger.domain.timing import Notation, format_gap, format_time, truncate_to_hundredths
 from projections.basis import Basis
 from projections.history import History
 from projections.history import progression as times_by_distance
@@ -49,6 +50,9 @@ VENUE_ZONES = {
 #: Dutch competitions (the demo's, the KNSB's) when the venue names no known rink.
 DEFAULT_ZONE = "Europe/Amsterdam"
 LANE_LABEL = {"inner": "inner · white armband", "outer": "outer · red armband"}
+#: How the times of the page being made are written: ``iso`` (1:16.05) or ``nl`` (1.16,05), set
+#: per request from the page's language (scripts/board/i18n.py); the JSON API stays ``iso``.
+NOTATION: ContextVar[Notation] = ContextVar("notation", default="iso")
 
 
 def zone_of(comp: CompetitionInfo | None) -> ZoneInfo:
@@ -69,11 +73,21 @@ def moment(value: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
 
 
 def time_text(ms: int | None) -> str | None:
-    return format_time(ms) if ms is not None else None
+    return format_time(ms, NOTATION.get()) if ms is not None else None
 
 
 def gap_text(ms: int | None) -> str | None:
-    return format_gap(ms) if ms is not None else None
+    return format_gap(ms, NOTATION.get()) if ms is not None else None
+
+
+def change_text(before: int | None, after: int | None) -> tuple[str | None, str | None]:
+    """A correction's two times: to the thousandth when their hundredths are equal
+    ("1:08.452 → 1:08.455", not "1:08.45 → 1:08.45")."""
+    if before is None or after is None or truncate_to_hundredths(before) != truncate_to_hundredths(after):
+        return time_text(before), time_text(after)
+    notation = NOTATION.get()
+    return (format_time(before, notation, thousandths=True),
+            format_time(after, notation, thousandths=True))
 
 
 # -- the index and the day ------------------------------------------------------------------------
@@ -109,7 +123,7 @@ def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str
 def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
     pair = pair_on_ice(state, sheet)
     return {"key": sheet.key, "distance_m": sheet.distance_m, "category": sheet.category,
-            "label": sheet.label, "official": sheet.official is not None,
+            "label": sheet.label, "discipline": sheet.discipline, "track_m": sheet.track_m, "official": sheet.official is not None,
             "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
             "pairs": start_list(state, sheet), "on_ice": pair}
 
@@ -169,7 +183,7 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     board = board_of(state, key, basis)
     comp = state.competitions.get(sheet.competition_id)
     zone = zone_of(comp)
-    data = output.board_json(board, basis, "iso")
+    data = output.board_json(board, basis, NOTATION.get())
     derived = memo(f"marks:{key}@{state.position}", lambda: derive(state, sheet).derived)
     marks = marks_of(state, sheet, derived)
     for row, shown in zip(board.rows, data["rows"], strict=True):
@@ -177,6 +191,8 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     shown_marks = [m for r in data["rows"] for m in r["marks"] + r["published_marks"]]
     return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
             "distance_m": sheet.distance_m, "category": sheet.category, "points": list(sheet.points),
+            "discipline": sheet.discipline, "label": sheet.label, "track_m": sheet.track_m,
+            "competition": comp.name if comp else sheet.competition, "day": sheet.day.isoformat(),
             "official": official_of(sheet, zone), "board": data, "position": state.position,
             "legend": [{"mark": m, "meaning": meaning(m)} for m in dict.fromkeys(shown_marks)],
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
@@ -212,8 +228,8 @@ def row_extras(state: LedgerState, sheet: RaceState, sid: UUID,
                marks: dict[UUID, dict[str, list[str]]], zone: ZoneInfo) -> dict[str, Any]:
     result = result_of(sheet, sid)
     fact = sheet.facts.get(result.fact) if result and result.fact else None
-    corrections = [{"before": time_text(c["before"]), "after": time_text(c["after"]),
-                    "reason": c["reason"], "by": c["author"]} for c in (fact.corrections if fact else [])]
+    corrections = [dict(zip(("before", "after"), change_text(c["before"], c["after"]), strict=True),
+                        reason=c["reason"], by=c["author"]) for c in (fact.corrections if fact else [])]
     reason = None
     if fact is not None and fact.kind in CLOSING_ALL | {FactKind.DNF}:
         reason = fact.detail.get("rule") or fact.detail.get("reason")
@@ -221,6 +237,7 @@ def row_extras(state: LedgerState, sheet: RaceState, sid: UUID,
     return {"skater_id": str(sid), "marks": shown.get("marks", []),
             "published_marks": shown.get("published_marks", []), "corrections": corrections,
             "status_reason": reason, "official": sheet.official is not None,
+            "fell": fact is not None and fact.kind == FactKind.FALL,
             "recorded_at": moment(fact.recorded_at, zone) if fact else None}
 
 
