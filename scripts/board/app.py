@@ -189,7 +189,8 @@ class BoardApp:
         view["name"] = i18n.race_name(words, view["category"], view["distance_m"],
                                       view.get("discipline", "individual"), view.get("label"),
                                       view.get("track_m", 400))
-        view["title"] = f"{view['name']} — {view.get('competition') or view['slug']}, {words.day(view['day'])}"
+        competition = view.get("competition") or view["slug"]
+        view["title"] = f"{view['name']} — {competition}, {words.day(view['day'])}"
         return view
 
     def race_state(self, key: str, basis: Basis, *, marks: bool = True, bests: bool = True,
@@ -281,7 +282,8 @@ class BoardApp:
         query = query_of(request, *BASIS_NAMES)
         live = is_live(request)
         speech = self.speak(request)
-        events = f"/competitions/{quote(slug)}/events{lang_query(speech, '?')}" if live and day is None else None
+        events = (f"/competitions/{quote(slug)}/events{lang_query(speech, '?')}"
+                  if live and day is None else None)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
             "day.html", d=view, query=query, live=live, request=request, events=events, **speech)))
 

@@ -98,10 +98,11 @@ def words(lang: str) -> Words:
     for message in catalogue:
         if not message.id or message.fuzzy:
             continue
-        if isinstance(message.id, tuple):
-            found.plurals[message.id[0]] = tuple(message.string)
+        if isinstance(message.id, tuple | list):
+            forms = message.string if isinstance(message.string, tuple | list) else ()
+            found.plurals[str(message.id[0])] = tuple(str(f) for f in forms)
         elif message.string:
-            found.messages[message.id] = str(message.string)
+            found.messages[str(message.id)] = str(message.string)
     return found
 
 

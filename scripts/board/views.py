@@ -123,7 +123,8 @@ def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str
 def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
     pair = pair_on_ice(state, sheet)
     return {"key": sheet.key, "distance_m": sheet.distance_m, "category": sheet.category,
-            "label": sheet.label, "discipline": sheet.discipline, "track_m": sheet.track_m, "official": sheet.official is not None,
+            "label": sheet.label, "discipline": sheet.discipline, "track_m": sheet.track_m,
+            "official": sheet.official is not None,
             "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
             "pairs": start_list(state, sheet), "on_ice": pair}
 

@@ -49,7 +49,8 @@ def violations(page: Page) -> list[dict[str, Any]]:
     page.evaluate(AXE)
     found: list[dict[str, Any]] = page.evaluate(
         "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ("
-        "{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))")
+        "{id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))")
     return found
 
 
