@@ -349,8 +349,14 @@ class BoardApp:
         view = self.named(views.race_view(frame_state, race, shown, "sb", self.memo), speech["lang"])
         fragment = self.html("_race_live.html", v=view, query="", **speech)
         zone = views.zone_of(views.competition_of(frame_state, slug))
+        words = i18n.words(speech["lang"])
+        names = {s.key: i18n.race_name(words, s.category, s.distance_m, s.discipline, s.label, s.track_m)
+                 for s in state.races.values() if s.competition == slug}
+        shown_steps = [{**s, "label": step_label(s, words, names)} for s in steps_json(steps)]
+        current_label = step_label(steps_json([current])[0], words, names)
         return self.tagged(request, view["position"], lambda: HTMLResponse(self.html(
-            "replay.html", slug=slug, steps=steps_json(steps), step=step, current=current,
+            "replay.html", slug=slug, steps=shown_steps, step=step, current=current,
+            current_label=current_label,
             index=steps.index(current), v=view, fragment=fragment, request=request,
             recorded=views.moment(current.recorded_at, zone), **speech)))
 
@@ -516,6 +522,15 @@ def point_links(request: Request, points: list[int]) -> list[tuple[str, str]]:
 def steps_json(steps: list[Any]) -> list[dict[str, Any]]:
     return [{"position": s.position, "recorded_at": s.recorded_at.isoformat(), "race": s.race,
              "kind": s.kind, "label": s.label, "ends_pair": s.ends_pair, "at_m": s.at_m} for s in steps]
+
+
+def step_label(step: dict[str, Any], words: i18n.Words, names: dict[str, str]) -> str:
+    """A replay step as the page's reader says it: the race's name, not its key, the kind of fact
+    in the page's language ("1000 m dames: finish — Jorien ter Mors")."""
+    race, kind = step["race"], step["kind"]
+    rest = step["label"].removeprefix(f"{race}: ").removeprefix(kind)
+    rest = rest.replace(" pair ", f" {words.gettext('pair')} ", 1)
+    return f"{names.get(race, race)}: {words.t(kind)}{rest}"
 
 
 def race_key(request: Request) -> str:

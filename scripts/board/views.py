@@ -268,8 +268,11 @@ def corrections_of(state: LedgerState, sheet: RaceState, zone: ZoneInfo,
         if not keep(target if target is not None else fact):
             continue
         what = describe(target) if target is not None else fact.kind
+        changed = target if target is not None else fact
         out.append({"act": fact.kind, "skater": state.name_of(fact.skater) if fact.skater else None,
-                    "what": what, "after": time_text(fact.ms) if fact.kind == FactKind.CORRECTION else None,
+                    "what": what, "kind": changed.kind,
+                    "at_m": changed.metres if changed.kind == FactKind.PASSING else None,
+                    "after": time_text(fact.ms) if fact.kind == FactKind.CORRECTION else None,
                     "reason": fact.detail.get("reason") or fact.detail.get("rule"),
                     "by": fact.detail.get("author"), "recorded_at": moment(fact.recorded_at, zone)})
     return out
