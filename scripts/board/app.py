@@ -33,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.domain.timing import Notation, format_time
 from ledger.domain.values import parse_datetime
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from projections.basis import Basis
@@ -321,9 +322,11 @@ class BoardApp:
         found, position = self.ledgers.history(request.path_params["name"], basis)
         query = query_of(request, *BASIS_NAMES)
         speech = self.speak(request)
+        names = {c.slug: c.name for c in self.ledgers.catalogue(Basis()).competitions.values()}
         return self.tagged(request, position, lambda: HTMLResponse(self.html(
-            "skater.html", h=output.history_json(found), charts=views.progression(found),
-            position=position, query=query, request=request, **speech)))
+            "skater.html", h=history_shown(found, i18n.NOTATION[speech["lang"]], names),
+            charts=views.progression(found), position=position, query=query, request=request,
+            **speech)))
 
     async def replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -522,6 +525,23 @@ def point_links(request: Request, points: list[int]) -> list[tuple[str, str]]:
 def steps_json(steps: list[Any]) -> list[dict[str, Any]]:
     return [{"position": s.position, "recorded_at": s.recorded_at.isoformat(), "race": s.race,
              "kind": s.kind, "label": s.label, "ends_pair": s.ends_pair, "at_m": s.at_m} for s in steps]
+
+
+def history_shown(found: Any, notation: Notation, names: dict[str, str]) -> dict[str, Any]:
+    """A skater's history as the page shows it: the command's JSON with its times in the page's
+    notation and each competition by name."""
+    data = output.history_json(found)
+
+    def shown(ms: int) -> str:
+        return format_time(ms, notation)
+    for row, result in zip(found.rows, data["results"], strict=True):
+        result["time"] = shown(row.time_ms) if row.time_ms is not None else None
+        result["competition_name"] = names.get(row.competition, row.competition)
+    data["personal_bests"] = {str(d): shown(ms) for d, ms in sorted(found.personal_bests.items())}
+    data["season_bests"] = {season: {str(d): shown(ms) for d, ms in sorted(bests.items())}
+                            for season, bests in found.season_bests.items()}
+    data["ledger_bests"] = {str(d): shown(ms) for d, ms in sorted(found.ledger_bests.items())}
+    return data
 
 
 def step_label(step: dict[str, Any], words: i18n.Words, names: dict[str, str]) -> str:

@@ -48,7 +48,7 @@ DATA_WORDS = (
     N_("track junior record"), N_("national junior record"), N_("as published"),
     N_("certain"), N_("provisional"), N_("dependent"), N_("out"), N_("vacant"), N_("unresolved"),
     N_("unknown"), N_("correction"), N_("void"), N_("dq"), N_("finish"), N_("passing"),
-    N_("leader's race"), N_("fell"), N_("offline"),
+    N_("leader's race"), N_("fell"), N_("offline"), N_("not yet skated"),
     # the kinds of fact (ledger.domain.kinds.FactKind), as the replay and the corrections name them
     N_("entry"), N_("pair"), N_("start"), N_("false-start"), N_("clock-cleared"), N_("presented"),
     N_("team"), N_("place"), N_("marks"), N_("bests"), N_("fall"), N_("dnf"), N_("dns"), N_("wdr"),

@@ -378,11 +378,11 @@ def progression(found: History, width: int = 320, height: int = 120) -> list[dic
         def y(t: int, t0: int = t0, t1: int = t1) -> float:
             return CHART_PAD + (height - 2 * CHART_PAD) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5)
 
-        dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {format_time(t)}"}
+        dots = [{"x": round(x(d), 1), "y": round(y(t), 1), "label": f"{day.isoformat()}: {time_text(t)}"}
                 for d, t, (day, _) in zip(days, times, points, strict=True)]
         charts.append({"distance_m": series.distance_m, "width": width, "height": height,
                        "line": " ".join(f"{p['x']},{p['y']}" for p in dots), "dots": dots,
-                       "best": format_time(t0), "worst": format_time(t1)})
+                       "best": time_text(t0), "worst": time_text(t1)})
     return charts
 
 
