@@ -143,6 +143,7 @@ class BoardApp:
         env.filters["q"] = lambda text: quote(str(text), safe="")
         env.filters["t"] = words.t
         env.filters["status_word"] = words.status
+        env.filters["source_word"] = words.source
         env.filters["day"] = words.day
         env.globals["lang_href"] = lang_href
         env.globals["race_name"] = lambda r: i18n.race_name(
@@ -170,7 +171,7 @@ class BoardApp:
         of the page carries ``lang=``, as the URL chose it."""
         token = views.NOTATION.set(i18n.NOTATION[lang])
         try:
-            shown = self.envs[lang].get_template(template).render(keep_lang=keep, **context)
+            shown = self.envs[lang].get_template(template).render(**context)
         finally:
             views.NOTATION.reset(token)
         return i18n.keep_lang(shown, lang) if keep else shown

@@ -38,6 +38,9 @@ def N_(text: str) -> str:  # noqa: N802  (gettext's name for "mark for translati
 #: Status words as a results list prints them (KNSB usage in Dutch), by the board's status code.
 STATUS_WORDS = {"DNF": N_("did not finish"), "DNS": N_("did not start"), "DQ": N_("disqualified"),
                 "WDR": N_("withdrawn"), "OK": N_("finished")}
+#: How a time was taken (ledger.domain.values.TimingSource), as a reader says it.
+SOURCE_WORDS = {"transponder": N_("transponder"), "optical": N_("optical"),
+                "photo-finish": N_("photo-finish"), "manual": N_("manual"), "list": N_("result list")}
 #: Words the read side hands over as data, translated on the page with the ``t`` filter.
 DATA_WORDS = (
     N_("women"), N_("men"), N_("mixed"), N_("inner"), N_("outer"),
@@ -88,6 +91,9 @@ class Words:
 
     def status(self, code: str) -> str:
         return self.gettext(STATUS_WORDS.get(code, code))
+
+    def source(self, code: str) -> str:
+        return self.gettext(SOURCE_WORDS.get(code, code))
 
 
 @cache

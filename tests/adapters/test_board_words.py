@@ -154,6 +154,7 @@ def test_public_pages_speak_no_ledger_jargon(okt: TestClient) -> None:
         for jargon in ("as of the past", "prov.", "Source", "Ledger position", "okt-2017/"):
             assert jargon not in shown, (url, jargon)
         assert "Time travel" in travel and "Position in the ledger" in travel  # the basis, folded away
+        assert '<td class="wide source">list</td>' not in page  # a time from a list: "result list"
     board = visible(okt.get("/races/okt-2017/women-1000m").text.split('id="board"')[1].split("</section>")[0])
     assert board.count("provisional") == 1  # once per race, not after every time
 
