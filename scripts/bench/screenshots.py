@@ -1,5 +1,6 @@
-"""The README's screenshots of the board on the demo day: docs/board.png (1200x900) and
-docs/board-phone.png (390 px wide), taken with Playwright and Debian's Chromium.
+"""The README's screenshots of the board on the demo day, in English and Dutch, 1280 px and 390 px
+wide: docs/board-en-1280.png, docs/board-en-390.png, docs/board-nl-1280.png, docs/board-nl-390.png,
+taken with Playwright and Debian's Chromium (the language as a browser asks for it, Accept-Language).
 
     python -m scripts.bench.screenshots [--page /races/okt-2017/women-1000m] [--out docs]
 """
@@ -38,15 +39,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-                for name, (width, height), scale in (("board.png", (1200, 900), 1),
-                                                     ("board-phone.png", (390, 844), 2)):
-                    page = browser.new_page(viewport={"width": width, "height": height},
-                                            device_scale_factor=scale)
-                    page.goto(url)
-                    page.wait_for_function("() => document.getElementById('live').dataset.lastEventId")
-                    page.screenshot(path=str(args.out / name))
-                    print(args.out / name)
-                    page.close()
+                for lang in ("en", "nl"):
+                    for (width, height), scale in (((1280, 900), 1), ((390, 844), 2)):
+                        name = f"board-{lang}-{width}.png"
+                        page = browser.new_page(viewport={"width": width, "height": height},
+                                                device_scale_factor=scale, locale=lang,
+                                                is_mobile=width < 600)
+                        page.goto(url)
+                        page.wait_for_function("() => document.getElementById('live').dataset.lastEventId")
+                        page.screenshot(path=str(args.out / name))
+                        print(args.out / name)
+                        page.close()
                 browser.close()
         finally:
             board.should_exit = True

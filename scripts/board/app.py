@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -32,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError, LedgerError
+from ledger.domain.timing import Notation, format_time
 from ledger.domain.values import parse_datetime
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from projections.basis import Basis
@@ -40,7 +42,7 @@ from projections.marks import meaning
 from projections.pair import REFERENCES
 from projections.state import LedgerState, SkaterInfo
 from scripts import output
-from scripts.board import views
+from scripts.board import i18n, views
 from scripts.board.live import Hub, Ledgers, Message
 from scripts.board.openapi import OPENAPI
 
@@ -109,6 +111,15 @@ def query_of(request: Request, *names: str) -> str:
 BASIS_NAMES = ("position", "known_at", "delay", "after_pair", "ref")
 
 
+def language_of(request: Request) -> tuple[str, bool]:
+    """The page's language (``?lang=``, else ``Accept-Language``, else English) and whether the
+    URL chose it (then every link of the page keeps it)."""
+    given = request.query_params.get("lang", "").strip()
+    if given and given not in i18n.LANGUAGES:
+        raise BadQuery(f"lang={given[:40]!r} is not one of {', '.join(i18n.LANGUAGES)}")
+    return i18n.choose(given or None, request.headers.get("accept-language", ""))
+
+
 # -- the application ----------------------------------------------------------------------------
 class BoardApp:
     """The board of one ledger: its views, pages, JSON and live push."""
@@ -117,16 +128,32 @@ class BoardApp:
         self.ledgers = Ledgers(app)
         self.hub = Hub(self.ledgers, self.render_topic)
         self.poll_interval = poll_interval
-        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
-                               autoescape=select_autoescape(["html"]), trim_blocks=True,
-                               lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
-        # Every word a page shows goes through gettext: {{ _("Next pair") }} (English is the key).
-        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        # One environment per language (docs/decisions/0026-board-words.md): every word a page
+        # shows goes through gettext, {{ _("Next pair") }}, English being the key.
+        self.envs = {lang: self.environment(i18n.words(lang)) for lang in i18n.LANGUAGES}
+        self.env = self.envs[i18n.DEFAULT]
         self.memory: OrderedDict[str, Any] = OrderedDict()
-        self.env.filters["q"] = lambda text: quote(str(text), safe="")
-        self.env.filters["mark_meaning"] = meaning
-        self.env.filters["script_json"] = lambda data: Markup(
+
+    @staticmethod
+    def environment(words: i18n.Words) -> Environment:
+        env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                          autoescape=select_autoescape(["html"]), trim_blocks=True,
+                          lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+        env.install_gettext_callables(words.gettext, words.ngettext, newstyle=True)  # type: ignore[attr-defined]
+        env.globals.update(lang=words.lang, w=words)
+        env.filters["q"] = lambda text: quote(str(text), safe="")
+        env.filters["t"] = words.t
+        env.filters["status_word"] = words.status
+        env.filters["source_word"] = words.source
+        env.filters["day"] = words.day
+        env.globals["lang_href"] = lang_href
+        env.globals["race_name"] = lambda r: i18n.race_name(
+            words, r["category"], r["distance_m"], r.get("discipline") or "individual", r.get("label"),
+            r.get("track_m") or 400)
+        env.filters["mark_meaning"] = lambda mark: words.t(meaning(mark))
+        env.filters["script_json"] = lambda data: Markup(
             views.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+        return env
 
     # -- rendering ------------------------------------------------------------------------------
     def memo(self, name: str, make: Callable[[], Any]) -> Any:
@@ -140,8 +167,34 @@ class BoardApp:
             self.memory.popitem(last=False)
         return value
 
-    def html(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+    def html(self, template: str, *, lang: str = i18n.DEFAULT, keep: bool = False, **context: Any) -> str:
+        """``template`` in ``lang`` (its times in the language's notation); ``keep``: every link
+        of the page carries ``lang=``, as the URL chose it."""
+        token = views.NOTATION.set(i18n.NOTATION[lang])
+        try:
+            shown = self.envs[lang].get_template(template).render(**context)
+        finally:
+            views.NOTATION.reset(token)
+        return i18n.keep_lang(shown, lang) if keep else shown
+
+    def speak(self, request: Request) -> dict[str, Any]:
+        """The language arguments of :meth:`html` for ``request``; the times of the views made
+        for it are written in its notation (views.NOTATION, set for this request's task)."""
+        lang, keep = language_of(request)
+        views.NOTATION.set(i18n.NOTATION[lang])
+        return {"lang": lang, "keep": keep}
+
+    @staticmethod
+    def named(view: dict[str, Any], lang: str) -> dict[str, Any]:
+        """A race view with its name in ``lang`` ("1000 m women", "1000 m dames") and its title
+        (the name, the competition and the day) instead of the ledger's."""
+        words = i18n.words(lang)
+        view["name"] = i18n.race_name(words, view["category"], view["distance_m"],
+                                      view.get("discipline", "individual"), view.get("label"),
+                                      view.get("track_m", 400))
+        competition = view.get("competition") or view["slug"]
+        view["title"] = f"{view['name']} — {competition}, {words.day(view['day'])}"
+        return view
 
     def race_state(self, key: str, basis: Basis, *, marks: bool = True, bests: bool = True,
                    competition: bool = True) -> LedgerState:
@@ -161,26 +214,38 @@ class BoardApp:
             raise HTTPException(404, f"competition {slug!r} is not in the ledger at position {now.position}")
         return self.ledgers.competition(slug, basis).state
 
-    def race_fragment(self, key: str, basis: Basis, ref: str, query: str = "") -> tuple[dict[str, Any], str]:
+    def race_fragment(self, key: str, basis: Basis, ref: str, query: str = "", lang: str = i18n.DEFAULT,
+                      keep: bool = False) -> tuple[dict[str, Any], str]:
         state = self.race_state(key, basis)
-        view = views.race_view(state, key, basis, ref, self.memo)
-        return view, self.html("_race_live.html", v=view, query=query)
+        token = views.NOTATION.set(i18n.NOTATION[lang])
+        try:
+            view = self.named(views.race_view(state, key, basis, ref, self.memo), lang)
+        finally:
+            views.NOTATION.reset(token)
+        return view, self.html("_race_live.html", v=view, query=query, lang=lang, keep=keep)
 
     def render_topic(self, topic: str) -> Message:
+        """A topic is ``LANG|race:REF:KEY`` or ``LANG|day:SLUG`` (``LANG+`` when the page's URL
+        chose the language: its links keep it): each client gets the board in its language."""
+        speech, _, topic = topic.rpartition("|")
+        lang = speech.rstrip("+") or i18n.DEFAULT
+        keep = speech.endswith("+")
         kind, _, rest = topic.partition(":")
         if kind == "race":
             ref, _, key = rest.partition(":")
-            view, fragment = self.race_fragment(key, Basis(), ref)
+            view, fragment = self.race_fragment(key, Basis(), ref, lang=lang, keep=keep)
             data = {"position": view["position"], "html": fragment, "board": view["board"],
-                    "summary": summary(view), "official": view["official"] is not None}
+                    "summary": summary(view, i18n.words(lang)), "official": view["official"] is not None}
             # a pair drawn (or its start) changes only the start list: it is pushed too
             content = views.dumps([view["board"]["rows"], view["pair"], view["corrections"],
                                    view["official"], view["qualification"], view["start_list"]])
         else:
             day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
-            fragment = self.html("_day_live.html", d=day, query="")
+            fragment = self.html("_day_live.html", d=day, query="", lang=lang, keep=keep)
+            words = i18n.words(lang)
             data = {"position": day["position"], "html": fragment,
-                    "summary": f"{len(day['on_ice'])} pair(s) on the ice"}
+                    "summary": words.ngettext("%(n)s pair on the ice", "%(n)s pairs on the ice",
+                                              len(day["on_ice"])) % {"n": len(day["on_ice"])}}
             content = views.dumps([day["days"], day["on_ice"]])
         return Message(data["position"], views.dumps(data), content)
 
@@ -195,6 +260,8 @@ class BoardApp:
         response = make()
         response.headers["ETag"] = tag
         response.headers["Cache-Control"] = "no-cache"
+        if isinstance(response, HTMLResponse):  # the page's language may come from the header
+            response.headers["Vary"] = "Accept-Language"
         return response
 
     # -- pages -------------------------------------------------------------------------------------
@@ -202,9 +269,10 @@ class BoardApp:
         basis = basis_of(request)
         state = self.ledgers.catalogue(basis)
         query = query_of(request, *BASIS_NAMES)
+        speech = self.speak(request)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
             "index.html", v=views.index_view(state), position=state.position, query=query,
-            request=request)))
+            request=request, **speech)))
 
     async def day(self, request: Request) -> Response:
         basis = basis_of(request)
@@ -217,9 +285,11 @@ class BoardApp:
             raise HTTPException(404, str(e)) from None
         query = query_of(request, *BASIS_NAMES)
         live = is_live(request)
+        speech = self.speak(request)
+        events = (f"/competitions/{quote(slug)}/events{lang_query(speech, '?')}"
+                  if live and day is None else None)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
-            "day.html", d=view, query=query, live=live, request=request,
-            events=f"/competitions/{quote(slug)}/events" if live and day is None else None)))
+            "day.html", d=view, query=query, live=live, request=request, events=events, **speech)))
 
     async def race(self, request: Request) -> Response:
         key = race_key(request)
@@ -227,15 +297,18 @@ class BoardApp:
         query = query_of(request, *BASIS_NAMES, "at")
         state = self.race_state(key, basis)
         live = is_live(request) and basis.at_m is None and basis.after_pair is None
-        events = f"/races/{key}/events?ref={ref}" if live else None
+        speech = self.speak(request)
+        events = f"/races/{key}/events?ref={ref}{lang_query(speech, '&')}" if live else None
 
         def page() -> Response:
-            view = views.race_view(state, key, basis, ref, self.memo)
-            fragment = self.html("_race_live.html", v=view, query=query)
+            view = self.named(views.race_view(state, key, basis, ref, self.memo), speech["lang"])
+            fragment = self.html("_race_live.html", v=view, query=query, **speech)
+            known = known_at_shown(basis, view["zone"])
             return HTMLResponse(self.html("race.html", v=view, fragment=fragment, query=query,
                                           events=events, request=request,
+                                          known_at_text=known,
                                           links=point_links(request, view["points"]),
-                                          delay=request.query_params.get("delay", "")))
+                                          delay=request.query_params.get("delay", ""), **speech))
         return self.tagged(request, state.position, page)
 
     async def race_fragment_page(self, request: Request) -> Response:
@@ -243,17 +316,21 @@ class BoardApp:
         basis, ref = basis_of(request), reference_of(request)
         state = self.race_state(key, basis)
         query = query_of(request, *BASIS_NAMES, "at")
+        speech = self.speak(request)
         return self.tagged(request, state.position, lambda: HTMLResponse(
-            self.race_fragment(key, basis, ref, query)[1]))
+            self.race_fragment(key, basis, ref, query, **speech)[1]))
 
     async def skater(self, request: Request) -> Response:
         basis = basis_of(request)
         found, position = self.ledgers.history(request.path_params["name"], basis)
         query = query_of(request, *BASIS_NAMES)
         about = views.skater_facts(self.skater_info(found, basis))
+        speech = self.speak(request)
+        names = {c.slug: c.name for c in self.ledgers.catalogue(Basis()).competitions.values()}
         return self.tagged(request, position, lambda: HTMLResponse(self.html(
-            "skater.html", h=output.history_json(found), charts=views.progression(found),
-            about=about, position=position, query=query, request=request)))
+            "skater.html", h=history_shown(found, i18n.NOTATION[speech["lang"]], names),
+            charts=views.progression(found), about=about, position=position, query=query,
+            request=request, **speech)))
 
     def skater_info(self, found: History, basis: Basis) -> SkaterInfo | None:
         """The skater's registration (nation, club) as the read of the last race they skated holds
@@ -287,11 +364,20 @@ class BoardApp:
         if frame_state.sheet(race) is None:
             race = current.race
             frame_state = self.race_state(race, shown)
-        view = views.race_view(frame_state, race, shown, "sb", self.memo)
-        fragment = self.html("_race_live.html", v=view, query="")
+        speech = self.speak(request)
+        view = self.named(views.race_view(frame_state, race, shown, "sb", self.memo), speech["lang"])
+        fragment = self.html("_race_live.html", v=view, query="", **speech)
+        zone = views.zone_of(views.competition_of(frame_state, slug))
+        words = i18n.words(speech["lang"])
+        names = {s.key: i18n.race_name(words, s.category, s.distance_m, s.discipline, s.label, s.track_m)
+                 for s in state.races.values() if s.competition == slug}
+        shown_steps = [{**s, "label": step_label(s, words, names)} for s in steps_json(steps)]
+        current_label = step_label(steps_json([current])[0], words, names)
         return self.tagged(request, view["position"], lambda: HTMLResponse(self.html(
-            "replay.html", slug=slug, steps=steps_json(steps), step=step, current=current,
-            index=steps.index(current), v=view, fragment=fragment, request=request)))
+            "replay.html", slug=slug, steps=shown_steps, step=step, current=current,
+            current_label=current_label,
+            index=steps.index(current), v=view, fragment=fragment, request=request,
+            recorded=views.moment(current.recorded_at, zone), **speech)))
 
     async def replay_frame(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -300,13 +386,14 @@ class BoardApp:
         steps = self.ledgers.steps(slug)
         current = max((s for s in steps if s.position <= state.position),
                       key=lambda s: s.position, default=None)
+        speech = self.speak(request)
         if current is None:
-            return HTMLResponse("<p>Nothing had happened yet.</p>")
+            return HTMLResponse(self.html("_nothing.html", **speech))
         race = request.query_params.get("race") or current.race
         if self.ledgers.race_state(race, Basis(position=state.position)).sheet(race) is None:
             race = current.race
         return self.tagged(request, state.position, lambda: HTMLResponse(
-            self.race_fragment(race, Basis(position=state.position), "sb")[1]))
+            self.race_fragment(race, Basis(position=state.position), "sb", **speech)[1]))
 
     # -- JSON ----------------------------------------------------------------------------------------
     async def api_races(self, request: Request) -> Response:
@@ -352,7 +439,7 @@ class BoardApp:
         key = race_key(request)
         ref = reference_of(request)
         self.race_state(key, Basis())
-        return self.stream(request, f"race:{ref}:{key}")
+        return self.stream(request, f"{speech_of(request)}|race:{ref}:{key}")
 
     async def day_events(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -360,7 +447,7 @@ class BoardApp:
             views.day_view(self.ledgers.competition(slug, Basis()).state, slug)
         except LookupError as e:
             raise HTTPException(404, str(e)) from None
-        return self.stream(request, f"day:{slug}")
+        return self.stream(request, f"{speech_of(request)}|day:{slug}")
 
     def stream(self, request: Request, topic: str) -> Response:
         """Server-sent events: a snapshot first (unless ``Last-Event-ID`` is the current position),
@@ -402,13 +489,46 @@ class BoardApp:
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def summary(view: dict[str, Any]) -> str:
+def known_at_shown(basis: Basis, zone: str) -> str:
+    """The moment of ``?known_at=`` in the venue's zone, to the second, the zone named."""
+    if basis.known_at is None:
+        return ""
+    try:
+        shown = views.moment(basis.known_at, ZoneInfo(zone))
+    except (OverflowError, ValueError):  # at the ends of the calendar: as given
+        return basis.known_at.isoformat()
+    return f"{shown['venue']} {shown['zone']}" if shown else ""
+
+
+def lang_href(request: Request | None, lang: str) -> str:
+    """The same page in ``lang``: its path and query, with ``lang=`` set."""
+    if request is None:
+        return f"/?lang={lang}"
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + "?" + urlencode([*kept, ("lang", lang)])
+
+
+def lang_query(speech: dict[str, Any], sep: str) -> str:
+    """``lang=`` for a URL the page's script opens, when the page's URL chose the language."""
+    return f"{sep}lang={speech['lang']}" if speech["keep"] else ""
+
+
+def speech_of(request: Request) -> str:
+    """The language part of a live topic: ``nl``, or ``nl+`` when the URL chose it."""
+    lang, keep = language_of(request)
+    return lang + ("+" if keep else "")
+
+
+def summary(view: dict[str, Any], words: i18n.Words | None = None) -> str:
+    """What a screen reader announces on a live update, in the page's language."""
+    _ = (words or i18n.words(i18n.DEFAULT)).gettext
     rows = view["board"]["rows"]
     leader = next((r for r in rows if r["rank"] == 1), None)
-    state = "official" if view["official"] else "provisional"
+    state = _("official") if view["official"] else _("provisional")
     if leader is None:
-        return f"{view['title']}: no results yet"
-    return f"{view['title']}: {leader['skater']} leads in {leader['time']} ({state})"
+        return _("%(race)s: no results yet") % {"race": view["title"]}
+    return _("%(race)s: %(skater)s leads in %(time)s (%(state)s)") % {
+        "race": view["title"], "skater": leader["skater"], "time": leader["time"], "state": state}
 
 
 def point_links(request: Request, points: list[int]) -> list[tuple[str, str]]:
@@ -421,6 +541,32 @@ def point_links(request: Request, points: list[int]) -> list[tuple[str, str]]:
 def steps_json(steps: list[Any]) -> list[dict[str, Any]]:
     return [{"position": s.position, "recorded_at": s.recorded_at.isoformat(), "race": s.race,
              "kind": s.kind, "label": s.label, "ends_pair": s.ends_pair, "at_m": s.at_m} for s in steps]
+
+
+def history_shown(found: Any, notation: Notation, names: dict[str, str]) -> dict[str, Any]:
+    """A skater's history as the page shows it: the command's JSON with its times in the page's
+    notation and each competition by name."""
+    data = output.history_json(found)
+
+    def shown(ms: int) -> str:
+        return format_time(ms, notation)
+    for row, result in zip(found.rows, data["results"], strict=True):
+        result["time"] = shown(row.time_ms) if row.time_ms is not None else None
+        result["competition_name"] = names.get(row.competition, row.competition)
+    data["personal_bests"] = {str(d): shown(ms) for d, ms in sorted(found.personal_bests.items())}
+    data["season_bests"] = {season: {str(d): shown(ms) for d, ms in sorted(bests.items())}
+                            for season, bests in found.season_bests.items()}
+    data["ledger_bests"] = {str(d): shown(ms) for d, ms in sorted(found.ledger_bests.items())}
+    return data
+
+
+def step_label(step: dict[str, Any], words: i18n.Words, names: dict[str, str]) -> str:
+    """A replay step as the page's reader says it: the race's name, not its key, the kind of fact
+    in the page's language ("1000 m dames: finish — Jorien ter Mors")."""
+    race, kind = step["race"], step["kind"]
+    rest = step["label"].removeprefix(f"{race}: ").removeprefix(kind)
+    rest = rest.replace(" pair ", f" {words.gettext('pair')} ", 1)
+    return f"{names.get(race, race)}: {words.t(kind)}{rest}"
 
 
 def race_key(request: Request) -> str:
@@ -447,10 +593,35 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())[:500]
 
 
+ERROR_HEADINGS = {400: i18n.N_("This address asks for something the board cannot show"),
+                  404: i18n.N_("Not found"), 405: i18n.N_("Not allowed"),
+                  500: i18n.N_("The board failed to show this page")}
+
+
+def is_machine(request: Request) -> bool:
+    """JSON endpoints, event streams and fragments answer errors as JSON or plain text."""
+    path = request.url.path
+    return (path.startswith(("/api/", "/static/")) or path.endswith(("/events", "/fragment", "/frame"))
+            or path == "/openapi.json")
+
+
 def error_response(request: Request, status: int, message: str) -> Response:
+    """One line: JSON on the API, plain text for streams and fragments, an HTML page in the site's
+    layout (title, language, a way back) for a page."""
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": one_line(message)}, status_code=status)
-    return PlainTextResponse(one_line(message) + "\n", status_code=status)
+    board = getattr(request.app.state, "board", None)
+    if is_machine(request) or board is None:
+        return PlainTextResponse(one_line(message) + "\n", status_code=status)
+    given = request.query_params.get("lang", "").strip()
+    lang, keep = i18n.choose(given if given in i18n.LANGUAGES else None,
+                             request.headers.get("accept-language", ""))
+    words = i18n.words(lang)
+    heading = words.gettext(ERROR_HEADINGS.get(status, ERROR_HEADINGS[400 if status < 500 else 500]))
+    back = request.url.path if status == 400 and request.url.query else None
+    page = board.html("error.html", lang=lang, keep=keep, heading=heading, reason=one_line(message),
+                      back=back, request=request, plain=True, query="")
+    return HTMLResponse(page, status_code=status)
 
 
 async def on_ledger_error(request: Request, exc: Exception) -> Response:
@@ -467,6 +638,11 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 async def on_value_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, f"bad request: {exc}")
+
+
+async def on_server_error(request: Request, exc: Exception) -> Response:
+    """A fault of ours: the page says so in one line (the log has the traceback)."""
+    return error_response(request, 500, "the board failed on this request; it is logged")
 
 
 def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
@@ -514,7 +690,7 @@ def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         LedgerError: on_ledger_error, HTTPException: on_http_error, ValueError: on_value_error,
-        OverflowError: on_value_error})
+        OverflowError: on_value_error, 500: on_server_error})
     app.state.board = board
     return app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from ledger.domain.kinds import FactKind
 from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.rules import CLOSING_ALL, TIMED
-from ledger.domain.timing import format_gap, format_time
+from ledger.domain.timing import Notation, format_gap, format_time, truncate_to_hundredths
 from projections.basis import Basis
 from projections.history import History
 from projections.history import progression as times_by_distance
@@ -50,6 +51,9 @@ VENUE_ZONES = {
 #: Dutch competitions (the demo's, the KNSB's) when the venue names no known rink.
 DEFAULT_ZONE = "Europe/Amsterdam"
 LANE_LABEL = {"inner": "inner · white armband", "outer": "outer · red armband"}
+#: How the times of the page being made are written: ``iso`` (1:16.05) or ``nl`` (1.16,05), set
+#: per request from the page's language (scripts/board/i18n.py); the JSON API stays ``iso``.
+NOTATION: ContextVar[Notation] = ContextVar("notation", default="iso")
 
 
 def zone_of(comp: CompetitionInfo | None) -> ZoneInfo:
@@ -70,11 +74,21 @@ def moment(value: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
 
 
 def time_text(ms: int | None) -> str | None:
-    return format_time(ms) if ms is not None else None
+    return format_time(ms, NOTATION.get()) if ms is not None else None
 
 
 def gap_text(ms: int | None) -> str | None:
-    return format_gap(ms) if ms is not None else None
+    return format_gap(ms, NOTATION.get()) if ms is not None else None
+
+
+def change_text(before: int | None, after: int | None) -> tuple[str | None, str | None]:
+    """A correction's two times: to the thousandth when their hundredths are equal
+    ("1:08.452 → 1:08.455", not "1:08.45 → 1:08.45")."""
+    if before is None or after is None or truncate_to_hundredths(before) != truncate_to_hundredths(after):
+        return time_text(before), time_text(after)
+    notation = NOTATION.get()
+    return (format_time(before, notation, thousandths=True),
+            format_time(after, notation, thousandths=True))
 
 
 # -- the index and the day ------------------------------------------------------------------------
@@ -113,7 +127,8 @@ def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
     pair = pair_on_ice(state, sheet)
     status = race_status(sheet)
     return {"key": sheet.key, "distance_m": sheet.distance_m, "category": sheet.category,
-            "label": sheet.label, "official": sheet.official is not None, "status": status,
+            "label": sheet.label, "discipline": sheet.discipline, "track_m": sheet.track_m,
+            "official": sheet.official is not None, "status": status,
             "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
             "podium": podium_of(state, sheet, status), "next_pair": next_pair(sheet),
             "pairs": start_list(state, sheet), "on_ice": pair}
@@ -201,7 +216,7 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     board = board_of(state, key, basis)
     comp = state.competitions.get(sheet.competition_id)
     zone = zone_of(comp)
-    data = output.board_json(board, basis, "iso")
+    data = output.board_json(board, basis, NOTATION.get())
     derived = memo(f"marks:{key}@{state.position}", lambda: derive(state, sheet).derived)
     marks = marks_of(state, sheet, derived)
     keep = pair_filter(sheet, basis.after_pair)
@@ -212,6 +227,8 @@ def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
     shown_marks = [m for r in data["rows"] for m in r["marks"] + r["published_marks"]]
     return {"key": key, "title": output.race_title(state, key), "slug": sheet.competition,
             "distance_m": sheet.distance_m, "category": sheet.category, "points": list(sheet.points),
+            "discipline": sheet.discipline, "label": sheet.label, "track_m": sheet.track_m,
+            "competition": comp.name if comp else sheet.competition, "day": sheet.day.isoformat(),
             "official": official_of(sheet, zone), "board": data, "position": state.position,
             "legend": [{"mark": m, "meaning": meaning(m)} for m in dict.fromkeys(shown_marks)],
             "recorded_at": moment(state.recorded_at, zone), "zone": str(zone),
@@ -278,8 +295,8 @@ def row_extras(state: LedgerState, sheet: RaceState, sid: UUID,
                marks: dict[UUID, dict[str, list[str]]], zone: ZoneInfo) -> dict[str, Any]:
     result = result_of(sheet, sid)
     fact = sheet.facts.get(result.fact) if result and result.fact else None
-    corrections = [{"before": time_text(c["before"]), "after": time_text(c["after"]),
-                    "reason": c["reason"], "by": c["author"]} for c in (fact.corrections if fact else [])]
+    corrections = [dict(zip(("before", "after"), change_text(c["before"], c["after"]), strict=True),
+                        reason=c["reason"], by=c["author"]) for c in (fact.corrections if fact else [])]
     reason = None
     if fact is not None and fact.kind in CLOSING_ALL | {FactKind.DNF}:
         reason = fact.detail.get("rule") or fact.detail.get("reason")
@@ -287,6 +304,7 @@ def row_extras(state: LedgerState, sheet: RaceState, sid: UUID,
     return {"skater_id": str(sid), "marks": shown.get("marks", []),
             "published_marks": shown.get("published_marks", []), "corrections": corrections,
             "status_reason": reason, "official": sheet.official is not None,
+            "fell": fact is not None and fact.kind == FactKind.FALL,
             "recorded_at": moment(fact.recorded_at, zone) if fact else None}
 
 
@@ -316,8 +334,11 @@ def corrections_of(state: LedgerState, sheet: RaceState, zone: ZoneInfo,
         if not keep(target if target is not None else fact):
             continue
         what = describe(target) if target is not None else fact.kind
+        changed = target if target is not None else fact
         out.append({"act": fact.kind, "skater": state.name_of(fact.skater) if fact.skater else None,
-                    "what": what, "after": time_text(fact.ms) if fact.kind == FactKind.CORRECTION else None,
+                    "what": what, "kind": changed.kind,
+                    "at_m": changed.metres if changed.kind == FactKind.PASSING else None,
+                    "after": time_text(fact.ms) if fact.kind == FactKind.CORRECTION else None,
                     "reason": fact.detail.get("reason") or fact.detail.get("rule"),
                     "by": fact.detail.get("author"), "recorded_at": moment(fact.recorded_at, zone)})
     return out
@@ -437,8 +458,8 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
         def y(t: int, t0: int = t0, t1: int = t1) -> float:
             return round(top + (bottom - top) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5), 1)
 
-        dots = [{"x": x(day.toordinal()), "y": y(t), "date": day.isoformat(), "time": format_time(t),
-                 "label": f"{day.isoformat()}: {format_time(t)}"} for day, t in points]
+        dots = [{"x": x(day.toordinal()), "y": y(t), "date": day.isoformat(), "time": time_text(t),
+                 "label": f"{day.isoformat()}: {time_text(t)}"} for day, t in points]
         days = sorted({day for day, _ in points})
         shown_days = days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]]
         times = sorted({t0, t1, (t0 + t1) // 2}) if t1 - t0 >= 20 else sorted({t0, t1})
@@ -446,8 +467,8 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
                        "left": left, "right": right, "top": top, "bottom": bottom,
                        "line": " ".join(f"{p['x']},{p['y']}" for p in dots), "dots": dots,
                        "x_ticks": [{"x": x(d.toordinal()), "label": d.isoformat()} for d in shown_days],
-                       "y_ticks": [{"y": y(t), "label": format_time(t)} for t in times],
-                       "best": format_time(t0), "worst": format_time(t1),
+                       "y_ticks": [{"y": y(t), "label": time_text(t)} for t in times],
+                       "best": time_text(t0), "worst": time_text(t1),
                        "first": days[0].isoformat(), "last": days[-1].isoformat()})
     return charts
 

@@ -15,9 +15,20 @@
       if (isNaN(when)) { return; }
       var span = document.createElement("span");
       span.className = "viewer";
-      span.textContent = " (your time " + when.toLocaleTimeString() + ")";
+      span.textContent = " (" + when.toLocaleTimeString(document.documentElement.lang || undefined) + ")";
       el.appendChild(span);
     });
+  }
+
+  // A recorded moment in the venue's zone, to the second, the zone named ("15:02:07 CET").
+  function venueTime(iso, zone) {
+    var when = new Date(iso);
+    if (isNaN(when)) { return iso; }
+    try {
+      return when.toLocaleString(document.documentElement.lang || undefined, {
+        timeZone: zone || undefined, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short" });
+    } catch (e) { return iso; }
   }
 
   // Replace the live fragment, keeping the reader's scroll position.
@@ -46,12 +57,14 @@
       apply(container, data.html, data.position);
       container.setAttribute("data-last-event-id", event.lastEventId);
       if (event.type === "board") { announce(data.summary); }
-      if (status) { status.textContent = "live"; }
+      if (status) { status.textContent = status.getAttribute("data-live") || "live"; }
       document.dispatchEvent(new CustomEvent("board:update", { detail: data }));
     }
     source.addEventListener("snapshot", onBoard);
     source.addEventListener("board", onBoard);
-    source.onerror = function () { if (status) { status.textContent = "reconnecting…"; } };
+    source.onerror = function () {
+      if (status) { status.textContent = status.getAttribute("data-reconnecting") || "reconnecting…"; }
+    };
     window.skateLedgerSource = source;  // for tests and the curious
   }
 
@@ -95,11 +108,11 @@
       if (!step) { return; }
       shown = step.position;
       slider.value = String(index);
-      slider.setAttribute("aria-valuetext", "position " + step.position + ": " + step.label);
+      slider.setAttribute("aria-valuetext", step.label);
       document.getElementById("replay-label").textContent = step.label;
       var t = document.getElementById("replay-time");
       t.setAttribute("datetime", step.recorded_at);
-      t.textContent = step.recorded_at;
+      t.textContent = venueTime(step.recorded_at, t.getAttribute("data-zone"));
       localTimes(t.parentNode);
       var query = "?position=" + step.position + "&step=" + kind.value + "&race=" + encodeURIComponent(step.race);
       history.replaceState(null, "", location.pathname + query);
@@ -117,8 +130,8 @@
 
     function stop() {
       if (timer) { clearTimeout(timer); timer = null; }
-      play.textContent = "▶ Play";
-      play.setAttribute("aria-label", "Play");
+      play.textContent = play.getAttribute("data-play") || "▶ Play";
+      play.setAttribute("aria-label", play.getAttribute("data-play-label") || "Play");
     }
 
     function tick() {
@@ -132,8 +145,8 @@
 
     play.addEventListener("click", function () {
       if (timer) { stop(); return; }
-      play.textContent = "❚❚ Pause";
-      play.setAttribute("aria-label", "Pause");
+      play.textContent = play.getAttribute("data-pause") || "❚❚ Pause";
+      play.setAttribute("aria-label", play.getAttribute("data-pause-label") || "Pause");
       tick();
     });
     slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });
