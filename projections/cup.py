@@ -11,8 +11,14 @@ and is listed as unscored with the reason: points are never guessed.
 Shared places share points: a place is the race's rank (equal at full precision share a rank, the
 next is skipped), and each skater of a shared place gets the points of that place. A result
 without a rank (DNF, DQ, DNS, WDR) scores what the table's ``unranked`` says for its status, 0 when
-the table says nothing. Equal totals share a cup rank: the tie-break of the regulations is not in
-any table shipped, so none is applied (decision 0022).
+the table says nothing. Equal totals share a cup rank: the tie-break of the regulations was not
+found, so none is applied (decisions 0022, 0024).
+
+A race counts for the cup event of its distance, except the long distances, which make one cup
+each as the ISU World Cup awards them: the women's 3000 and 5000 m (``3000-5000``) and the men's
+5000 and 10000 m (``5000-10000``); a mass start or a team race counts for its discipline's cup.
+The standings are summed by one pure function (:func:`standings_of`) from the scored races, the
+fold's (:func:`cup_standings`) and the cups view's (projections/cup_view.py) alike.
 """
 
 from __future__ import annotations

@@ -38,10 +38,9 @@ from projections import records_view as cv
 from projections.basis import Basis, state_as_of
 from projections.cup import CupStandings, cup_standings
 from projections.history import History, history
-from projections.reading import last_taken, stop_of
 from projections.records import records
 from projections.state import CompetitionInfo, LedgerState, collector_paused
-from projections.view_reading import BUILT, DECLINED, Check, Compared
+from projections.view_reading import BUILT, DECLINED, Check, Compared, built
 
 #: The upstream application's name: the views' tracking row is kept under it.
 UPSTREAM = Ledger.name
@@ -415,6 +414,22 @@ def records_at(app: Ledger, basis: Basis) -> cv.Current:
     return records(state_as_of(app, basis)).current
 
 
+def view_position(views: ViewsRecorder, basis: Basis, last: int) -> int | None:
+    """The log position a question as of ``basis`` answers as of (what the fold's state holds,
+    ``projections.reading.last_taken``), from the views: at a position, that position; as known at
+    a moment, the end of the prefix the clock says was known by then (the whole log when the
+    moment is after the views' last growth of known-at). None when the views cannot tell (no
+    clock, a late interval, the views lag): the caller folds."""
+    tracked = views.max_tracking_id(UPSTREAM) or 0
+    if basis.known_at is None:
+        return last if basis.position is None else min(basis.position, last)
+    moment = micros(basis.known_at)
+    if tracked < last or not built(views, clock_view.VIEW) or views.disordered(moment):
+        return None
+    prefix = clock_view.known_prefix(views, tracked, moment)
+    return last if prefix is None else min(prefix, last)
+
+
 def cup_at(app: Ledger, cup: str, basis: Basis, category: str | None = None,
            event: str | None = None) -> tuple[list[CompetitionInfo], CupStandings]:
     """The competitions and the standings of ``cup`` as of ``basis``, scored by the shipped tables:
@@ -424,8 +439,8 @@ def cup_at(app: Ledger, cup: str, basis: Basis, category: str | None = None,
     if views is not None:
         last = app.last_position()
         found = rv.view_catalogue(views, basis, last)
-        if found is not None:
-            position = last_taken(app, stop_of(app, basis), basis.known_at)[0]
+        position = view_position(views, basis, last)
+        if found is not None and position is not None:
             standings = cupv.view_standings(views, basis, last, position, cup, category, event)
             if standings is not None:
                 return list(found.competitions), standings

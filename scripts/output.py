@@ -278,7 +278,7 @@ def history_json(found: History) -> dict[str, Any]:
             "legend": marks_legend(m for r in found.rows for m in r.marks + r.published_marks)}
 
 
-#: What decides equal cup totals: the regulations' tie-break is in no table held (decision 0022).
+#: What decides equal cup totals: the regulations' tie-break was not found (decisions 0022, 0024).
 CUP_TIE_BREAK = "none applied: equal totals share a rank and the next is skipped (decision 0022)"
 
 

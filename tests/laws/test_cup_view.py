@@ -25,7 +25,7 @@ from projections.basis import Basis, state_as_of
 from projections.cup import PointsTable, cup_standings, tables_by_season
 from projections.cup_view import kept_tables, view_standings
 from projections.reading import last_taken
-from projections.views import rebuild, views_of
+from projections.views import rebuild, view_position, views_of
 from tests.view_ledgers import Plan, build, correct_first, plans
 
 #: Test fixtures, not the ISU's tables: distinct points per place, fewer places than starters.
@@ -68,8 +68,11 @@ def test_the_cups_view_answers_what_the_fold_answers(plan: Plan, join: str, othe
                 """The view's standings of every cup, category and event are the fold's at
                 ``basis``; False when the view declines."""
                 fold = state_as_of(app, basis)
-                position = last_taken(app, last, basis.known_at)[0] if basis.known_at else min(
-                    basis.position if basis.position is not None else last, last)
+                position = view_position(views, basis, last)
+                if position is None:
+                    return False
+                if basis.known_at is not None:  # the position the fold answers as of
+                    assert position == last_taken(app, last, basis.known_at)[0] == fold.position
                 for cup in CUPS:
                     whole = cup_standings(fold, cup, tables)
                     asked = [(None, None), *{(r.category, r.event) for r in whole.rows},
