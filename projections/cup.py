@@ -193,13 +193,20 @@ LONG_EVENT = "long"
 
 
 def event_of(sheet: RaceState) -> str:
-    """The cup event a race counts for: its distance (the combined long-distance cup for the
-    women's 3000 and 5000 m and the men's 5000 and 10000 m), or its discipline when not
-    individual."""
+    """A race's event: its distance, or its discipline when not individual (what the SOQC ranks
+    by, branch soqc; a cup counts :func:`cup_event_of`)."""
+    return str(sheet.distance_m) if sheet.discipline == "individual" else sheet.discipline
+
+
+def cup_event_of(sheet: RaceState) -> str:
+    """The cup event a race counts for: its event (:func:`event_of`), except the long distances,
+    which count for the combined cup of their category (the women's 3000 and 5000 m, the men's
+    5000 and 10000 m)."""
+    event = event_of(sheet)
     if sheet.discipline != "individual":
-        return sheet.discipline
+        return event
     distances, combined = LONG.get(sheet.category, (frozenset(), ""))
-    return combined if sheet.distance_m in distances else str(sheet.distance_m)
+    return combined if sheet.distance_m in distances else event
 
 
 def event_matches(asked: str | None, event: str) -> bool:
@@ -256,7 +263,7 @@ def cup_races(state: LedgerState, cup: str,
     """Every race of every competition of ``cup``, scored, by day and key."""
     sheets = sorted((s for s in state.races.values() if cup_of(state, s) == cup),
                     key=lambda s: (s.day, s.key))
-    return [CupRace(s.category, event_of(s), s.day.isoformat(), race_points(state, s, tables))
+    return [CupRace(s.category, cup_event_of(s), s.day.isoformat(), race_points(state, s, tables))
             for s in sheets]
 
 

@@ -35,9 +35,9 @@ from projections.cup import (
     CupStandings,
     PointsTable,
     RacePoints,
+    cup_event_of,
     cup_of,
     cup_standings,
-    event_of,
     named_by,
     race_points,
     shipped_tables,
@@ -134,7 +134,7 @@ class CupsKeeper:
         cup = cup_of(state, sheet)
         if cup is None:
             return []
-        scored = CupRace(sheet.category, event_of(sheet), sheet.day.isoformat(),
+        scored = CupRace(sheet.category, cup_event_of(sheet), sheet.day.isoformat(),
                          race_points(state, sheet, self.tables))
         found = self.put(race_key(cup), sheet.key, race_body(scored))
         for who in scored.points.points:

@@ -10,7 +10,7 @@ import pytest
 
 from ledger.domain.competition import cup_name
 from ledger.domain.errors import InvalidInputError
-from projections.cup import event_matches, event_of, kind_of, ranked_by, series_of, table_from
+from projections.cup import cup_event_of, event_matches, event_of, kind_of, ranked_by, series_of, table_from
 
 GOOD: dict[str, Any] = {"series": "world-cup", "season": "2025/26", "source": "a test table",
                         "places": {"A": {"individual": [5, 3, 3, 1]}}, "unranked": {"DQ": 1}}
@@ -77,7 +77,11 @@ class Raced:
     ("women", 0, "mass-start", "mass-start"), ("men", 0, "team-pursuit", "team-pursuit")])
 def test_the_long_distances_count_for_one_combined_cup_of_their_category(
         category: str, distance_m: int, discipline: str, event: str) -> None:
-    assert event_of(Raced(category, distance_m, discipline)) == event  # type: ignore[arg-type]
+    raced = Raced(category, distance_m, discipline)
+    assert cup_event_of(raced) == event  # type: ignore[arg-type]
+    # a race's own event stays its distance or discipline (what the SOQC ranks by)
+    assert event_of(raced) == (str(distance_m) if discipline == "individual"  # type: ignore[arg-type]
+                               else discipline)
 
 
 @pytest.mark.parametrize(("asked", "event", "matches"), [
