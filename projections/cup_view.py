@@ -161,7 +161,7 @@ def scored_with(views: ViewsRecorder, tables: Tables) -> bool:
 def view_standings(views: ViewsRecorder, basis: Basis, last: int, position: int, cup: str,
                    category: str | None = None, event: str | None = None,
                    tables: Tables | None = None) -> CupStandings | None:
-    """The standings of ``cup`` as of ``basis`` from the view's rows (two indexed lookups), or
+    """The standings of ``cup`` as of ``basis`` from the view's rows (a few indexed lookups), or
     None when the view does not hold the basis (:func:`projections.view_reading.rows_at`) or
     scored with other tables. ``position``: the log position the basis answers as of."""
     tables = kept_tables() if tables is None else tables
