@@ -11,15 +11,21 @@ and is listed as unscored with the reason: points are never guessed.
 Shared places share points: a place is the race's rank (equal at full precision share a rank, the
 next is skipped), and each skater of a shared place gets the points of that place. A result
 without a rank (DNF, DQ, DNS, WDR) scores what the table's ``unranked`` says for its status, 0 when
-the table says nothing. Equal totals share a cup rank: the tie-break of the regulations is not in
-any table shipped, so none is applied (decision 0022).
+the table says nothing. Equal totals share a cup rank: the tie-break of the regulations was not
+found, so none is applied (decisions 0022, 0024).
+
+A race counts for the cup event of its distance, except the long distances, which make one cup
+each as the ISU World Cup awards them: the women's 3000 and 5000 m (``3000-5000``) and the men's
+5000 and 10000 m (``5000-10000``); a mass start or a team race counts for its discipline's cup.
+The standings are summed by one pure function (:func:`standings_of`) from the scored races, the
+fold's (:func:`cup_standings`) and the cups view's (projections/cup_view.py) alike.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -176,9 +182,43 @@ def race_points(state: LedgerState, sheet: RaceState,
     return RacePoints(sheet.key, sheet.competition, scored, table)
 
 
+#: The combined long-distance cups (women 3000/5000 m, men 5000/10000 m: one cup each, as the
+#: ISU World Cup awards them): category → distances → the cup event they count for.
+LONG: Mapping[str, tuple[frozenset[int], str]] = {
+    "women": (frozenset({3000, 5000}), "3000-5000"),
+    "men": (frozenset({5000, 10000}), "5000-10000"),
+}
+#: ``--distance long``: the combined long-distance cup of each category.
+LONG_EVENT = "long"
+
+
 def event_of(sheet: RaceState) -> str:
-    """The cup event a race counts for: its distance, or its discipline when not individual."""
+    """A race's event: its distance, or its discipline when not individual (what the SOQC ranks
+    by, branch soqc; a cup counts :func:`cup_event_of`)."""
     return str(sheet.distance_m) if sheet.discipline == "individual" else sheet.discipline
+
+
+def cup_event_of(sheet: RaceState) -> str:
+    """The cup event a race counts for: its event (:func:`event_of`), except the long distances,
+    which count for the combined cup of their category (the women's 3000 and 5000 m, the men's
+    5000 and 10000 m)."""
+    event = event_of(sheet)
+    if sheet.discipline != "individual":
+        return event
+    distances, combined = LONG.get(sheet.category, (frozenset(), ""))
+    return combined if sheet.distance_m in distances else event
+
+
+def event_matches(asked: str | None, event: str) -> bool:
+    """Whether the cup event ``event`` is the one ``--distance`` asked for: the same event, any
+    combined long-distance cup for ``long``, or the combined cup a distance asked counts in
+    (``5000``: the women's 3000-5000 and the men's 5000-10000)."""
+    if asked is None or asked == event:
+        return True
+    combined = {name: distances for distances, name in LONG.values()}
+    if asked == LONG_EVENT:
+        return event in combined
+    return asked.isdigit() and int(asked) in combined.get(event, frozenset())
 
 
 @attrs.frozen
@@ -204,45 +244,93 @@ class CupStandings:
     rows: tuple[CupRow, ...]
 
 
+@attrs.frozen
+class CupRace:
+    """A race of a cup as its standings read it: its category, cup event and day, and its points."""
+
+    category: str
+    event: str
+    day: str
+    points: RacePoints
+
+
+#: A competitor → the name and nation its cup row shows.
+Named = Callable[[UUID], tuple[str, str | None]]
+
+
+def cup_races(state: LedgerState, cup: str,
+              tables: Mapping[tuple[str, str], PointsTable]) -> list[CupRace]:
+    """Every race of every competition of ``cup``, scored, by day and key."""
+    sheets = sorted((s for s in state.races.values() if cup_of(state, s) == cup),
+                    key=lambda s: (s.day, s.key))
+    return [CupRace(s.category, cup_event_of(s), s.day.isoformat(), race_points(state, s, tables))
+            for s in sheets]
+
+
+def named_by(state: LedgerState) -> Named:
+    def named(who: UUID) -> tuple[str, str | None]:
+        info = state.skaters.get(who)
+        return state.name_of(who), info.nation if info else None
+    return named
+
+
 def cup_standings(state: LedgerState, cup: str, tables: Mapping[tuple[str, str], PointsTable],
                   category: str | None = None, event: str | None = None) -> CupStandings:
     """The standings of ``cup`` as the state holds them: one ranking per category and event (the
-    distance, or the discipline), or only the one asked for.
+    distance, the combined long distance, or the discipline), or only the one asked for
+    (:func:`event_matches`).
 
     Every race of every competition of the cup counts; a competitor's total is the sum of its
     points, a competitor with none is not listed. Equal totals share a rank and the next rank is
     skipped; ties are listed by name."""
-    sheets = sorted((s for s in state.races.values()
-                     if cup_of(state, s) == cup and (category is None or s.category == category)
-                     and (event is None or event_of(s) == event)),
-                    key=lambda s: (s.day, s.key))
-    scored = [race_points(state, s, tables) for s in sheets]
+    return standings_of(cup, category, event, state.position, cup_races(state, cup, tables),
+                        named_by(state))
+
+
+def standings_of(cup: str, category: str | None, event: str | None, position: int,
+                 races: Sequence[CupRace], named: Named) -> CupStandings:
+    """The standings the scored races of a cup make (in day and key order): the fold's
+    (:func:`cup_standings`) and the cups view's (projections/cup_view.py) alike."""
+    chosen = [r for r in races if (category is None or r.category == category)
+              and event_matches(event, r.event)]
     totals: dict[tuple[str, str], dict[UUID, dict[str, int]]] = {}
-    for sheet, race in zip(sheets, scored, strict=True):
-        group = totals.setdefault((sheet.category, event_of(sheet)), {})
-        for who, points in race.points.items():
+    for race in chosen:
+        group = totals.setdefault((race.category, race.event), {})
+        for who, points in race.points.points.items():
             per = group.setdefault(who, {})
-            per[race.competition] = per.get(race.competition, 0) + points
+            competition = race.points.competition
+            per[competition] = per.get(competition, 0) + points
     rows: list[CupRow] = []
     for (cat, ev), group in sorted(totals.items(), key=lambda g: (g[0][0], event_order(g[0][1]))):
-        rows.extend(ranked(state, cat, ev, group))
-    return CupStandings(cup, category, event, state.position, tuple(scored), tuple(rows))
+        rows.extend(ranked_by(named, cat, ev, group))
+    return CupStandings(cup, category, event, position, tuple(r.points for r in chosen),
+                        tuple(rows))
 
 
 def event_order(event: str) -> tuple[int, str]:
-    """Distances shortest first, then the disciplines."""
-    return (int(event), "") if event.isdigit() else (1 << 30, event)
+    """Distances shortest first (a combined cup by its first distance), then the disciplines."""
+    first = event.split("-", 1)[0]
+    return (int(first), event) if first.isdigit() else (1 << 30, event)
 
 
 def ranked(state: LedgerState, category: str, event: str,
            group: Mapping[UUID, Mapping[str, int]]) -> list[CupRow]:
+    """The cup rows of one category and event, named as ``state`` names them."""
+    return ranked_by(named_by(state), category, event, group)
+
+
+def ranked_by(named: Named, category: str, event: str,
+              group: Mapping[UUID, Mapping[str, int]]) -> list[CupRow]:
+    """The cup rows of one category and event: by total, equal totals sharing a rank (the next
+    skipped: no tie-break is applied, decision 0024), ties listed by name."""
     totals = {who: sum(per.values()) for who, per in group.items()}
+    names = {who: named(who) for who in group}
     order = sorted((w for w in group if totals[w] > 0),
-                   key=lambda w: (-totals[w], state.name_of(w).casefold()))
+                   key=lambda w: (-totals[w], names[w][0].casefold()))
     rows: list[CupRow] = []
     for index, who in enumerate(order):
         rank = rows[-1].rank if rows and rows[-1].total == totals[who] else index + 1
-        info = state.skaters.get(who)
-        rows.append(CupRow(category, event, rank, who, state.name_of(who),
-                           info.nation if info else None, dict(group[who]), totals[who]))
+        name, nation = names[who]
+        rows.append(CupRow(category, event, rank, who, name, nation, dict(group[who]),
+                           totals[who]))
     return rows

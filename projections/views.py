@@ -31,14 +31,16 @@ from ledger.domain.clocks import known_at_of
 from ledger.domain.errors import InvalidInputError
 from ledger.store.views import VIEWS, Change, SQLiteViewsRecorder, Step, ViewsRecorder, micros
 from projections import clock_view, index_view
+from projections import cup_view as cupv
 from projections import history_view as hv
 from projections import races_view as rv
 from projections import records_view as cv
 from projections.basis import Basis, state_as_of
+from projections.cup import CupStandings, cup_standings
 from projections.history import History, history
 from projections.records import records
-from projections.state import LedgerState, collector_paused
-from projections.view_reading import BUILT, DECLINED, Check, Compared
+from projections.state import CompetitionInfo, LedgerState, collector_paused
+from projections.view_reading import BUILT, DECLINED, Check, Compared, built
 
 #: The upstream application's name: the views' tracking row is kept under it.
 UPSTREAM = Ledger.name
@@ -71,10 +73,11 @@ KEEPERS: tuple[tuple[str, KeeperClass], ...] = ((hv.VIEW, hv.HistoryKeeper),
                                                (index_view.VIEW, index_view.IndexKeeper),
                                                (rv.VIEW, rv.RacesKeeper),
                                                (cv.VIEW, cv.RecordsKeeper),
-                                               (clock_view.VIEW, clock_view.ClockKeeper))
+                                               (clock_view.VIEW, clock_view.ClockKeeper),
+                                               (cupv.VIEW, cupv.CupsKeeper))
 #: Views that write a marker row when built from nothing (projections.view_reading): a catch-up
 #: of a store built before they existed rebuilds instead of going on without their past.
-MARKED = (rv.VIEW, cv.VIEW, clock_view.VIEW)
+MARKED = (rv.VIEW, cv.VIEW, clock_view.VIEW, cupv.VIEW)
 
 
 @attrs.define
@@ -266,6 +269,8 @@ def catch_up(app: Ledger, progress: Progress | None = None) -> int:
     start = Start(held={name: hv.held_of(recorder.open_rows(name)) for name, _ in KEEPERS})
     if any(BUILT not in start.held[name] for name in MARKED):
         return rebuild(app, progress)  # a view added since the views were built: all again
+    if not cupv.scored_with(recorder, cupv.kept_tables()):
+        return rebuild(app, progress)  # the cups view scored with other tables than those shipped
     with collector_paused():
         for position, event in app.read_log(stop=tracked):
             start.state.apply(position, event)
@@ -342,7 +347,7 @@ def check_history(views: ViewsRecorder, state: LedgerState, basis: Basis, last: 
 
 #: Every view's check, beside its keeper (:data:`KEEPERS`): ``views check`` runs them all.
 CHECKS: tuple[tuple[str, Check], ...] = ((hv.VIEW, check_history), (rv.VIEW, rv.check),
-                                         (cv.VIEW, cv.check))
+                                         (cv.VIEW, cv.check), (cupv.VIEW, cupv.check))
 
 
 def check_at(app: Ledger, views: ViewsRecorder, basis: Basis,
@@ -407,3 +412,38 @@ def records_at(app: Ledger, basis: Basis) -> cv.Current:
         if found is not None:
             return found
     return records(state_as_of(app, basis)).current
+
+
+def view_position(views: ViewsRecorder, basis: Basis, last: int) -> int | None:
+    """The log position a question as of ``basis`` answers as of (what the fold's state holds,
+    ``projections.reading.last_taken``), from the views: at a position, that position; as known at
+    a moment, the end of the prefix the clock says was known by then (the whole log when the
+    moment is after the views' last growth of known-at). None when the views cannot tell (no
+    clock, a late interval, the views lag): the caller folds."""
+    tracked = views.max_tracking_id(UPSTREAM) or 0
+    if basis.known_at is None:
+        return last if basis.position is None else min(basis.position, last)
+    moment = micros(basis.known_at)
+    if tracked < last or not built(views, clock_view.VIEW) or views.disordered(moment):
+        return None
+    prefix = clock_view.known_prefix(views, tracked, moment)
+    return last if prefix is None else min(prefix, last)
+
+
+def cup_at(app: Ledger, cup: str, basis: Basis, category: str | None = None,
+           event: str | None = None) -> tuple[list[CompetitionInfo], CupStandings]:
+    """The competitions and the standings of ``cup`` as of ``basis``, scored by the shipped tables:
+    from the races and cups views when they hold the basis (indexed lookups), else by the fold;
+    the same answer either way (tests/laws/test_cup_view.py)."""
+    views = views_of(app)
+    if views is not None:
+        last = app.last_position()
+        found = rv.view_catalogue(views, basis, last)
+        position = view_position(views, basis, last)
+        if found is not None and position is not None:
+            standings = cupv.view_standings(views, basis, last, position, cup, category, event)
+            if standings is not None:
+                return list(found.competitions), standings
+    state = state_as_of(app, basis)
+    return (list(state.competitions.values()),
+            cup_standings(state, cup, cupv.kept_tables(), category, event))

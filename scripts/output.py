@@ -15,7 +15,7 @@ from projections.leaderboard import Leaderboard, Row
 from projections.marks import derive, published_marks
 from projections.marks import legend as marks_legend
 from projections.races_view import Listing, catalogue
-from projections.state import LedgerState
+from projections.state import CompetitionInfo, LedgerState
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -278,15 +278,19 @@ def history_json(found: History) -> dict[str, Any]:
             "legend": marks_legend(m for r in found.rows for m in r.marks + r.published_marks)}
 
 
-#: What decides equal cup totals: the regulations' tie-break is in no table held (decision 0022).
+#: What decides equal cup totals: the regulations' tie-break was not found (decisions 0022, 0024).
 CUP_TIE_BREAK = "none applied: equal totals share a rank and the next is skipped (decision 0022)"
 
 
-def cup_json(state: LedgerState, standings: CupStandings, basis: Basis) -> dict[str, Any]:
+def cup_json(competitions: LedgerState | Iterable[CompetitionInfo], standings: CupStandings,
+             basis: Basis) -> dict[str, Any]:
     """``cup --format json``: the competitions in date order, each race with the table that
-    scored it (its source) or why none did, and a row per competitor."""
+    scored it (its source) or why none did, and a row per competitor. ``competitions``: those
+    held as of the basis (or the state that holds them)."""
+    held = (competitions.competitions.values() if isinstance(competitions, LedgerState)
+            else competitions)
     slugs = {r.competition for r in standings.races}
-    comps = sorted((c for c in state.competitions.values() if c.slug in slugs),
+    comps = sorted((c for c in held if c.slug in slugs),
                    key=lambda c: (c.first_day, c.slug))
     order = [c.slug for c in comps]
     return {

@@ -20,7 +20,14 @@ from projections.audit import audit as audit_trail
 from projections.audit import ordinal
 from projections.basis import Basis
 from projections.classification import format_points
-from projections.cup import cup_standings, read_table, shipped_tables, tables_by_season
+from projections.cup import (
+    LONG,
+    LONG_EVENT,
+    cup_standings,
+    read_table,
+    shipped_tables,
+    tables_by_season,
+)
 from projections.marks import load_scopes
 from projections.qualification import load_rule
 from projections.reading import race_log, race_state_at, state_at
@@ -317,39 +324,53 @@ def report(app: Ledger, hometown: tuple[str, ...], club: tuple[str, ...], nation
 
 
 def cup_event(value: str | None) -> str | None:
-    """``--distance``: a distance in metres (``500``, ``1000m``) or a discipline (``mass-start``,
-    ``team-pursuit``, ``team-sprint``, ``mixed-relay``): the cup event, as projections.cup names it."""
+    """``--distance``: a distance in metres (``500``, ``1000m``; ``3000``, ``5000``, ``10000`` mean
+    the combined long-distance cup they count in), a combined cup (``long``, ``3000-5000``,
+    ``5000-10000``) or a discipline (``mass-start``, ``team-pursuit``, ``team-sprint``,
+    ``mixed-relay``): the cup event, as projections.cup names it."""
     if value is None:
         return None
     text = value.strip().lower()
-    if text in {"mass-start", *TEAM_DISCIPLINES}:
+    combined = {name for _, name in LONG.values()}
+    if text in {"mass-start", LONG_EVENT, *combined, *TEAM_DISCIPLINES}:
         return text
     try:
         return str(parse_distance(text))
     except InvalidInputError as e:
-        raise click.BadParameter(f"{e}; or give mass-start, {', '.join(TEAM_DISCIPLINES)}") from None
+        raise click.BadParameter(f"{e}; or give {LONG_EVENT}, {', '.join(sorted(combined))}, "
+                                 f"mass-start, {', '.join(TEAM_DISCIPLINES)}") from None
 
 
 @command_of(click.command("cup"), click.argument("cup"),
             click.option("--category", type=click.Choice(["men", "women", "mixed"]), default=None),
             click.option("--distance", "event", default=None,
                          callback=lambda ctx, param, value: cup_event(value),
-                         help="500, 1000, … or mass-start, team-pursuit, team-sprint, mixed-relay."),
+                         help="500, 1000, 1500, long (3000-5000 women, 5000-10000 men), or "
+                              "mass-start, team-pursuit, team-sprint, mixed-relay."),
             click.option("--table", "tables", multiple=True, type=click.Path(path_type=Path),
                          help="A points table (JSON, decision 0022) beside the shipped ones."),
             basis_options, format_choice("table", "json", "csv"), read_command)
 def cup(app: Ledger, cup: str, category: str | None, event: str | None, tables: tuple[Path, ...],
         position: int | None, known_at: str | None, fmt: str) -> None:
-    """The standings of CUP: rank, skater or team, nation, points per competition, total."""
+    """The standings of CUP: rank, skater or team, nation, points per competition, total.
+
+    From the cups view when the views hold the basis and no --table is given (decision 0024),
+    else by the fold (the same answer)."""
     name = cup_name(cup)
     basis = basis_of(position, known_at)
-    state = state_at(app, basis)
-    held = tables_by_season([*shipped_tables(), *(read_table(p) for p in tables)])
-    if not any(c.cup == name for c in state.competitions.values()):
+    if tables:
+        held = tables_by_season([*shipped_tables(), *(read_table(p) for p in tables)])
+        state = state_at(app, basis)
+        competitions = list(state.competitions.values())
+        standings = cup_standings(state, name, held, category, event)
+    else:
+        from projections.views import cup_at  # the views' machinery only for this question
+
+        competitions, standings = cup_at(app, name, basis, category, event)
+    if not any(c.cup == name for c in competitions):
         raise InvalidInputError(f"no competition counts for cup {name!r} at position "
-                                f"{state.position} (record cup COMPETITION {name})")
-    standings = cup_standings(state, name, held, category, event)
-    data = output.cup_json(state, standings, basis)
+                                f"{standings.position} (record cup COMPETITION {name})")
+    data = output.cup_json(competitions, standings, basis)
     if fmt == "json":
         output.print_json(OUT, data)
     elif fmt == "csv":

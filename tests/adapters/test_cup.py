@@ -12,13 +12,16 @@ numbers are. The real list of ../shared/data/isu-lists is read independently of 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from projections.cup import table_from
 from tests.adapters.test_isu_text import FILES, printed_sections
 from tests.cli import Ran, run
 
@@ -192,15 +195,21 @@ def test_cup_of_no_competition_is_refused_in_one_line(
 WORLD_CUP_2 = next(p for p in FILES if p.name == "2-world-cup-20252026.txt")
 
 
+#: The distances of the combined long-distance cups (the ISU's: women 3000/5000 m, men 5000/10000 m).
+LONG = {"3000-5000": {3000, 5000}, "5000-10000": {5000, 10000}}
+
+
 def expected_points(category: str, event: str) -> dict[str, int]:
-    """Each skater's cup points over the list's races of ``event`` (metres, or mass-start), by
-    its published places (a blank POS shares the place above) and TABLE: the hand calculation."""
+    """Each skater's cup points over the list's races of ``event`` (metres, a combined long
+    distance, or mass-start), by its published places (a blank POS shares the place above) and
+    TABLE: the hand calculation."""
     _, sections = printed_sections(WORLD_CUP_2)
     totals: dict[str, int] = {}
     kind = "mass-start" if event == "mass-start" else "individual"
+    distances = LONG.get(event, {int(event)} if event.isdigit() else set())
     for section in sections:
         held = (section.heading.startswith("Mass Start") if kind == "mass-start"
-                else section.individual and str(section.distance_m) == event)
+                else section.individual and section.distance_m in distances)
         if not held or section.category != category:
             continue
         points = TABLE["places"]["B" if section.label == "Division B" else "A"][kind]
@@ -211,8 +220,8 @@ def expected_points(category: str, event: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(("category", "event"), [
-    ("men", "500"), ("women", "500"), ("women", "1000"), ("men", "5000"), ("women", "mass-start"),
-    ("men", "mass-start")])
+    ("men", "500"), ("women", "500"), ("women", "1000"), ("men", "5000-10000"),
+    ("women", "3000-5000"), ("women", "mass-start"), ("men", "mass-start")])
 def test_the_real_world_cup_list_scores_its_published_places(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path,
         category: str, event: str) -> None:
@@ -244,3 +253,144 @@ def test_the_races_view_keeps_a_competitions_cup_as_the_fold_has_it(
            "--cup", "world-cup-2025-26"))
     ok(run(capsys, "--db", db, "views", "rebuild"))
     ok(run(capsys, "--db", db, "views", "check"))
+
+
+#: TABLE with Division B team points too.
+TEAMS: dict[str, Any] = {**TABLE, "places": {**TABLE["places"],
+                                             "B": {**TABLE["places"]["B"], "team": [3, 2]}}}
+
+
+def expected_team_points(category: str) -> list[int]:
+    """The team pursuit points of the list's teams, by the published places (a team's skaters
+    share its place) and TABLE, highest first: the hand calculation (the list names a team's
+    skaters, not the team)."""
+    _, sections = printed_sections(WORLD_CUP_2)
+    found = []
+    for section in sections:
+        if section.heading.startswith("Team Pursuit") and section.category == category:
+            points = TEAMS["places"]["B" if section.label == "Division B" else "A"]["team"]
+            places = sorted({row.place for row in section.rows if row.place is not None})
+            found += [points[p - 1] for p in places if p <= len(points)]
+    return sorted(found, reverse=True)
+
+
+@pytest.mark.parametrize("category", ["men", "women"])
+def test_the_real_world_cup_lists_team_pursuits_score_each_team_its_place(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, category: str) -> None:
+    table = write(tmp_path, "table.json", json.dumps(TEAMS))
+    db = str(tmp_path / "l.db")
+    ok(run(capsys, "--db", db, "import", str(WORLD_CUP_2)))
+    ok(run(capsys, "--db", db, "record", "cup", "2-world-cup-2025-2026", "world-cup-2025-26"))
+    got = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--category", category,
+                 "--distance", "team-pursuit", "--table", str(table), "--format", "json")).json()
+    assert [r["total"] for r in got["rows"]] == expected_team_points(category) == [30, 20, 10, 3, 2]
+    assert {r["distance"] for r in got["rows"]} == {"team-pursuit"}
+    assert all(r["competitor"] == r["nation"] for r in got["rows"])  # a team is its nation
+
+
+def long_cups(tmp_path: Path) -> tuple[Path, Path]:
+    """Two competitions: the women's 3000 m and the men's 5000 m at the first, the women's 5000 m
+    and the men's 10000 m at the second."""
+    one = write(tmp_path, "long-one.csv", HEADER + "\n" + csv_rows(
+        "Long One", "2025-11-14", "world-cup-2025-26",
+        "3000,women,,1,inner,Skater K,NED,3:56.000,", "3000,women,,1,outer,Skater L,NOR,3:57.000,",
+        "5000,men,,1,inner,Skater M,NED,6:05.000,", "5000,men,,1,outer,Skater N,USA,6:06.000,"))
+    two = write(tmp_path, "long-two.csv", HEADER + "\n" + csv_rows(
+        "Long Two", "2025-11-21", "world-cup-2025-26",
+        "5000,women,,1,inner,Skater L,NOR,6:50.000,", "5000,women,,1,outer,Skater K,NED,6:52.000,",
+        "5000,women,,2,inner,Skater O,CZE,6:53.000,",
+        "10000,men,,1,inner,Skater N,USA,12:40.000,", "10000,men,,1,outer,Skater M,NED,12:45.000,"))
+    return one, two
+
+
+def test_the_long_distances_make_one_cup_each_women_3000_5000_and_men_5000_10000(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
+    db = str(tmp_path / "l.db")
+    for listed in long_cups(tmp_path):
+        ok(run(capsys, "--db", db, "import", str(listed)))
+    asked = ("cup", "world-cup-2025-26", "--table", str(table), "--format", "json")
+    both = ok(run(capsys, "--db", db, *asked, "--distance", "long")).json()
+    rows = {(r["distance"], r["competitor"]): (r["rank"], r["points"], r["total"])
+            for r in both["rows"]}
+    assert rows == {
+        # women: 3000 m at Long One, 5000 m at Long Two, one cup
+        ("3000-5000", "Skater K"): (1, {"long-one-2025": 60, "long-two-2025": 54}, 114),
+        ("3000-5000", "Skater L"): (1, {"long-one-2025": 54, "long-two-2025": 60}, 114),
+        ("3000-5000", "Skater O"): (3, {"long-one-2025": None, "long-two-2025": 48}, 48),
+        # men: 5000 m at Long One, 10000 m at Long Two, one cup
+        ("5000-10000", "Skater M"): (1, {"long-one-2025": 60, "long-two-2025": 54}, 114),
+        ("5000-10000", "Skater N"): (1, {"long-one-2025": 54, "long-two-2025": 60}, 114)}
+    women = ok(run(capsys, "--db", db, *asked, "--distance", "3000-5000")).json()
+    assert women["rows"] == [r for r in both["rows"] if r["distance"] == "3000-5000"]
+    assert ok(run(capsys, "--db", db, *asked, "--distance", "3000m")).json()["rows"] == women["rows"]
+    men = ok(run(capsys, "--db", db, *asked, "--distance", "5000", "--category", "men")).json()
+    assert men["rows"] == [r for r in both["rows"] if r["distance"] == "5000-10000"]
+    assert ok(run(capsys, "--db", db, *asked)).json()["rows"] == both["rows"]  # every event
+    bad = run(capsys, "--db", db, *asked, "--distance", "longest")
+    assert bad.code == 2 and "long, 3000-5000, 5000-10000" in bad.err
+
+
+def view_tables() -> Any:
+    """The cups view scores with the shipped tables: none is shipped (decision 0024), so these
+    tests ship TABLE for the length of a test."""
+    return mock.patch("projections.cup_view.shipped_tables",
+                      return_value=[table_from("test fixture", TABLE)])
+
+
+def test_cup_answers_the_same_from_the_views_and_folds_while_they_lag(
+        capsys: pytest.CaptureFixture[str], command_db: str, tmp_path: Path) -> None:
+    """``cup`` without ``--table`` reads the cups view when the views hold the basis (decision
+    0024): the same JSON as the fold before and after ``views rebuild``, while the views lag
+    (the fold answers) and after ``views catch-up``; as of a position and a known-at moment."""
+    db = command_db
+    with view_tables():
+        ok(run(capsys, "--db", db, "import", str(first_cup(tmp_path))))
+        asked = ("cup", "world-cup-2025-26", "--format", "json")
+        folded = ok(run(capsys, "--db", db, *asked)).json()
+        position_one = folded["basis"]["position"]
+        assert {r["source"] for r in folded["races"]} == {TABLE["source"]}
+        between = datetime.now(UTC)
+        time.sleep(0.01)
+        ok(run(capsys, "--db", db, "import", str(second_cup(tmp_path))))
+        now = ok(run(capsys, "--db", db, *asked)).json()
+        ok(run(capsys, "--db", db, "views", "rebuild"))
+        assert ok(run(capsys, "--db", db, *asked)).json() == now
+        at = ("--position", str(position_one))
+        assert ok(run(capsys, "--db", db, *asked, *at)).json() == folded
+        known = ok(run(capsys, "--db", db, *asked, "--known-at", between.isoformat())).json()
+        assert known["rows"] == folded["rows"] and known["races"] == folded["races"]
+        late = write(tmp_path, "late.csv", HEADER + "\n" + csv_rows(
+            "Cup Three", "2025-11-28", "world-cup-2025-26", "500,men,,1,inner,Skater C,JPN,34.300,"))
+        ok(run(capsys, "--db", db, "import", str(late)))  # the views lag: the fold answers
+        lagging = ok(run(capsys, "--db", db, *asked)).json()
+        assert lagging["competitions"][-1] == "cup-three-2025"
+        assert ok(run(capsys, "--db", db, *asked, *at)).json() == folded  # from the views
+        ok(run(capsys, "--db", db, "views", "catch-up"))
+        assert ok(run(capsys, "--db", db, *asked)).json() == lagging
+        checked = ok(run(capsys, "--db", db, "views", "check", "--samples", "2", "--seed", "3"))
+        assert "the views agree with the fold" in checked.out  # the cups view among them
+
+
+def test_cup_reads_the_view_and_check_names_a_changed_cup_row(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    with view_tables():
+        ok(run(capsys, "--db", db, "import", str(first_cup(tmp_path))))
+        ok(run(capsys, "--db", db, "views", "rebuild"))
+        conn = sqlite3.connect(db)
+        with conn:
+            rowid, body = conn.execute(
+                "SELECT rowid, body FROM views_rows WHERE view='cups' AND key LIKE 'cup/%' "
+                "AND item='cup-one-2025/men-500m' AND to_pos IS NULL").fetchone()
+            changed = json.loads(body)
+            changed["points"] = dict.fromkeys(changed["points"], 1)
+            conn.execute("UPDATE views_rows SET body=? WHERE rowid=?", (json.dumps(changed), rowid))
+        conn.close()
+        read = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--format", "json")).json()
+        assert {r["competitor"]: r["total"] for r in read["rows"]}["Skater A"] == 1  # the changed row, read
+        differs = run(capsys, "--db", db, "views", "check", "--samples", "1", "--seed", "7")
+        assert differs.code == 1, differs
+        assert "first difference, now: view cups: cup world-cup-2025-26: races:" in differs.out
+    # without the tables the view scored with, cup folds: no table shipped, every race unscored
+    unscored = ok(run(capsys, "--db", db, "cup", "world-cup-2025-26", "--format", "json")).json()
+    assert unscored["rows"] == [] and all(r["unscored"] for r in unscored["races"])
