@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, cast
+from uuid import UUID
 
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
@@ -407,3 +408,13 @@ def records_at(app: Ledger, basis: Basis) -> cv.Current:
         if found is not None:
             return found
     return records(state_as_of(app, basis)).current
+
+
+def forget_personal(app: Ledger, skater: UUID) -> int:
+    """Delete the index rows that hold an erased skater's hometown or club in clear (from a
+    registration of before docs/decisions/0029: a sealed field is never indexed); how many."""
+    views = views_of(app)
+    if views is None:
+        return 0
+    return views.forget(index_view.VIEW, skater.hex,
+                        tuple(f"{field}/" for field in index_view.CHOSEN_BY if field != "nation"))
