@@ -476,7 +476,8 @@ class Ledger(Application[UUID]):
         sealed = self.vault.seal(sid, personal, f"registering {name!r} with personal fields")
         made = (Skater.registered_as(sid, name, nation, None, None, sealed) if held is not None
                 else Skater(name=name, nation=nation, club=None, hometown=None, sealed=sealed))
-        vars(made).update({f: v for f, v in personal.items() if v is not None})  # as a reader with the key sees it
+        # in memory, as a reader with the key sees it (the event holds only ``sealed``)
+        vars(made).update({f: v for f, v in personal.items() if v is not None})
         return made
 
     def skater_id_of(self, name: str) -> UUID:

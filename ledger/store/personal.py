@@ -77,7 +77,7 @@ def read_master_key(path: Path) -> bytes:
     except UnicodeDecodeError:
         raise InvalidInputError(f"{path}: not a master key file (not ASCII text)") from None
     # the header's four words, then 32 bytes in hex
-    if len(lines) != 5 or " ".join(lines[:4]) != MASTER_HEADER or len(lines[4]) != 64:  # noqa: PLR2004
+    if len(lines) != 5 or " ".join(lines[:4]) != MASTER_HEADER or len(lines[4]) != 64:
         raise InvalidInputError(f"{path}: not a master key file (make one with 'skate-ledger keys "
                                 "init --output FILE')")
     try:
@@ -281,7 +281,7 @@ class Vault:
             self._tombstone(c, skater, now)
         with self.datastore.get_connection(commit=True) as conn:
             # VACUUM runs outside a transaction, on the library's own connection
-            raw: sqlite3.Connection = conn._sqlite_conn  # noqa: SLF001
+            raw: sqlite3.Connection = conn._sqlite_conn
             if not self.datastore.pool.is_sqlite_memory_mode:
                 raw.execute("VACUUM")  # the freelist's pages go; the file is rewritten
                 raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL's old pages go

@@ -7,8 +7,8 @@ table of the PostgreSQL schema."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import psycopg
@@ -28,7 +28,7 @@ REFEREE_TOKEN = "referee-token-0123456789abc"
 
 
 @pytest.fixture
-def day(command_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
+def day(command_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     """A ledger with two skaters in one race, her fields given, the views built, and an
     administrator's and a referee's token (files ``admin.token``, ``referee.token``)."""
     (tmp_path / "admin.token").write_text(ADMIN_TOKEN, encoding="utf-8")
@@ -47,7 +47,7 @@ def day(command_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
              ["roles", "set-referee", "--token-file", str(tmp_path / "referee.token")]]
     for step in steps:
         ok(run(capsys, *db, *step))
-    yield command_db
+    return command_db
 
 
 def erase(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path, *extra: str,
@@ -61,6 +61,11 @@ def report(capsys: pytest.CaptureFixture[str], db: str, *choice: str) -> list[di
     lines: list[dict[str, object]] = ok(run(capsys, "--db", db, "report", *choice,
                                             "--format", "json")).json()["skaters"]
     return lines
+
+
+def exported_in_clear(capsys: pytest.CaptureFixture[str], db: str) -> list[dict[str, Any]]:
+    lines = ok(run(capsys, "--db", db, "export", "--include-personal")).out.splitlines()
+    return [json.loads(line) for line in lines]
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -113,7 +118,7 @@ def test_after_erasure_every_reader_shows_the_fields_erased_and_verify_still_pas
         day: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tmp_path / "before.jsonl"
     ok(run(capsys, "--db", day, "export", "--output", str(before)))
-    clear = [json.loads(x) for x in ok(run(capsys, "--db", day, "export", "--include-personal")).out.splitlines()]
+    clear = exported_in_clear(capsys, day)
     assert clear[0]["personal"]["hometown"] == HERS["--hometown"]
     assert erase(capsys, day, tmp_path)[0] == 0
     after = tmp_path / "after.jsonl"
@@ -121,7 +126,7 @@ def test_after_erasure_every_reader_shows_the_fields_erased_and_verify_still_pas
     for exported in (before, after):
         ok(run(capsys, "verify", "--export", str(exported)))
     ok(run(capsys, "--db", day, "verify"))
-    shown = [json.loads(x) for x in ok(run(capsys, "--db", day, "export", "--include-personal")).out.splitlines()]
+    shown = exported_in_clear(capsys, day)
     assert shown[0]["personal"] == dict.fromkeys(("birth_date", "hometown", "club", "contact"), "erased")
     assert shown[1]["personal"] == {"hometown": "Lekkerkerk"}
     last = shown[-1]
@@ -175,7 +180,7 @@ def everything_stored(db: str) -> bytes:
                                              "WHERE table_schema=%s", (schema,))]
         assert "ledger_keys" in tables
         for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{schema}"."{table}"'):  # noqa: S608  # names from the catalog
+            for row in conn.execute(f'SELECT * FROM "{schema}"."{table}"'):  # names from the catalog
                 for value in row:
                     found.append(bytes(value) if isinstance(value, bytes | memoryview)
                                  else str(value).encode())
