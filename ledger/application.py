@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent
 
@@ -152,6 +152,18 @@ class Ledger(Application[UUID]):
         self.vault = Vault(self.recorder)
         if isinstance(self.mapper, RevealingMapper):
             self.mapper.vault = self.vault
+
+    def reveal_personal(self) -> None:
+        """From now on, read the skaters' personal fields in clear where the master key and
+        their keys allow (a question that reads them: the report, ``export --include-personal``);
+        other reads leave them sealed and import no cipher. Aggregates read before are dropped."""
+        if isinstance(self.mapper, RevealingMapper) and not self.mapper.revealing:
+            self.mapper.revealing = True
+            cache = self.repository.cache
+            if isinstance(cache, LRUCache):
+                self.repository.cache = LRUCache(maxsize=cache.maxsize)
+            elif cache is not None:
+                self.repository.cache = Cache()
 
     def construct_mapper(self) -> Mapper[UUID]:
         """The library's mapper, revealing personal fields (ledger.store.personal)."""
@@ -456,6 +468,9 @@ class Ledger(Application[UUID]):
                     f"--new: skater {held.name!r} is registered with exactly this name; the "
                     "ledger tells skaters apart by name (docs/decisions/0003-ids.md)")
             return None
+        if held is not None or new:
+            self.reveal_personal()  # a twin's club and hometown tell them apart (sealed: 0029)
+            held = self.repository.get(key_id) if held is not None else None
         twins = [held] if held is not None else self.skaters_like(name)
         fields = {"nation": nation, "club": club, "hometown": hometown}
         if twins and not new:

@@ -173,6 +173,7 @@ def report_at(app: Ledger, choice: Choice, rules: tuple[str, ...], basis: Basis)
     loaded = [load_rule(rule) for rule in rules]  # a bad rule is refused before anything is read
     if (choice.hometown or choice.club) and app.vault.holds_personal_data():
         needed_master_key("a report by --hometown or --club")  # the fields it reads are sealed
+    app.reveal_personal()  # its lines show the hometowns
     index = index_at(app, basis)
     if index is None:
         return report(state_at(app, basis), choice, rules)

@@ -64,6 +64,7 @@ def export_lines(app: Ledger, include_personal: bool = False) -> Iterator[str]:
     so the export still verifies; docs/decisions/0029)."""
     if include_personal:
         needed_master_key("export --include-personal")
+        app.reveal_personal()
     personal_topics = {Skater.Registered.TOPIC, Skater.PersonalDataSealed.TOPIC}
     hashes = stored_chain(chained(app.recorder))
     held = next(hashes, None)

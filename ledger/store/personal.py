@@ -298,11 +298,13 @@ class Vault:
 # -- reading events -----------------------------------------------------------------------------
 class RevealingMapper(Mapper[UUID]):
     """The library's mapper, which fills in a skater's personal fields from her sealed ones when
-    the ledger holds her key and the master key is given (else they stay None, and the event's
-    ``withheld`` says why: "sealed" or "erased"). An erased skater's fields read None even where
-    an event of before 0029 holds them in clear. The stored bytes are never changed."""
+    asked to (:attr:`revealing`: only the questions that read them, so that every other read
+    decrypts nothing), the ledger holds her key and the master key is given; else they stay None,
+    and the event's ``withheld`` says why: "sealed" or "erased". An erased skater's fields read
+    None even where an event of before 0029 holds them in clear. The stored bytes never change."""
 
     vault: Vault | None = None
+    revealing = False
     _master: bytes | None = None
     _master_read = False
 
@@ -323,6 +325,8 @@ class RevealingMapper(Mapper[UUID]):
         sealed = state.get("sealed") or {}
         if self.vault.erased(event.originator_id):
             state.update(dict.fromkeys(PERSONAL), withheld=ERASED)
+        elif sealed and not self.revealing:
+            state.update(withheld=SEALED)
         elif sealed:
             values, withheld = self.vault.reveal(event.originator_id, sealed, self.master())
             state.update(values, withheld=withheld)

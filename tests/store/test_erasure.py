@@ -19,7 +19,7 @@ from ledger.domain.skater import Skater
 from ledger.store.personal import MASTER_KEY_ENV
 from tests.cli import ok, refused, run
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "plain-personal-v1.jsonl"
+GOLDEN = Path(__file__).resolve().parents[1] / "old_exports" / "plain-personal-v1.jsonl"
 #: Her personal fields: words found nowhere else, so that a byte search finds only them.
 HERS = {"--hometown": "Qzwhometownx", "--club": "Qzwclubx", "--birth-date": "1999-07-13",
         "--contact": "qzw-contact@example.org"}
