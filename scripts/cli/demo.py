@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ledger.application import Ledger
+from ledger.store.personal import needed_master_key
 from projections.basis import Basis
 from projections.leaderboard import leaderboard
 from projections.reading import state_at
@@ -25,6 +26,9 @@ def demo(app: Ledger, notation: str) -> None:
 
     Both leaderboards, and the women's 1000 m as it stood before the last pair.
     """
+    # the reports give skaters' home towns: personal fields, sealed (docs/decisions/0029); refused
+    # before anything is appended
+    needed_master_key("the demo (its skaters have home towns)")
     keys = okt2017.load(app)
     state = state_at(app)
     for key in keys.values():

@@ -44,7 +44,7 @@ def erase(app: Ledger, skater: str, reason: str, admin_token: Path | None, autho
     sid = erasable(app, skater, reason, author)
     forget_personal(app, sid)  # before the key goes: the store's clean-up then covers these rows
     position = erase_skater(app, sid, reason, author)
-    OUT.print(f"erased the personal data of {skater} (position {position}); her results stay",
+    OUT.print(f"erased the personal data of {skater} (position {position}); the results stay",
               markup=False, highlight=False)
 
 
