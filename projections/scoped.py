@@ -39,6 +39,9 @@ from projections.report import Choice, Report, report
 from projections.state import LedgerState, collector_paused
 from projections.views import UPSTREAM, views_of
 
+#: A skater's events that a partial state takes: her registration and her personal fields'.
+NAMING = (Skater.Registered, Skater.PersonalDataSealed, Skater.Erased)
+
 
 @attrs.frozen
 class Index:
@@ -132,9 +135,10 @@ def scoped_state_at(app: Ledger, basis: Basis, races: Iterable[UUID],
 
 def take_names(app: Ledger, state: LedgerState, skaters: Iterable[UUID], stop: int,
                basis: Basis) -> None:
-    """Fold the registrations of ``skaters`` not in ``state`` yet, up to ``stop``."""
+    """Fold the registrations of ``skaters`` not in ``state`` yet, up to ``stop``, with what
+    became of their personal fields (sealed, erased: docs/decisions/0029)."""
     for skater in sorted(set(skaters) - state.skaters.keys()):
-        take(state, (e for e in app.read_stream(skater, stop) if isinstance(e[1], Skater.Registered)),
+        take(state, (e for e in app.read_stream(skater, stop) if isinstance(e[1], NAMING)),
              basis.known_at)
 
 

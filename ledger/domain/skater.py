@@ -26,7 +26,7 @@ class Skater(LedgerAggregate):
         hometown: str | None  # as club
         birth_date: str | None  # never stored in clear: filled in by the reader from ``sealed``
         contact: str | None  # as birth_date
-        sealed: dict[str, str]
+        sealed: dict[str, str] | None  # field → ciphertext (None, {}: nothing sealed)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
