@@ -218,3 +218,39 @@ def test_migration_seals_old_plain_fields_and_erasure_then_hides_them(
     assert views.keys_at("index", app.last_position()).count("hometown/Boskoop") == 0
     assert "hometown/Lekkerkerk" in views.keys_at("index", app.last_position())
     app.close()
+
+
+# -- imports and the demo ------------------------------------------------------------------------
+CSV = ("competition,venue,date,distance,category,pair,lane,skater,nation,club,hometown,birth_date,"
+       "contact,time\n"
+       "CSV Cup,CSV Rink,2025-02-01,500,women,1,inner,Eva E,NED,Qzwcsvclub,Qzwcsvtown,2002-03-04,"
+       "eva@example.org,38.120\n"
+       "CSV Cup,CSV Rink,2025-02-01,500,women,1,outer,Fay F,NOR,,,,,38.400\n")
+
+
+def test_a_result_list_with_personal_columns_is_imported_sealed_and_refused_without_the_key(
+        command_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    results = tmp_path / "results.csv"
+    results.write_text(CSV, encoding="utf-8")
+    with monkeypatch.context() as without:
+        without.delenv(MASTER_KEY_ENV)
+        done = run(capsys, "--db", command_db, "import", str(results))
+        assert done.code == 2 and "results.csv" in done.err and MASTER_KEY_ENV in done.err, done
+        assert len(done.err.splitlines()) == 1
+    assert ok(run(capsys, "--db", command_db, "export")).out == ""
+    ok(run(capsys, "--db", command_db, "import", str(results)))
+    for clear in ("Qzwcsvclub", "Qzwcsvtown", "2002-03-04", "eva@example.org"):
+        assert clear.encode() not in everything_stored(command_db), clear
+    shown = [x for x in exported_in_clear(capsys, command_db) if "personal" in x]
+    assert len(shown) == 2 and shown[1]["personal"] == {}
+    assert shown[0]["personal"] == {"birth_date": "2002-03-04", "hometown": "Qzwcsvtown",
+                                    "club": "Qzwcsvclub", "contact": "eva@example.org"}
+    assert [r["skater"] for r in report(capsys, command_db, "--hometown", "Qzwcsvtown")] == ["Eva E"]
+
+
+def test_the_demo_without_the_master_key_is_refused_before_it_appends(
+        command_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MASTER_KEY_ENV)
+    refused(run(capsys, "--db", command_db, "demo"), MASTER_KEY_ENV)
+    assert ok(run(capsys, "--db", command_db, "export")).out == ""
