@@ -155,6 +155,7 @@ class Vault:
                 recorder._skate_keys = {}  # type: ignore[attr-defined]  # the in-memory store keeps keys on its recorder
         self._rows: dict[UUID, bytes | None] | None = None
         self._open: dict[UUID, bytes] = {}  # unwrapped data keys, for this process only
+        self._refreshed = False
 
     # -- SQL helpers (as ledger.store.roles.RoleStore)
     def _sql(self, text: str) -> Any:
@@ -212,6 +213,9 @@ class Vault:
         """The skater's data key; None when it is erased, not in this ledger, or no master key."""
         if skater in self._open:
             return self._open[skater]
+        if skater not in self.rows() and not self._refreshed:
+            # another process may have made it since the table was read: read it again, once
+            self._rows, self._refreshed = None, True
         wrapped = self.rows().get(skater)
         if wrapped is None or master is None:
             return None
