@@ -18,9 +18,9 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent
 
 from ledger.domain.clocks import known_at_of, stamp_known_at
 from ledger.domain.competition import Competition, cup_name
@@ -54,6 +54,7 @@ from ledger.domain.values import (
     skater_id,
     team_race_key,
 )
+from ledger.store.personal import PERSONAL, RevealingMapper, Vault
 from ledger.store.recorders import chained
 
 
@@ -82,6 +83,18 @@ def check_text(what: str, value: str | None) -> None:
                 or c in "\u2028\u2029"), None)
     if bad is not None:
         raise InvalidInputError(f"{what} holds a control character (U+{ord(bad):04X})")
+
+
+def check_birth_date(value: str | None) -> None:
+    """A birth date is a calendar date, YYYY-MM-DD."""
+    if value is None:
+        return
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(f"birth date {value!r} is not a date YYYY-MM-DD") from None
+    if len(value) != len("YYYY-MM-DD"):
+        raise InvalidInputError(f"birth date {value!r} is not a date YYYY-MM-DD")
 
 
 #: How often a command is run again after another writer saved the same aggregate first, and the
@@ -135,6 +148,28 @@ class Ledger(Application[UUID]):
         self._names: dict[str, list[UUID]] = {}  # skaters by name_fold (skaters_like)
         self._names_read = 0  # the log position the index of names was read to
         self._known_at: datetime | None = None
+        #: the skaters' data keys (ledger_keys); the reader reveals personal fields through it
+        self.vault = Vault(self.recorder)
+        if isinstance(self.mapper, RevealingMapper):
+            self.mapper.vault = self.vault
+
+    def reveal_personal(self) -> None:
+        """From now on, read the skaters' personal fields in clear where the master key and
+        their keys allow (a question that reads them: the report, ``export --include-personal``);
+        other reads leave them sealed and import no cipher. Aggregates read before are dropped."""
+        if isinstance(self.mapper, RevealingMapper) and not self.mapper.revealing:
+            self.mapper.revealing = True
+            cache = self.repository.cache
+            if isinstance(cache, LRUCache):
+                self.repository.cache = LRUCache(maxsize=cache.maxsize)
+            elif cache is not None:
+                self.repository.cache = Cache()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, revealing personal fields (ledger.store.personal)."""
+        base = super().construct_mapper()
+        return RevealingMapper(transcoder=base.transcoder, cipher=base.cipher,
+                               compressor=base.compressor)
 
     @contextmanager
     def known_at(self, moment: datetime) -> Iterator[None]:
@@ -373,11 +408,15 @@ class Ledger(Application[UUID]):
 
     @retried
     def register_skater(self, name: str, nation: str | None = None, club: str | None = None,
-                        hometown: str | None = None, new: bool = False) -> UUID:
+                        hometown: str | None = None, new: bool = False, *,
+                        birth_date: str | None = None, contact: str | None = None) -> UUID:
         """Register a skater; the id (an existing skater's when this one is registered already).
         With ``new``, a skater whose name differs from a registered one's only by case, accents or
-        invisible characters, told apart by a nation, club or hometown that differs."""
-        skater = self.new_skater(name, nation, club, hometown, new)
+        invisible characters, told apart by a nation, club or hometown that differs. The personal
+        fields (club, hometown, birth date, contact) are recorded sealed with the skater's key
+        (ledger.store.personal), which needs the master key."""
+        skater = self.new_skater(name, nation, club, hometown, new, birth_date=birth_date,
+                                 contact=contact)
         if skater is not None:
             self.save(skater)
             return skater.id
@@ -403,7 +442,8 @@ class Ledger(Application[UUID]):
         return self.save_new(SkaterAlias(name=name, skater=target))
 
     def new_skater(self, name: str, nation: str | None, club: str | None,
-                   hometown: str | None, new: bool = False) -> Skater | None:
+                   hometown: str | None, new: bool = False, *, birth_date: str | None = None,
+                   contact: str | None = None) -> Skater | None:
         """A new (unsaved) Skater, or None when this name is registered already (a retransmission).
 
         The name is normalised (NFC, white space collapsed) and refused when it holds invisible,
@@ -413,8 +453,9 @@ class Ledger(Application[UUID]):
         check_text("the skater's name", name)
         name = normal_name("the skater's name", name)
         for what, value in (("the nation", nation), ("the club", club),
-                            ("the hometown", hometown)):
+                            ("the hometown", hometown), ("the contact", contact)):
             check_text(what, value)
+        check_birth_date(birth_date)
         check_nation(nation)
         if distinct_skater_id(name) in self.repository:
             return None  # registered with --new under exactly this name
@@ -427,6 +468,9 @@ class Ledger(Application[UUID]):
                     f"--new: skater {held.name!r} is registered with exactly this name; the "
                     "ledger tells skaters apart by name (docs/decisions/0003-ids.md)")
             return None
+        if held is not None or new:
+            self.reveal_personal()  # a twin's club and hometown tell them apart (sealed: 0029)
+            held = self.repository.get(key_id) if held is not None else None
         twins = [held] if held is not None else self.skaters_like(name)
         fields = {"nation": nation, "club": club, "hometown": hometown}
         if twins and not new:
@@ -442,9 +486,14 @@ class Ledger(Application[UUID]):
                 raise InvalidInputError(
                     f"--new: give a --nation, --club or --hometown that differs from the "
                     f"registered skater {twin.name!r} ({known})")
-        if held is not None:  # the same name key: the exact name makes the id
-            return Skater.registered_as(distinct_skater_id(name), name, nation, club, hometown)
-        return Skater(name=name, nation=nation, club=club, hometown=hometown)
+        personal = dict(zip(PERSONAL, (birth_date, hometown, club, contact), strict=True))
+        sid = distinct_skater_id(name) if held is not None else skater_id(name)
+        sealed = self.vault.seal(sid, personal, f"registering {name!r} with personal fields")
+        made = (Skater.registered_as(sid, name, nation, None, None, sealed) if held is not None
+                else Skater(name=name, nation=nation, club=None, hometown=None, sealed=sealed))
+        # in memory, as a reader with the key sees it (the event holds only ``sealed``)
+        vars(made).update({f: v for f, v in personal.items() if v is not None})
+        return made
 
     def skater_id_of(self, name: str) -> UUID:
         """The id a skater's name finds (``registered_id``), or the one its name key gives."""

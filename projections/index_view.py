@@ -19,6 +19,8 @@ that opened the row, which is also its ``from_pos``):
   that entered or drew the skater;
 - ``hometown/<x>``, ``club/<x>``, ``nation/<x>``: one row per skater registered with it (item:
   the skater's id), opened by ``Skater.Registered``;
+  a field recorded sealed (docs/decisions/0029) is never a key: the skater has a row in
+  ``sealed/`` instead (item: her id), opened by the registration or the fact that sealed it;
 - ``kept/`` (item ``since``): the position of the first fact the keeper took in. The index is
   complete only when that is the log's first fact (views built before this view existed and
   then caught up lack the facts before it: the reader folds instead).
@@ -47,6 +49,8 @@ from projections.state import LedgerState
 
 VIEW = "index"
 KEPT = "kept/"
+#: The skaters whose personal fields are sealed (one row each, item: the skater's id).
+SEALED_KEY = "sealed/"
 SINCE = "since"
 #: The registration fields a report chooses skaters by (projections.report.Choice).
 CHOSEN_BY = ("hometown", "club", "nation")
@@ -116,10 +120,19 @@ def race_changes(state: LedgerState, event: Any, entered_before: int) -> list[Ch
             for sid in islice(sheet.entries, entered_before, None)]
 
 
-def registration_changes(state: LedgerState, event: Skater.Registered) -> list[Change]:
+def registration_changes(state: LedgerState,
+                         event: Skater.Registered | Skater.PersonalDataSealed) -> list[Change]:
+    """A registration's rows: by each field held in clear; a sealed field is never a key here
+    (the view would hold it in clear): the skater is among the ``sealed/`` ones instead, whom
+    the reader asks with the master key (docs/decisions/0029)."""
     body = dumps({"at": state.position})
-    return [Change(VIEW, chosen_key(field, value), event.originator_id.hex, body)
-            for field in CHOSEN_BY if (value := getattr(event, field, None)) is not None]
+    sealed = getattr(event, "sealed", None) or {}
+    found = [Change(VIEW, SEALED_KEY, event.originator_id.hex, body)] if sealed else []
+    if isinstance(event, Skater.PersonalDataSealed):
+        return found
+    return [*found, *(Change(VIEW, chosen_key(field, value), event.originator_id.hex, body)
+                      for field in CHOSEN_BY if field not in sealed
+                      and (value := getattr(event, field, None)) is not None)]
 
 
 class IndexKeeper:
@@ -149,6 +162,6 @@ class IndexKeeper:
             self.kept = True
         if isinstance(event, Race.Event):
             found += race_changes(state, event, before)
-        elif isinstance(event, Skater.Registered):
+        elif isinstance(event, Skater.Registered | Skater.PersonalDataSealed):
             found += registration_changes(state, event)
         return found

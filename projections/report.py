@@ -27,7 +27,7 @@ class ReportLine:
     race: str
     day: date
     skater: str
-    hometown: str | None
+    hometown: str | None  # "erased" or "sealed" when recorded but not to be read (0029)
     rank: int | None
     time_ms: int | None
     status: str
@@ -81,7 +81,8 @@ def report_lines(state: LedgerState, choice: Choice) -> list[ReportLine]:
             dnf = result.metres_reached if result and result.status == "DNF" else None
             reason = next((f.detail.get("reason") for f in sheet.live_facts(sid, frozenset({FactKind.DNF}))),
                           None)
-            lines.append(ReportLine(sheet.key, sheet.day, row.skater, state.skaters[sid].hometown,
+            info = state.skaters[sid]
+            lines.append(ReportLine(sheet.key, sheet.day, row.skater, info.hometown or info.withheld,
                                     row.rank, row.time_ms, row.status, dnf, reason, None))
     return lines
 

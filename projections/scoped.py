@@ -28,6 +28,7 @@ from ledger.application import Ledger
 from ledger.domain.race_state import RaceState
 from ledger.domain.skater import Skater
 from ledger.domain.values import race_id
+from ledger.store.personal import needed_master_key
 from ledger.store.views import ViewsRecorder
 from projections import index_view as iv
 from projections.basis import Basis
@@ -40,6 +41,9 @@ from projections.soqc import KIND as SOQC
 from projections.soqc import SoqcAnswer, competitions_of, evaluate_soqc
 from projections.state import LedgerState, collector_paused
 from projections.views import UPSTREAM, views_of
+
+#: A skater's events that a partial state takes: her registration and her personal fields'.
+NAMING = (Skater.Registered, Skater.PersonalDataSealed, Skater.Erased)
 
 
 @attrs.frozen
@@ -65,6 +69,23 @@ class Index:
                 found |= iv.skaters_from(self.views.held_at(iv.VIEW, iv.chosen_key(field, value),
                                                             self.position))
         return found
+
+    def sealed(self) -> set[UUID]:
+        """Every skater registered by then whose personal fields are sealed (not in the index)."""
+        return iv.skaters_from(self.views.held_at(iv.VIEW, iv.SEALED_KEY, self.position))
+
+
+def chosen_sealed(app: Ledger, index: Index, choice: Choice) -> set[UUID]:
+    """The skaters with sealed fields whose hometown or club (as the reader reveals them with the
+    master key) the choice names: the index cannot hold those fields (docs/decisions/0029)."""
+    if not (choice.hometown or choice.club):
+        return set()
+    found = set()
+    for sid in index.sealed():
+        skater: Skater = app.repository.get(sid)
+        if skater.hometown in choice.hometown or skater.club in choice.club:
+            found.add(sid)
+    return found
 
 
 def index_at(app: Ledger, basis: Basis) -> Index | None:
@@ -117,9 +138,10 @@ def scoped_state_at(app: Ledger, basis: Basis, races: Iterable[UUID],
 
 def take_names(app: Ledger, state: LedgerState, skaters: Iterable[UUID], stop: int,
                basis: Basis) -> None:
-    """Fold the registrations of ``skaters`` not in ``state`` yet, up to ``stop``."""
+    """Fold the registrations of ``skaters`` not in ``state`` yet, up to ``stop``, with what
+    became of their personal fields (sealed, erased: docs/decisions/0029)."""
     for skater in sorted(set(skaters) - state.skaters.keys()):
-        take(state, (e for e in app.read_stream(skater, stop) if isinstance(e[1], Skater.Registered)),
+        take(state, (e for e in app.read_stream(skater, stop) if isinstance(e[1], NAMING)),
              basis.known_at)
 
 
@@ -182,10 +204,13 @@ def report_at(app: Ledger, choice: Choice, rules: tuple[str, ...], basis: Basis)
     """The regional report as of ``basis``: the chosen skaters' races (of the competition and day
     chosen) and the rules' competitions' races, when the index can say which; else by the fold."""
     loaded = [load_rule(rule) for rule in rules]  # a bad rule is refused before anything is read
+    if (choice.hometown or choice.club) and app.vault.holds_personal_data():
+        needed_master_key("a report by --hometown or --club")  # the fields it reads are sealed
+    app.reveal_personal()  # its lines show the hometowns
     index = index_at(app, basis)
     if index is None:
         return report(state_at(app, basis), choice, rules)
-    who = index.chosen(choice)
+    who = index.chosen(choice) | chosen_sealed(app, index, choice)
     races = [race_id(r.key) for sid in sorted(who) for r in index.races_entered(sid)
              if choice.competition in (None, r.competition) and choice.day in (None, r.day)]
     state = competitions_state(app, basis, index,

@@ -48,6 +48,9 @@ class SkaterInfo:
     nation: str | None
     club: str | None
     hometown: str | None
+    #: why personal fields that were recorded read None: "erased" (her key is destroyed) or
+    #: "sealed" (no master key given); None when none is withheld (docs/decisions/0029)
+    withheld: str | None = None
 
 
 @attrs.frozen
@@ -100,7 +103,10 @@ class LedgerState:
             event.record_on(self.races[rid])
         elif isinstance(event, Skater.Registered):
             self.skaters[event.originator_id] = SkaterInfo(
-                event.originator_id, event.name, event.nation, event.club, event.hometown)
+                event.originator_id, event.name, event.nation, event.club, event.hometown,
+                getattr(event, "withheld", None))
+        elif isinstance(event, Skater.PersonalDataSealed | Skater.Erased):
+            self.personal(event)
         elif isinstance(event, Competition.Scheduled):
             self.competitions[event.originator_id] = CompetitionInfo(
                 event.originator_id, event.slug, event.name, event.venue, event.first_day,
@@ -113,6 +119,20 @@ class LedgerState:
             self.records[event.originator_id] = event
         self.position = position
         self.recorded_at = known_at_of(event)
+
+    def personal(self, event: Skater.PersonalDataSealed | Skater.Erased) -> None:
+        """A skater's personal fields sealed (as the reader revealed them) or erased."""
+        info = self.skaters.get(event.originator_id)
+        if info is None:
+            return  # a partial read without her registration
+        if isinstance(event, Skater.Erased):
+            self.skaters[info.skater] = attrs.evolve(info, club=None, hometown=None,
+                                                     withheld="erased")
+            return
+        self.skaters[info.skater] = attrs.evolve(
+            info, club=getattr(event, "club", None) or info.club,
+            hometown=getattr(event, "hometown", None) or info.hometown,
+            withheld=getattr(event, "withheld", None) or info.withheld)
 
     def knows_what_it_names(self, event: Any) -> bool:
         """Whether the race and the fact that ``event`` names are in this state.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, cast
+from uuid import UUID
 
 import attrs
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
@@ -447,3 +448,13 @@ def cup_at(app: Ledger, cup: str, basis: Basis, category: str | None = None,
     state = state_as_of(app, basis)
     return (list(state.competitions.values()),
             cup_standings(state, cup, cupv.kept_tables(), category, event))
+
+
+def forget_personal(app: Ledger, skater: UUID) -> int:
+    """Delete the index rows that hold an erased skater's hometown or club in clear (from a
+    registration of before docs/decisions/0029: a sealed field is never indexed); how many."""
+    views = views_of(app)
+    if views is None:
+        return 0
+    return views.forget(index_view.VIEW, skater.hex,
+                        tuple(f"{field}/" for field in index_view.CHOSEN_BY if field != "nation"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,15 @@ from hypothesis import HealthCheck, settings
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
+from ledger.store.personal import MASTER_KEY_ENV, make_master_key
 from ledger.store.verify import verify_ledger
+
+# Personal fields are sealed with a master key (docs/decisions/0029): the tests that register
+# hometowns and clubs get one for the session; the refusals without one unset it.
+if not os.environ.get(MASTER_KEY_ENV):
+    _MASTER = Path(tempfile.mkdtemp(prefix="skate-ledger-master-")) / "master.key"
+    make_master_key(_MASTER)
+    os.environ[MASTER_KEY_ENV] = str(_MASTER)
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile(

@@ -22,7 +22,8 @@ from ledger.domain.values import parse_category, parse_date, parse_lane, parse_s
 from ledger.formats import MAX_LIST_BYTES, check_columns, check_filled, converted, read_text
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
-           "skater", "nation", "club", "hometown", "time", "status", "splits", "cup")
+           "skater", "nation", "club", "hometown", "time", "status", "splits", "cup",
+           "birth_date", "contact")
 REQUIRED = ("competition", "date", "distance", "category", "skater")
 MAX_FIELD = 200
 
@@ -48,6 +49,9 @@ class ResultRow:
     status: str
     splits: tuple[tuple[int, int], ...]
     precision_ms: int = 1
+    #: personal fields besides club and hometown (recorded sealed: docs/decisions/0029)
+    birth_date: str | None = None
+    contact: str | None = None
     #: how many ms the true time may lie above ``time_ms`` (an ISU list whose winner's thousandth
     #: is not printed: docs/decisions/0013-thousandths-from-lists.md)
     uncertain_ms: int = 0
@@ -130,6 +134,8 @@ def convert(line: int, f: dict[str, str]) -> ResultRow:
         splits=tuple(parse_splits(f.get("splits", ""))),
         precision_ms=time_precision(f["time"]) if f.get("time") else 1,
         cup=cup_name(f["cup"]) if f.get("cup") else None,
+        birth_date=parse_date(f["birth_date"]).isoformat() if f.get("birth_date") else None,
+        contact=f.get("contact") or None,
     )
 
 

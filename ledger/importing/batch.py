@@ -35,6 +35,7 @@ from ledger.domain.values import (
     skater_id,
     team_race_key,
 )
+from ledger.store.personal import PERSONAL
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -99,7 +100,8 @@ class Batch:
         raise LedgerError(f"too many races named {base}")
 
     def skater(self, name: str, nation: str | None, club: str | None,
-               hometown: str | None) -> UUID:
+               hometown: str | None, birth_date: str | None = None,
+               contact: str | None = None) -> UUID:
         """The skater of a row, registered when new, as ``record skater`` would: the name
         normalised, and refused when it is not a name or differs from a registered skater's (or
         one earlier in this import) only by case, accents or invisible characters."""
@@ -120,7 +122,10 @@ class Batch:
                     "case, accents or invisible characters; write that name for the same person "
                     f"(or note this spelling first: record skater {normal!r} --same-as "
                     f"{twins[0]!r}), or register the other one first with record skater --new")
-            self.loaded[sid] = Skater(name=normal, nation=nation, club=club, hometown=hometown)
+            personal = dict(zip(PERSONAL, (birth_date, hometown, club, contact), strict=True))
+            sealed = self.app.vault.seal(sid, personal, f"importing {normal!r} with personal fields")
+            self.loaded[sid] = Skater(name=normal, nation=nation, club=None, hometown=None,
+                                      sealed=sealed)
         self.skaters[normal] = sid
         self.folded.setdefault(name_fold(normal), normal)
         return sid

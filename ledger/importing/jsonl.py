@@ -46,16 +46,26 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import Ledger
 from ledger.domain.errors import ImportFormatError, InvalidInputError
+from ledger.domain.skater import Skater
 from ledger.formats.jsonl import Logged, dumps, stream_rows
 from ledger.store.chain import GENESIS, Breach, Linker
 from ledger.store.links import Link
+from ledger.store.personal import PERSONAL, needed_master_key
 from ledger.store.recorders import chained
 from ledger.store.restore import Restore, restoring
 from ledger.store.transcoder import LedgerTranscoder, domain_event
 from ledger.store.verify import fact_key, stored_chain
 
 
-def export_lines(app: Ledger) -> Iterator[str]:
+def export_lines(app: Ledger, include_personal: bool = False) -> Iterator[str]:
+    """The export's lines. A skater's personal fields are in ``state`` only as the stored
+    ciphertext; ``include_personal`` (which needs the master key) adds them in clear under
+    ``personal`` beside it, "erased" where her key is destroyed (the chain covers ``state`` only,
+    so the export still verifies; docs/decisions/0029)."""
+    if include_personal:
+        needed_master_key("export --include-personal")
+        app.reveal_personal()
+    personal_topics = {Skater.Registered.TOPIC, Skater.PersonalDataSealed.TOPIC}
     hashes = stored_chain(chained(app.recorder))
     held = next(hashes, None)
     for note in app.notifications():
@@ -64,14 +74,25 @@ def export_lines(app: Ledger) -> Iterator[str]:
         chain_hash = held[1].hex() if held is not None and held[0] == note.id else None
         state = json.loads(note.state)
         recorded = state.get("timestamp", {}).get("_data_")
-        yield dumps({"position": note.id, "recorded_at": recorded, "topic": note.topic,
-                     "aggregate_id": str(note.originator_id), "version": note.originator_version,
-                     "state": state, "hash": chain_hash})
+        line = {"position": note.id, "recorded_at": recorded, "topic": note.topic,
+                "aggregate_id": str(note.originator_id), "version": note.originator_version,
+                "state": state, "hash": chain_hash}
+        if include_personal and note.topic in personal_topics:
+            line["personal"] = personal_in_clear(app.mapper.to_domain_event(note))
+        yield dumps(line)
 
 
-def write_jsonl(app: Ledger, out: IO[str]) -> int:
+def personal_in_clear(event: Any) -> dict[str, str]:
+    """The personal fields an event recorded, as the reader reveals them ("erased", "sealed")."""
+    recorded = {*(getattr(event, "sealed", None) or {}),
+                *(f for f in PERSONAL if getattr(event, f, None) is not None)}
+    withheld = getattr(event, "withheld", None)
+    return {f: getattr(event, f, None) or withheld or "unknown" for f in PERSONAL if f in recorded}
+
+
+def write_jsonl(app: Ledger, out: IO[str], include_personal: bool = False) -> int:
     count = 0
-    for line in export_lines(app):
+    for line in export_lines(app, include_personal):
         out.write(line + "\n")
         count += 1
     return count

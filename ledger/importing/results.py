@@ -48,7 +48,7 @@ def record_rows(app: Ledger, path: str, rows: Sequence[ResultRow],
             for row in race_rows:
                 with at_line(path, row.line):
                     race.enter_starter(batch.skater(row.skater, row.nation, row.club,
-                                                    row.hometown))
+                                                    row.hometown, row.birth_date, row.contact))
             draw_pairs(path, race, race_rows, batch)
             for row in race_rows:
                 with at_line(path, row.line, app):
@@ -102,7 +102,8 @@ def record_teams(app: Ledger, path: str, race: Race, rows: list[ResultRow], batc
                 raise LedgerError("a team race's row names no team")
             tid = batch.skater(team, lead.nation, None, None)
             race.enter_starter(tid)
-            ids = [batch.skater(m.skater, m.nation, m.club, m.hometown) for m in members]
+            ids = [batch.skater(m.skater, m.nation, m.club, m.hometown, m.birth_date,
+                                m.contact) for m in members]
             race.name_team_members(tid, ids)
             record_row(race, attrs.evolve(lead, marks=()), tid)
         for member, sid in zip(members, ids, strict=True):

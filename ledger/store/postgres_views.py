@@ -85,6 +85,21 @@ class PostgresViewsRecorder(PostgresProcessRecorder):
             SQL("DELETE FROM {0}.{1} WHERE application_name=%s").format(
                 schema, Identifier(self.tracking_table_name))]
 
+    def forget(self, view: str, item: str, prefixes: Sequence[str]) -> int:
+        if not self.built():
+            return 0
+        schema, rows = Identifier(self.datastore.schema), Identifier(ROWS_TABLE)
+        gone = 0
+        with self.datastore.transaction(commit=True) as curs:
+            for prefix in prefixes:
+                curs.execute(SQL("DELETE FROM {0}.{1} WHERE view=%s AND item=%s AND "
+                                 "left(key, %s)=%s").format(schema, rows),
+                             (view, item, len(prefix), prefix))
+                gone += curs.rowcount
+        with self.datastore.get_connection() as conn:  # autocommit: no dead copy of them stays
+            conn.execute(SQL("VACUUM FULL {0}.{1}").format(schema, rows))
+        return gone
+
     def record_step(self, step: Step, tracking: Tracking) -> None:
         self.record_steps((step,), tracking)
 

@@ -38,8 +38,11 @@ ROLE_OF: Final = {
                      "clear", "sprint"), TIMING),
     **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
     **dict.fromkeys(("competition", "cup", "race", "skater", "enter", "pair", "team", "place", "bests",
-                     "import"), ADMIN),
+                     "import", "erase", "migrate"), ADMIN),
 }
+#: The acts that always need the administrator's token (an erasure cannot be undone: 0029).
+GUARDED_ADMIN: Final = frozenset({"erase"})
+ADMIN_TOKEN_FILE_ENV: Final = "SKATE_LEDGER_ADMIN_TOKEN_FILE"
 AUTHOR_ENV: Final = "SKATE_LEDGER_AUTHOR"
 TOKEN_ENV: Final = "SKATE_LEDGER_REFEREE_TOKEN"
 TOKEN_FILE_ENV: Final = "SKATE_LEDGER_REFEREE_TOKEN_FILE"
@@ -199,15 +202,15 @@ class RoleStore:
         return chained(self.recorder).select_acts()
 
 
-def new_secret(token: str, set_by: str | None) -> Secret:
+def new_secret(token: str, set_by: str | None, role: str = REFEREE) -> Secret:
     salt = secrets.token_bytes(16)
-    return Secret(REFEREE, SCHEME, salt, token_hash(token, salt),
+    return Secret(role, SCHEME, salt, token_hash(token, salt),
                   datetime.now(UTC).isoformat(timespec="seconds"), set_by)
 
 
 def token_matches(secret: Secret, token: str) -> bool:
     if secret.scheme != SCHEME:
-        raise LedgerError(f"the referee token is stored with an unknown scheme {secret.scheme!r}")
+        raise LedgerError(f"the {secret.role} token is stored with an unknown scheme {secret.scheme!r}")
     return hmac.compare_digest(token_hash(token, secret.salt), secret.hash)
 
 
@@ -247,3 +250,39 @@ def set_referee(store: RoleStore, new_token: str | None, current: str | None, by
     if new_token is None:
         return "the referee token is removed: the ledger is open (anyone may record a referee's act)"
     return f"the referee token is set ({SCHEME}); the referee's acts now need it"
+
+
+# -- the administrator's token (docs/decisions/0029: an erasure is the administrator's alone) ----
+def given_admin_token(token_file: Path | None) -> str | None:
+    """``--token-file``, else $SKATE_LEDGER_ADMIN_TOKEN_FILE."""
+    if token_file is None and os.environ.get(ADMIN_TOKEN_FILE_ENV):
+        token_file = Path(os.environ[ADMIN_TOKEN_FILE_ENV])
+    return read_token(token_file) if token_file is not None else None
+
+
+def check_administrator(store: RoleStore, act: str, token_file: Path | None) -> None:
+    """Refuse an act that only the administrator may do unless the administrator's token of this
+    ledger is given: a ledger without one refuses it (a timing operator or a referee holds no
+    administrator's token; the referee's does not match)."""
+    secret = store.secret(ADMIN)
+    if secret is None:
+        raise RefusedActError(f"{act} is the administrator's act and this ledger has no "
+                              "administrator token: set one with 'skate-ledger roles "
+                              "set-administrator --token-file FILE'; nothing changed")
+    token = given_admin_token(token_file)
+    if token is None:
+        raise RefusedActError(f"{act} is the administrator's act: give the administrator's token "
+                              f"with --token-file FILE or ${ADMIN_TOKEN_FILE_ENV}; nothing changed")
+    if not token_matches(secret, token):
+        raise RefusedActError(f"{act}: the token given is not the administrator's token of this "
+                              "ledger; nothing changed")
+
+
+def set_administrator(store: RoleStore, new_token: str, current: str | None, by: str | None) -> str:
+    """Configure the administrator's token; changing a configured one needs the current token."""
+    held = store.secret(ADMIN)
+    if held is not None and (current is None or not token_matches(held, current)):
+        raise RefusedActError("an administrator token is configured: give the current one with "
+                              "--current-token-file FILE to change it; nothing changed")
+    store.set_secret(new_secret(new_token, by, ADMIN), ADMIN)
+    return f"the administrator token is set ({SCHEME}); erase now needs it"

@@ -109,6 +109,10 @@ class ViewsRecorder(Protocol):
     def reset(self, application_name: str) -> None:
         """Forget every view row and the tracked position (a rebuild starts from nothing)."""
 
+    def forget(self, view: str, item: str, prefixes: Sequence[str]) -> int:
+        """Delete every version of the rows of ``view`` about ``item`` whose key starts with one
+        of ``prefixes`` (an erased skater's personal fields: docs/decisions/0029); how many."""
+
     def max_tracking_id(self, application_name: str) -> int | None:
         """The last position the views took in (None: none yet)."""
 
@@ -241,6 +245,19 @@ class SQLiteViewsRecorder(SQLiteProcessRecorder):
     def built(self) -> bool:
         return bool(self._select("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
                                  (ROWS_TABLE,)))
+
+    def forget(self, view: str, item: str, prefixes: Sequence[str]) -> int:
+        if not self.built():
+            return 0
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete=ON")  # the deleted rows' bytes are overwritten
+            gone = 0
+            for prefix in prefixes:
+                c.execute(f"DELETE FROM {ROWS_TABLE} WHERE view=? AND item=? AND substr(key, 1, ?)=?",
+                          (view, item, len(prefix), prefix))
+                c.execute("SELECT changes() AS n")
+                gone += int(c.fetchone()["n"])
+            return gone
 
     def reset(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -36,6 +36,7 @@ from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.timing import Notation, format_time
 from ledger.domain.values import parse_datetime
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
+from ledger.store.personal import master_key
 from projections.basis import Basis
 from projections.history import History
 from projections.marks import meaning
@@ -125,6 +126,10 @@ class BoardApp:
     """The board of one ledger: its views, pages, JSON and live push."""
 
     def __init__(self, app: Ledger, poll_interval: float = 0.02) -> None:
+        # a club is personal data (docs/decisions/0029): the skater page shows it only when the
+        # board is served with the master key, and never once the skater is erased
+        if master_key() is not None:
+            app.reveal_personal()
         self.ledgers = Ledgers(app)
         self.hub = Hub(self.ledgers, self.render_topic)
         self.poll_interval = poll_interval

@@ -432,11 +432,12 @@ CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 64, 16, 12, 36
 
 
 def skater_facts(info: SkaterInfo | None) -> dict[str, str]:
-    """What the ledger knows of a skater besides the name (registration): nation, club, hometown;
-    what it does not hold is left out, never filled in."""
+    """What a public page shows of a skater besides the name: nation (a published result) and
+    club (personal data, docs/decisions/0029: only when the board reads it in clear); what the
+    ledger does not hold is left out, never filled in, and the home town is never shown."""
     if info is None:
         return {}
-    known = {"nation": info.nation, "club": info.club, "hometown": info.hometown}
+    known = {"nation": info.nation, "club": info.club}
     return {k: v for k, v in known.items() if v}
 
 

@@ -17,6 +17,7 @@ from ledger.importing import Batch, record_rows
 from ledger.importing.jsonl import export_lines, restore, write_jsonl
 from ledger.importing.records import import_records
 from ledger.importing.vantage import import_vantage
+from ledger.store.personal import needed_master_key
 from ledger.store.signing import (
     KEY_ENV,
     checkpoint_json,
@@ -112,14 +113,19 @@ def decide_stream(app: Ledger, path: Path, kind: str, batch: Batch) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("--output", "out", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output.")
+@click.option("--include-personal", "personal", is_flag=True,
+              help="Also write the skaters' personal fields in clear (needs the master key, "
+                   "$SKATE_LEDGER_MASTER_KEY_FILE); without it they are only the stored ciphertext.")
 @read_command
-def export(app: Ledger, fmt: str, out: Path | None) -> None:
+def export(app: Ledger, fmt: str, out: Path | None, personal: bool) -> None:
     """Write the whole log, in order, so that import of it rebuilds the same ledger."""
+    if personal:
+        needed_master_key("export --include-personal")  # refused before the file is opened
     if out is None:
-        write_jsonl(app, sys.stdout)
+        write_jsonl(app, sys.stdout, personal)
         return
     with out.open("w", encoding="utf-8") as handle:
-        count = write_jsonl(app, handle)
+        count = write_jsonl(app, handle, personal)
     ERR.print(f"exported {count} event(s) to {out}")
 
 

@@ -107,6 +107,12 @@ COMMANDS: Mapping[str, Lazy] = {
                    "printed).", "scripts.cli.imports:keygen"),
     "roles": Lazy("Who may write: the referee's token, and the acts noted with their authors.",
                   "scripts.cli.roles:roles"),
+    "keys": Lazy("The master key that wraps the skaters' data keys (personal fields are sealed "
+                 "with them).", "scripts.cli.personal:keys"),
+    "erase": Lazy("Destroy SKATER's personal data (administrator): her key goes, the erasure is "
+                  "recorded.", "scripts.cli.personal:erase"),
+    "migrate": Lazy("Bring a ledger recorded by an earlier version up to date.",
+                    "scripts.cli.personal:migrate"),
     "races": Lazy("List the races with their keys.", "scripts.cli.standings:races"),
     "standings": Lazy("The leaderboard of RACE, or the standings at a passing point, as of a "
                       "basis.", "scripts.cli.standings:standings"),

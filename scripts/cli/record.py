@@ -116,6 +116,8 @@ def race_category(text: str | None, discipline: str) -> str:
 @click.option("--nation", default=None)
 @click.option("--club", default=None)
 @click.option("--hometown", default=None)
+@click.option("--birth-date", "birth_date", default=None, metavar="YYYY-MM-DD")
+@click.option("--contact", default=None, help="An address, e-mail or telephone number.")
 @click.option("--new", "new", is_flag=True,
               help="Another person than a registered skater whose name differs only by case, "
                    "accents or invisible characters; give a --nation, --club or --hometown that "
@@ -126,15 +128,18 @@ def race_category(text: str | None, discipline: str) -> str:
 @ledger_command
 @acts("skater")
 def record_skater(app: Ledger, name: str, nation: str | None, club: str | None,
-                  hometown: str | None, new: bool, same_as: str | None) -> None:
-    """Register a skater (the name is normalised: NFC, single spaces)."""
+                  hometown: str | None, birth_date: str | None, contact: str | None, new: bool,
+                  same_as: str | None) -> None:
+    """Register a skater (the name is normalised: NFC, single spaces). Club, hometown, birth
+    date and contact are personal fields, recorded sealed: they need the master key
+    ($SKATE_LEDGER_MASTER_KEY_FILE; docs/decisions/0029)."""
     if same_as is not None:
-        if new or nation or club or hometown:
+        if new or nation or club or hometown or birth_date or contact:
             raise InvalidInputError("--same-as notes another spelling of a registered skater; it "
                                     "takes no --new, --nation, --club or --hometown")
         said(app.note_alias(name, same_as))
         return
-    app.register_skater(name, nation, club, hometown, new)
+    app.register_skater(name, nation, club, hometown, new, birth_date=birth_date, contact=contact)
     OUT.print(f"registered {normal_name('the name', name)}")
 
 

@@ -8,13 +8,16 @@ import click
 
 from ledger.application import Ledger
 from ledger.store.roles import (
+    ADMIN_TOKEN_FILE_ENV,
     AUTHOR_ENV,
     TOKEN_ENV,
     TOKEN_FILE_ENV,
     RoleStore,
     author_of,
+    given_admin_token,
     given_token,
     read_token,
+    set_administrator,
     set_referee,
 )
 from scripts import output
@@ -77,3 +80,19 @@ def roles_show(app: Ledger, fmt: str) -> None:
                   markup=False, highlight=False)
 
 
+
+
+@roles.command("set-administrator")
+@click.option("--token-file", "token_file", type=click.Path(path_type=Path), required=True,
+              help=f"The new token (16 to 4096 characters). erase needs it (--token-file or "
+                   f"${ADMIN_TOKEN_FILE_ENV}).")
+@click.option("--current-token-file", "current_file", type=click.Path(path_type=Path), default=None,
+              help=f"The token configured now, to change it (default ${ADMIN_TOKEN_FILE_ENV}).")
+@click.option("--by", "by", default=None, metavar="NAME", help=f"Who sets it; default ${AUTHOR_ENV}.")
+@ledger_command
+def roles_set_administrator(app: Ledger, token_file: Path, current_file: Path | None,
+                            by: str | None) -> None:
+    """Configure the administrator's token (erase needs it): a salted scrypt hash is stored."""
+    OUT.print(set_administrator(RoleStore(app.recorder), read_token(token_file),
+                                given_admin_token(current_file), author_of(by)),
+              markup=False, highlight=False)

@@ -187,6 +187,11 @@ WRITE_COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
      "a token has 16 to 4096 characters"),
     ("roles clear-referee: a current token file that is not there",
      ("roles", "clear-referee", "--current-token-file", "{missing}"), "missing.jsonl"),
+    ("roles set-administrator: a token too short",
+     ("roles", "set-administrator", "--token-file", "{short-token}"),
+     "a token has 16 to 4096 characters"),
+    ("erase: a ledger without an administrator's token",
+     ("erase", "Skater A", "--reason", "her request", "--by", "Admin A"), "no administrator token"),
     ("demo: an unknown notation", ("demo", "--notation", "roman"), "'roman' is not one of"),
 ]
 

@@ -71,6 +71,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("readme")
     (where / "results.csv").write_text(RESULTS_CSV, encoding="utf-8")
     (where / "cup-table.json").write_text(CUP_TABLE, encoding="utf-8")
+    (where / "admin.token").write_text("the administrator's token, 16+ chars", encoding="utf-8")
     from scripts.cli.main import main
     main(["--db", str(where / "okt-2017.db"), "demo"])  # a refusal would exit: the fixture errs
     return where
@@ -87,7 +88,8 @@ def in_folder(folder: Path, words: list[str]) -> list[str]:
             assert matched, f"{word} names no file of {SHARED}"
             args.extend(matched)
             continue
-        elif word in ("results.csv", "day.jsonl", "cup-table.json"):
+        elif word in ("results.csv", "day.jsonl", "cup-table.json", "master.key", "admin.token",
+                      "personal.jsonl"):
             word = str(folder / word)
         args.append(word)
     return args
