@@ -39,6 +39,8 @@ ROLE_OF: Final = {
     **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
     **dict.fromkeys(("competition", "cup", "race", "skater", "enter", "pair", "team", "place", "bests",
                      "import"), ADMIN),
+    "officials": ADMIN,  # who officiates is named before the race, with the entries
+    "conditions": TIMING,  # measured at the rink, as the times are
 }
 AUTHOR_ENV: Final = "SKATE_LEDGER_AUTHOR"
 TOKEN_ENV: Final = "SKATE_LEDGER_REFEREE_TOKEN"
