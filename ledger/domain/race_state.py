@@ -274,8 +274,8 @@ class RaceState:
         found = None
         for fact in self.facts.values():
             if (fact.kind == kind and fact.live and (at is None or fact.detail.get("at") == at)
-                    and fact.detail.get(key) is not None):  # type: ignore[misc]  # a FactDetail key
-                found = fact.detail.get(key)  # type: ignore[misc]  # a FactDetail key
+                    and fact.detail.get(key) is not None):
+                found = fact.detail.get(key)
         return found
 
     def presented_passing(self, skater: UUID, attempt: int, metres: int) -> Fact | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from projections.reading import race_state_at
 from scripts.cli import sheets
 from scripts.cli.common import OUT, read_unless
 from scripts.sheet import render_html, render_pdf, sheet_data
+
+if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @click.command("sheet")
@@ -63,7 +67,7 @@ def _notation(text: str) -> Notation:
     return "nl" if text == "nl" else "iso"
 
 
-def signing_key(sign: bool, key_file: Path | None) -> object | None:
+def signing_key(sign: bool, key_file: Path | None) -> Ed25519PrivateKey | None:
     if key_file is not None and not sign:
         raise InvalidInputError("--key is the key of --sign; give --sign too")
     if not sign:

@@ -30,10 +30,19 @@ from ledger.store.verify import ExportedEvent, TamperedError, export_chain, veri
 from projections import reading
 from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
-from projections.state import LedgerState
 from projections.sheet import notes_by_row, sheet_head
+from projections.state import LedgerState
 from scripts import output
-from scripts.sheet import Printed, page_text_rows, printed_rows, qr_payload, read_printed, render_html
+from scripts.sheet import (
+    Printed,
+    chain_hash_at,
+    page_text_rows,
+    printed_rows,
+    qr_payload,
+    read_printed,
+    render_html,
+    stored_checkpoint,
+)
 
 if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -56,21 +65,12 @@ def sheet_checkpoint(app: Ledger, position: int, key: Ed25519PrivateKey | None) 
         raise TamperedError(f"{verdict.summary('the ledger')}; no checkpoint given")
     if position == 0:
         raise NothingToSignError("the sheet is at position 0: there is nothing to vouch for")
-    store = chained(app.recorder)
-    held = store.select_chain(position, 1)
-    if not held or held[0][0] != position:  # a board's position is that of an event it folded
-        raise TamperedError(f"the ledger holds no chain hash at position {position}")
-    chain_hash = held[0][1]
     if key is not None:
-        signed = sign(key, position, chain_hash)
+        store = chained(app.recorder)
+        signed = sign(key, position, chain_hash_at(app, position))
         store.insert_checkpoint(signed)
         return checkpoint_json(signed)
-    stored = [c for c in store.select_checkpoints()
-              if c.position == position and c.hash == chain_hash and signature_holds(c)]
-    if stored:
-        return checkpoint_json(stored[-1])
-    return {"position": position, "hash": chain_hash.hex(), "signed_at": None, "public_key": None,
-            "signature": None}
+    return stored_checkpoint(app, position)
 
 
 def checkpoint_line(checkpoint: dict[str, Any]) -> str:
@@ -306,8 +306,9 @@ def check_pdf(printed: Printed, sheet: dict[str, Any]) -> None:
     at = 0
     for number, row in enumerate(printed_rows(sheet), start=1):
         for cell in (row["rank"], row["name"], row["nation"], row["time"], row["behind"]):
-            found = text.find(" ".join(cell.split()), at) if cell else at
-            if found < 0:
+            printed_cell = " ".join(cell.split())
+            where = text.find(printed_cell, at)
+            if where < 0:
                 raise SheetMismatchError(f"row {number} of the PDF ({json.dumps(row['name'])}) "
                                          f"does not print {json.dumps(cell)} where its data has it")
-            at = found
+            at = where + len(printed_cell)

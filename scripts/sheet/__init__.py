@@ -19,16 +19,22 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
 from ledger.domain.rules import CONDITION_MOMENTS
 from ledger.domain.timing import Notation, format_time, truncate_to_hundredths
-from projections.leaderboard import Leaderboard
+from ledger.store.recorders import chained
+from ledger.store.signing import checkpoint_json, signature_holds
+from ledger.store.verify import TamperedError
+from projections.basis import Basis
+from projections.leaderboard import Leaderboard, leaderboard
 from projections.marks import meaning
 from projections.sheet import notes_by_row, sheet_head
 from projections.state import LedgerState
@@ -61,6 +67,18 @@ def sheet_data(state: LedgerState, board: Leaderboard, basis: Any, notation: Not
     return data
 
 
+def printed_sheet(app: Ledger, state: LedgerState, key: str, fmt: str,
+                  known_at: datetime | None = None) -> tuple[bytes, str]:
+    """The sheet of race ``key`` as of ``state`` (the board's: as of a position, or as known at
+    ``known_at``), without signing: the body and its media type."""
+    board = leaderboard(state, key)
+    data = sheet_data(state, board, Basis(known_at=known_at), "iso",
+                      stored_checkpoint(app, board.position))
+    if fmt == "pdf":
+        return render_pdf(data), "application/pdf"
+    return render_html(data).encode("utf-8"), "text/html; charset=utf-8"
+
+
 def qr_payload(checkpoint: dict[str, Any]) -> str:
     """What the QR code holds: the checkpoint as one compact JSON object (keys sorted)."""
     keys = ("position", "hash", "signed_at", "public_key", "signature")
@@ -73,6 +91,29 @@ def qr_svg(checkpoint: dict[str, Any]) -> str:
     code = segno.make(qr_payload(checkpoint), error="m", micro=False)
     svg: str = code.svg_inline(scale=4, border=2, title="checkpoint", omitsize=False)
     return svg
+
+
+def chain_hash_at(app: Ledger, position: int) -> bytes:
+    """The chain hash the ledger holds at ``position`` (a board's position is that of an event
+    it folded, so never a gap)."""
+    held = chained(app.recorder).select_chain(position, 1)
+    if not held or held[0][0] != position:
+        raise TamperedError(f"the ledger holds no chain hash at position {position}")
+    return held[0][1]
+
+
+def stored_checkpoint(app: Ledger, position: int) -> dict[str, Any]:
+    """The checkpoint a sheet as of ``position`` carries without signing: a checkpoint stored at
+    exactly that position whose signature holds, else the position and chain hash alone. The log
+    is not verified here (``sheet`` and ``standings --checkpoint`` verify it first; the board
+    does not, and ``verify --sheet`` checks what it printed)."""
+    chain_hash = chain_hash_at(app, position)
+    stored = [c for c in chained(app.recorder).select_checkpoints()
+              if c.position == position and c.hash == chain_hash and signature_holds(c)]
+    if stored:
+        return checkpoint_json(stored[-1])
+    return {"position": position, "hash": chain_hash.hex(), "signed_at": None, "public_key": None,
+            "signature": None}
 
 
 # -- what is printed ---------------------------------------------------------------------------
@@ -255,7 +296,7 @@ def qr_codes(page: Any) -> Iterator[str]:
     import zxingcpp
 
     image = page.render(scale=QR_SCALE).to_pil()
-    for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+    for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
         yield code.text
 
 
