@@ -189,7 +189,8 @@ def test_a_pdf_sheet_whose_rows_or_page_were_altered_fails_verify(demo: Cli, tmp
     rows = json.loads(json.dumps(data))
     rows["rows"][1]["time"] = "1:15.99"  # a re-rendered sheet with another time
     forged.write_bytes(render_pdf(rows))
-    refused(demo("verify", "--sheet", str(forged)), 'row 2 of the sheet ("Marrit Leenstra"): time is "1:15.99"')
+    refused(demo("verify", "--sheet", str(forged)),
+            'row 2 of the sheet ("Marrit Leenstra"): time is "1:15.99"')
     import weasyprint  # the true data attached, another time printed
     page = render_html(data).replace(">1:16.03<", ">1:15.99<")
     attachment = weasyprint.Attachment(string=json.dumps(data), name="sheet.json")
