@@ -87,7 +87,7 @@ def in_folder(folder: Path, words: list[str]) -> list[str]:
             assert matched, f"{word} names no file of {SHARED}"
             args.extend(matched)
             continue
-        elif word in ("results.csv", "day.jsonl", "cup-table.json"):
+        elif word in ("results.csv", "day.jsonl", "cup-table.json", "sheet.html", "sheet.pdf"):
             word = str(folder / word)
         args.append(word)
     return args
