@@ -281,3 +281,37 @@ def test_the_board_serves_the_sheet_of_a_race_as_html_and_pdf(memory_app: Ledger
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert client.get(f"/races/{DEMO_RACE}/sheet?format=doc").status_code == 400
     assert client.get("/races/okt-2017/men-1m/sheet").status_code == 404
+
+
+def test_a_vantage_stream_with_weather_gives_the_conditions_in_tenths(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The streams we hold carry null weather: one with values (set here, in a copy) imports them."""
+    from tests.adapters.test_board import LADIES, WOMEN_1000
+
+    lines = []
+    for line in LADIES.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event["typeName"] == "DistanceActivatedEvent":
+            event["distance"]["startWeather"].update(trackTemperature=-6.3, airTemperature=13.94,
+                                                     humidity=38)
+            event["distance"]["endWeather"].update(humidity=41.6)
+        lines.append(json.dumps(event))
+    stream = tmp_path / "with-weather.jsonl"
+    stream.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = str(tmp_path / "ec2020.db")
+    ok(run(capsys, "--db", db, "import", str(stream)))
+    page = printed(lambda *a: run(capsys, "--db", db, *a), tmp_path, "html", race=WOMEN_1000)
+    text = page.read_text()
+    assert "ice -6.3 °C · air 13.9 °C · humidity 38 %" in text
+    assert "ice unknown · air unknown · humidity 42 %" in text
+
+
+def test_a_reskate_and_reasons_are_noted_as_the_referee_gave_them() -> None:
+    from ledger.domain.kinds import FactKind
+    from projections.sheet import note_of
+
+    assert note_of(FactKind.RESKATE, None, {"reason": "collision at the crossing"}) == \
+        "re-skate: collision at the crossing"
+    assert note_of(FactKind.FALL, 850, {"went_on": False}) == "fell at 850 m, stopped"
+    assert note_of(FactKind.DNS, None, {"reason": None}) is None
+    assert note_of(FactKind.WDR, None, {"reason": "ill"}) == "WDR: ill"
