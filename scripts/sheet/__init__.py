@@ -131,7 +131,7 @@ def degrees(tenths: int | None, notation: Notation) -> str:
 def time_cells(row: dict[str, Any], rows: list[dict[str, Any]], notation: Notation
                ) -> tuple[str, str]:
     """The published time (truncated hundredths) and, where the thousandths decide between this
-    time and another of equal hundredths, the thousandths."""
+    time and another of equal hundredths, the thousandths (as far as they are known)."""
     ms = row.get("time_ms")
     if row["status"] != "OK":
         return row["status"], ""
@@ -141,7 +141,17 @@ def time_cells(row: dict[str, Any], rows: list[dict[str, Any]], notation: Notati
                and other["time_ms"] != ms
                and truncate_to_hundredths(other["time_ms"]) == truncate_to_hundredths(ms)
                for other in rows)
-    return format_time(ms, notation), format_time(ms, notation, thousandths=True) if tied else ""
+    return format_time(ms, notation), thousandths_of(row, notation) if tied else ""
+
+
+def thousandths_of(row: dict[str, Any], notation: Notation) -> str:
+    """The thousandths as output.time_cell writes them: ``.538``, or the range the evidence
+    allows when a list fixed them only within the winner's unknown digit (``.542-.546``)."""
+    sep = "." if notation == "iso" else ","
+    low, high = row.get("time_range_ms") or (row["time_ms"], row["time_ms"])
+    if low == high:
+        return f"{sep}{low % 1000:03d}"
+    return f"{sep}{low % 1000:03d}-{sep}{high % 1000:03d}"
 
 
 def marks_of(row: dict[str, Any]) -> list[str]:
@@ -162,6 +172,9 @@ def printed_rows(data: dict[str, Any]) -> list[dict[str, str]]:
             "lane": row["lane"] or "", "time": time, "thousandths": thousandths,
             "behind": row["behind"] or "", "marks": " ".join(marks_of(row)),
             "notes": "; ".join(noted),
+            # a mass start's points (decision 0020) and a team's members (decision 0021)
+            "points": "" if row.get("points") is None else str(row["points"]),
+            "members": ", ".join(m["skater"] for m in row.get("members") or ()),
         })
     return out
 
@@ -184,6 +197,7 @@ def page_of(data: dict[str, Any]) -> dict[str, Any]:
         "distance": distance, "category": head["category"].capitalize(),
         "division": head["division"] or "", "status": status,
         "rows": printed_rows(data),
+        "points": any("points" in row for row in data["rows"]),
         "has_dq": "DQ" in used,
         "statuses": " · ".join(f"{s}: {STATUS_WORDS.get(s, s)}" for s in used),
         "legend": " · ".join(f"{m} {meaning(m)}" for m in dict.fromkeys(marks)),

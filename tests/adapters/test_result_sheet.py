@@ -205,8 +205,11 @@ def test_thousandths_show_only_where_they_decide_between_equal_hundredths() -> N
     prins = {"status": "OK", "time_ms": 67_545}
     other = {"status": "OK", "time_ms": 67_610}
     rows = [nuis, prins, other]
-    assert time_cells(nuis, rows, "iso") == ("1:07.54", "1:07.540")
-    assert time_cells(prins, rows, "iso") == ("1:07.54", "1:07.545")
+    assert time_cells(nuis, rows, "iso") == ("1:07.54", ".540")
+    assert time_cells(prins, rows, "nl") == ("1.07,54", ",545")
+    # a list that fixes the thousandths only within the winner's unknown digit: the range, no guess
+    known_within = {"status": "OK", "time_ms": 67_542, "time_range_ms": [67_542, 67_546]}
+    assert time_cells(known_within, [known_within, nuis], "iso") == ("1:07.54", ".542-.546")
     assert time_cells(other, rows, "nl") == ("1.07,61", "")
     assert time_cells({"status": "DQ", "time_ms": None}, rows, "iso") == ("DQ", "")
     assert time_cells({"status": "OK", "time_ms": None}, rows, "iso") == ("unknown", "")
@@ -224,8 +227,8 @@ def test_equal_hundredths_decided_by_thousandths_print_both(demo: Cli, tmp_path:
     ok(demo("record", "finish", race, "Nuis", "1:07.540"))
     ok(demo("record", "finish", race, "Prins", "1:07.545"))
     page = printed(demo, tmp_path, "html", race=race).read_text()
-    assert '1:07.54 <span class="thousandths">(1:07.540)</span>' in page
-    assert '1:07.54 <span class="thousandths">(1:07.545)</span>' in page
+    assert '1:07.54 <span class="thousandths">(.540)</span>' in page
+    assert '1:07.54 <span class="thousandths">(.545)</span>' in page
 
 
 def test_the_sheet_notes_the_dq_rule_falls_and_the_official_announcement(
