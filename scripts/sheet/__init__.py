@@ -89,7 +89,7 @@ def qr_svg(checkpoint: dict[str, Any]) -> str:
     import segno  # only where a sheet is printed or checked
 
     code = segno.make(qr_payload(checkpoint), error="m", micro=False)
-    svg: str = code.svg_inline(scale=4, border=2, title="checkpoint", omitsize=False)
+    svg: str = code.svg_inline(scale=4, border=2, title="checkpoint", omitsize=True)
     return svg
 
 
