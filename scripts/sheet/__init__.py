@@ -47,7 +47,7 @@ UNKNOWN = "unknown"
 STATUS_WORDS = {"DNF": "did not finish", "DNS": "did not start", "DQ": "disqualified",
                 "WDR": "withdrawn"}
 #: The rasterisation a PDF page is read at for its QR code (pypdfium2's scale: 1 = 72 dpi).
-QR_SCALE = 3
+QR_SCALE = 2
 
 
 # -- the data ----------------------------------------------------------------------------------
