@@ -286,18 +286,19 @@ class VantageStream:
 
     def officials(self, did: str, race: Race, distance: Mapping[str, Any]) -> None:
         """The distance's referee (``referee1``; ``referee2`` assists) and starter, and its
-        ``startWeather``/``endWeather`` where the stream gives them (none of ours does)."""
+        ``startWeather``/``endWeather`` where the stream gives them (none of ours does). The ids
+        hold the values: the same again is a retransmission, others a correction."""
         referee, starter = opt_text(distance, "referee1"), opt_text(distance, "starter")
         if referee or starter:
             race.record_officials(referee or None, starter or None, None, "vantage",
-                                  fact_id(race.id, "vantage", did, "officials"))
+                                  fact_id(race.id, "vantage", did, "officials", referee, starter))
         for at, key in (("start", "startWeather"), ("end", "endWeather")):
             weather = opt_obj(distance, key) or {}
             values = (tenths_of(weather, "trackTemperature"), tenths_of(weather, "airTemperature"),
                       percent_of(weather, "humidity"))
             if any(v is not None for v in values):
                 race.record_conditions(at, *values, None, "vantage",
-                                       fact_id(race.id, "vantage", did, "conditions", at))
+                                       fact_id(race.id, "vantage", did, "conditions", at, *values))
 
     def race(self, comp: Competition, distance_m: int, category: str, on: date,
              discipline: str) -> Race:
