@@ -705,6 +705,22 @@ class Ledger(Application[UUID]):
             author, announced_at or datetime.now().astimezone(), forced_reason),
             author=author, reason=forced_reason)
 
+    @retried
+    def record_officials(self, key: str, referee: str | None, starter: str | None,
+                         author: str | None = None) -> int | None:
+        """The race's referee and starter (a name left out stays as recorded)."""
+        return self._on_race(key, lambda race: race.record_officials(
+            referee and referee.strip(), starter and starter.strip(), author),
+            referee=referee, starter=starter, author=author)
+
+    @retried
+    def record_conditions(self, key: str, at: str, ice_temp_dc: int | None,
+                          air_temp_dc: int | None, humidity_pct: int | None,
+                          author: str | None = None) -> int | None:
+        """The ice and air at the start or end of the race (tenths of a degree; percent)."""
+        return self._on_race(key, lambda race: race.record_conditions(
+            at, ice_temp_dc, air_temp_dc, humidity_pct, author), author=author)
+
     def find_fact(self, key: str, skater: str, kind: FactKind | str,
                   metres: int | None = None) -> Fact:
         """The live fact of a skater's current race that a correction names: a finish or a passing."""

@@ -481,3 +481,15 @@ def with_finish(day: RaceDay, key: str, name: str, finish_ms: int) -> RaceDay:
             if this_key == key and s.name == name else s for s in race.starters)
         races.append(attrs.evolve(race, starters=starters))
     return attrs.evolve(day, races=tuple(races))
+
+
+# -- the officials and conditions of a race (docs/decisions/0030-the-result-sheet.md) -----------
+OFFICIAL_NAMES = ("Referee R", "Referee Q", "Starter S", "Starter T")
+
+
+@st.composite
+def officials_records(draw: st.DrawFn) -> list[tuple[str | None, str | None]]:
+    """A run of ``record officials`` calls: each names the referee, the starter or both."""
+    name = st.sampled_from(OFFICIAL_NAMES)
+    pair = st.tuples(st.none() | name, st.none() | name).filter(lambda p: p != (None, None))
+    return draw(st.lists(pair, min_size=1, max_size=8))

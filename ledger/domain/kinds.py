@@ -46,6 +46,8 @@ class FactKind(enum.StrEnum):
     VOID = "void"
     OFFICIAL = "official"
     SPRINT = "sprint"
+    OFFICIALS = "officials"
+    CONDITIONS = "conditions"
 
 
 class _Voidable(TypedDict, total=False):
@@ -128,9 +130,27 @@ class SprintDetail(_Voidable, total=False):
     order: ReadOnly[list[UUID]]
 
 
+class OfficialsDetail(_Said, total=False):
+    """The race's referee and starter as recorded (None: this fact does not say)."""
+
+    referee: ReadOnly[str | None]
+    starter: ReadOnly[str | None]
+
+
+class ConditionsDetail(_Said, total=False):
+    """The conditions measured at the start or the end of the race: temperatures in tenths of a
+    degree Celsius, relative humidity in whole percent (None: not measured, or not given)."""
+
+    at: ReadOnly[str]  # "start" or "end"
+    ice_temp_dc: ReadOnly[int | None]
+    air_temp_dc: ReadOnly[int | None]
+    humidity_pct: ReadOnly[int | None]
+
+
 class FactDetail(StartDetail, ClockClearedDetail, FinishDetail, PresentedDetail, TeamDetail,
                  PlaceDetail, MarksDetail, BestsDetail, FallDetail, OutcomeDetail, RedrawDetail,
-                 TargetedDetail, OfficialDetail, SprintDetail, total=False):
+                 TargetedDetail, OfficialDetail, SprintDetail, OfficialsDetail, ConditionsDetail,
+                 total=False):
     """The detail of a fact of any kind (entry, pair, false-start and passing have none of their
     own; a passing may be voided)."""
 

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.domain import rules
 from ledger.domain.clocks import known_at_of
-from ledger.domain.errors import RefusedFactError
+from ledger.domain.errors import FactIdTakenError, RefusedFactError
 from ledger.domain.kinds import FactDetail, FactKind, FinishDetail
 from ledger.domain.race_state import NO_DETAIL, Fact, RaceState
 from ledger.domain.values import RaceRules, fact_id, race_id
@@ -382,6 +382,41 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.SPRINT, lap=self.lap, order=list(self.order)))
 
+    class OfficialsRecorded(Event):
+        """Who officiated the race: its referee and its starter, as the sheet prints them. A
+        later one corrects an earlier one (each name it gives replaces the one before; a name it
+        leaves out, None, stays as it was)."""
+
+        TOPIC = "skate-ledger:Race.OfficialsRecorded"
+        fact_id: UUID
+        referee: str | None
+        starter: str | None
+        author: str | None
+        source: str | None
+
+        def record_on(self, sheet: RaceState) -> None:
+            sheet.add(_fact(self, FactKind.OFFICIALS, source=self.source, referee=self.referee,
+                            starter=self.starter, author=self.author))
+
+    class ConditionsRecorded(Event):
+        """The ice and air measured at the start or the end of the race (tenths of a degree
+        Celsius, relative humidity in percent; None: not given). A later one at the same moment
+        corrects each value it gives."""
+
+        TOPIC = "skate-ledger:Race.ConditionsRecorded"
+        fact_id: UUID
+        at: str
+        ice_temp_dc: int | None
+        air_temp_dc: int | None
+        humidity_pct: int | None
+        author: str | None
+        source: str | None
+
+        def record_on(self, sheet: RaceState) -> None:
+            sheet.add(_fact(self, FactKind.CONDITIONS, source=self.source, at=self.at,
+                            ice_temp_dc=self.ice_temp_dc, air_temp_dc=self.air_temp_dc,
+                            humidity_pct=self.humidity_pct, author=self.author))
+
     # -- creation ----------------------------------------------------------------------------
     @staticmethod
     def create_id(key: str) -> UUID:
@@ -664,6 +699,51 @@ class Race(Aggregate):
             rules.check_official(self.sheet, author, announced_at, forced_reason)
             self.trigger_event(self.ResultsDeclaredOfficial, fact_id=fid, author=author,
                                announced_at=announced_at, forced_reason=forced_reason)
+
+    def record_officials(self, referee: str | None, starter: str | None, author: str | None,
+                         source: str | None = None, fid: UUID | None = None) -> None:
+        """The referee and starter; the same as the latest recorded (or a given id again)
+        appends nothing, other names are a new fact that corrects the earlier."""
+        rules.check_officials(referee, starter)
+        said = {"referee": referee, "starter": starter}
+        if self._restates(FactKind.OFFICIALS, fid, said):
+            return
+        self.trigger_event(self.OfficialsRecorded, fact_id=self._fresh(fid, "officials", said),
+                           referee=referee, starter=starter, author=author, source=source)
+
+    def record_conditions(self, at: str, ice_temp_dc: int | None, air_temp_dc: int | None,
+                          humidity_pct: int | None, author: str | None, source: str | None = None,
+                          fid: UUID | None = None) -> None:
+        """The conditions at the start or the end; the same again appends nothing."""
+        rules.check_conditions(at, ice_temp_dc, air_temp_dc, humidity_pct)
+        said = {"ice_temp_dc": ice_temp_dc, "air_temp_dc": air_temp_dc,
+                "humidity_pct": humidity_pct}
+        if self._restates(FactKind.CONDITIONS, fid, said, at):
+            return
+        self.trigger_event(self.ConditionsRecorded, fact_id=self._fresh(fid, "conditions", at, said),
+                           at=at, ice_temp_dc=ice_temp_dc, air_temp_dc=air_temp_dc,
+                           humidity_pct=humidity_pct, author=author, source=source)
+
+    def _restates(self, kind: FactKind, fid: UUID | None, said: dict[str, Any],
+                  at: str | None = None) -> bool:
+        """Whether this fact is already the ledger's: its given id is recorded (a retransmission;
+        that id holding other content is refused), or each value it gives is the one in force."""
+        if fid is not None and fid in self.sheet.facts:
+            held = self.sheet.facts[fid]
+            if held.kind != kind or any(held.detail.get(k) != v for k, v in said.items()):
+                raise FactIdTakenError(f"fact {fid} is already recorded with other content")
+            return True
+        return all(v is None or self.sheet.stated(kind, k, at) == v for k, v in said.items())
+
+    def _fresh(self, fid: UUID | None, *parts: object) -> UUID:
+        """A given id, or one from the natural key that no fact holds yet (back to earlier
+        values after a correction is a new fact)."""
+        if fid is not None:
+            return fid
+        fresh = fact_id(self.id, *(str(part) for part in parts))
+        while fresh in self.sheet.facts:
+            fresh = uuid5(fresh, "again")
+        return fresh
 
 
 def _fact(event: Any, kind: FactKind, *, skater: UUID | None = None, pair: int | None = None,

@@ -268,6 +268,16 @@ class RaceState:
     def finish(self, skater: UUID, attempt: int) -> Fact | None:
         return self.first(skater, FactKind.FINISH, attempt)
 
+    def stated(self, kind: FactKind, key: str, at: str | None = None) -> Any:
+        """The value in force of a race's own fact (officials, conditions at ``at``): the latest
+        fact of that kind that gives ``key`` (a later one corrects an earlier), else None."""
+        found = None
+        for fact in self.facts.values():
+            if (fact.kind == kind and fact.live and (at is None or fact.detail.get("at") == at)
+                    and fact.detail.get(key) is not None):
+                found = fact.detail.get(key)
+        return found
+
     def presented_passing(self, skater: UUID, attempt: int, metres: int) -> Fact | None:
         """The passing the timing system presents at ``metres`` (None when no source was presented)."""
         fid = self.presented.get((skater, attempt, metres))

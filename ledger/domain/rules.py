@@ -761,3 +761,38 @@ def check_sprint(sheet: RaceState, lap: int, order: list[UUID]) -> None:
     if held:
         raise RefusedFactError(f"the sprint of lap {lap} of {sheet.key} is already recorded with "
                                "another order; void it first")
+
+
+# -- the race's officials and conditions (docs/decisions/0030-the-result-sheet.md) ----------------
+#: When conditions are measured: at the start of the race's first pair, or after its last.
+CONDITION_MOMENTS = ("start", "end")
+#: Plausibility bounds, not a regulation: ice is frozen (at most 0.0 °C) and no colder than an
+#: outdoor rink in deep frost; air as any rink, indoor or out; humidity a percentage.
+ICE_TEMP_DC = (-300, 0)
+AIR_TEMP_DC = (-400, 450)
+HUMIDITY_PCT = (0, 100)
+
+
+def check_officials(referee: str | None, starter: str | None) -> None:
+    """The referee and the starter of a race: at least one named, no blank name."""
+    if referee is None and starter is None:
+        raise InvalidInputError("name the --referee, the --starter or both")
+    for role, name in (("referee", referee), ("starter", starter)):
+        if name is not None and not name.strip():
+            raise InvalidInputError(f"the {role}'s name is blank")
+
+
+def check_conditions(at: str, ice_temp_dc: int | None, air_temp_dc: int | None,
+                     humidity_pct: int | None) -> None:
+    """Conditions at the start or the end of a race: at least one value, each plausible."""
+    if at not in CONDITION_MOMENTS:
+        raise InvalidInputError(f"--at {at!r}: conditions are measured at the start or the end")
+    given = (("--ice-temp", ice_temp_dc, ICE_TEMP_DC, 10, " °C"),
+             ("--air-temp", air_temp_dc, AIR_TEMP_DC, 10, " °C"),
+             ("--humidity", humidity_pct, HUMIDITY_PCT, 1, " %"))
+    if all(value is None for _, value, _, _, _ in given):
+        raise InvalidInputError("give --ice-temp, --air-temp or --humidity (or more)")
+    for option, value, (low, high), scale, unit in given:
+        if value is not None and not low <= value <= high:
+            raise InvalidInputError(f"{option} {value / scale:g}{unit} is not between "
+                                    f"{low / scale:g} and {high / scale:g}{unit}")

@@ -12,7 +12,9 @@ What each ``typeName`` becomes:
 - ``CompetitionActivatedEvent`` → ``Competition.Scheduled`` (name, venue, first and last day);
 - ``DistanceActivatedEvent`` → ``Race.Scheduled`` (distance, category, day, discipline: individual
   distances, and team pursuit with passing points every half lap; a distance given in laps is
-  laps × track length);
+  laps × track length), and ``Race.OfficialsRecorded`` (``referee1`` and ``starter``) and
+  ``Race.ConditionsRecorded`` (``startWeather``/``endWeather``: track and air temperature,
+  humidity) when the distance names them;
 - ``HeatActivatedEvent`` → ``Skater.Registered`` (name, nation; a team is registered like a
   skater, and its members, when the stream names them, as skaters in ``Race.TeamMembersNamed``),
   ``Race.StarterEntered`` and ``Race.PairDrawn`` (the heat is the pair; lane 0 inner, 1 outer);
@@ -280,6 +282,23 @@ class VantageStream:
         category = parse_category(name.split()[0])
         self.distances[did] = self.race(comp, metres, category, day(text(distance, "starts"), "starts"),
                                         discipline)
+        self.officials(did, self.distances[did], distance)
+
+    def officials(self, did: str, race: Race, distance: Mapping[str, Any]) -> None:
+        """The distance's referee (``referee1``; ``referee2`` assists) and starter, and its
+        ``startWeather``/``endWeather`` where the stream gives them (none of ours does). The ids
+        hold the values: the same again is a retransmission, others a correction."""
+        referee, starter = opt_text(distance, "referee1"), opt_text(distance, "starter")
+        if referee or starter:
+            race.record_officials(referee or None, starter or None, None, "vantage",
+                                  fact_id(race.id, "vantage", did, "officials", referee, starter))
+        for at, key in (("start", "startWeather"), ("end", "endWeather")):
+            weather = opt_obj(distance, key) or {}
+            values = (tenths_of(weather, "trackTemperature"), tenths_of(weather, "airTemperature"),
+                      percent_of(weather, "humidity"))
+            if any(v is not None for v in values):
+                race.record_conditions(at, *values, None, "vantage",
+                                       fact_id(race.id, "vantage", did, "conditions", at, *values))
 
     def race(self, comp: Competition, distance_m: int, category: str, on: date,
              discipline: str) -> Race:
@@ -489,3 +508,22 @@ class VantageStream:
             self.changes[fid] = count = self.changes.get(fid, 0) + 1
             race.correct_time(fid, at_ms, reason, AUTHOR,
                               fact_id(race.id, "vantage", "changed", fid, count))
+
+
+def tenths_of(weather: Mapping[str, Any], key: str) -> int | None:
+    """A temperature of the stream (°C, a number or null) in tenths of a degree."""
+    value = weather.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise InvalidInputError(f"{key} {value!r} is not a temperature")
+    return round(value * 10)
+
+
+def percent_of(weather: Mapping[str, Any], key: str) -> int | None:
+    value = weather.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise InvalidInputError(f"{key} {value!r} is not a percentage")
+    return round(value)

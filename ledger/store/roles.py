@@ -39,6 +39,8 @@ ROLE_OF: Final = {
     **dict.fromkeys(("dq", "correct", "void", "reskate", "redraw", "official"), REFEREE),
     **dict.fromkeys(("competition", "cup", "race", "skater", "enter", "pair", "team", "place", "bests",
                      "import", "erase", "migrate"), ADMIN),
+    "officials": ADMIN,  # who officiates is named before the race, with the entries
+    "conditions": TIMING,  # measured at the rink, as the times are
 }
 #: The acts that always need the administrator's token (an erasure cannot be undone: 0029).
 GUARDED_ADMIN: Final = frozenset({"erase"})

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -46,6 +47,7 @@ from scripts import output
 from scripts.board import i18n, views
 from scripts.board.live import Hub, Ledgers, Message
 from scripts.board.openapi import OPENAPI
+from scripts.sheet import printed_sheet
 
 HERE = Path(__file__).resolve().parent
 KEEPALIVE_S = 15.0
@@ -315,6 +317,17 @@ class BoardApp:
                                           links=point_links(request, view["points"]),
                                           delay=request.query_params.get("delay", ""), **speech))
         return self.tagged(request, state.position, page)
+
+    async def race_sheet(self, request: Request) -> Response:
+        """The race's printable result sheet: HTML, or ``?format=pdf`` (scripts/sheet)."""
+        key, fmt = race_key(request), request.query_params.get("format", "html")
+        if fmt not in ("html", "pdf"):
+            raise BadQuery(f"format={fmt[:20]!r} is not html or pdf")
+        basis = basis_of(request)
+        state = self.race_state(key, basis, bests=False, competition=False)
+        body, media = await run_in_threadpool(printed_sheet, self.ledgers.app, state, key, fmt,
+                                              basis.known_at)
+        return self.tagged(request, state.position, lambda: Response(body, media_type=media))
 
     async def race_fragment_page(self, request: Request) -> Response:
         key = race_key(request)
@@ -683,6 +696,7 @@ def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
         Route("/competitions/{slug}/replay/frame", board.replay_frame),
         Route(race, board.race),
         Route(race + "/fragment", board.race_fragment_page),
+        Route(race + "/sheet", board.race_sheet),
         Route(race + "/events", board.race_events),
         Route("/skaters/{name}", board.skater),
         Route("/api/races", board.api_races),

@@ -137,6 +137,8 @@ COMMANDS: Mapping[str, Lazy] = {
                    "they fell.", "scripts.cli.questions:report"),
     "record": Lazy("Append one live fact (a retransmitted fact is accepted once).",
                    "scripts.cli.record:record", then=with_corrections),
+    "sheet": Lazy("The official result sheet of RACE, printable (HTML or PDF), with its "
+                  "checkpoint.", "scripts.cli.printing:sheet"),
     "views": Lazy("The read models in the store: rebuild them from the log, catch them up, check "
                   "them.", "scripts.cli.views:views"),
     "demo": Lazy("Load OKT 2017 day 1 (the founding report) and print its boards.",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import click
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError
+from ledger.domain.rules import CONDITION_MOMENTS
 from ledger.domain.timing import DISCIPLINES, MASS_START, MASS_START_PAIR, parse_distance
 from ledger.domain.values import (
     TIMING_SOURCES,
@@ -310,3 +312,50 @@ def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None
     said(app.disqualify(race, skater, rule, author))
 
 
+
+
+# -- the race's officials and conditions (docs/decisions/0030-the-result-sheet.md) --------------
+@recorded("officials",
+          click.option("--referee", default=None, help="The referee's name, as the sheet prints it."),
+          click.option("--starter", default=None, help="The starter's name."),
+          keeps_author=True)
+def record_officials(app: Ledger, race: str, referee: str | None, starter: str | None,
+                     author: str | None) -> None:
+    """The referee and the starter of RACE (again with other names: a correction)."""
+    said(app.record_officials(race, referee, starter, author))
+
+
+@recorded("conditions",
+          click.option("--at", "at", type=click.Choice(CONDITION_MOMENTS), required=True,
+                       help="Measured at the start of the race or at its end."),
+          click.option("--ice-temp", default=None, help="Ice temperature, °C (e.g. -6.5)."),
+          click.option("--air-temp", default=None, help="Air temperature, °C."),
+          click.option("--humidity", default=None, help="Relative humidity, % (whole)."),
+          keeps_author=True)
+def record_conditions(app: Ledger, race: str, at: str, ice_temp: str | None,
+                      air_temp: str | None, humidity: str | None, author: str | None) -> None:
+    """The ice and air conditions of RACE at its start or end (again: a correction)."""
+    said(app.record_conditions(race, at, tenths("--ice-temp", ice_temp),
+                               tenths("--air-temp", air_temp), percent(humidity), author))
+
+
+def tenths(option: str, text: str | None) -> int | None:
+    """A temperature as typed (``-6.5``, ``-6,5``, ``-7``) in tenths of a degree."""
+    if text is None:
+        return None
+    found = re.fullmatch(r"\s*([+-]?)(\d{1,3})(?:[.,](\d))?\s*(?:°?C)?\s*", text)
+    if found is None:
+        raise InvalidInputError(f"{option} {text!r} is not a temperature in °C with at most one "
+                                "decimal (e.g. -6.5)")
+    sign, whole, tenth = found.groups()
+    value = int(whole) * 10 + int(tenth or 0)
+    return -value if sign == "-" else value
+
+
+def percent(text: str | None) -> int | None:
+    if text is None:
+        return None
+    found = re.fullmatch(r"\s*(\d{1,3})\s*%?\s*", text)
+    if found is None:
+        raise InvalidInputError(f"--humidity {text!r} is not a whole percentage (e.g. 45)")
+    return int(found.group(1))

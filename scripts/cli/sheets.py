@@ -30,8 +30,19 @@ from ledger.store.verify import ExportedEvent, TamperedError, export_chain, veri
 from projections import reading
 from projections.basis import Basis
 from projections.leaderboard import leaderboard, standings_at
+from projections.sheet import notes_by_row, sheet_head
 from projections.state import LedgerState
 from scripts import output
+from scripts.sheet import (
+    Printed,
+    chain_hash_at,
+    page_text_rows,
+    printed_rows,
+    qr_payload,
+    read_printed,
+    render_html,
+    stored_checkpoint,
+)
 
 if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -54,21 +65,12 @@ def sheet_checkpoint(app: Ledger, position: int, key: Ed25519PrivateKey | None) 
         raise TamperedError(f"{verdict.summary('the ledger')}; no checkpoint given")
     if position == 0:
         raise NothingToSignError("the sheet is at position 0: there is nothing to vouch for")
-    store = chained(app.recorder)
-    held = store.select_chain(position, 1)
-    if not held or held[0][0] != position:  # a board's position is that of an event it folded
-        raise TamperedError(f"the ledger holds no chain hash at position {position}")
-    chain_hash = held[0][1]
     if key is not None:
-        signed = sign(key, position, chain_hash)
+        store = chained(app.recorder)
+        signed = sign(key, position, chain_hash_at(app, position))
         store.insert_checkpoint(signed)
         return checkpoint_json(signed)
-    stored = [c for c in store.select_checkpoints()
-              if c.position == position and c.hash == chain_hash and signature_holds(c)]
-    if stored:
-        return checkpoint_json(stored[-1])
-    return {"position": position, "hash": chain_hash.hex(), "signed_at": None, "public_key": None,
-            "signature": None}
+    return stored_checkpoint(app, position)
 
 
 def checkpoint_line(checkpoint: dict[str, Any]) -> str:
@@ -79,13 +81,26 @@ def checkpoint_line(checkpoint: dict[str, Any]) -> str:
 
 
 # -- checking -----------------------------------------------------------------------------------------
-def read_sheet(path: Path) -> dict[str, Any]:
+def read_sheet(path: Path) -> tuple[dict[str, Any], Printed | None]:
+    """A results sheet: JSON (``standings --format json --checkpoint``), or a printed one (``sheet``,
+    HTML or PDF) with the data it carries."""
     try:
-        sheet = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise InvalidInputError(f"{path}: cannot be read ({e})") from None
+    printed = read_printed(path, raw)
+    if printed is not None:
+        return shaped(path, printed.data), printed
+    try:
+        sheet = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
         raise InvalidInputError(f"{path}: cannot be read ({e})") from None
     except (ValueError, RecursionError):
-        raise InvalidInputError(f"{path}: is not JSON") from None
+        raise InvalidInputError(f"{path}: is not JSON, an HTML or a PDF sheet") from None
+    return shaped(path, sheet), None
+
+
+def shaped(path: Path, sheet: Any) -> dict[str, Any]:
     shape = (isinstance(sheet, dict) and isinstance(sheet.get("race"), str)
              and isinstance(sheet.get("basis"), dict) and isinstance(sheet.get("rows"), list)
              and all(isinstance(row, dict) for row in sheet["rows"]))
@@ -221,7 +236,7 @@ def verify_sheet(path: Path, what: str, events: Sequence[ExportedEvent],
                  public_key: bytes | None) -> str:
     """Check a results sheet against the exported log; one line when it holds, else raise naming
     the first thing that fails."""
-    sheet = read_sheet(path)
+    sheet, printed = read_sheet(path)
     position, chain_hash, signed = sheet_checkpoint_of(path, sheet)
     signature = check_signature(signed, public_key)
     check_chain(what, events, position, chain_hash)
@@ -243,5 +258,57 @@ def verify_sheet(path: Path, what: str, events: Sequence[ExportedEvent],
         raise SheetMismatchError(f"the sheet's basis {json.dumps(sheet['basis'])} is not "
                                  f"{json.dumps(expected['basis'])}")
     check_rows(sheet, expected)
-    return (f"{path} holds: {race} as of position {position}, {len(sheet['rows'])} row(s) as "
-            f"{what} folds them; chain hash {chain_hash.hex()}; {signature}")
+    if printed is not None:
+        check_printed(printed, state, board, sheet)
+    form = f"the {printed.kind.upper()} sheet " if printed is not None else ""
+    return (f"{path} holds: {form}{race} as of position {position}, {len(sheet['rows'])} row(s) "
+            f"as {what} folds them; chain hash {chain_hash.hex()}; {signature}")
+
+
+# -- printed sheets (skate-ledger sheet: HTML, PDF) ---------------------------------------------
+def check_printed(printed: Printed, state: LedgerState, board: Any, sheet: dict[str, Any]) -> None:
+    """The head of a printed sheet is the ledger's, and its pages print what its data says."""
+    race = state.sheet(board.race)
+    assert race is not None  # verify_sheet found it
+    head = sheet_head(state, race)
+    head["notes"] = notes_by_row(state, race, [row.skater_id for row in board.rows])
+    held = sheet.get("sheet")
+    if not isinstance(held, dict):
+        raise SheetMismatchError("the printed sheet carries no head (competition, officials …)")
+    for key in [*head, *(k for k in held if k not in head)]:
+        if held.get(key) != head.get(key):
+            raise SheetMismatchError(f"the sheet's {key} is {json.dumps(held.get(key))}, the "
+                                     f"ledger's {json.dumps(head.get(key))}")
+    if printed.kind == "html":
+        check_html(printed.text, sheet)
+    else:
+        check_pdf(printed, sheet)
+
+
+def check_html(page: str, sheet: dict[str, Any]) -> None:
+    expected = render_html(sheet)
+    if page == expected:
+        return
+    have, want = page.splitlines(), expected.splitlines()
+    line = next((n for n, (a, b) in enumerate(zip(have, want, strict=False), start=1) if a != b),
+                min(len(have), len(want)) + 1)
+    raise SheetMismatchError(f"line {line} of the HTML page is not what its sheet data prints "
+                             "(the page was altered)")
+
+
+def check_pdf(printed: Printed, sheet: dict[str, Any]) -> None:
+    if qr_payload(sheet["checkpoint"]) not in printed.qr:
+        found = "no QR code" if not printed.qr else "a QR code of another checkpoint"
+        raise SheetMismatchError(f"the PDF's pages hold {found}, not the sheet's checkpoint")
+    text = page_text_rows(printed.text)
+    if sheet["checkpoint"]["hash"] not in text:
+        raise SheetMismatchError("the PDF's pages do not print the sheet's chain hash")
+    at = 0
+    for number, row in enumerate(printed_rows(sheet), start=1):
+        for cell in (row["rank"], row["name"], row["nation"], row["time"], row["behind"]):
+            printed_cell = " ".join(cell.split())
+            where = text.find(printed_cell, at)
+            if where < 0:
+                raise SheetMismatchError(f"row {number} of the PDF ({json.dumps(row['name'])}) "
+                                         f"does not print {json.dumps(cell)} where its data has it")
+            at = where + len(printed_cell)

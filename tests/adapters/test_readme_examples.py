@@ -89,7 +89,7 @@ def in_folder(folder: Path, words: list[str]) -> list[str]:
             args.extend(matched)
             continue
         elif word in ("results.csv", "day.jsonl", "cup-table.json", "master.key", "admin.token",
-                      "personal.jsonl"):
+                      "personal.jsonl", "sheet.html", "sheet.pdf"):
             word = str(folder / word)
         args.append(word)
     return args

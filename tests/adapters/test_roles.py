@@ -61,12 +61,13 @@ def closed(capsys: pytest.CaptureFixture[str], day: str, token_file: Path) -> st
 
 def test_every_writing_command_has_a_role_and_the_three_roles_are_as_agreed() -> None:
     assert {act for act, role in ROLE_OF.items() if role == TIMING} == {
-        "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear", "sprint"}
+        "start", "pass", "finish", "fall", "dnf", "dns", "wdr", "false-start", "clear", "sprint",
+        "conditions"}
     assert {act for act, role in ROLE_OF.items() if role == REFEREE} == {
         "dq", "correct", "void", "reskate", "redraw", "official"}
     assert {act for act, role in ROLE_OF.items() if role == ADMIN} == {
         "competition", "cup", "race", "skater", "enter", "pair", "team", "place", "bests", "import",
-        "erase", "migrate"}  # erase and migrate: docs/decisions/0029
+        "erase", "migrate", "officials"}  # erase and migrate: docs/decisions/0029
     from scripts.cli.main import cli
     from scripts.cli.record import record
     # the group loads its commands when asked (scripts/cli/main.py); loading record registers the
