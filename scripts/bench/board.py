@@ -114,7 +114,8 @@ def bench_ledger(path: str, pairs: int, base: str | None = None) -> tuple[Ledger
 
 
 def passings(app: Ledger, key: str, pairs: int) -> list[tuple[str, int, int, int]]:
-    """The facts to record, in order: (skater, metres or 0 for a start, time in ms, pair)."""
+    """The facts to record, in order: (skater, metres or 0 for a start, time in ms, pair); the
+    finish is a finish, not a passing (its metres negative)."""
     sheet = race_state_at(app, key).sheet(key)
     assert sheet is not None
     facts = []
@@ -124,14 +125,18 @@ def passings(app: Ledger, key: str, pairs: int) -> list[tuple[str, int, int, int
         for point in sheet.points:
             for side in (0, 1):
                 name = f"Skater {2 * (number - 1) + side + 1:02d}"
-                facts.append((name, point, point * lap[side] // 400, number))
+                metres = -point if point == sheet.distance_m else point
+                facts.append((name, metres, point * lap[side] // 400, number))
     return facts
 
 
 def record(app: Ledger, key: str, fact: tuple[str, int, int, int]) -> int:
     """Append one fact of :func:`passings`; its position."""
     skater, metres, at_ms, pair = fact
-    position = app.start(key, pair) if metres == 0 else app.record_passing(key, skater, metres, at_ms)
+    if metres < 0:
+        position = app.record_finish(key, skater, at_ms)
+    else:
+        position = app.start(key, pair) if metres == 0 else app.record_passing(key, skater, metres, at_ms)
     assert position is not None
     return position
 
