@@ -44,7 +44,7 @@ from projections.pair import REFERENCES
 from projections.state import LedgerState
 from scripts import output
 from scripts.board import feed, views
-from scripts.board.live import Hub, Ledgers, Message
+from scripts.board.live import SHORT, Hub, Ledgers, Message
 from scripts.board.openapi import OPENAPI
 
 HERE = Path(__file__).resolve().parent
@@ -186,7 +186,8 @@ class BoardApp:
             data = {"position": day["position"], "html": fragment,
                     "summary": f"{len(day['on_ice'])} pair(s) on the ice"}
             content = views.dumps([day["days"], day["on_ice"]])
-        return Message(data["position"], views.dumps(data), content, fragment)
+        return Message(data["position"], views.dumps(data), content, fragment,
+                       short={k: data[k] for k in SHORT if k in data})
 
     # -- responses -------------------------------------------------------------------------------
     @staticmethod

@@ -300,8 +300,17 @@ class Message:
     html: str = ""
     patch: str | None = None
     base: int | None = None
+    #: What the page announces and says of the race, for a patch to carry (:data:`SHORT`).
+    short: dict[str, Any] = attrs.field(factory=dict, eq=False)
     #: The encoded frames, by event name: encoded once, not once per client (500 clients: 12 ms).
     frames: dict[str, bytes] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    #: ``html`` read as a tree, once (the next board's patch starts from it).
+    trees: list[wire.Node] = attrs.field(factory=list, init=False, eq=False, repr=False)
+
+    def tree(self) -> wire.Node:
+        if not self.trees:
+            self.trees.append(wire.tree(self.html))
+        return self.trees[0]
 
     def frame(self, event: str) -> bytes:
         encoded = self.frames.get(event)
@@ -323,15 +332,16 @@ class Message:
         if not base.html or not self.html:
             return self
         try:
-            edits = wire.edits(base.html, self.html)
+            edits = wire.edits(base.html, self.html, base.tree(), self.tree())
         except wire.Unreadable:
             LOG.exception("cannot compare two boards")
             return self
-        extra = {k: v for k, v in json.loads(self.data).items() if k in SHORT}
-        data = dumps({"position": self.position, "base": base.position, "edits": edits, **extra})
+        data = dumps({"position": self.position, "base": base.position, "edits": edits, **self.short})
         if not wire.worth_it(len(data), len(self.data)):
             return self
-        return attrs.evolve(self, patch=data, base=base.position)
+        patched = attrs.evolve(self, patch=data, base=base.position)
+        patched.trees.extend(self.trees)
+        return patched
 
 
 #: What a patch carries besides the edits: what the page announces and says of the race.

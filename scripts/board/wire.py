@@ -46,8 +46,15 @@ class Node:
     open_end: int
     close_start: int = -1
     end: int = -1
-    attributes: dict[str, str | None] = attrs.Factory(dict)
+    raw: str = ""  # the start tag's attributes, read when they are asked for
     children: list[Node] = attrs.Factory(list)
+    read: dict[str, str | None] | None = None
+
+    @property
+    def attributes(self) -> dict[str, str | None]:
+        if self.read is None:
+            self.read = attributes_of(self.raw)
+        return self.read
 
 
 class Unreadable(ValueError):
@@ -66,7 +73,7 @@ def tree(html: str) -> Node:
                 raise Unreadable(f"</{name}> at {match.start()} closes {node.tag if node else 'nothing'}")
             node.close_start, node.end = match.start(), match.end()
             continue
-        node = Node(name, match.start(), match.end(), attributes=attributes_of(match.group(3)))
+        node = Node(name, match.start(), match.end(), raw=match.group(3))
         open_[-1].children.append(node)
         if name in VOID or match.group(3).rstrip().endswith("/"):
             node.close_start = node.end = match.end()
@@ -118,10 +125,11 @@ def only_elements(html: str, node: Node) -> bool:
     return not html[at:node.close_start].strip()
 
 
-def edits(old: str, new: str) -> list[Any]:
-    """The edits that turn the DOM of fragment ``old`` into that of ``new`` (module docstring)."""
+def edits(old: str, new: str, old_tree: Node | None = None, new_tree: Node | None = None) -> list[Any]:
+    """The edits that turn the DOM of fragment ``old`` into that of ``new`` (module docstring);
+    their trees (:func:`tree`), when they were read already."""
     found: list[Any] = []
-    diff(old, tree(old), new, tree(new), [], found)
+    diff(old, old_tree or tree(old), new, new_tree or tree(new), [], found)
     return found
 
 
