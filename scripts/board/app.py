@@ -20,17 +20,18 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 from urllib.parse import quote, urlencode
+from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -372,7 +373,7 @@ class BoardApp:
             if skater not in names:
                 try:
                     names[skater] = app.repository.get(skater).name
-                except Exception:  # not known to the ledger: no name, never a guessed one
+                except AggregateNotFoundError:  # not known to the ledger: no name, never a guessed one
                     names[skater] = None
             return names[skater]
 

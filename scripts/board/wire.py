@@ -154,10 +154,10 @@ def diff(old: str, a: Node, new: str, b: Node, path: list[int], found: list[Any]
         return
     index = {k: i for i, k in enumerate(before)}
     order: list[int | str] = [index[k] if k in index else new[c.start:c.end]
-                              for k, c in zip(after, b.children)]
+                              for k, c in zip(after, b.children, strict=True)]
     if order != list(range(len(a.children))):
         found.append(["c", path, b.tag, order])
-    for i, (kept, child) in enumerate(zip(order, b.children)):
+    for i, (kept, child) in enumerate(zip(order, b.children, strict=True)):
         if isinstance(kept, int):
             diff(old, a.children[kept], new, child, [*path, i], found)
 

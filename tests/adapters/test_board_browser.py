@@ -242,7 +242,8 @@ def listen(page: Page, kind: str) -> None:
     """Note the data of the events of ``kind`` the page's stream brings from now on
     (:func:`heard`)."""
     page.evaluate("""kind => { window.seen = window.seen || {}; window.seen[kind] = [];
-        window.skateLedgerSource.addEventListener(kind, e => window.seen[kind].push(JSON.parse(e.data))); }""",
+        window.skateLedgerSource.addEventListener(kind,
+          e => window.seen[kind].push(JSON.parse(e.data))); }""",
                   kind)
 
 

@@ -117,6 +117,7 @@ def test_a_new_client_gets_a_snapshot_then_what_changed_after_each_new_fact(
         assert len(update["data"]) * 3 < len(first["data"])  # what changed, not the board
         finished = [recorder.record_finish(key, "Skater A", 67_541),
                     recorder.record_finish(key, "Skater B", 67_546)]
+        assert finished[-1] is not None
         while held.position < finished[-1]:  # the poller may see both finishes at once or one by one
             update = next(stream)
             assert update["event"] == "patch"

@@ -6,6 +6,7 @@ The browser tests check that board.js applies them as :func:`scripts.board.wire.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -81,7 +82,7 @@ def renderings() -> list[str]:
 
 def test_on_real_boards_the_patches_give_the_board_and_are_a_fraction_of_it() -> None:
     shown = renderings()
-    for old, new in zip(shown, shown[1:]):
+    for old, new in itertools.pairwise(shown):
         edits = wire.edits(old, new)
         assert wire.applied(old, edits) == wire.canonical(new)
         assert len(wire.edits(new, new)) == 0
