@@ -238,6 +238,51 @@ def test_the_badge_shows_offline_while_the_stream_is_down_and_live_once_it_is_op
         second.close()
 
 
+def test_the_bytes_on_the_wire_per_fact_are_a_patch_gzipped_not_the_board(
+        page: Page, ledger_file: tuple[str, Ledger]) -> None:
+    """What Chromium's network layer received on the page's event stream (DevTools' counts of
+    bytes on the wire): gzipped, and per fact under a tenth of what the whole board weighs (the
+    whole board at each fact, gzipped, is more)."""
+    path, recorder = ledger_file
+    key = a_pair_on_ice(recorder)
+    server_side = build_app(path)
+    try:
+        with Server(server_side) as url:
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            streams: dict[str, str] = {}
+            wire: dict[str, int] = {}
+
+            def response(event: dict[str, Any]) -> None:
+                if "/events?" in event["response"]["url"]:
+                    headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
+                    streams[event["requestId"]] = headers.get("content-encoding", "")
+
+            def data(event: dict[str, Any]) -> None:
+                wire[event["requestId"]] = wire.get(event["requestId"], 0) + event["encodedDataLength"]
+
+            cdp.on("Network.responseReceived", response)
+            cdp.on("Network.dataReceived", data)
+            page.goto(f"{url}/races/{key}")
+            wait_live(page)
+            assert list(streams.values()) == ["gzip"]
+            (stream,) = streams
+            before = wire.get(stream, 0)
+            last = 0
+            for metres, ms in ((200, 16_800), (600, 42_100), (1000, 67_541)):
+                last = (recorder.record_passing(key, "Skater A", metres, ms) if metres < 1000
+                        else recorder.record_finish(key, "Skater A", ms)) or 0
+                wait_position(page, last)
+            page.wait_for_timeout(200)  # the last chunk's count
+            per_fact = (wire.get(stream, 0) - before) / 3
+            whole = len(httpx.get(f"{url}/races/{key}/fragment").content)
+            # patches gzipped: about 290 B a fact here; the whole board gzipped about 540 B (the
+            # stream's window holds the board before it), plain about 4 KB
+            assert 0 < per_fact < whole / 10, (per_fact, whole)
+    finally:
+        server_side.close()
+
+
 def listen(page: Page, kind: str) -> None:
     """Note the data of the events of ``kind`` the page's stream brings from now on
     (:func:`heard`)."""

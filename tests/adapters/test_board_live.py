@@ -176,6 +176,24 @@ def test_the_page_opens_its_stream_at_its_own_position_and_gets_no_board_twice(
             assert refused.status_code == 400 and refused.text.count("\n") == 1, refused.text
 
 
+def test_a_client_whose_board_is_still_the_newest_gets_a_patch_of_its_position_not_the_board(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
+    """The log moved on (a skater registered) since the page was rendered, but not this board."""
+    _, recorder, key, url = live
+    page_at = recorder.last_position()
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/races/{key}/events?after={page_at}") as follower:
+        following = events(follower)  # kept: a dropped reader closes its stream
+        next(following)  # the board's topic is followed from here on ...
+        recorder.register_skater("Skater D")  # ... and the log moves on without changing it
+        moved = recorder.last_position()
+        with client.stream("GET", f"{url}/races/{key}/events?after={page_at}") as r:
+            first = next(events(r))
+    assert first["event"] == "patch" and int(first["id"]) == moved > page_at
+    assert first["json"]["base"] <= page_at
+    assert all(op == "a" for op, *_ in first["json"]["edits"])  # the position, nothing redrawn
+
+
 def test_the_whole_board_mode_sends_the_whole_board_every_time(live: tuple[Ledger, Ledger, str, str]) -> None:
     """The board as it was pushed before decision 0028, kept for the benchmark's before and after."""
     _, recorder, key, url = live
