@@ -259,6 +259,23 @@ def test_the_json_feed_carries_the_races_facts_with_their_positions_and_resumes(
         assert bad.status_code == 400 and "Last-Event-ID" in bad.json()["error"]
 
 
+def test_the_readmes_feed_example_is_what_the_demo_ledger_sends() -> None:
+    from scripts.demo import okt2017
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = re.search(r"curl -N -H 'Last-Event-ID: (\d+)' http://127.0.0.1:8000(\S+)", readme)
+    shown = re.search(r"# id: (\d+)\n# event: (\w+)\n# data: (\{.*\})\n", readme)
+    assert command is not None and shown is not None
+    app = build_app("memory")
+    okt2017.load(app)
+    with Server(app) as url, httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", url + command.group(2), headers={"Last-Event-ID": command.group(1)}) as r:
+        first = next(events(r))
+    expected = json.loads(shown.group(3))
+    assert (first["id"], first["event"]) == (shown.group(1), shown.group(2))
+    assert {**first["json"], "recorded_at": "…"} == expected
+
+
 def test_a_bad_last_event_id_or_an_unknown_race_is_refused_in_one_line(
         live: tuple[Ledger, Ledger, str, str]) -> None:
     _, _, key, url = live
