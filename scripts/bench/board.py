@@ -17,6 +17,10 @@ terminal would, and measures:
   reconnect to its first event (the newest board); and the browser's page after the server is
   restarted on the same port: from the new server listening to the page showing the newest position
   (this includes the EventSource's retry wait, ``retry: 1000`` ms);
+- ``bytes``: the bytes per fact the race stream sends to ``--bytes-clients`` clients (200) in each
+  mode, the whole board every time (``?mode=whole``, as before decision 0028) and what changed
+  (patches, the default), plain and gzipped, all in the same run (``bytes_per_fact_*``,
+  ``bytes_fall``: whole / patch, plain; ``bytes_fall_gzip``: the same, both gzipped);
 - ``pages``: the live pages once each, first and again (the index, the bench day, the bench race,
   a skater: ``page_*_first_ms``, ``page_*_again_ms``);
 - ``rss``: the server's resident memory (``/proc/PID/status``) once it has started
@@ -51,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from datetime import date
 from typing import Any
 
@@ -64,6 +69,8 @@ from scripts.demo import okt2017
 
 CHROMIUM = "/usr/bin/chromium"
 BENCH_DAY = date(2017, 12, 30)
+#: Figures that must be at least this (issue 16: the bytes per fact to the clients fall ≥ 5×).
+AT_LEAST = {"bytes_fall": 5.0}
 TARGETS = {"push_browser_p95_ms": 100.0, "push_sse_p95_ms": 100.0, "past_json_p95_ms": 10.0,
            "past_page_p95_ms": 10.0, "resume_sse_p95_ms": 2000.0, "resume_browser_max_ms": 2000.0}
 FIGURES = ("push_browser_p50_ms", "push_browser_p95_ms", "push_sse_p50_ms", "push_sse_p95_ms",
@@ -72,7 +79,8 @@ FIGURES = ("push_browser_p50_ms", "push_browser_p95_ms", "push_sse_p50_ms", "pus
            "page_index_first_ms", "page_index_again_ms", "page_day_first_ms", "page_day_again_ms",
            "page_race_first_ms", "page_race_again_ms", "page_skater_first_ms",
            "page_skater_again_ms", "board_rss_start_mb", "board_rss_mb", "board_rss_peak_mb",
-           "board_rss_peak_skater_mb")
+           "board_rss_peak_skater_mb", "bytes_per_fact_whole", "bytes_per_fact_patch",
+           "bytes_per_fact_whole_gzip", "bytes_per_fact_patch_gzip", "bytes_fall", "bytes_fall_gzip")
 ID = re.compile(rb"\nid: (\d+)\n")
 WAIT_S = 10.0
 
@@ -106,7 +114,8 @@ def bench_ledger(path: str, pairs: int, base: str | None = None) -> tuple[Ledger
 
 
 def passings(app: Ledger, key: str, pairs: int) -> list[tuple[str, int, int, int]]:
-    """The facts to record, in order: (skater, metres or 0 for a start, time in ms, pair)."""
+    """The facts to record, in order: (skater, metres or 0 for a start, time in ms, pair); the
+    finish is a finish, not a passing (its metres negative)."""
     sheet = race_state_at(app, key).sheet(key)
     assert sheet is not None
     facts = []
@@ -116,14 +125,18 @@ def passings(app: Ledger, key: str, pairs: int) -> list[tuple[str, int, int, int
         for point in sheet.points:
             for side in (0, 1):
                 name = f"Skater {2 * (number - 1) + side + 1:02d}"
-                facts.append((name, point, point * lap[side] // 400, number))
+                metres = -point if point == sheet.distance_m else point
+                facts.append((name, metres, point * lap[side] // 400, number))
     return facts
 
 
 def record(app: Ledger, key: str, fact: tuple[str, int, int, int]) -> int:
     """Append one fact of :func:`passings`; its position."""
     skater, metres, at_ms, pair = fact
-    position = app.start(key, pair) if metres == 0 else app.record_passing(key, skater, metres, at_ms)
+    if metres < 0:
+        position = app.record_finish(key, skater, at_ms)
+    else:
+        position = app.start(key, pair) if metres == 0 else app.record_passing(key, skater, metres, at_ms)
     assert position is not None
     return position
 
@@ -188,33 +201,40 @@ class Served:
 
 # -- raw SSE clients ---------------------------------------------------------------------------------
 class Client:
-    """One server-sent-events client on a raw socket: notes the monotonic moment each id arrives."""
+    """One server-sent-events client on a raw socket: notes the monotonic moment each id arrives,
+    and the bytes it received (``received``: on the wire, HTTP's chunk framing included); with
+    ``gzip`` it asks for gzip and reads the events through a decompressor."""
 
-    def __init__(self, port: int, path: str) -> None:
-        self.port, self.path = port, path
+    def __init__(self, port: int, path: str, gzip: bool = False) -> None:
+        self.port, self.path, self.gzip = port, path, gzip
         self.last = -1
         self.arrived: dict[int, float] = {}
         self.first_event: asyncio.Future[float] | None = None
         self.task: asyncio.Task[None] | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.received = 0
 
     async def connect(self, last_id: int | None = None) -> None:
         loop = asyncio.get_running_loop()
         self.first_event = loop.create_future()
         reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         extra = f"Last-Event-ID: {last_id}\r\n" if last_id is not None else ""
+        if self.gzip:
+            extra += "Accept-Encoding: gzip\r\n"
         self.writer.write(f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
                           f"{extra}\r\n".encode())
         self.task = asyncio.create_task(self.read(reader))
 
     async def read(self, reader: asyncio.StreamReader) -> None:
         tail = b""
+        body = Unchunked(self.gzip)
         while True:
             data = await reader.read(1 << 16)
             if not data:
                 return
             now = time.monotonic()
-            text = tail + data
+            self.received += len(data)
+            text = tail + (body.feed(data) if self.gzip else data)
             for match in ID.finditer(text):
                 position = int(match.group(1))
                 if position > self.last:
@@ -233,6 +253,43 @@ class Client:
                 await self.task
 
 
+class Unchunked:
+    """An HTTP/1.1 response read as it comes: its headers skipped, its chunked body unframed and
+    (``gzip``) decompressed."""
+
+    def __init__(self, gzip: bool) -> None:
+        self.buffer = b""
+        self.headers_done = False
+        self.left = 0  # bytes of the current chunk still to come (then its CRLF)
+        self.unzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
+
+    def feed(self, data: bytes) -> bytes:
+        self.buffer += data
+        out = b""
+        if not self.headers_done:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return b""
+            self.headers_done, self.buffer = True, self.buffer[end + 4:]
+        while self.buffer:
+            if self.left == 0:
+                line = self.buffer.find(b"\r\n")
+                if line < 0:
+                    break
+                size = self.buffer[:line].split(b";")[0].strip()
+                self.buffer = self.buffer[line + 2:]
+                if not size:
+                    continue  # the CRLF after a chunk
+                self.left = int(size, 16) or -1
+                if self.left < 0:
+                    self.buffer, self.left = b"", 0
+                    break
+            take = self.buffer[:self.left]
+            self.buffer, self.left = self.buffer[len(take):], self.left - len(take)
+            out += take
+        return self.unzip.decompress(out) if self.unzip is not None and out else out
+
+
 async def until(condition: Any, what: str, timeout: float | None = None) -> None:
     timeout = WAIT_S if timeout is None else timeout
     deadline = time.monotonic() + timeout
@@ -248,7 +305,7 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
     from playwright.async_api import async_playwright
 
     facts = passings(app, key, args.pairs)
-    stream = f"/races/{key}/events?ref=sb"
+    stream = f"/races/{key}/events?ref=sb&mode={args.mode}"
     figures: dict[str, Any] = {"board_rss_start_mb": served.rss_mb()}
     rng = random.Random(args.seed)
     log("pages: the race, the day, the index (first and again)")
@@ -333,6 +390,8 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
         figures["resume_browser_samples"] = restart_ms
         await browser.close()
 
+    next_fact = await wire_bytes(args, app, key, served, facts, next_fact, figures, rng)
+
     # (b) past boards over HTTP
     log(f"past: {args.past} random past boards (JSON and page)")
     born: dict[str, int | None] = {}
@@ -369,6 +428,42 @@ async def measure(args: argparse.Namespace, path: str, app: Ledger, key: str,
     return figures
 
 
+async def wire_bytes(args: argparse.Namespace, app: Ledger, key: str, served: Served,
+                     facts: list[tuple[str, int, int, int]], next_fact: int, figures: dict[str, Any],
+                     rng: random.Random) -> int:
+    """``bytes``: what the stream sends per fact to ``--bytes-clients`` clients, in each mode
+    (``whole``: the whole board every time, as before decision 0028; ``patch``: what changed),
+    plain and gzipped, all connected at once and fed the same facts (``bytes_per_fact_*``: on the
+    wire, HTTP's chunk framing included, summed over the clients of the mode)."""
+    log(f"bytes: {args.bytes_clients} SSE clients of each mode, {args.bytes_facts} facts")
+    groups = {(mode, gzip): [Client(served.port, f"/races/{key}/events?ref=sb&mode={mode}", gzip)
+                             for _ in range(args.bytes_clients)]
+              for mode in ("whole", "patch") for gzip in (False, True)}
+    everyone = [c for group in groups.values() for c in group]
+    for start in range(0, len(everyone), 50):
+        await asyncio.gather(*(c.connect() for c in everyone[start:start + 50]))
+    now = app.last_position()
+    await until(lambda: all(c.last >= now for c in everyone), "the snapshots")
+    await asyncio.sleep(0.5)  # the rest of the snapshots' frames
+    for c in everyone:
+        c.received = 0
+    for _ in range(args.bytes_facts):
+        await asyncio.sleep(rng.uniform(0, 0.1))
+        position = record(app, key, facts[next_fact])
+        next_fact += 1
+        await until(lambda p=position: all(c.last >= p for c in everyone), f"position {position} (bytes)")
+    await asyncio.sleep(0.5)  # the rest of the last frames
+    for (mode, gzip), group in groups.items():
+        name = f"bytes_per_fact_{mode}" + ("_gzip" if gzip else "")
+        figures[name] = sum(c.received for c in group) / args.bytes_facts
+    figures["bytes_fall"] = figures["bytes_per_fact_whole"] / figures["bytes_per_fact_patch"]
+    figures["bytes_fall_gzip"] = figures["bytes_per_fact_whole_gzip"] / figures["bytes_per_fact_patch_gzip"]
+    figures["bytes_clients"], figures["bytes_facts"] = args.bytes_clients, args.bytes_facts
+    for c in everyone:
+        await c.close()
+    return next_fact
+
+
 async def pages(served: Served, figures: dict[str, Any], urls: tuple[tuple[str, str], ...]) -> None:
     """Each live page of ``urls`` twice: its first read and its second (``page_NAME_first_ms``,
     ``page_NAME_again_ms``)."""
@@ -393,9 +488,12 @@ def show_table(report: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column == "figure" else "right")
     for name in FIGURES:
         value = report["figures"][name]
-        target = TARGETS.get(name)
+        target, floor = TARGETS.get(name), AT_LEAST.get(name)
         mark = "" if target is None else (" ✓" if value <= target else " ✗")
-        table.add_row(name, f"{value:,.1f}{mark}", "" if target is None else f"≤ {target:,.0f}")
+        if floor is not None:
+            mark = " ✓" if value >= floor else " ✗"
+        wanted = f"≤ {target:,.0f}" if target is not None else f"≥ {floor:,.0f}" if floor is not None else ""
+        table.add_row(name, f"{value:,.1f}{mark}", wanted)
     Console(stderr=False).print(table)
 
 
@@ -409,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resumes", type=int, default=20, help="SSE clients dropping and resuming")
     parser.add_argument("--restarts", type=int, default=3, help="server restarts under the browser")
     parser.add_argument("--poll", type=float, default=0.02, help="the server's --poll (seconds)")
+    parser.add_argument("--mode", choices=("patch", "whole"), default="patch",
+                        help="what the push clients ask for: patches (what changed) or the whole board")
+    parser.add_argument("--bytes-clients", type=int, default=200,
+                        help="SSE clients of each mode (whole, patch; plain, gzip) in the bytes measure")
+    parser.add_argument("--bytes-facts", type=int, default=20, help="facts recorded in the bytes measure")
     parser.add_argument("--small", action="store_true",
                         help="20 clients, 10 facts, 20 past boards, 3 resumes, 1 restart: a smoke run")
     parser.add_argument("--seed", type=int, default=1)
@@ -421,9 +524,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.small:
         args.clients, args.samples, args.past, args.resumes, args.restarts = 20, 10, 20, 3, 1
+        args.bytes_clients, args.bytes_facts = 5, 3
     if not os.path.exists(CHROMIUM):
         parser.error(f"{CHROMIUM} is missing: apt-get install chromium")
-    args.pairs = max(2, (args.samples + args.resumes + args.restarts) // 50 + 2)
+    args.pairs = max(2, (args.samples + args.resumes + args.restarts + args.bytes_facts) // 50 + 2)
     WAIT_S = args.wait
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="skate-board-bench-") as folder:
@@ -440,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"clients": args.clients, "poll": args.poll, "ledger": args.ledger,
               "checkout": args.checkout, "python": platform.python_version(),
               "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(), "figures": figures,
-              "targets": TARGETS, "seconds": time.monotonic() - started}
+              "targets": TARGETS, "at_least": AT_LEAST, "seconds": time.monotonic() - started}
     if args.json:
         print(json.dumps(report))
     else:

@@ -13,6 +13,7 @@ import asyncio
 import json
 import math
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,13 +21,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from eventsourcing.application import AggregateNotFoundError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -35,7 +40,7 @@ from starlette.staticfiles import StaticFiles
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.timing import Notation, format_time
-from ledger.domain.values import parse_datetime
+from ledger.domain.values import parse_datetime, race_id
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from ledger.store.personal import master_key
 from projections.basis import Basis
@@ -44,8 +49,8 @@ from projections.marks import meaning
 from projections.pair import REFERENCES
 from projections.state import LedgerState, SkaterInfo
 from scripts import output
-from scripts.board import i18n, views
-from scripts.board.live import Hub, Ledgers, Message
+from scripts.board import feed, i18n, views
+from scripts.board.live import SHORT, Hub, Ledgers, Message
 from scripts.board.openapi import OPENAPI
 from scripts.sheet import printed_sheet
 
@@ -246,6 +251,8 @@ class BoardApp:
             # a pair drawn (or its start) changes only the start list: it is pushed too
             content = views.dumps([view["board"]["rows"], view["pair"], view["corrections"],
                                    view["official"], view["qualification"], view["start_list"]])
+        elif kind == "feed":  # the JSON feed's clients: woken at every new position, they read the race
+            return Message(self.ledgers.position, "", str(self.ledgers.position))
         else:
             day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
             fragment = self.html("_day_live.html", d=day, query="", lang=lang, keep=keep)
@@ -254,7 +261,8 @@ class BoardApp:
                     "summary": words.ngettext("%(n)s pair on the ice", "%(n)s pairs on the ice",
                                               len(day["on_ice"])) % {"n": len(day["on_ice"])}}
             content = views.dumps([day["days"], day["on_ice"]])
-        return Message(data["position"], views.dumps(data), content)
+        return Message(data["position"], views.dumps(data), content, fragment,
+                       short={k: data[k] for k in SHORT if k in data})
 
     # -- responses -------------------------------------------------------------------------------
     @staticmethod
@@ -293,7 +301,7 @@ class BoardApp:
         query = query_of(request, *BASIS_NAMES)
         live = is_live(request)
         speech = self.speak(request)
-        events = (f"/competitions/{quote(slug)}/events{lang_query(speech, '?')}"
+        events = (f"/competitions/{quote(slug)}/events?after={state.position}{lang_query(speech, '&')}"
                   if live and day is None else None)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
             "day.html", d=view, query=query, live=live, request=request, events=events, **speech)))
@@ -305,7 +313,9 @@ class BoardApp:
         state = self.race_state(key, basis)
         live = is_live(request) and basis.at_m is None and basis.after_pair is None
         speech = self.speak(request)
-        events = f"/races/{key}/events?ref={ref}{lang_query(speech, '&')}" if live else None
+        # the stream starts from the page's position: the page has that board (decision 0028)
+        events = (f"/races/{key}/events?ref={ref}&after={state.position}{lang_query(speech, '&')}"
+                  if live else None)
 
         def page() -> Response:
             view = self.named(views.race_view(state, key, basis, ref, self.memo), speech["lang"])
@@ -467,28 +477,92 @@ class BoardApp:
             raise HTTPException(404, str(e)) from None
         return self.stream(request, f"{speech_of(request)}|day:{slug}")
 
-    def stream(self, request: Request, topic: str) -> Response:
-        """Server-sent events: a snapshot first (unless ``Last-Event-ID`` is the current position),
-        then a new board whenever what the topic shows changes; each event's id is the position."""
-        last_id = request.headers.get("last-event-id", "").strip() or request.query_params.get(
-            "last_event_id", "").strip()
-        if last_id and (not last_id.isdigit() or len(last_id) > 18):
-            raise BadQuery(f"Last-Event-ID {last_id[:40]!r} is not a ledger position")
-        sub = self.hub.subscribe(topic)
+    async def api_race_events(self, request: Request) -> Response:
+        """The race's JSON feed (:mod:`scripts.board.feed`): its items after ``Last-Event-ID`` (all
+        of them without one), then each new one as it is recorded; each event's id the position."""
+        key = race_key(request)
+        held = last_event_id(request) or 0
+        self.race_state(key, Basis(), marks=False, bests=False, competition=False)
+        rid, app = race_id(key), self.ledgers.app
+        sub = self.hub.subscribe(f"feed:{key}")
+        names: dict[UUID, str | None] = {}
+
+        def name(skater: UUID | None) -> str | None:
+            if skater is None:
+                return None
+            if skater not in names:
+                try:
+                    names[skater] = app.repository.get(skater).name
+                except AggregateNotFoundError:  # not known to the ledger: no name, never a guessed one
+                    names[skater] = None
+            return names[skater]
+
+        def frames(after: int, stop: int) -> bytes:
+            found = feed.items(app.read_stream(rid, stop), name, key, after)
+            return b"".join(f"id: {p}\nevent: {item['type']}\ndata: {views.dumps(item)}\n\n".encode()
+                            for p, item in found)
+
         try:
-            snapshot = self.hub.snapshot(topic)
+            stop = self.ledgers.refresh()
+            backlog = frames(held, stop)
         except BaseException:
             self.hub.unsubscribe(sub)
             raise
-        first = None if last_id and int(last_id) == snapshot.position else snapshot
 
         async def events() -> AsyncIterator[bytes]:
-            sent = int(last_id) if last_id and first is None else -1
+            seen = stop
+            try:
+                yield f"retry: {RETRY_MS}\n\n".encode() + backlog
+                while True:
+                    try:
+                        message = await asyncio.wait_for(sub.get(), KEEPALIVE_S)
+                    except TimeoutError:
+                        yield b": keepalive\n\n"
+                        continue
+                    if sub.closed:
+                        return
+                    if message is not None and message.position > seen:
+                        found = frames(seen, message.position)
+                        seen = message.position
+                        if found:
+                            yield found
+            finally:
+                self.hub.unsubscribe(sub)
+
+        return event_stream(events(), accepts_gzip(request))
+
+    def stream(self, request: Request, topic: str) -> Response:
+        """Server-sent events, each event's id the position (decisions 0010 and 0028): first the
+        whole board (``snapshot``), or, for a client that shows this topic's board as of
+        ``Last-Event-ID`` (or, on its first connection, the page's ``?after=``), a patch to the
+        newest (``patch``) or, when it is the newest, a ``snapshot`` of the position alone; then,
+        whenever what the topic shows changes, the edits to the board the client holds
+        (``patch``), or the whole board (``board``) when it does not hold the one they start from
+        (it skipped one) or when they would be more than half of it. ``?mode=whole``: the whole
+        board every time (as before decision 0028). Gzipped, flushed after every event, when the
+        client accepts it."""
+        held = last_event_id(request)
+        whole_mode = mode_of(request) == "whole"
+        sub = self.hub.subscribe(topic)
+        try:
+            snapshot = self.hub.snapshot(topic)
+            resumed = None if held is None or whole_mode else self.hub.resumed(topic, held, snapshot)
+        except BaseException:
+            self.hub.unsubscribe(sub)
+            raise
+        if held is not None and held == snapshot.position:
+            first = current_frame(snapshot.position)
+        elif resumed is not None:
+            first = resumed.frame("patch")
+        else:
+            first = snapshot.frame("snapshot")
+        gzip = accepts_gzip(request)
+
+        async def events() -> AsyncIterator[bytes]:
+            sent = snapshot.position
             try:
                 yield f"retry: {RETRY_MS}\n\n".encode()
-                if first is not None:
-                    yield first.frame("snapshot")
-                    sent = first.position
+                yield first
                 while True:
                     try:
                         message = await asyncio.wait_for(sub.get(), KEEPALIVE_S)
@@ -498,13 +572,67 @@ class BoardApp:
                     if sub.closed:
                         return
                     if message is not None and message.position > sent:
-                        yield message.frame("board")
+                        patch = not whole_mode and message.patches(sent)
+                        yield message.frame("patch" if patch else "board")
                         sent = message.position
             finally:
                 self.hub.unsubscribe(sub)
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return event_stream(events(), gzip)
+
+def last_event_id(request: Request) -> int | None:
+    """The position a client resumes from: its ``Last-Event-ID`` (the browser's, on a reconnection),
+    else ``?last_event_id=`` or ``?after=`` (the position of the page that opens the stream)."""
+    text = request.headers.get("last-event-id", "").strip()
+    name = "Last-Event-ID"
+    for query in ("last_event_id", "after"):
+        if not text:
+            text, name = request.query_params.get(query, "").strip(), f"{query}="
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise BadQuery(f"{name} {text[:40]!r} is not a ledger position")
+    return int(text)
+
+
+def mode_of(request: Request) -> str:
+    mode = request.query_params.get("mode", "").strip() or "patch"
+    if mode not in ("patch", "whole"):
+        raise BadQuery(f"mode={mode[:40]!r} is not patch or whole")
+    return mode
+
+
+def current_frame(position: int) -> bytes:
+    """The snapshot of a client that holds the newest board: its position, nothing to redraw."""
+    return f'id: {position}\nevent: snapshot\ndata: {{"position":{position},"current":true}}\n\n'.encode()
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether the client takes gzip (``Accept-Encoding``, not refused with ``q=0``)."""
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        name, _, params = part.partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip()
+            return not q or q.strip("0.") != ""
+    return False
+
+
+def event_stream(frames: AsyncIterator[bytes], gzip: bool) -> StreamingResponse:
+    """A stream of server-sent events; gzipped (``gzip``) with a flush after every frame, so that
+    each event leaves at once (Starlette's GZipMiddleware leaves event streams alone)."""
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Vary": "Accept-Encoding"}
+    if not gzip:
+        return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
+
+    async def compressed() -> AsyncIterator[bytes]:
+        # an 8 KB window, little memory (about 64 KB a client): events repeat within a few KB
+        packer = zlib.compressobj(6, zlib.DEFLATED, 16 + 13, 6)
+        async for frame in frames:
+            yield packer.compress(frame) + packer.flush(zlib.Z_SYNC_FLUSH)
+        yield packer.flush()
+
+    return StreamingResponse(compressed(), media_type="text/event-stream",
+                             headers={**headers, "Content-Encoding": "gzip"})
 
 
 def known_at_shown(basis: Basis, zone: str) -> str:
@@ -700,6 +828,7 @@ def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
         Route(race + "/events", board.race_events),
         Route("/skaters/{name}", board.skater),
         Route("/api/races", board.api_races),
+        Route("/api" + race + "/events", board.api_race_events),
         Route("/api" + race, board.api_board),
         Route("/api" + race + "/pair", board.api_pair),
         Route("/api/skaters/{name}", board.api_skater),
@@ -709,7 +838,10 @@ def create_app(ledger: Ledger, poll_interval: float = 0.02) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         LedgerError: on_ledger_error, HTTPException: on_http_error, ValueError: on_value_error,
-        OverflowError: on_value_error, 500: on_server_error})
+        OverflowError: on_value_error, 500: on_server_error},
+        # pages and JSON gzipped when the client takes it (the event streams gzip themselves,
+        # flushed per event: event_stream); level 6, not the default 9: a page is rendered per request
+        middleware=[Middleware(GZipMiddleware, minimum_size=500, compresslevel=6)])
     app.state.board = board
     return app
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -45,6 +46,7 @@ from projections.reading import carried, catalogue_at, competition_at, last_take
 from projections.state import LedgerState
 from projections.timeline import Step, step_of
 from projections.views import history_at
+from scripts.board import wire
 
 LOG = logging.getLogger("skate_ledger.board")
 #: At most this many answers in the cache ...
@@ -286,20 +288,68 @@ class Ledgers:
 
 @attrs.frozen
 class Message:
-    """One rendered board of a topic at a position, encoded once for every client."""
+    """One rendered board of a topic at a position, encoded once for every client.
+
+    ``html`` is the rendered fragment; ``patch`` (when not None) the edits from the topic's board
+    at position ``base`` to this one (:mod:`scripts.board.wire`), for the clients that hold that
+    board: they are sent ``event: patch`` instead of the whole board."""
 
     position: int
     data: str
     content: str  # what the clients show (the rendered fragment): unchanged, nothing is pushed
+    html: str = ""
+    patch: str | None = None
+    base: int | None = None
+    #: What the page announces and says of the race, for a patch to carry (:data:`SHORT`).
+    short: dict[str, Any] = attrs.field(factory=dict, eq=False)
     #: The encoded frames, by event name: encoded once, not once per client (500 clients: 12 ms).
     frames: dict[str, bytes] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    #: ``html`` read as a tree, once (the next board's patch starts from it).
+    trees: list[wire.Node] = attrs.field(factory=list, init=False, eq=False, repr=False)
+
+    def tree(self) -> wire.Node:
+        if not self.trees:
+            self.trees.append(wire.tree(self.html))
+        return self.trees[0]
 
     def frame(self, event: str) -> bytes:
         encoded = self.frames.get(event)
         if encoded is None:
-            text = f"id: {self.position}\nevent: {event}\ndata: {self.data}\n\n"
+            data = self.patch if event == "patch" else self.data
+            text = f"id: {self.position}\nevent: {event}\ndata: {data}\n\n"
             encoded = self.frames[event] = text.encode()
         return encoded
+
+    def patches(self, held: int) -> bool:
+        """Whether a client that shows this topic's board as of position ``held`` can take the
+        patch: it holds the board the patch starts from (the topic's boards from ``base`` up to
+        this position show the same)."""
+        return self.patch is not None and self.base is not None and self.base <= held < self.position
+
+    def patched(self, base: Message) -> Message:
+        """This message with the patch from ``base`` (when it is worth sending,
+        :func:`scripts.board.wire.worth_it`)."""
+        if not base.html or not self.html:
+            return self
+        try:
+            edits = wire.edits(base.html, self.html, base.tree(), self.tree())
+        except wire.Unreadable:
+            LOG.exception("cannot compare two boards")
+            return self
+        data = dumps({"position": self.position, "base": base.position, "edits": edits, **self.short})
+        if not wire.worth_it(len(data), len(self.data)):
+            return self
+        patched = attrs.evolve(self, patch=data, base=base.position)
+        patched.trees.extend(self.trees)
+        return patched
+
+
+#: What a patch carries besides the edits: what the page announces and says of the race.
+SHORT = ("summary", "official")
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class Subscriber:
@@ -337,11 +387,18 @@ class Hub:
         #: The last message of each topic with subscribers: a new subscriber at the same position
         #: gets it, rendered once for all of them.
         self.messages: dict[str, Message] = {}
+        #: The last board each topic pushed (or its first snapshot): what its clients show, and
+        #: what the next board's patch starts from.
+        self.pushed: dict[str, Message] = {}
+        #: Closed (the server stops): a new stream ends after its first events.
+        self.closed = False
         ledgers.listeners.append(self.publish)
 
     def subscribe(self, topic: str) -> Subscriber:
         sub = Subscriber(topic)
         self.topics.setdefault(topic, set()).add(sub)
+        if self.closed:
+            sub.put(None)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
@@ -352,6 +409,7 @@ class Hub:
                 del self.topics[sub.topic]
                 self.last.pop(sub.topic, None)
                 self.messages.pop(sub.topic, None)
+                self.pushed.pop(sub.topic, None)
 
     def snapshot(self, topic: str) -> Message:
         self.ledgers.refresh()
@@ -359,7 +417,19 @@ class Hub:
         if message is None or message.position != self.ledgers.position:
             message = self.messages[topic] = self.render(topic)
         self.last.setdefault(topic, message.content)
+        self.pushed.setdefault(topic, message)
         return message
+
+    def resumed(self, topic: str, held: int, snapshot: Message) -> Message | None:
+        """The patch for a client that shows the topic's board as of ``held`` to the ``snapshot``
+        (None: it cannot be patched, it gets the whole board)."""
+        pushed = self.pushed.get(topic)
+        if pushed is None or not pushed.position <= held < snapshot.position:
+            return None
+        if self.last.get(topic) != snapshot.content:
+            return None
+        message = snapshot.patched(pushed)
+        return message if message.patches(held) else None
 
     def publish(self, position: int) -> None:
         del position  # every topic is rendered at the live position
@@ -373,10 +443,15 @@ class Hub:
             if self.last.get(topic) == message.content:
                 continue  # nothing this topic shows changed
             self.last[topic] = message.content
+            before = self.pushed.get(topic)
+            if before is not None:
+                message = self.messages[topic] = message.patched(before)
+            self.pushed[topic] = message
             for sub in subs:
                 sub.put(message)
 
     def close(self) -> None:
+        self.closed = True
         for subs in self.topics.values():
             for sub in subs:
                 sub.put(None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scripts.board.feed import KINDS, STATUSES
+
 NULLABLE_STR: dict[str, Any] = {"type": ["string", "null"]}
 NULLABLE_INT: dict[str, Any] = {"type": ["integer", "null"]}
 
@@ -68,7 +70,9 @@ OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "skate-ledger board", "version": "1",
              "description": "Read-only results of the ledger, as of any basis. Live pushes are "
-                            "server-sent events at /races/{competition}/{race}/events."},
+                            "server-sent events: the board's at /races/{competition}/{race}/events "
+                            "(HTML patches for the page), a race's facts as JSON at "
+                            "/api/races/{competition}/{race}/events."},
     "paths": {
         "/api/races": get("The races with their keys", BASIS, "Races"),
         "/api/races/{competition}/{race}": get(
@@ -80,6 +84,23 @@ OPENAPI: dict[str, Any] = {
              query("pair", {"type": "integer", "minimum": 0}, "This pair instead of the one on ice."),
              query("ref", {"enum": ["sb", "pb", "leader"]}, "The estimate's reference.")],
             "Pair", found=True),
+        "/api/races/{competition}/{race}/events": {"get": {
+            "summary": "The race's facts as a JSON feed: server-sent events, each event's id its "
+                       "ledger position, its name the item's type, its data the item (FeedItem)",
+            "description": "Without Last-Event-ID, every item of the race, then each new one as it "
+                           "is recorded; with it (or ?after=), the items after that position. "
+                           "Gzipped, flushed after every event, when the client accepts it.",
+            "parameters": [path("competition"), path("race"),
+                           {"name": "Last-Event-ID", "in": "header", "required": False,
+                            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                            "description": "Resume after this ledger position."},
+                           query("after", {"type": "integer", "minimum": 0},
+                                 "Resume after this ledger position (as Last-Event-ID).")],
+            "responses": {
+                "200": {"description": "A stream of server-sent events (text/event-stream): "
+                                       "`id: POSITION`, `event: TYPE`, `data: FeedItem as JSON`",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                "400": ERROR, "404": NOT_FOUND}}},
         "/api/skaters/{name}": get("A skater's results, personal and season bests",
                                    [path("name"), *BASIS], "History", found=True),
         "/api/competitions/{slug}/replay": get("The steps of a competition's day, for replay",
@@ -107,6 +128,23 @@ OPENAPI: dict[str, Any] = {
                                    "season_bests": {"type": "object"},
                                    "ledger_bests": {"type": "object"},
                                    "legend": {"type": "string"}}},
+        "FeedItem": {"type": "object", "required": ["race", "position", "type", "recorded_at"],
+                     "properties": {
+                         "race": {"type": "string"}, "position": {"type": "integer"},
+                         "type": {"enum": list(KINDS)},
+                         "recorded_at": NULLABLE_STR, "pair": {"type": "integer"},
+                         "skaters": {"type": "array", "items": NULLABLE_STR,
+                                     "description": "draw, start: the pair's skaters (the pair on the ice)"},
+                         "skater": NULLABLE_STR, "metres": NULLABLE_INT,
+                         "time_ms": {"type": "integer"}, "time": {"type": "string"},
+                         "place": {"type": "integer", "description":
+                                   "passing: the virtual place among those who had passed that point "
+                                   "when it was recorded; finish: among the finishes so far"},
+                         "passed": {"type": "integer"}, "finished": {"type": "integer"},
+                         "source": NULLABLE_STR, "of": {"enum": ["passing", "finish", "fact"]},
+                         "before_ms": NULLABLE_INT, "reason": NULLABLE_STR, "by": NULLABLE_STR,
+                         "status": {"enum": list(STATUSES.values())},
+                         "announced_at": {"type": "string"}}},
         "Replay": {"type": "object", "required": ["competition", "steps"],
                    "properties": {"competition": {"type": "string"}, "steps": {"type": "array"}}},
     }},

@@ -124,6 +124,7 @@ def test_the_board_updates_in_place_when_a_fact_is_recorded(page: Page, ledger_f
             wait_live(page)
             assert rows(page) == [] and "No results yet" in page.locator("#board").inner_text()
             page.evaluate("window.notReloaded = true")
+            listen(page, "patch")
             moved = navigations(page)
 
             at_200 = recorder.record_passing(key, "Skater A", 200, 16_800)
@@ -152,6 +153,9 @@ def test_the_board_updates_in_place_when_a_fact_is_recorded(page: Page, ledger_f
             assert "+0.005" in page.locator('#board tr[data-skater="Skater B"]').inner_text()
             assert page.locator("#announce").inner_text().endswith("Skater A leads in 1:07.54 (provisional)")
             assert page.evaluate("window.notReloaded") is True and moved == []
+            patched = [p["position"] for p in heard(page, "patch")]
+            assert patched[0] == at_200 and patched[-1] == recorder.last_position()  # patches, not boards
+            assert same_as_served(page, f"{url}/races/{key}/fragment")  # they made the served board
     finally:
         server_side.close()
 
@@ -162,7 +166,7 @@ def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
     key = a_pair_on_ice(recorder)
     first, second = build_app(path), build_app(path)
     streams: list[Request] = []
-    page.on("request", lambda r: streams.append(r) if r.url.endswith("/events?ref=sb") else None)
+    page.on("request", lambda r: streams.append(r) if "/events?ref=sb" in r.url else None)
     try:
         server = Server(first)
         url = server.__enter__()
@@ -175,7 +179,7 @@ def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
         finally:
             server.__exit__()
         page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")  # the drop is seen
-        assert page.locator("#live-tag").inner_text() == "reconnecting…"
+        assert page.locator("#live-tag").inner_text() == "offline"
         recorder.record_passing(key, "Skater A", 200, 16_800)  # recorded while the board is down
         recorder.record_finish(key, "Skater A", 67_541)
         finish = recorder.record_finish(key, "Skater B", 67_600)
@@ -192,9 +196,126 @@ def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
             assert page.evaluate("window.notReloaded") is True and moved == []
         asked = [r.all_headers().get("last-event-id") for r in streams]
         assert asked[0] is None and str(dropped_at) in asked[1:], asked  # it resumed from where it was
+        assert streams[0].url.endswith(f"&after={dropped_at}")  # and began where its page was
     finally:
         first.close()
         second.close()
+
+
+def test_the_badge_shows_offline_while_the_stream_is_down_and_live_once_it_is_open_again(
+        page: Page, ledger_file: tuple[str, Ledger]) -> None:
+    """Nothing is recorded while the board is down: the reconnection's snapshot is the position
+    alone (the page holds the newest board), and the badge still says "live" as soon as the
+    stream is open (``onopen``), to the eye and to screen readers."""
+    path, recorder = ledger_file
+    key = a_pair_on_ice(recorder)
+    first, second = build_app(path), build_app(path)
+    try:
+        server = Server(first)
+        url = server.__enter__()
+        try:
+            page.goto(f"{url}/races/{key}")
+            wait_live(page)
+            tag = page.locator("#live-tag")
+            assert tag.inner_text() == "live" and tag.get_attribute("data-state") == "live"
+            live_look = tag.evaluate("e => getComputedStyle(e).backgroundColor")
+        finally:
+            server.__exit__()
+        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")
+        assert tag.inner_text() == "offline" and tag.get_attribute("data-state") == "offline"
+        assert tag.evaluate("e => getComputedStyle(e).backgroundColor") != live_look  # visibly
+        assert page.locator("#announce").inner_text().startswith("Offline")  # and said
+        listen(page, "snapshot")
+        with Server(second, port=int(url.rsplit(":", 1)[1])):
+            page.wait_for_function("() => document.getElementById('live-tag').dataset.state === 'live'")
+            assert tag.inner_text() == "live"
+            assert page.locator("#announce").inner_text().startswith("Live again")
+            page.wait_for_function("() => window.seen.snapshot.length > 0")
+            assert heard(page, "snapshot") == [{"position": recorder.last_position(), "current": True}]
+            assert page.locator("#board").count() == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_bytes_on_the_wire_per_fact_are_a_patch_gzipped_not_the_board(
+        page: Page, ledger_file: tuple[str, Ledger]) -> None:
+    """What Chromium's network layer received on the page's event stream (DevTools' counts of
+    bytes on the wire): gzipped, and per fact under a tenth of what the whole board weighs (the
+    whole board at each fact, gzipped, is more)."""
+    path, recorder = ledger_file
+    key = a_pair_on_ice(recorder)
+    server_side = build_app(path)
+    try:
+        with Server(server_side) as url:
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            streams: dict[str, str] = {}
+            wire: dict[str, int] = {}
+
+            def response(event: dict[str, Any]) -> None:
+                if "/events?" in event["response"]["url"]:
+                    headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
+                    streams[event["requestId"]] = headers.get("content-encoding", "")
+
+            def data(event: dict[str, Any]) -> None:
+                wire[event["requestId"]] = wire.get(event["requestId"], 0) + event["encodedDataLength"]
+
+            cdp.on("Network.responseReceived", response)
+            cdp.on("Network.dataReceived", data)
+            page.goto(f"{url}/races/{key}")
+            wait_live(page)
+            assert list(streams.values()) == ["gzip"]
+            (stream,) = streams
+            before = wire.get(stream, 0)
+            last = 0
+            for metres, ms in ((200, 16_800), (600, 42_100), (1000, 67_541)):
+                last = (recorder.record_passing(key, "Skater A", metres, ms) if metres < 1000
+                        else recorder.record_finish(key, "Skater A", ms)) or 0
+                wait_position(page, last)
+            page.wait_for_timeout(200)  # the last chunk's count
+            per_fact = (wire.get(stream, 0) - before) / 3
+            whole = len(httpx.get(f"{url}/races/{key}/fragment").content)
+            # patches gzipped: about 290 B a fact here; the whole board gzipped about 540 B (the
+            # stream's window holds the board before it), plain about 4 KB
+            assert 0 < per_fact < whole / 10, (per_fact, whole)
+    finally:
+        server_side.close()
+
+
+def listen(page: Page, kind: str) -> None:
+    """Note the data of the events of ``kind`` the page's stream brings from now on
+    (:func:`heard`)."""
+    page.evaluate("""kind => { window.seen = window.seen || {}; window.seen[kind] = [];
+        window.skateLedgerSource.addEventListener(kind,
+          e => window.seen[kind].push(JSON.parse(e.data))); }""",
+                  kind)
+
+
+def heard(page: Page, kind: str) -> list[Any]:
+    found: list[Any] = page.evaluate("kind => window.seen[kind]", kind)
+    return found
+
+
+def same_as_served(page: Page, fragment_url: str) -> bool:
+    """Whether the page's live board is, node for node, the fragment the server renders now
+    (white space between elements and the viewer's own times aside)."""
+    html = httpx.get(fragment_url).text
+    return bool(page.evaluate("""html => {
+        function clean(root) {
+          root.querySelectorAll('.viewer').forEach(e => e.remove());
+          const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), blank = [];
+          while (walk.nextNode()) { if (!walk.currentNode.textContent.trim()) blank.push(walk.currentNode); }
+          blank.forEach(n => n.remove());
+          root.normalize();
+          return root;
+        }
+        const served = document.createElement('div');
+        served.innerHTML = html;
+        const a = clean(served), b = clean(document.getElementById('live').cloneNode(true));
+        return a.childNodes.length === b.childNodes.length && a.childNodes.length > 0 &&
+          Array.from(a.childNodes).every((n, i) => n.isEqualNode(b.childNodes[i]));
+    }""", html))
 
 
 # -- time travel --------------------------------------------------------------------------------

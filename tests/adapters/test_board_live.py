@@ -9,6 +9,7 @@ stores (the PostgreSQL variant is marked ``postgres``).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from ledger.store.notifier import sqlite_watch
+from scripts.board import wire
 from scripts.board.app import create_app, server
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 from tests.helpers import draw, race_day
@@ -79,7 +81,24 @@ def live(store: Callable[[], Ledger]) -> Iterator[tuple[Ledger, Ledger, str, str
         yield server_side, recorder, key, url
 
 
-def test_a_new_client_gets_a_snapshot_then_the_board_after_each_new_fact(
+class Held:
+    """What a page shows of a stream: the whole board of a snapshot or board event, the edits of a
+    patch applied to it (as board.js applies them: :func:`scripts.board.wire.applied`)."""
+
+    def __init__(self, html: str = "", position: int = -1) -> None:
+        self.html, self.position = wire.canonical(html) if html else "", position
+
+    def take(self, event: dict[str, Any]) -> None:
+        data = event["json"]
+        if event["event"] == "patch":
+            assert data["base"] <= self.position < data["position"], (data["base"], self.position)
+            self.html = wire.applied(self.html, data["edits"])
+        elif not data.get("current"):
+            self.html = wire.canonical(data["html"])
+        self.position = data["position"]
+
+
+def test_a_new_client_gets_a_snapshot_then_what_changed_after_each_new_fact(
         live: tuple[Ledger, Ledger, str, str]) -> None:
     _, recorder, key, url = live
     with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream("GET", f"{url}/races/{key}/events") as r:
@@ -88,21 +107,29 @@ def test_a_new_client_gets_a_snapshot_then_the_board_after_each_new_fact(
         first = next(stream)
         assert first["event"] == "snapshot" and int(first["id"]) == recorder.last_position()
         assert first["json"]["position"] == int(first["id"]) and 'id="board"' in first["json"]["html"]
+        held = Held()
+        held.take(first)
         recorded = recorder.record_passing(key, "Skater A", 200, 16_800)
         update = next(stream)
-        assert update["event"] == "board" and int(update["id"]) == recorded
-        assert 'data-at="200" data-place="1"' in update["json"]["html"]
+        assert update["event"] == "patch" and int(update["id"]) == recorded
+        held.take(update)
+        assert 'data-at="200" data-behind-ms="" data-place="1"' in held.html
+        assert len(update["data"]) * 3 < len(first["data"])  # what changed, not the board
         finished = [recorder.record_finish(key, "Skater A", 67_541),
                     recorder.record_finish(key, "Skater B", 67_546)]
-        rows: list[Any] = []
-        while len(rows) < 2:  # the poller may see both finishes at once or one by one
+        assert finished[-1] is not None
+        while held.position < finished[-1]:  # the poller may see both finishes at once or one by one
             update = next(stream)
-            rows = update["json"]["board"]["rows"]
+            assert update["event"] == "patch"
+            held.take(update)
         assert int(update["id"]) == finished[-1]
-        assert [(row["skater"], row["rank"]) for row in rows] == [("Skater A", 1), ("Skater B", 2)]
+        page = client.get(f"{url}/races/{key}/fragment")
+        assert held.html == wire.canonical(page.text)  # the patches made the board the page shows
+        ranks = re.findall(r'data-rank="(\d*)" data-skater="([^"]+)"', held.html)
+        assert ranks == [("1", "Skater A"), ("2", "Skater B")]
 
 
-def test_a_client_resuming_at_the_current_position_gets_no_duplicate_snapshot(
+def test_a_client_resuming_at_the_current_position_gets_the_position_not_the_board_again(
         live: tuple[Ledger, Ledger, str, str]) -> None:
     _, recorder, key, url = live
     current = recorder.last_position()
@@ -110,14 +137,143 @@ def test_a_client_resuming_at_the_current_position_gets_no_duplicate_snapshot(
     with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
             "GET", f"{url}/races/{key}/events", headers=headers) as r:
         stream = events(r)
+        first = next(stream)  # a snapshot comes at once (the page knows it is live), without the board
+        assert first["event"] == "snapshot" and int(first["id"]) == current
+        assert first["json"] == {"position": current, "current": True}
         recorded = recorder.record_passing(key, "Skater B", 200, 16_900)
-        first = next(stream)
-        assert first["event"] == "board" and int(first["id"]) == recorded
-    behind = {"Last-Event-ID": str(current)}  # a client that missed the passing: the newest board
+        update = next(stream)
+        assert update["event"] == "patch" and int(update["id"]) == recorded
+    behind = {"Last-Event-ID": str(current)}  # a client that missed the passing: the whole board
     with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
             "GET", f"{url}/races/{key}/events", headers=behind) as r:
         first = next(events(r))
         assert first["event"] == "snapshot" and int(first["id"]) == recorded
+        assert 'data-at="200" data-place="1"' in first["json"]["html"]
+
+
+def test_the_page_opens_its_stream_at_its_own_position_and_gets_no_board_twice(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
+    _, recorder, key, url = live
+    with httpx.Client(timeout=READ_TIMEOUT) as client:
+        page = client.get(f"{url}/races/{key}")
+        position = recorder.last_position()
+        found = re.search(r'data-events="([^"]+)"', page.text)
+        assert found is not None
+        stream_url = found.group(1).replace("&amp;", "&")
+        assert stream_url == f"/races/{key}/events?ref=sb&after={position}"
+        with client.stream("GET", url + stream_url) as r:
+            stream = events(r)
+            first = next(stream)
+            assert first["json"] == {"position": position, "current": True}
+            recorded = recorder.record_passing(key, "Skater A", 200, 16_800)
+            update = next(stream)
+            assert update["event"] == "patch" and int(update["id"]) == recorded
+        slug = key.split("/")[0]
+        day = client.get(f"{url}/competitions/{slug}").text
+        assert f'data-events="/competitions/{slug}/events?after={recorder.last_position()}"' in day
+        for bad in ("after=soon", "mode=fast"):
+            refused = client.get(f"{url}/races/{key}/events?{bad}")
+            assert refused.status_code == 400 and refused.text.count("\n") == 1, refused.text
+
+
+def test_a_client_whose_board_is_still_the_newest_gets_a_patch_of_its_position_not_the_board(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
+    """The log moved on (a skater registered) since the page was rendered, but not this board."""
+    _, recorder, key, url = live
+    page_at = recorder.last_position()
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/races/{key}/events?after={page_at}") as follower:
+        following = events(follower)  # kept: a dropped reader closes its stream
+        next(following)  # the board's topic is followed from here on ...
+        recorder.register_skater("Skater D")  # ... and the log moves on without changing it
+        moved = recorder.last_position()
+        with client.stream("GET", f"{url}/races/{key}/events?after={page_at}") as r:
+            first = next(events(r))
+    assert first["event"] == "patch" and int(first["id"]) == moved > page_at
+    assert first["json"]["base"] <= page_at
+    assert all(op == "a" for op, *_ in first["json"]["edits"])  # the position, nothing redrawn
+
+
+def test_the_whole_board_mode_sends_the_whole_board_every_time(live: tuple[Ledger, Ledger, str, str]) -> None:
+    """The board as it was pushed before decision 0028, kept for the benchmark's before and after."""
+    _, recorder, key, url = live
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/races/{key}/events?mode=whole") as r:
+        stream = events(r)
+        assert next(stream)["event"] == "snapshot"
+        recorded = recorder.record_passing(key, "Skater A", 200, 16_800)
+        update = next(stream)
+        assert update["event"] == "board" and int(update["id"]) == recorded
+        assert 'data-at="200" data-place="1"' in update["json"]["html"]
+
+
+def test_through_gzip_each_event_arrives_at_once_and_pages_are_gzipped(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
+    """Gzip with a flush per event: an event that waited in the compressor would not arrive
+    within the read timeout, and the test would fail on it."""
+    _, recorder, key, url = live
+    gzip = {"Accept-Encoding": "gzip"}
+    with httpx.Client(timeout=READ_TIMEOUT, headers=gzip) as client:
+        page = client.get(f"{url}/races/{key}")
+        assert page.headers["content-encoding"] == "gzip" and 'id="board"' in page.text
+        plain = httpx.get(f"{url}/races/{key}", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.text == page.text
+        assert client.get(f"{url}/openapi.json").headers["content-encoding"] == "gzip"
+        with client.stream("GET", f"{url}/races/{key}/events") as r:
+            assert r.headers["content-encoding"] == "gzip"
+            stream = events(r)
+            assert next(stream)["event"] == "snapshot"
+            for metres, ms in ((200, 16_800), (600, 42_100)):
+                recorded = recorder.record_passing(key, "Skater A", metres, ms)
+                update = next(stream)
+                assert update["event"] == "patch" and int(update["id"]) == recorded
+
+
+def test_the_json_feed_carries_the_races_facts_with_their_positions_and_resumes(
+        live: tuple[Ledger, Ledger, str, str]) -> None:
+    _, recorder, key, url = live
+    recorder.record_passing(key, "Skater B", 200, 16_900)
+    with httpx.Client(timeout=READ_TIMEOUT, headers={"Accept-Encoding": "gzip"}) as client, client.stream(
+            "GET", f"{url}/api/races/{key}/events") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        stream = events(r)
+        backlog = [next(stream) for _ in range(3)]  # the draw, the start, the passing so far
+        assert [e["event"] for e in backlog] == ["draw", "start", "passing"]
+        assert backlog[1]["json"]["skaters"] == ["Skater A", "Skater B"]  # the pair on the ice
+        assert int(backlog[2]["id"]) == backlog[2]["json"]["position"] == recorder.last_position()
+        faster = recorder.record_passing(key, "Skater A", 200, 16_800)
+        passing = next(stream)
+        assert int(passing["id"]) == faster and passing["event"] == "passing"
+        assert {k: passing["json"][k] for k in ("skater", "metres", "time", "place", "passed")} == {
+            "skater": "Skater A", "metres": 200, "time": "16.80", "place": 1, "passed": 2}
+        finish = recorder.record_finish(key, "Skater A", 67_541)
+        item = next(stream)
+        assert item["event"] == "finish" and int(item["id"]) == finish
+        assert item["json"]["time"] == "1:07.54" and item["json"]["place"] == 1
+    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", f"{url}/api/races/{key}/events", headers={"Last-Event-ID": str(faster)}) as r:
+        assert int(next(events(r))["id"]) == finish  # only what came after
+    with httpx.Client(timeout=READ_TIMEOUT) as client:
+        assert client.get(f"{url}/api/races/test-cup-2025/women-500m/events").status_code == 404
+        bad = client.get(f"{url}/api/races/{key}/events", headers={"Last-Event-ID": "yesterday"})
+        assert bad.status_code == 400 and "Last-Event-ID" in bad.json()["error"]
+
+
+def test_the_readmes_feed_example_is_what_the_demo_ledger_sends() -> None:
+    from scripts.demo import okt2017
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = re.search(r"curl -N -H 'Last-Event-ID: (\d+)' http://127.0.0.1:8000(\S+)", readme)
+    shown = re.search(r"# id: (\d+)\n# event: (\w+)\n# data: (\{.*\})\n", readme)
+    assert command is not None and shown is not None
+    app = build_app("memory")
+    okt2017.load(app)
+    with Server(app) as url, httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+            "GET", url + command.group(2), headers={"Last-Event-ID": command.group(1)}) as r:
+        first = next(events(r))
+    expected = json.loads(shown.group(3))
+    assert (first["id"], first["event"]) == (shown.group(1), shown.group(2))
+    assert {**first["json"], "recorded_at": "…"} == expected
 
 
 def test_a_bad_last_event_id_or_an_unknown_race_is_refused_in_one_line(
@@ -160,8 +316,12 @@ def test_a_slow_client_skips_to_the_newest_board(memory_app: Ledger) -> None:
         assert not sub.ready.is_set() and sub.pending is None
         return message
 
+    start = memory_app.last_position()
     message = asyncio.run(scenario())
     assert message.position == memory_app.last_position()
+    # it skipped the board the patch starts from: it gets the whole board, not the patch
+    assert message.base is not None and start < message.base < message.position
+    assert not message.patches(start) and message.patches(message.base)
 
 
 @pytest.mark.postgres
@@ -182,7 +342,7 @@ def test_on_postgresql_a_new_fact_is_heard_at_once_not_at_the_next_poll() -> Non
             recorded = recorder.record_passing(key, "Skater A", 200, 16_800)
             update = next(stream)
             heard_in = time.monotonic() - started
-            assert update["event"] == "board" and int(update["id"]) == recorded
+            assert update["event"] == "patch" and int(update["id"]) == recorded
             assert heard_in < READ_TIMEOUT  # not the 60 s poll
         server_side.close()
         recorder.close()

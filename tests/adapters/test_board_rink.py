@@ -106,7 +106,10 @@ def test_drawing_a_pair_pushes_the_race_page_with_the_new_start_list(
     recorder.register_skater("Skater D")
     recorder.enter_starter(key, "Skater C")
     recorder.enter_starter(key, "Skater D")
-    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream("GET", f"{url}/races/{key}/events") as r:
+    # whole boards (?mode=whole), to read the start list pushed; patches carry the same change
+    # (tests/adapters/test_board_live.py applies them)
+    with httpx.Client(timeout=READ_TIMEOUT) as client, \
+            client.stream("GET", f"{url}/races/{key}/events?mode=whole") as r:
         stream = events(r)
         first = next(stream)
         assert 'data-pair="2"' not in first["json"]["html"]

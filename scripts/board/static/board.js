@@ -34,38 +34,113 @@
   // Replace the live fragment, keeping the reader's scroll position.
   function apply(container, html, position) {
     var x = window.scrollX, y = window.scrollY;
-    // boardrink: the start lists the reader opened (<details id=...>) stay open over an update.
-    var opened = Array.prototype.map.call(container.querySelectorAll("details[id][open]"),
-      function (el) { return el.id; });
-    container.innerHTML = html;
-    opened.forEach(function (id) { var el = document.getElementById(id); if (el) { el.open = true; } });
+    if (html !== null) {
+      // boardrink: the start lists the reader opened (<details id=...>) stay open over an update.
+      var opened = Array.prototype.map.call(container.querySelectorAll("details[id][open]"),
+        function (el) { return el.id; });
+      container.innerHTML = html;
+      opened.forEach(function (id) { var el = document.getElementById(id); if (el) { el.open = true; } });
+    }
+    shown(container, position);
+    localTimes(container);
+    window.scrollTo(x, y);
+  }
+
+  function shown(container, position) {
     container.setAttribute("data-position", String(position));
     document.querySelectorAll("[data-field=position]").forEach(function (el) {
       el.textContent = String(position);
     });
-    localTimes(container);
+  }
+
+  function fromHtml(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    return t.content.firstElementChild;
+  }
+
+  // The edits of a patch (scripts/board/wire.py), applied in place; false: the page does not
+  // hold the board they start from (it then reads the whole board again).
+  function patch(container, edits) {
+    var x = window.scrollX, y = window.scrollY;
+    for (var i = 0; i < edits.length; i++) {
+      var op = edits[i], el = container;
+      for (var j = 0; j < op[1].length && el; j++) { el = el.children[op[1][j]]; }
+      if (!el || (op[1].length && el.tagName.toLowerCase() !== op[2])) { return false; }
+      if (op[0] === "a") {
+        Object.keys(op[3]).forEach(function (name) {
+          if (op[3][name] === null) { el.removeAttribute(name); } else { el.setAttribute(name, op[3][name]); }
+        });
+      } else if (op[0] === "h") {
+        var made = fromHtml(op[3]);
+        if (!made) { return false; }
+        el.replaceWith(made);
+        localTimes(made.parentNode || container);
+      } else if (op[0] === "c") {
+        var old = Array.prototype.slice.call(el.children), kids = [];
+        for (var k = 0; k < op[3].length; k++) {
+          var kid = typeof op[3][k] === "number" ? old[op[3][k]] : fromHtml(op[3][k]);
+          if (!kid) { return false; }
+          kids.push(kid);
+        }
+        el.replaceChildren.apply(el, kids);
+        localTimes(el);
+      } else { return false; }
+    }
     window.scrollTo(x, y);
+    return true;
+  }
+
+  // The badge: "live" while the stream is open, "offline" while it is not (words from the page).
+  function badge(status, open) {
+    if (!status) { return; }
+    var was = status.getAttribute("data-state");
+    var state = open ? "live" : "offline";
+    status.textContent = status.getAttribute("data-" + state) || state;
+    status.setAttribute("data-state", state);
+    status.classList.toggle("live", open);
+    status.classList.toggle("offline", !open);
+    if (was && was !== state) { announce(status.getAttribute("data-" + state + "-said")); }
   }
 
   function follow(container) {
     var url = container.getAttribute("data-events");
     if (!url || !window.EventSource) { return; }
-    var source = new EventSource(url);
     var status = document.getElementById("live-tag");
-    function onBoard(event) {
-      var data = JSON.parse(event.data);
-      apply(container, data.html, data.position);
+    var source = null;
+    function open(from) {
+      source = new EventSource(from);
+      source.onopen = function () { badge(status, true); };
+      source.onerror = function () { if (source.readyState !== 1) { badge(status, false); } };
+      source.addEventListener("snapshot", onBoard);
+      source.addEventListener("board", onBoard);
+      source.addEventListener("patch", onPatch);
+      window.skateLedgerSource = source;  // for tests and the curious
+    }
+    function done(event, data) {
       container.setAttribute("data-last-event-id", event.lastEventId);
-      if (event.type === "board") { announce(data.summary); }
-      if (status) { status.textContent = status.getAttribute("data-live") || "live"; }
+      if (event.type !== "snapshot") { announce(data.summary); }
+      badge(status, true);
       document.dispatchEvent(new CustomEvent("board:update", { detail: data }));
     }
-    source.addEventListener("snapshot", onBoard);
-    source.addEventListener("board", onBoard);
-    source.onerror = function () {
-      if (status) { status.textContent = status.getAttribute("data-reconnecting") || "reconnecting…"; }
-    };
-    window.skateLedgerSource = source;  // for tests and the curious
+    function onBoard(event) {
+      var data = JSON.parse(event.data);
+      apply(container, data.current ? null : data.html, data.position);
+      done(event, data);
+    }
+    function onPatch(event) {
+      var data = JSON.parse(event.data);
+      var held = Number(container.getAttribute("data-position"));
+      if (!(data.base <= held) || !patch(container, data.edits)) {
+        // not the board the patch starts from: read the whole board again
+        source.close();
+        open(url.replace(/([?&])after=\d+&?/, "$1").replace(/[?&]$/, ""));
+        return;
+      }
+      shown(container, data.position);
+      done(event, data);
+    }
+    open(url);
   }
 
   // ?delay= boards follow live by refetching the fragment (ETag: unchanged boards cost a 304).
@@ -79,7 +154,7 @@
         etag = r.headers.get("ETag");
         return r.text();
       }).then(function (html) {
-        if (html !== null && html !== undefined) { apply(container, html, (etag || "").replace(/"/g, "")); }
+        if (typeof html === "string") { apply(container, html, (etag || "").replace(/"/g, "")); }
       }).catch(function () {});
     }, 1000);
   }
