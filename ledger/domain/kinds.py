@@ -109,6 +109,10 @@ class RedrawDetail(_Said, total=False):
     supersedes: ReadOnly[UUID]  # the draw's fact it replaces (a pair or an earlier redraw)
     before: ReadOnly[tuple[UUID | None, UUID | None]]  # (inner, outer)
     after: ReadOnly[tuple[UUID | None, UUID | None]]
+    #: a quartet's draw corrected (``Race.QuartetDrawCorrected``): every skater of each lane,
+    #: (inner, outer) in draw order; ``before``/``after`` hold the first of each lane
+    lanes_before: ReadOnly[tuple[tuple[UUID, ...], tuple[UUID, ...]]]
+    lanes_after: ReadOnly[tuple[tuple[UUID, ...], tuple[UUID, ...]]]
 
 
 class TargetedDetail(_Said, total=False):

@@ -325,6 +325,28 @@ class Race(Aggregate):
                             before=before, after=(self.inner, self.outer), reason=self.reason,
                             author=self.author))
 
+    class QuartetDrawCorrected(Event):
+        """The referee corrected the draw of a quartet start, or drew a pair into one: up to two
+        skaters a lane, each lane in draw order (docs/decisions/0025-world-cup-day-gaps.md); the
+        draw it supersedes stays in the log."""
+
+        TOPIC = "skate-ledger:Race.QuartetDrawCorrected"
+        fact_id: UUID
+        pair: int
+        inner: list[UUID]
+        outer: list[UUID]
+        supersedes: UUID
+        reason: str
+        author: str
+
+        def record_on(self, sheet: RaceState) -> None:
+            before, lanes_before = sheet.pairs.get(self.pair, (None, None)), sheet.lanes_of(self.pair)
+            after = (tuple(self.inner), tuple(self.outer))
+            sheet.redraw_quartet(self.pair, *after)
+            sheet.add(_fact(self, FactKind.REDRAW, pair=self.pair, supersedes=self.supersedes,
+                            before=before, after=sheet.pairs[self.pair], lanes_before=lanes_before,
+                            lanes_after=after, reason=self.reason, author=self.author))
+
     class TimeCorrected(Event):
         TOPIC = "skate-ledger:Race.TimeCorrected"
         fact_id: UUID
@@ -639,6 +661,24 @@ class Race(Aggregate):
         rules.check_draw_correction(self.sheet, pair, inner, outer, reason, author)
         self.trigger_event(self.DrawCorrected, fact_id=fid, pair=pair, inner=inner, outer=outer,
                            supersedes=current.fact_id, reason=reason, author=author)
+
+    def correct_lanes(self, pair: int, inner: list[UUID], outer: list[UUID], reason: str,
+                      author: str) -> None:
+        """A referee's correction of the pair's draw, a lane's skaters given in order: a pair
+        of one a lane is :meth:`correct_draw`; a quartet start, or a correction into one, records
+        every skater's lane (``rules.check_quartet_correction``)."""
+        if pair not in self.sheet.quartets and len(inner) <= 1 and len(outer) <= 1:
+            self.correct_draw(pair, inner[0] if inner else None, outer[0] if outer else None,
+                              reason, author)
+            return
+        current = rules.current_draw(self.sheet, pair)
+        fid = fact_id(self.id, "redraw-quartet", pair, current.fact_id, *inner, "/", *outer)
+        if self.has(fid) or rules.is_quartet_redraw_retransmission(current, inner, outer):
+            return
+        rules.check_quartet_correction(self.sheet, pair, inner, outer, reason, author)
+        self.trigger_event(self.QuartetDrawCorrected, fact_id=fid, pair=pair, inner=list(inner),
+                           outer=list(outer), supersedes=current.fact_id, reason=reason,
+                           author=author)
 
     def correct_time(self, target: UUID, at_ms: int, reason: str, author: str,
                      fid: UUID | None = None) -> None:
