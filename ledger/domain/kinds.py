@@ -46,6 +46,7 @@ class FactKind(enum.StrEnum):
     VOID = "void"
     OFFICIAL = "official"
     SPRINT = "sprint"
+    POINTS = "points"
 
 
 class _Voidable(TypedDict, total=False):
@@ -132,9 +133,17 @@ class SprintDetail(_Voidable, total=False):
     order: ReadOnly[list[UUID]]
 
 
+class PointsDetail(TypedDict, total=False):
+    """A mass start row's points as a sheet prints them (``Race.PointsPublished``)."""
+
+    points: ReadOnly[int | None]  # the total
+    sprint_points: ReadOnly[tuple[tuple[int, int], ...] | None]  # (lap, points) of each scored
+    laps: ReadOnly[int | None]  # laps completed
+
+
 class FactDetail(StartDetail, ClockClearedDetail, FinishDetail, PresentedDetail, TeamDetail,
                  PlaceDetail, MarksDetail, BestsDetail, FallDetail, OutcomeDetail, RedrawDetail,
-                 TargetedDetail, OfficialDetail, SprintDetail, total=False):
+                 TargetedDetail, OfficialDetail, SprintDetail, PointsDetail, total=False):
     """The detail of a fact of any kind (entry, pair, false-start and passing have none of their
     own; a passing may be voided)."""
 

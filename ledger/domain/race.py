@@ -203,6 +203,26 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.PLACE, skater=self.skater, place=self.place, source=self.source))
 
+    class PointsPublished(Event):
+        """A mass start row's points as a published sheet prints them: the total, the points of
+        each sprint the skater scored in (laps and points, in lap order; None when the sheet
+        gives none) and the laps completed (docs/decisions/0025-world-cup-day-gaps.md)."""
+
+        TOPIC = "skate-ledger:Race.PointsPublished"
+        fact_id: UUID
+        skater: UUID
+        points: int | None
+        sprint_laps: list[int] | None
+        sprint_points: list[int] | None
+        laps: int | None
+        source: str
+
+        def record_on(self, sheet: RaceState) -> None:
+            sprints = (None if self.sprint_laps is None or self.sprint_points is None
+                       else tuple(zip(self.sprint_laps, self.sprint_points, strict=True)))
+            sheet.add(_fact(self, FactKind.POINTS, skater=self.skater, source=self.source,
+                            points=self.points, sprint_points=sprints, laps=self.laps))
+
     class MarksPublished(Event):
         """The record marks a published list prints beside a result (WR, NR, TR, PB, SB …)."""
 
@@ -555,6 +575,25 @@ class Race(Aggregate):
             return
         rules.check_sprint(self.sheet, lap, order)
         self.trigger_event(self.SprintRecorded, fact_id=fid, lap=lap, order=list(order))
+
+    def publish_points(self, skater: UUID, points: int | None,
+                       sprint_points: tuple[tuple[int, int], ...] | None, laps: int | None,
+                       source: str) -> None:
+        """A mass start row's published points (the same again appends nothing; other points
+        from the same source are refused)."""
+        fid = self._natural("points", skater, source)
+        held = self.sheet.facts.get(fid)
+        content = (points, sprint_points, laps)
+        if held is not None and (held.detail.get("points"), held.detail.get("sprint_points"),
+                                 held.detail.get("laps")) == content:
+            return
+        rules.check_points(self.sheet, skater, points, sprint_points, laps)
+        if held is not None:
+            raise RefusedFactError(f"{source} already gave other points for this skater")
+        self.trigger_event(self.PointsPublished, fact_id=fid, skater=skater, points=points,
+                           sprint_laps=None if sprint_points is None else [k for k, _ in sprint_points],
+                           sprint_points=None if sprint_points is None else [p for _, p in sprint_points],
+                           laps=laps, source=source)
 
     def publish_marks(self, skater: UUID, marks: list[str], source: str) -> None:
         fid = self._natural("marks", skater, source)

@@ -383,6 +383,24 @@ def check_marks(sheet: RaceState, skater: UUID, marks: list[str]) -> None:
         raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
 
 
+def check_points(sheet: RaceState, skater: UUID, points: int | None,
+                 sprint_points: tuple[tuple[int, int], ...] | None, laps: int | None) -> None:
+    """Published points name an entrant of a mass start, and sprints and laps within its laps."""
+    if sheet.discipline != MASS_START:
+        raise InvalidInputError(f"points are a mass start's; {sheet.key} is a {sheet.discipline} race")
+    check_entered(sheet, skater)
+    race_laps = sheet.distance_m // sheet.track_m
+    numbers = [n for n in (points, laps, *(v for pair in sprint_points or () for v in pair))
+               if n is not None]
+    if any(n < 0 for n in numbers):
+        raise InvalidInputError("points and laps are 0 or more")
+    if laps is not None and laps > race_laps:
+        raise InvalidInputError(f"laps {laps} is more than the race's {race_laps}")
+    laps_named = [lap for lap, _ in sprint_points or ()]
+    if any(not 1 <= lap <= race_laps for lap in laps_named) or len(set(laps_named)) != len(laps_named):
+        raise InvalidInputError(f"sprint points name laps {laps_named}: each once, 1 to {race_laps}")
+
+
 def check_bests(sheet: RaceState, skater: UUID, pb_ms: int | None, sb_ms: int | None) -> None:
     """A baseline names an entrant and at least one best; a season best is never faster than the
     personal best."""
