@@ -144,8 +144,11 @@ def redraw(capsys: pytest.CaptureFixture[str], db: str, *lanes: str,
 def lanes(db: str) -> dict[str, tuple[int | None, str | None]]:
     """Every entered skater's pair and lane as the race sheet holds them (no one has skated)."""
     app = build_app(db, read_only=True)
-    sheet = app.race(LIVE).sheet
-    return {app.repository.get(s).name: (e.pair, e.lane) for s, e in sheet.entries.items()}
+    try:
+        sheet = app.race(LIVE).sheet
+        return {app.repository.get(s).name: (e.pair, e.lane) for s, e in sheet.entries.items()}
+    finally:
+        app.close()
 
 
 @pytest.fixture
