@@ -342,9 +342,10 @@ class KeptHistories:
             for group in groups:
                 if self.evidence(group):
                     marked |= self.groups[group]
+            found = self.team_named(state, sid)  # a team registered after its races' facts
             if marked:
-                return self.refresh_marks(state, marked | {sid}, {sid}, None, {sid})
-            return self.refresh(state, sid, None, True)
+                return found + self.refresh_marks(state, marked | {sid}, {sid}, None, {sid})
+            return found + self.refresh(state, sid, None, True)
         if isinstance(event, Competition.Scheduled):
             groups = {group_of(s) for s in state.races.values()
                       if s.competition_id == event.originator_id}
@@ -354,6 +355,15 @@ class KeptHistories:
             self.tables.add(group)
             return self.refresh_marks(state, self.groups.get(group, set()), set(), None, set())
         return []  # the fold takes nothing else in (an alias note): no history changes
+
+    def team_named(self, state: LedgerState, team: UUID) -> list[Change]:
+        """The rows of the members of ``team`` in its races: they carry the team's name."""
+        found: list[Change] = []
+        for rid in sorted(self.raced.get(team, ())):
+            for sid in sorted(self.members.get(rid, set()) & set(
+                    state.races[rid].team_members.get(team, ()))):
+                found += self.refresh(state, sid, (rid,), False)
+        return found
 
     def skaters_of(self, groups: Iterable[Group]) -> set[UUID]:
         """The skaters entered in the races of these groups that have evidence."""

@@ -150,3 +150,17 @@ def test_a_mixed_relay_pair_each_have_the_relays_place_and_time(lists: Ledger) -
         [row] = [r for r in history(state, name).rows if r.team is not None]
         assert (row.race, row.rank, row.time_ms, row.published_marks) == (
             "2-world-cup-2025-2026/mixed-relay", 1, 174_050, ("WR",))
+
+
+def test_the_kept_histories_of_the_lists_team_races_are_drawn_afresh(lists: Ledger) -> None:
+    """An ISU list's import saves each race before the team it registers (the team's name, its
+    nation, comes after the team's result): the members' rows must take the name then."""
+    views = Views(None)
+    held = views.keepers[0].held  # type: ignore[attr-defined]  # the histories keeper's open rows
+    for position, event in lists.read_log():
+        views.step(position, event)
+    members = {m for sheet in views.state.races.values()
+               for ms in sheet.team_members.values() for m in ms}
+    assert len(members) > 50
+    for sid in members:
+        assert held.get(sid.hex, {}) == history_items(views.state, sid), views.state.name_of(sid)
