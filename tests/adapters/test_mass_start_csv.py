@@ -190,3 +190,15 @@ def test_a_vantage_stream_of_a_mass_start_is_refused_naming_its_line_and_appends
     refused(run(capsys, "--db", str(db), "import", str(path)), f"{path}:{line}:",
             "a mass start is not supported from Vantage")
     assert digest(db) == before
+
+
+def test_the_published_points_are_stored_on_either_store_and_survive_an_export(
+        capsys: pytest.CaptureFixture[str], command_db: str, tmp_path: Path) -> None:
+    ok(run(capsys, "--db", command_db, "import", str(sheet_file(tmp_path, *SHEET))))
+    stored = rows(capsys, command_db)
+    exported = tmp_path / "day.jsonl"
+    ok(run(capsys, "--db", command_db, "export", "--output", str(exported)))
+    again = str(tmp_path / "again.db")
+    ok(run(capsys, "--db", again, "import", str(exported)))
+    assert rows(capsys, again) == stored
+    assert [r["points"] for r in stored][:3] == [63, 40, 21]

@@ -265,3 +265,35 @@ def test_a_quartet_counts_as_one_pair_when_the_board_after_the_last_pair_takes_t
     assert "Skater E" not in after(2)
     assert after(3) == ["Skater B", "Skater A", "Skater C", "Skater E", "Skater D", "Skater F",
                         "Skater G"]
+
+
+def test_a_quartets_corrected_draw_is_stored_on_either_store_and_survives_an_export(
+        capsys: pytest.CaptureFixture[str], command_db: str, tmp_path: Path) -> None:
+    db = command_db
+    ok(run(capsys, "--db", db, "record", "competition", "Live Cup", "--date", "2025-01-05"))
+    ok(run(capsys, "--db", db, "record", "race", "live-cup-2025", "--distance", "1000",
+           "--category", "men", "--date", "2025-01-05", "--label", "Division B"))
+    for name in ("Skater A", "Skater B", "Skater C", "Skater D"):
+        ok(run(capsys, "--db", db, "record", "skater", name))
+    ok(run(capsys, "--db", db, "record", "pair", LIVE, "1", "--inner", "Skater A", "--inner",
+           "Skater B", "--outer", "Skater C", "--outer", "Skater D"))
+    ok(redraw(capsys, db, "--inner", "Skater D", "--inner", "Skater B", "--outer", "Skater C",
+              "--outer", "Skater A"))
+    exported = tmp_path / "day.jsonl"
+    ok(run(capsys, "--db", db, "export", "--output", str(exported)))
+    again = str(tmp_path / "again.db")
+    ok(run(capsys, "--db", again, "import", str(exported)))
+    for where in (db, again):
+        ok(run(capsys, "--db", where, "record", "start", LIVE, "1"))
+        for skater in ("Skater A", "Skater B", "Skater C", "Skater D"):
+            ok(run(capsys, "--db", where, "record", "finish", LIVE, skater, TIMES[skater]))
+    assert (sorted((r["skater"], r["lane"]) for r in standings_of(capsys, db))
+            == sorted((r["skater"], r["lane"]) for r in standings_of(capsys, again))
+            == [("Skater A", "outer"), ("Skater B", "inner"), ("Skater C", "outer"),
+                ("Skater D", "inner")])
+
+
+def standings_of(capsys: pytest.CaptureFixture[str], db: str) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = run(capsys, "--db", db, "standings", LIVE,
+                                         "--format", "json").json()["rows"]
+    return found
