@@ -182,7 +182,8 @@ def scored_rows(sheet: RaceState, table: PointsTable | None, keep: FactFilter = 
     laps_list = sprint_laps(sheet, table, recorded)
     order = finishing_order(sheet, results)
     published = [r for r in results.values() if r.status == "OK"]
-    if published and all(r.place is not None for r in published):
+    placed = bool(published) and all(r.place is not None for r in published)
+    if placed or (not recorded and published_points(sheet, keep)):  # the sheet's, as printed
         return published_rows(sheet, results, unranked_order, table, keep)
     position = {skater: n for n, skater in enumerate(order)}
     standings: dict[UUID, tuple[Standing, tuple[int, ...] | None]] = {}
