@@ -686,6 +686,16 @@ class Ledger(Application[UUID]):
         return self._on_race(key, redraw, reason=reason, author=author)
 
     @retried
+    def correct_lanes(self, key: str, pair: int, inner: Sequence[str], outer: Sequence[str],
+                      reason: str, author: str) -> int | None:
+        """The referee corrects the draw of ``pair`` with the skaters of each lane, in order: a
+        pair of one a lane as :meth:`correct_draw`, a quartet start (two a lane) as well."""
+        def redraw(race: Race) -> None:
+            lanes = [[self.entered(race, n) for n in names if n] for names in (inner, outer)]
+            race.correct_lanes(pair, lanes[0], lanes[1], reason, author)
+        return self._on_race(key, redraw, reason=reason, author=author)
+
+    @retried
     def correct_time(self, key: str, target: UUID, at_ms: int, reason: str,
                      author: str) -> int | None:
         return self._on_race(key, lambda race: race.correct_time(target, at_ms, reason, author),

@@ -24,7 +24,7 @@ from projections.state import LedgerState
 STATUS_CHANGES = {Race.DidNotFinish: "DNF", Race.DidNotStart: "DNS", Race.Withdrawn: "WDR"}
 AUDITED = (Race.TimeCorrected, Race.FactVoided, Race.Disqualified, Race.ReskateGranted,
            Race.ClockCleared, Race.FalseStartRecorded, Race.ResultsDeclaredOfficial,
-           Race.DrawCorrected, *STATUS_CHANGES)
+           Race.DrawCorrected, Race.QuartetDrawCorrected, *STATUS_CHANGES)
 
 
 @attrs.frozen
@@ -121,7 +121,15 @@ def describe_before(state: LedgerState, event: Any) -> str | None:
         return f"race {event.replaces_attempt}"
     if isinstance(event, Race.DrawCorrected):
         return describe_pair(state, event.pair, sheet.pairs.get(event.pair, (None, None)))
+    if isinstance(event, Race.QuartetDrawCorrected):
+        return describe_lanes(state, event.pair, sheet.lanes_of(event.pair))
     return None
+
+
+def describe_lanes(state: LedgerState, pair: int, lanes: tuple[Any, Any]) -> str:
+    """``pair 1: inner A, B; outer C, D`` (a quartet start, two a lane)."""
+    names = [", ".join(state.name_of(sid) for sid in lane) or "-" for lane in lanes]
+    return f"pair {pair}: inner {names[0]}; outer {names[1]}"
 
 
 def describe_pair(state: LedgerState, pair: int, lanes: tuple[Any, Any]) -> str:
@@ -146,6 +154,8 @@ def describe_after(state: LedgerState, event: Any) -> str | None:
                 + (f" in pair {event.pair}{lane}" if event.pair else ""))
     if isinstance(event, Race.DrawCorrected):
         return describe_pair(state, event.pair, (event.inner, event.outer))
+    if isinstance(event, Race.QuartetDrawCorrected):
+        return describe_lanes(state, event.pair, (event.inner, event.outer))
     if isinstance(event, Race.ResultsDeclaredOfficial):
         return f"official, announced {event.announced_at.isoformat()}"
     return None

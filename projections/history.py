@@ -9,11 +9,13 @@ Derived from the ledger, so a correction or a DQ that changes the past changes t
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import attrs
 
 from ledger.domain.errors import UnknownSkaterError
 from ledger.domain.kinds import FactKind
+from ledger.domain.race_state import RaceState
 from ledger.domain.record import season_of
 from ledger.domain.values import distinct_skater_id, plain_name, skater_id
 from projections.bests import ledger_bests
@@ -35,6 +37,10 @@ class HistoryRow:
     passings: tuple[tuple[int, int], ...]
     marks: tuple[str, ...]  # PB, SB, records as the result stood at its moment (from evidence)
     published_marks: tuple[str, ...]  # what a published list printed beside it
+    #: the team the skater raced for (a team pursuit, team sprint or mixed relay): the rank,
+    #: status and time are the team's, never the skater's own, so they give no marks, no best
+    #: and no point of a progression (docs/decisions/0025-world-cup-day-gaps.md)
+    team: str | None = None
 
 
 @attrs.frozen
@@ -77,12 +83,45 @@ def history_of(state: LedgerState, info: SkaterInfo, found: Marks | None = None,
         rows.append(HistoryRow(sheet.key, sheet.competition, sheet.day, sheet.distance_m,
                                ranks.get(sid), result.status, result.time_ms, passings,
                                found.derived.get((sheet.key, sid), ()), published))
+    rows += [row for sheet in state.races.values()
+             if (row := team_row(state, sheet, sid, boards)) is not None]
+    rows.sort(key=lambda r: (r.day, r.race))
     pbs = {d: ms for (s, d), ms in found.personal_bests.items() if s == sid}
     sbs: dict[str, dict[int, int]] = {}
     for (s, season, d), ms in found.season_bests.items():
         if s == sid:
             sbs.setdefault(season, {})[d] = ms
     return History(info.name, tuple(rows), pbs, sbs, ledger_bests(state, sid, raced))
+
+
+def team_of(sheet: RaceState, sid: UUID) -> UUID | None:
+    """The team the skater is a named member of in this race (None: none; an entrant races for
+    themself)."""
+    if sid in sheet.entries:
+        return None
+    return next((team for team, members in sheet.team_members.items() if sid in members), None)
+
+
+def team_row(state: LedgerState, sheet: RaceState, sid: UUID,
+             boards: Boards = leaderboard) -> HistoryRow | None:
+    """A team member's row of a team race: the team's rank, status and time as the lists show
+    them beside each member, the marks published beside the member, no passings and no derived
+    marks (the team's times are not the member's); None when the skater raced for no team there,
+    or the team has no result."""
+    team = team_of(sheet, sid)
+    result = result_of(sheet, team) if team is not None else None
+    if team is None or result is None:
+        return None
+    ranks = {r.skater_id: r.rank for r in boards(state, sheet.key).rows}
+    info = state.skaters.get(team)
+    return HistoryRow(sheet.key, sheet.competition, sheet.day, sheet.distance_m, ranks.get(team),
+                      result.status, result.time_ms, (), (), published_of(sheet, sid),
+                      info.name if info is not None else None)
+
+
+def published_of(sheet: RaceState, sid: UUID) -> tuple[str, ...]:
+    return tuple(m for f in sheet.live_facts(sid, frozenset({FactKind.MARKS}))
+                 for m in f.detail["marks"])
 
 
 @attrs.frozen
@@ -100,11 +139,13 @@ def progression(found: History) -> list[Progression]:
     series = []
     for distance in sorted({r.distance_m for r in found.rows}):
         points = tuple((r.day, r.time_ms) for r in found.rows
-                       if r.distance_m == distance and r.status == "OK" and r.time_ms is not None)
+                       if r.distance_m == distance and r.status == "OK" and r.time_ms is not None
+                       and r.team is None)
         if points:
             times = [t for _, t in points]
             series.append(Progression(distance, points, min(times), max(times)))
     return series
 
 
-__all__ = ["History", "HistoryRow", "Progression", "history", "history_of", "progression", "season_of"]
+__all__ = ["History", "HistoryRow", "Progression", "history", "history_of", "progression", "season_of",
+           "team_of", "team_row"]

@@ -41,7 +41,7 @@ from ledger.domain.record import Record
 from ledger.domain.skater import Skater
 from ledger.domain.timing import MASS_START
 from ledger.store.views import Change
-from projections.history import HistoryRow
+from projections.history import HistoryRow, team_row
 from projections.leaderboard import Leaderboard, leaderboard, ranks_of
 from projections.marks import Marks, derive
 from projections.results import RESULT_KINDS, Result, result_of
@@ -86,11 +86,14 @@ def dumps(value: Any) -> str:
 
 def row_body(row: HistoryRow) -> str:
     """A race's row of a history as stored."""
-    return dumps({
+    body = {
         "race": row.race, "competition": row.competition, "day": row.day.isoformat(),
         "distance_m": row.distance_m, "rank": row.rank, "status": row.status,
         "time_ms": row.time_ms, "passings": row.passings, "marks": row.marks,
-        "published": row.published_marks})
+        "published": row.published_marks}
+    if row.team is not None:  # a team member's row (decision 0025); others are stored as before
+        body["team"] = row.team
+    return dumps(body)
 
 
 def summary_body(name: str, pbs: dict[int, int], sbs: dict[str, dict[int, int]],
@@ -194,6 +197,9 @@ class KeptHistories:
         self.best: dict[UUID, dict[int, tuple[tuple[Any, str], int, int]]] = {}
         self.boards = KeptBoards()
         self.primed = False
+        #: skater → the team races they are a named member of; race → those members
+        self.teamed: dict[UUID, set[UUID]] = {}
+        self.members: dict[UUID, set[UUID]] = {}
 
     # -- taking a state in ----------------------------------------------------------------------
     def prime(self, state: LedgerState) -> None:
@@ -209,6 +215,7 @@ class KeptHistories:
                 kept.parts[sid] = parts_of(sheet, sid, result)
                 self.timed(sheet, sid, result)
             kept.rank_again(state, sheet)
+            self.name_members(sheet)
             group = group_of(sheet)
             self.bests[group] = self.bests.get(group, 0) + sum(
                 1 for f in sheet.facts.values() if f.kind == FactKind.BESTS)
@@ -249,6 +256,28 @@ class KeptHistories:
         return self.other_fact(state, event)
 
     def race_fact(self, state: LedgerState, event: Any, before: tuple[int, int]) -> list[Change]:
+        """The rows of the race's entrants, and in a team race those of every member named (a
+        few skaters: their rows are made again after each of its facts, as ``team_row`` makes
+        them, and only a changed one is written)."""
+        found = self.entrant_fact(state, event, before)
+        sheet = state.races[event.originator_id]
+        if sheet.team_members or sheet.race_id in self.members:
+            for sid in sorted(self.name_members(sheet)):
+                found += self.refresh(state, sid, (sheet.race_id,), False)
+        return found
+
+    def name_members(self, sheet: RaceState) -> set[UUID]:
+        """Index the members named in the race; those named now and before (a row to redo)."""
+        named = {m for team, members in sheet.team_members.items() for m in members
+                 if m not in sheet.entries and team in sheet.entries}
+        before = self.members.get(sheet.race_id, set())
+        for sid in named - before:
+            self.teamed.setdefault(sid, set()).add(sheet.race_id)
+        if named:
+            self.members[sheet.race_id] = named
+        return named | before
+
+    def entrant_fact(self, state: LedgerState, event: Any, before: tuple[int, int]) -> list[Change]:
         sheet = state.races[event.originator_id]
         kept, group = self.races[sheet.race_id], group_of(sheet)
         entrants, facts = before
@@ -313,9 +342,10 @@ class KeptHistories:
             for group in groups:
                 if self.evidence(group):
                     marked |= self.groups[group]
+            found = self.team_named(state, sid)  # a team registered after its races' facts
             if marked:
-                return self.refresh_marks(state, marked | {sid}, {sid}, None, {sid})
-            return self.refresh(state, sid, None, True)
+                return found + self.refresh_marks(state, marked | {sid}, {sid}, None, {sid})
+            return found + self.refresh(state, sid, None, True)
         if isinstance(event, Competition.Scheduled):
             groups = {group_of(s) for s in state.races.values()
                       if s.competition_id == event.originator_id}
@@ -325,6 +355,15 @@ class KeptHistories:
             self.tables.add(group)
             return self.refresh_marks(state, self.groups.get(group, set()), set(), None, set())
         return []  # the fold takes nothing else in (an alias note): no history changes
+
+    def team_named(self, state: LedgerState, team: UUID) -> list[Change]:
+        """The rows of the members of ``team`` in its races: they carry the team's name."""
+        found: list[Change] = []
+        for rid in sorted(self.raced.get(team, ())):
+            for sid in sorted(self.members.get(rid, set()) & set(
+                    state.races[rid].team_members.get(team, ()))):
+                found += self.refresh(state, sid, (rid,), False)
+        return found
 
     def skaters_of(self, groups: Iterable[Group]) -> set[UUID]:
         """The skaters entered in the races of these groups that have evidence."""
@@ -381,8 +420,10 @@ class KeptHistories:
         return found
 
     # -- rows -----------------------------------------------------------------------------------
-    def row_of(self, sheet: RaceState, sid: UUID) -> HistoryRow | None:
+    def row_of(self, state: LedgerState, sheet: RaceState, sid: UUID) -> HistoryRow | None:
         kept = self.races[sheet.race_id]
+        if sid not in sheet.entries and sheet.race_id in self.teamed.get(sid, ()):
+            return team_row(state, sheet, sid, self.boards)
         result = kept.results.get(sid)
         if result is None:
             return None
@@ -425,10 +466,11 @@ class KeptHistories:
         held = self.held.setdefault(key, {})
         made = self.rows.setdefault(sid, {})
         found: list[Change] = []
-        wanted = self.raced.get(sid, set()) if races is None else races
+        wanted = (self.raced.get(sid, set()) | self.teamed.get(sid, set())
+                  if races is None else races)
         for rid in wanted:
             sheet = state.races[rid]
-            row = self.row_of(sheet, sid)
+            row = self.row_of(state, sheet, sid)
             if row is None:
                 made.pop(sheet.key, None)
                 if held.pop(sheet.key, None) is not None:

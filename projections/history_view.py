@@ -54,7 +54,7 @@ def row_of(body: str) -> HistoryRow:
     d = json.loads(body)
     return HistoryRow(d["race"], d["competition"], date.fromisoformat(d["day"]), d["distance_m"],
                       d["rank"], d["status"], d["time_ms"], tuple((m, ms) for m, ms in d["passings"]),
-                      tuple(d["marks"]), tuple(d["published"]))
+                      tuple(d["marks"]), tuple(d["published"]), d.get("team"))
 
 
 def history_from(held: Iterable[Held]) -> History | None:

@@ -25,7 +25,7 @@ from uuid import UUID
 import attrs
 
 from ledger.domain.kinds import FactKind
-from ledger.domain.race_state import RaceState
+from ledger.domain.race_state import Fact, RaceState
 from ledger.domain.record import season_of
 from ledger.domain.timing import MASS_START
 from ledger.domain.values import DEFAULT_UNRANKED_ORDER
@@ -182,8 +182,9 @@ def scored_rows(sheet: RaceState, table: PointsTable | None, keep: FactFilter = 
     laps_list = sprint_laps(sheet, table, recorded)
     order = finishing_order(sheet, results)
     published = [r for r in results.values() if r.status == "OK"]
-    if published and all(r.place is not None for r in published):
-        return published_rows(sheet, results, unranked_order)
+    placed = bool(published) and all(r.place is not None for r in published)
+    if placed or (not recorded and published_points(sheet, keep)):  # the sheet's, as printed
+        return published_rows(sheet, results, unranked_order, table, keep)
     position = {skater: n for n, skater in enumerate(order)}
     standings: dict[UUID, tuple[Standing, tuple[int, ...] | None]] = {}
     for skater, result in results.items():
@@ -216,17 +217,87 @@ def rank_standings(standings: dict[UUID, tuple[Standing, tuple[int, ...] | None]
 
 
 def published_rows(sheet: RaceState, results: dict[UUID, Result],
-                   unranked_order: Sequence[str]) -> list[Scored]:
-    """A list that prints places and no points: the places as published, points and laps unknown."""
+                   unranked_order: Sequence[str], table: PointsTable | None = None,
+                   keep: FactFilter = everything) -> list[Scored]:
+    """A sheet's places as published, with the points, sprint points and laps it prints
+    (``Race.PointsPublished``: a CSV's mass start); a list that prints none (the ISU text
+    lists) leaves them unknown, never recomputed from times that are not a finishing order."""
     placed = sorted((r for r in results.values() if r.status == "OK"), key=lambda r: r.place or 0)
     ranks = competition_ranks([r.place for r in placed])
     status_order = {status: n for n, status in enumerate(unranked_order)}
     entered = {skater: n for n, skater in enumerate(sheet.entries)}
     others = sorted((r for r in results.values() if r.status != "OK"),
                     key=lambda r: (status_order.get(r.status, 9), entered.get(r.skater, 0)))
-    return [*(Scored(r.skater, rank, "OK", r, None, None, None)
-              for rank, r in zip(ranks, placed, strict=True)),
-            *(Scored(r.skater, None, r.status, r, None, None, None) for r in others)]
+    sheets = published_points(sheet, keep)
+    laps = published_sprint_laps(sheet, table, sheets)
+
+    def scored(r: Result, rank: int | None) -> Scored:
+        fact = sheets.get(r.skater)
+        points, sprints, done = published_of(fact, laps)
+        if done is None and r.status == "DNF" and r.metres_reached is not None:
+            done = r.metres_reached // sheet.track_m
+        return Scored(r.skater, rank, r.status, r, points, sprints, done)
+
+    return [*(scored(r, rank) for rank, r in zip(ranks, placed, strict=True)),
+            *(scored(r, None) for r in others)]
+
+
+def published_points(sheet: RaceState, keep: FactFilter = everything) -> dict[UUID, Fact]:
+    """Each skater's points as the sheet published them (the latest kept, live fact)."""
+    return {f.skater: f for f in sheet.facts.values()
+            if f.kind == FactKind.POINTS and f.live and keep(f) and f.skater is not None}
+
+
+def published_sprint_laps(sheet: RaceState, table: PointsTable | None,
+                          published: dict[UUID, Fact]) -> tuple[int, ...]:
+    """The sprints of a published mass start: the season's intermediate laps, every lap a row
+    names, and the finish (the last lap, the final sprint)."""
+    laps = sheet.distance_m // sheet.track_m
+    named = {lap for f in published.values() for lap, _ in f.detail.get("sprint_points") or ()}
+    planned = {lap for lap in (table.sprint_laps if table else ()) if lap < laps}
+    return tuple(sorted(named | planned | {laps}))
+
+
+def published_of(fact: Fact | None, laps: Sequence[int]
+                 ) -> tuple[int | None, tuple[int, ...] | None, int | None]:
+    """A row's published total, its points at each sprint of ``laps`` (0 at a sprint its row
+    does not name; None when the row gives no sprint points) and its laps completed."""
+    if fact is None:
+        return None, None, None
+    given = fact.detail.get("sprint_points")
+    sprints = None if given is None else tuple(dict(given).get(lap, 0) for lap in laps)
+    return fact.detail.get("points"), sprints, fact.detail.get("laps")
+
+
+def published_provisional(sheet: RaceState, table: PointsTable | None, lap: int,
+                          published: dict[UUID, Fact], keep: FactFilter,
+                          unranked_order: Sequence[str]) -> list[Scored]:
+    """The standings after the sprint of ``lap`` of a published mass start: by the sheet's
+    sprint points up to that lap, equal points sharing (the sheet gives no order of crossing);
+    a row without sprint points, one out before that lap, or disqualified, unranked after them."""
+    laps = tuple(k for k in published_sprint_laps(sheet, table, published) if k <= lap)
+    ranked: list[tuple[int, Scored]] = []
+    out: list[Scored] = []
+    for skater in sheet.entries:
+        result = result_of(sheet, skater, keep)
+        status = result.status if result is not None else "OK"
+        if status in ("DNS", "WDR"):
+            continue
+        _, sprints, done = published_of(published.get(skater), laps)
+        if done is None and result is not None and result.metres_reached is not None:
+            done = result.metres_reached // sheet.track_m
+        row = Scored(skater, None, status, result, None if sprints is None else sum(sprints),
+                     sprints, done)
+        left = status == "DQ" or (status == "DNF" and done is not None and done < lap)
+        if sprints is None or left:
+            out.append(row)
+        else:
+            ranked.append((-sum(sprints), row))
+    ranked.sort(key=lambda item: item[0])
+    ranks = competition_ranks([key for key, _ in ranked])
+    status_order = {status: n for n, status in enumerate(unranked_order)}
+    out.sort(key=lambda s: status_order.get(s.status, 9))
+    return [*(attrs.evolve(s, rank=rank) for rank, (_, s) in zip(ranks, ranked, strict=True)), *out]
 
 
 def provisional_rows(sheet: RaceState, table: PointsTable | None, lap: int,
@@ -234,7 +305,11 @@ def provisional_rows(sheet: RaceState, table: PointsTable | None, lap: int,
                      unranked_order: Sequence[str] = DEFAULT_UNRANKED_ORDER) -> list[Scored]:
     """The standings after the sprint of ``lap`` (before the last lap): every starter by the
     intermediate points scored so far; one who left the race before that lap, or was
-    disqualified, unranked after them."""
+    disqualified, unranked after them. A published sheet's (no sprint recorded live) by its
+    sprint points: :func:`published_provisional`."""
+    published = published_points(sheet, keep)
+    if published and not sprint_orders(sheet, keep):
+        return published_provisional(sheet, table, lap, published, keep, unranked_order)
     results = {s: result_of(sheet, s, keep) for s in sheet.entries}
     recorded = sprint_orders(sheet, keep, up_to=lap)
     laps_list = sprint_laps(sheet, table, recorded, up_to=lap)

@@ -267,7 +267,7 @@ def history_json(found: History) -> dict[str, Any]:
             "results": [{"race": r.race, "competition": r.competition, "date": r.day.isoformat(),
                          "distance_m": r.distance_m, "rank": r.rank, "status": r.status,
                          "time": format_time(r.time_ms) if r.time_ms is not None else None,
-                         "time_ms": r.time_ms, "marks": list(r.marks),
+                         "time_ms": r.time_ms, "team": r.team, "marks": list(r.marks),
                          "published_marks": list(r.published_marks),
                          "passings": [{"at_m": m, "time": format_time(ms)} for m, ms in r.passings]}
                         for r in found.rows],

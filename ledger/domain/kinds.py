@@ -48,6 +48,7 @@ class FactKind(enum.StrEnum):
     SPRINT = "sprint"
     OFFICIALS = "officials"
     CONDITIONS = "conditions"
+    POINTS = "points"
 
 
 class _Voidable(TypedDict, total=False):
@@ -111,6 +112,10 @@ class RedrawDetail(_Said, total=False):
     supersedes: ReadOnly[UUID]  # the draw's fact it replaces (a pair or an earlier redraw)
     before: ReadOnly[tuple[UUID | None, UUID | None]]  # (inner, outer)
     after: ReadOnly[tuple[UUID | None, UUID | None]]
+    #: a quartet's draw corrected (``Race.QuartetDrawCorrected``): every skater of each lane,
+    #: (inner, outer) in draw order; ``before``/``after`` hold the first of each lane
+    lanes_before: ReadOnly[tuple[tuple[UUID, ...], tuple[UUID, ...]]]
+    lanes_after: ReadOnly[tuple[tuple[UUID, ...], tuple[UUID, ...]]]
 
 
 class TargetedDetail(_Said, total=False):
@@ -147,10 +152,18 @@ class ConditionsDetail(_Said, total=False):
     humidity_pct: ReadOnly[int | None]
 
 
+class PointsDetail(TypedDict, total=False):
+    """A mass start row's points as a sheet prints them (``Race.PointsPublished``)."""
+
+    points: ReadOnly[int | None]  # the total
+    sprint_points: ReadOnly[tuple[tuple[int, int], ...] | None]  # (lap, points) of each scored
+    laps: ReadOnly[int | None]  # laps completed
+
+
 class FactDetail(StartDetail, ClockClearedDetail, FinishDetail, PresentedDetail, TeamDetail,
                  PlaceDetail, MarksDetail, BestsDetail, FallDetail, OutcomeDetail, RedrawDetail,
                  TargetedDetail, OfficialDetail, SprintDetail, OfficialsDetail, ConditionsDetail,
-                 total=False):
+                 PointsDetail, total=False):
     """The detail of a fact of any kind (entry, pair, false-start and passing have none of their
     own; a passing may be voided)."""
 

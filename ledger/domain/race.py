@@ -203,6 +203,26 @@ class Race(Aggregate):
         def record_on(self, sheet: RaceState) -> None:
             sheet.add(_fact(self, FactKind.PLACE, skater=self.skater, place=self.place, source=self.source))
 
+    class PointsPublished(Event):
+        """A mass start row's points as a published sheet prints them: the total, the points of
+        each sprint the skater scored in (laps and points, in lap order; None when the sheet
+        gives none) and the laps completed (docs/decisions/0025-world-cup-day-gaps.md)."""
+
+        TOPIC = "skate-ledger:Race.PointsPublished"
+        fact_id: UUID
+        skater: UUID
+        points: int | None
+        sprint_laps: list[int] | None
+        sprint_points: list[int] | None
+        laps: int | None
+        source: str
+
+        def record_on(self, sheet: RaceState) -> None:
+            sprints = (None if self.sprint_laps is None or self.sprint_points is None
+                       else tuple(zip(self.sprint_laps, self.sprint_points, strict=True)))
+            sheet.add(_fact(self, FactKind.POINTS, skater=self.skater, source=self.source,
+                            points=self.points, sprint_points=sprints, laps=self.laps))
+
     class MarksPublished(Event):
         """The record marks a published list prints beside a result (WR, NR, TR, PB, SB …)."""
 
@@ -324,6 +344,28 @@ class Race(Aggregate):
             sheet.add(_fact(self, FactKind.REDRAW, pair=self.pair, supersedes=self.supersedes,
                             before=before, after=(self.inner, self.outer), reason=self.reason,
                             author=self.author))
+
+    class QuartetDrawCorrected(Event):
+        """The referee corrected the draw of a quartet start, or drew a pair into one: up to two
+        skaters a lane, each lane in draw order (docs/decisions/0025-world-cup-day-gaps.md); the
+        draw it supersedes stays in the log."""
+
+        TOPIC = "skate-ledger:Race.QuartetDrawCorrected"
+        fact_id: UUID
+        pair: int
+        inner: list[UUID]
+        outer: list[UUID]
+        supersedes: UUID
+        reason: str
+        author: str
+
+        def record_on(self, sheet: RaceState) -> None:
+            before, lanes_before = sheet.pairs.get(self.pair, (None, None)), sheet.lanes_of(self.pair)
+            after = (tuple(self.inner), tuple(self.outer))
+            sheet.redraw_quartet(self.pair, *after)
+            sheet.add(_fact(self, FactKind.REDRAW, pair=self.pair, supersedes=self.supersedes,
+                            before=before, after=sheet.pairs[self.pair], lanes_before=lanes_before,
+                            lanes_after=after, reason=self.reason, author=self.author))
 
     class TimeCorrected(Event):
         TOPIC = "skate-ledger:Race.TimeCorrected"
@@ -569,6 +611,25 @@ class Race(Aggregate):
         rules.check_sprint(self.sheet, lap, order)
         self.trigger_event(self.SprintRecorded, fact_id=fid, lap=lap, order=list(order))
 
+    def publish_points(self, skater: UUID, points: int | None,
+                       sprint_points: tuple[tuple[int, int], ...] | None, laps: int | None,
+                       source: str) -> None:
+        """A mass start row's published points (the same again appends nothing; other points
+        from the same source are refused)."""
+        fid = self._natural("points", skater, source)
+        held = self.sheet.facts.get(fid)
+        content = (points, sprint_points, laps)
+        if held is not None and (held.detail.get("points"), held.detail.get("sprint_points"),
+                                 held.detail.get("laps")) == content:
+            return
+        rules.check_points(self.sheet, skater, points, sprint_points, laps)
+        if held is not None:
+            raise RefusedFactError(f"{source} already gave other points for this skater")
+        self.trigger_event(self.PointsPublished, fact_id=fid, skater=skater, points=points,
+                           sprint_laps=None if sprint_points is None else [k for k, _ in sprint_points],
+                           sprint_points=None if sprint_points is None else [p for _, p in sprint_points],
+                           laps=laps, source=source)
+
     def publish_marks(self, skater: UUID, marks: list[str], source: str) -> None:
         fid = self._natural("marks", skater, source)
         held = self.sheet.facts.get(fid)
@@ -674,6 +735,24 @@ class Race(Aggregate):
         rules.check_draw_correction(self.sheet, pair, inner, outer, reason, author)
         self.trigger_event(self.DrawCorrected, fact_id=fid, pair=pair, inner=inner, outer=outer,
                            supersedes=current.fact_id, reason=reason, author=author)
+
+    def correct_lanes(self, pair: int, inner: list[UUID], outer: list[UUID], reason: str,
+                      author: str) -> None:
+        """A referee's correction of the pair's draw, a lane's skaters given in order: a pair
+        of one a lane is :meth:`correct_draw`; a quartet start, or a correction into one, records
+        every skater's lane (``rules.check_quartet_correction``)."""
+        if pair not in self.sheet.quartets and len(inner) <= 1 and len(outer) <= 1:
+            self.correct_draw(pair, inner[0] if inner else None, outer[0] if outer else None,
+                              reason, author)
+            return
+        current = rules.current_draw(self.sheet, pair)
+        fid = fact_id(self.id, "redraw-quartet", pair, current.fact_id, *inner, "/", *outer)
+        if self.has(fid) or rules.is_quartet_redraw_retransmission(current, inner, outer):
+            return
+        rules.check_quartet_correction(self.sheet, pair, inner, outer, reason, author)
+        self.trigger_event(self.QuartetDrawCorrected, fact_id=fid, pair=pair, inner=list(inner),
+                           outer=list(outer), supersedes=current.fact_id, reason=reason,
+                           author=author)
 
     def correct_time(self, target: UUID, at_ms: int, reason: str, author: str,
                      fid: UUID | None = None) -> None:

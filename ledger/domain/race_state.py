@@ -170,6 +170,22 @@ class RaceState:
                 entry.pair = entry.lane = None
         self.draw_pair(pair, inner, outer)
 
+    def lanes_of(self, pair: int) -> tuple[tuple[UUID, ...], tuple[UUID, ...]]:
+        """The skaters of each lane of the pair, (inner, outer), in draw order."""
+        if pair in self.quartets:
+            return self.quartets[pair]
+        inner, outer = self.pairs.get(pair, (None, None))
+        return ((inner,) if inner else ()), ((outer,) if outer else ())
+
+    def redraw_quartet(self, pair: int, inner: tuple[UUID, ...], outer: tuple[UUID, ...]) -> None:
+        """A corrected quartet draw: the pair holds these skaters in these lanes (it stays a
+        quartet start, even of one a lane); a skater it no longer holds is drawn in no pair."""
+        for skater in self.skaters_in(pair):
+            entry = self.entries.get(skater)
+            if entry is not None and skater not in (*inner, *outer) and entry.pair == pair:
+                entry.pair = entry.lane = None
+        self.draw_quartet(pair, inner, outer)
+
     def clock(self, pair: int) -> PairClock:
         return self.clocks.setdefault(pair, PairClock())
 

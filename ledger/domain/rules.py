@@ -91,16 +91,7 @@ LANE_HOLDS = 2
 def check_quartet_draw(sheet: RaceState, pair: int, inner: list[UUID], outer: list[UUID]) -> None:
     """A quartet start: up to two skaters a lane, all different, in an individual race (shared
     ice changes nothing in the ranking; a team race draws teams, two to a pair)."""
-    for lane, skaters in (("inner", inner), ("outer", outer)):
-        if len(skaters) > LANE_HOLDS:
-            raise InvalidInputError(f"pair {pair} has {len(skaters)} skaters in the {lane} lane; a "
-                                    f"lane holds at most {LANE_HOLDS} (a quartet start)")
-    together = [*inner, *outer]
-    if len(set(together)) != len(together):
-        raise InvalidInputError(f"pair {pair} names the same skater twice")
-    if sheet.discipline != "individual":
-        raise InvalidInputError(f"a quartet start is of skaters; {sheet.key} is a "
-                                f"{sheet.discipline} race, two teams a pair")
+    together = check_quartet_lanes(sheet, pair, inner, outer)
     check_pair_draw(sheet, pair, inner[0] if inner else None, outer[0] if outer else None)
     for skater in together:
         drawn = sheet.pair_of(skater)
@@ -392,6 +383,24 @@ def check_marks(sheet: RaceState, skater: UUID, marks: list[str]) -> None:
         raise InvalidInputError(f"record marks {marks!r} are not marks like WR, NR, PB")
 
 
+def check_points(sheet: RaceState, skater: UUID, points: int | None,
+                 sprint_points: tuple[tuple[int, int], ...] | None, laps: int | None) -> None:
+    """Published points name an entrant of a mass start, and sprints and laps within its laps."""
+    if sheet.discipline != MASS_START:
+        raise InvalidInputError(f"points are a mass start's; {sheet.key} is a {sheet.discipline} race")
+    check_entered(sheet, skater)
+    race_laps = sheet.distance_m // sheet.track_m
+    numbers = [n for n in (points, laps, *(v for pair in sprint_points or () for v in pair))
+               if n is not None]
+    if any(n < 0 for n in numbers):
+        raise InvalidInputError("points and laps are 0 or more")
+    if laps is not None and laps > race_laps:
+        raise InvalidInputError(f"laps {laps} is more than the race's {race_laps}")
+    laps_named = [lap for lap, _ in sprint_points or ()]
+    if any(not 1 <= lap <= race_laps for lap in laps_named) or len(set(laps_named)) != len(laps_named):
+        raise InvalidInputError(f"sprint points name laps {laps_named}: each once, 1 to {race_laps}")
+
+
 def check_bests(sheet: RaceState, skater: UUID, pb_ms: int | None, sb_ms: int | None) -> None:
     """A baseline names an entrant and at least one best; a season best is never faster than the
     personal best."""
@@ -637,6 +646,22 @@ def pairs_not_skated(sheet: RaceState) -> list[int]:
                          for s in sheet.skaters_in(pair)))
 
 
+def check_quartet_lanes(sheet: RaceState, pair: int, inner: list[UUID],
+                        outer: list[UUID]) -> list[UUID]:
+    """At most two skaters a lane, all different, in an individual race: every skater drawn."""
+    for lane, skaters in (("inner", inner), ("outer", outer)):
+        if len(skaters) > LANE_HOLDS:
+            raise InvalidInputError(f"pair {pair} has {len(skaters)} skaters in the {lane} lane; a "
+                                    f"lane holds at most {LANE_HOLDS} (a quartet start)")
+    together = [*inner, *outer]
+    if len(set(together)) != len(together):
+        raise InvalidInputError(f"pair {pair} names the same skater twice")
+    if sheet.discipline != "individual":
+        raise InvalidInputError(f"a quartet start is of skaters; {sheet.key} is a "
+                                f"{sheet.discipline} race, two teams a pair")
+    return together
+
+
 # -- draw corrections and the lane of a re-skate (docs/decisions/0016) ----------------------------
 #: A skater's facts that show they raced in their pair: such a skater cannot be drawn out of it.
 RACED = frozenset({FactKind.PASSING, FactKind.FINISH, FactKind.PRESENTED, FactKind.FALL,
@@ -671,8 +696,8 @@ def check_draw_correction(sheet: RaceState, pair: int, inner: UUID | None, outer
     and only one who is not drawn elsewhere, nor withdrawn, not started or disqualified."""
     require_reason(reason, author, "a draw correction")
     if pair in sheet.quartets:
-        raise RefusedFactError(f"pair {pair} of {sheet.key} started as a quartet; correcting a "
-                               "quartet's draw is not supported yet")
+        raise RefusedFactError(f"pair {pair} of {sheet.key} is a quartet start; its correction "
+                               "names the skaters of each lane (Race.correct_lanes)")
     if inner is None and outer is None:
         raise InvalidInputError(f"pair {pair} has no skater")
     if inner == outer:
@@ -681,16 +706,45 @@ def check_draw_correction(sheet: RaceState, pair: int, inner: UUID | None, outer
     lanes_known = all(sheet.entries[s].lane is not None for s in held if s in sheet.entries)
     if held == (inner, outer) and lanes_known:
         raise RefusedFactError(f"pair {pair} of {sheet.key} is drawn so already; nothing to correct")
+    check_redrawn_skaters(sheet, pair, [s for s in held if s is not None],
+                          [s for s in (inner, outer) if s is not None])
+
+
+def is_quartet_redraw_retransmission(current: Fact, inner: list[UUID], outer: list[UUID]) -> bool:
+    """The pair's latest correction already drew exactly these skaters in these lanes."""
+    return (current.kind == FactKind.REDRAW
+            and current.detail.get("lanes_after") == (tuple(inner), tuple(outer)))
+
+
+def check_quartet_correction(sheet: RaceState, pair: int, inner: list[UUID], outer: list[UUID],
+                             reason: str, author: str) -> None:
+    """A referee corrects a quartet start's draw (or draws a pair into one): as
+    :func:`check_draw_correction`, for up to two skaters a lane (docs/decisions/0025)."""
+    require_reason(reason, author, "a draw correction")
+    if not inner and not outer:
+        raise InvalidInputError(f"pair {pair} has no skater")
+    together = check_quartet_lanes(sheet, pair, inner, outer)
+    held = sheet.skaters_in(pair)
+    lanes_known = all(sheet.entries[s].lane is not None for s in held if s in sheet.entries)
+    if sheet.lanes_of(pair) == (tuple(inner), tuple(outer)) and lanes_known:
+        raise RefusedFactError(f"pair {pair} of {sheet.key} is drawn so already; nothing to correct")
+    check_redrawn_skaters(sheet, pair, list(held), together)
+
+
+def check_redrawn_skaters(sheet: RaceState, pair: int, held: list[UUID],
+                          after: list[UUID]) -> None:
+    """Nobody who raced in the pair leaves it; a skater joins only when entered, drawn in no
+    other pair, still racing, and the pair is not racing now."""
     for skater in held:
-        if skater is None or skater in (inner, outer):
+        if skater in after:
             continue
         raced = next((f for f in sheet.live_facts(skater, RACED) if f.pair == pair), None)
         if raced is not None:
             raise RefusedFactError(
                 f"a skater who raced in pair {pair} ({raced.kind} recorded) cannot be drawn out "
                 "of it; a draw correction may swap their lanes, or void their facts first")
-    for skater in (inner, outer):
-        if skater is None or skater in held:
+    for skater in after:
+        if skater in held:
             continue
         check_entered(sheet, skater)
         drawn = sheet.pair_of(skater)

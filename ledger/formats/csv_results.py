@@ -17,14 +17,20 @@ import attrs
 
 from ledger.domain.competition import cup_name
 from ledger.domain.errors import ImportFormatError, InvalidInputError
-from ledger.domain.timing import parse_distance, parse_time, time_precision
+from ledger.domain.timing import MASS_START, parse_distance, parse_time, time_precision
 from ledger.domain.values import parse_category, parse_date, parse_lane, parse_status
 from ledger.formats import MAX_LIST_BYTES, check_columns, check_filled, converted, read_text
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
            "skater", "nation", "club", "hometown", "time", "status", "splits", "cup",
-           "birth_date", "contact")
+           "birth_date", "contact",
+           # a mass start's rows (docs/decisions/0025-world-cup-day-gaps.md): as the sheet prints
+           "discipline", "place", "points", "sprint_points", "laps")
+#: The disciplines a CSV row may name: a team race's rows need a team, which the CSV has no column for.
+CSV_DISCIPLINES = ("individual", MASS_START)
 REQUIRED = ("competition", "date", "distance", "category", "skater")
+#: The lap of a CSV mass start: its distance is laps × 400 m (the only track a CSV row knows).
+LAP_M = 400
 MAX_FIELD = 200
 
 
@@ -65,6 +71,12 @@ class ResultRow:
     team: str | None = None
     #: the cup the competition counts for (the optional ``cup`` column; decision 0022)
     cup: str | None = None
+    #: a mass start row's published points (the total), the points of each sprint the skater
+    #: scored in (lap → points, the final at the race's last lap; None: not given) and the laps
+    #: completed, as the sheet prints them (decision 0025)
+    points: int | None = None
+    sprint_points: tuple[tuple[int, int], ...] | None = None
+    laps: int | None = None
 
 
 def read_csv(path: Path) -> list[ResultRow]:
@@ -124,7 +136,7 @@ def convert(line: int, f: dict[str, str]) -> ResultRow:
         raise InvalidInputError("a row with status OK needs a time")
     if status in {"DNS", "WDR", "DNF"} and time_ms is not None:
         raise InvalidInputError(f"a {status} row cannot have a time")
-    return ResultRow(
+    row = ResultRow(
         line=line, competition=f["competition"], venue=f.get("venue") or None,
         day=parse_date(f["date"]), distance_m=parse_distance(f["distance"]),
         category=parse_category(f["category"]), label=f.get("label") or None,
@@ -136,7 +148,79 @@ def convert(line: int, f: dict[str, str]) -> ResultRow:
         cup=cup_name(f["cup"]) if f.get("cup") else None,
         birth_date=parse_date(f["birth_date"]).isoformat() if f.get("birth_date") else None,
         contact=f.get("contact") or None,
+        place=parse_count("place", f.get("place", ""), 1),
+        discipline=parse_discipline(f.get("discipline", "")),
+        points=parse_count("points", f.get("points", ""), 0),
+        sprint_points=parse_sprint_points(f["sprint_points"]) if f.get("sprint_points") else None,
+        laps=parse_count("laps", f.get("laps", ""), 0),
     )
+    return checked_mass_start(row) if row.discipline == MASS_START else checked_individual(row)
+
+
+def parse_discipline(text: str) -> str:
+    """``individual`` (blank) or ``mass-start``; a team race needs a team per row (not a column)."""
+    discipline = text.lower() or "individual"
+    if discipline not in CSV_DISCIPLINES:
+        raise InvalidInputError(f"discipline {text!r} is not one of {', '.join(CSV_DISCIPLINES)} "
+                                "(team races import from ISU lists and Vantage streams)")
+    return discipline
+
+
+def parse_count(column: str, text: str, least: int) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < least:
+        raise InvalidInputError(f"{column} {text!r} is not a whole number of {least} or more")
+    return int(text)
+
+
+def parse_sprint_points(text: str) -> tuple[tuple[int, int], ...]:
+    """``4=3;8=2;16=60`` → ((4, 3), (8, 2), (16, 60)): the lap of each sprint scored, its points."""
+    found: dict[int, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        match = re.fullmatch(r"(\d+)\s*=\s*(\d+)", part)
+        if match is None or int(match[1]) < 1:
+            raise InvalidInputError(f"sprint points {part!r} are not like 4=3 (lap=points)")
+        if int(match[1]) in found:
+            raise InvalidInputError(f"sprint points name lap {match[1]} twice")
+        found[int(match[1])] = int(match[2])
+    return tuple(sorted(found.items()))
+
+
+MASS_START_ONLY = ("points", "sprint_points", "laps")
+
+
+def checked_individual(row: ResultRow) -> ResultRow:
+    given = [c for c in MASS_START_ONLY if getattr(row, c) is not None]
+    if given:
+        raise InvalidInputError(f"{given[0]} is a mass start's column; this row is individual "
+                                "(discipline mass-start)")
+    return row
+
+
+def checked_mass_start(row: ResultRow) -> ResultRow:
+    """A mass start row as the sheet prints it: no pair or lane; a placed row for each skater
+    with a time (the places are the sheet's, not solved from times that may be a lapped
+    skater's); the laps within the race's; the total the sum of the sprints for a placed row."""
+    if row.pair is not None or row.lane is not None:
+        raise InvalidInputError("a mass start has no pairs or lanes (everyone starts at once)")
+    if row.status == "OK" and row.place is None:
+        raise InvalidInputError("a mass start row with status OK needs its published place")
+    race_laps, rest = divmod(row.distance_m, LAP_M)
+    if rest or race_laps < 1:
+        raise InvalidInputError(f"a mass start's distance {row.distance_m} m is not whole laps of "
+                                f"{LAP_M} m (16 laps: 6400)")
+    if row.laps is not None and row.laps > race_laps:
+        raise InvalidInputError(f"laps {row.laps} is more than the race's {race_laps}")
+    late = next((lap for lap, _ in row.sprint_points or () if lap > race_laps), None)
+    if late is not None:
+        raise InvalidInputError(f"sprint points at lap {late}: the race has {race_laps} laps")
+    if row.points is not None and row.sprint_points is not None:
+        total = sum(points for _, points in row.sprint_points)
+        if row.points != total and (row.status == "OK" or row.points != 0):
+            raise InvalidInputError(f"points {row.points} is not the sum of the sprint points "
+                                    f"({total})" + ("" if row.status == "OK" else " nor 0"))
+    return row
 
 
 def parse_pair(text: str) -> int | None:

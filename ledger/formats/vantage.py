@@ -26,6 +26,13 @@ SOURCES: Final = {"Transponder": "transponder", "Optical": "optical", "Photofini
 #: Vantage distance disciplines that this ledger can hold.
 DISCIPLINES: Final = {"SpeedSkating.LongTrack.PairsDistance.Individual": "individual",
                       "SpeedSkating.LongTrack.PairsDistance.TeamPursuit": "team-pursuit"}
+#: Vantage disciplines the streams we hold name but never record a race of: what a heat of one
+#: sends (its sprints, its points) is not known, so it is refused, not guessed (decision 0025).
+NOT_EVIDENCED: Final = {
+    "SpeedSkating.LongTrack.MassStartDistance": (
+        "a mass start is not supported from Vantage: the streams we hold (Thialf 2020) name mass "
+        "start distances in the programme but hold no heat of one, so how its sprints and points "
+        "arrive is not known; import the mass start's sheet as CSV (discipline mass-start)")}
 #: ``distance.valueQuantity``: the value is a length in metres, or a count of laps.
 LENGTH, LAPS = 0, 1
 LONGEST_M: Final = 100_000

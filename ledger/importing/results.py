@@ -122,8 +122,10 @@ def record_row(race: Race, row: ResultRow, sid: UUID) -> None:
         race.report_place(sid, row.place, "list")
     if row.marks:
         race.publish_marks(sid, list(row.marks), "list")
+    if (row.points, row.sprint_points, row.laps) != (None, None, None):
+        race.publish_points(sid, row.points, row.sprint_points, row.laps, "list")
     if row.status == "DNF":
-        race.record_dnf(sid, None, None)
+        race.record_dnf(sid, None if row.laps is None else row.laps * race.sheet.track_m, None)
     elif row.status == "DNS":
         race.record_dns(sid, None)
     elif row.status == "WDR":

@@ -70,6 +70,7 @@ from ledger.formats.vantage import (
     LAPS,
     LENGTH,
     LONGEST_M,
+    NOT_EVIDENCED,
     OUTCOMES,
     Event,
     day,
@@ -265,6 +266,8 @@ class VantageStream:
         distance = obj(event, "distance")
         name = text(distance, "name")
         vantage_discipline = text(distance, "discipline")
+        if vantage_discipline in NOT_EVIDENCED:
+            raise InvalidInputError(f"{name}: {NOT_EVIDENCED[vantage_discipline]}")
         if vantage_discipline not in DISCIPLINES:
             raise InvalidInputError(f"{name}: {vantage_discipline} is not supported yet "
                                     "(individual distances and team pursuit are)")

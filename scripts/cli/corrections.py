@@ -47,16 +47,19 @@ def record_reskate(app: Ledger, race: str, skater: str, reason: str, author: str
 @click.command("redraw")
 @click.argument("race")
 @click.argument("pair", type=int)
-@click.option("--inner", default=None, help="The skater in the inner (white) lane.")
-@click.option("--outer", default=None, help="The skater in the outer (red) lane.")
+@click.option("--inner", multiple=True,
+              help="The skater in the inner (white) lane; twice for a quartet start.")
+@click.option("--outer", multiple=True,
+              help="The skater in the outer (red) lane; twice for a quartet start.")
 @click.option("--reason", required=True)
 @ledger_command
 @acts("redraw", author_required=True, keeps_author=True)
-def record_redraw(app: Ledger, race: str, pair: int, inner: str | None, outer: str | None,
-                  reason: str, author: str) -> None:
+def record_redraw(app: Ledger, race: str, pair: int, inner: tuple[str, ...],
+                  outer: tuple[str, ...], reason: str, author: str) -> None:
     """The referee corrected the draw of PAIR (a wrong lane or skater, or a withdrawn skater's
-    lane given to another); the fact names the draw it supersedes, which stays in the log."""
-    said(app.correct_draw(race, pair, inner, outer, reason, author))
+    lane given to another); the fact names the draw it supersedes, which stays in the log. A
+    quartet start (Division B) names up to two skaters a lane: --inner and --outer twice."""
+    said(app.correct_lanes(race, pair, inner, outer, reason, author))
 
 
 def target_of(app: Ledger, race: str, skater: str | None, fact: str | None,

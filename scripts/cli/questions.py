@@ -143,7 +143,8 @@ def history(app: Ledger, skater: str, position: int | None, known_at: str | None
     for name in ("Date", "Race", "Rank", "Time", "Status", "Marks", "Published"):
         table.add_column(name)
     for r in data["results"]:
-        table.add_row(r["date"], r["race"], str(r["rank"] or ""), r["time"] or "", r["status"],
+        race = f"{r['race']} (team {r['team']})" if r["team"] else r["race"]
+        table.add_row(r["date"], race, str(r["rank"] or ""), r["time"] or "", r["status"],
                       " ".join(r["marks"]), " ".join(r["published_marks"]))
     if data["legend"]:
         table.caption = f"Marks: derived from evidence the ledger holds; Published: as the list " \

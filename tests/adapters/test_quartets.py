@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import digest, ok, refused, run
+from ledger.bootstrap import build_app
+from tests.cli import Ran, digest, ok, refused, run
 
 HEADER = "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status"
 DIVISION_B = "Test Cup,Test Rink,2025-01-05,1000,men,Division B"
@@ -133,13 +134,117 @@ def test_record_pair_refuses_a_quartet_that_is_not_one_in_one_line(
     refused(run(capsys, "--db", live, "record", "start", LIVE, "1"), "pair 1 has not been drawn")
 
 
-def test_a_quartets_draw_is_not_corrected_yet_and_says_so(
-        capsys: pytest.CaptureFixture[str], live: str) -> None:
+# -- correcting a quartet's draw (docs/decisions/0025-world-cup-day-gaps.md) ----------------------
+def redraw(capsys: pytest.CaptureFixture[str], db: str, *lanes: str,
+           reason: str = "lanes swapped on the draw") -> Ran:
+    return run(capsys, "--db", db, "record", "redraw", LIVE, "1", *lanes, "--reason", reason,
+               "--by", "Referee R")
+
+
+def lanes(db: str) -> dict[str, tuple[int | None, str | None]]:
+    """Every entered skater's pair and lane as the race sheet holds them (no one has skated)."""
+    app = build_app(db, read_only=True)
+    try:
+        sheet = app.race(LIVE).sheet
+        return {app.repository.get(s).name: (e.pair, e.lane) for s, e in sheet.entries.items()}
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def quartet(capsys: pytest.CaptureFixture[str], live: str) -> str:
+    """Pair 1 drawn as A, B inner and C, D outer."""
     ok(run(capsys, "--db", live, "record", "pair", LIVE, "1", "--inner", "Skater A", "--inner",
-           "Skater B", "--outer", "Skater C"))
-    refused(run(capsys, "--db", live, "record", "redraw", LIVE, "1", "--inner", "Skater B",
-                "--outer", "Skater C", "--reason", "wrong lane", "--by", "Referee R"),
-            "started as a quartet")
+           "Skater B", "--outer", "Skater C", "--outer", "Skater D"))
+    return live
+
+
+def test_a_quartets_draw_is_corrected_with_two_skaters_a_lane(
+        capsys: pytest.CaptureFixture[str], quartet: str) -> None:
+    ok(redraw(capsys, quartet, "--inner", "Skater A", "--inner", "Skater C", "--outer",
+              "Skater B", "--outer", "Skater D"))
+    assert lanes(quartet) == {"Skater A": (1, "inner"), "Skater C": (1, "inner"),
+                                      "Skater B": (1, "outer"), "Skater D": (1, "outer")}
+
+
+def test_a_withdrawn_skaters_place_in_a_quartet_is_given_to_another_who_is_entered(
+        capsys: pytest.CaptureFixture[str], quartet: str) -> None:
+    """Skater D withdraws; Skater E (entered, drawn nowhere) skates D's place in the outer lane."""
+    ok(run(capsys, "--db", quartet, "record", "enter", LIVE, "Skater E"))
+    ok(run(capsys, "--db", quartet, "record", "wdr", LIVE, "Skater D"))
+    ok(redraw(capsys, quartet, "--inner", "Skater A", "--inner", "Skater B", "--outer",
+              "Skater C", "--outer", "Skater E", reason="E skates D's lane"))
+    drawn = lanes(quartet)
+    assert drawn["Skater E"] == (1, "outer")
+    assert drawn["Skater D"] == (None, None)  # D stays WDR, drawn in no pair
+    audit = run(capsys, "--db", quartet, "audit", LIVE, "--format", "json").json()["entries"]
+    [entry] = [e for e in audit if e["act"] == "QuartetDrawCorrected"]
+    assert (entry["before"], entry["after"], entry["reason"], entry["author"]) == (
+        "pair 1: inner Skater A, Skater B; outer Skater C, Skater D",
+        "pair 1: inner Skater A, Skater B; outer Skater C, Skater E", "E skates D's lane",
+        "Referee R")
+
+
+def test_the_same_quartet_correction_again_appends_nothing(
+        capsys: pytest.CaptureFixture[str], quartet: str) -> None:
+    swapped = ("--inner", "Skater C", "--inner", "Skater D", "--outer", "Skater A", "--outer",
+               "Skater B")
+    ok(redraw(capsys, quartet, *swapped))
+    before = digest(Path(quartet))
+    ok(redraw(capsys, quartet, *swapped))
+    assert digest(Path(quartet)) == before
+    ok(redraw(capsys, quartet, "--inner", "Skater A", "--inner", "Skater B", "--outer",
+              "Skater C", "--outer", "Skater D", reason="back as drawn"))
+    assert digest(Path(quartet)) != before
+
+
+def test_a_quartet_correction_to_the_draw_as_it_stands_is_refused(
+        capsys: pytest.CaptureFixture[str], quartet: str) -> None:
+    refused(redraw(capsys, quartet, "--inner", "Skater A", "--inner", "Skater B", "--outer",
+                   "Skater C", "--outer", "Skater D"), "is drawn so already")
+
+
+@pytest.mark.parametrize(("lanes_given", "says"), [
+    (("--inner", "Skater A", "--inner", "Skater B", "--inner", "Skater C", "--outer", "Skater D"),
+     "pair 1 has 3 skaters in the inner lane; a lane holds at most 2"),
+    (("--inner", "Skater A", "--inner", "Skater B", "--outer", "Skater A", "--outer", "Skater D"),
+     "pair 1 names the same skater twice"),
+    (("--inner", "Skater A", "--inner", "Skater B", "--outer", "Skater C", "--outer", "Skater X"),
+     "Skater X"),
+], ids=["three in a lane", "one skater twice", "a skater not entered"])
+def test_a_quartet_correction_that_is_no_draw_is_refused_in_one_line_and_appends_nothing(
+        capsys: pytest.CaptureFixture[str], quartet: str, lanes_given: tuple[str, ...],
+        says: str) -> None:
+    before = digest(Path(quartet))
+    refused(redraw(capsys, quartet, *lanes_given), says)
+    assert digest(Path(quartet)) == before
+
+
+def test_a_skater_who_raced_in_the_quartet_is_not_drawn_out_of_it_but_lanes_may_be_swapped(
+        capsys: pytest.CaptureFixture[str], quartet: str) -> None:
+    ok(run(capsys, "--db", quartet, "record", "enter", LIVE, "Skater E"))
+    ok(run(capsys, "--db", quartet, "record", "start", LIVE, "1"))
+    for skater in ("Skater A", "Skater B", "Skater C", "Skater D"):
+        ok(run(capsys, "--db", quartet, "record", "finish", LIVE, skater, TIMES[skater]))
+    refused(redraw(capsys, quartet, "--inner", "Skater A", "--inner", "Skater B", "--outer",
+                   "Skater C", "--outer", "Skater E"), "cannot be drawn out of it")
+    ok(redraw(capsys, quartet, "--inner", "Skater C", "--inner", "Skater D", "--outer",
+              "Skater A", "--outer", "Skater B"))
+    rows = run(capsys, "--db", quartet, "standings", LIVE, "--format", "json").json()["rows"]
+    assert sorted((r["rank"], r["skater"], r["lane"]) for r in rows) == [
+        (1, "Skater B", "outer"), (2, "Skater A", "outer"), (2, "Skater C", "inner"),
+        (4, "Skater D", "inner")]
+
+
+def test_a_pair_is_corrected_into_a_quartet_when_a_lane_is_given_twice(
+        capsys: pytest.CaptureFixture[str], live: str) -> None:
+    ok(run(capsys, "--db", live, "record", "pair", LIVE, "1", "--inner", "Skater A", "--outer",
+           "Skater C"))
+    ok(run(capsys, "--db", live, "record", "enter", LIVE, "Skater B"))
+    ok(redraw(capsys, live, "--inner", "Skater A", "--inner", "Skater B", "--outer", "Skater C",
+              reason="Division B starts quartets"))
+    assert lanes(live) == {"Skater A": (1, "inner"), "Skater B": (1, "inner"),
+                                   "Skater C": (1, "outer")}
 
 
 def test_a_quartet_counts_as_one_pair_when_the_board_after_the_last_pair_takes_the_unpaired(
@@ -160,3 +265,35 @@ def test_a_quartet_counts_as_one_pair_when_the_board_after_the_last_pair_takes_t
     assert "Skater E" not in after(2)
     assert after(3) == ["Skater B", "Skater A", "Skater C", "Skater E", "Skater D", "Skater F",
                         "Skater G"]
+
+
+def test_a_quartets_corrected_draw_is_stored_on_either_store_and_survives_an_export(
+        capsys: pytest.CaptureFixture[str], command_db: str, tmp_path: Path) -> None:
+    db = command_db
+    ok(run(capsys, "--db", db, "record", "competition", "Live Cup", "--date", "2025-01-05"))
+    ok(run(capsys, "--db", db, "record", "race", "live-cup-2025", "--distance", "1000",
+           "--category", "men", "--date", "2025-01-05", "--label", "Division B"))
+    for name in ("Skater A", "Skater B", "Skater C", "Skater D"):
+        ok(run(capsys, "--db", db, "record", "skater", name))
+    ok(run(capsys, "--db", db, "record", "pair", LIVE, "1", "--inner", "Skater A", "--inner",
+           "Skater B", "--outer", "Skater C", "--outer", "Skater D"))
+    ok(redraw(capsys, db, "--inner", "Skater D", "--inner", "Skater B", "--outer", "Skater C",
+              "--outer", "Skater A"))
+    exported = tmp_path / "day.jsonl"
+    ok(run(capsys, "--db", db, "export", "--output", str(exported)))
+    again = str(tmp_path / "again.db")
+    ok(run(capsys, "--db", again, "import", str(exported)))
+    for where in (db, again):
+        ok(run(capsys, "--db", where, "record", "start", LIVE, "1"))
+        for skater in ("Skater A", "Skater B", "Skater C", "Skater D"):
+            ok(run(capsys, "--db", where, "record", "finish", LIVE, skater, TIMES[skater]))
+    assert (sorted((r["skater"], r["lane"]) for r in standings_of(capsys, db))
+            == sorted((r["skater"], r["lane"]) for r in standings_of(capsys, again))
+            == [("Skater A", "outer"), ("Skater B", "inner"), ("Skater C", "outer"),
+                ("Skater D", "inner")])
+
+
+def standings_of(capsys: pytest.CaptureFixture[str], db: str) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = run(capsys, "--db", db, "standings", LIVE,
+                                         "--format", "json").json()["rows"]
+    return found

@@ -5,7 +5,8 @@ with ``skate-ledger`` or ``.venv/bin/skate-ledger``; a trailing ``\\`` continues
 in-process, in README order, on one ledger prepared as the README says: the demo first. What the
 README leaves to the reader is prepared in a temporary folder and its path put in its place — the
 ledger file, ``results.csv`` (a small CSV of design/interfaces.md), ``day.jsonl`` and
-``../shared`` (the shared data beside the clone); the example's arguments are kept.
+``../shared`` (the shared data beside the clone), ``mass-start.csv`` (the sheet README.md shows);
+the example's arguments are kept.
 
 ``serve`` lines are not run: they start a web server that runs until Ctrl-C. ``serve --help`` is
 run instead, and the board itself has its own tests (tests/adapters/test_board.py). The demo is built once
@@ -32,6 +33,12 @@ RESULTS_CSV = (
     "competition,venue,date,distance,category,label,pair,lane,skater,nation,time,status,splits\n"
     "CSV Cup,CSV Rink,2025-02-01,500,women,,1,inner,Skater E,NED,38.120,,100=10.40\n"
     "CSV Cup,CSV Rink,2025-02-01,500,women,,1,outer,Skater F,NOR,38.400,,100=10.50\n")
+#: The mass start sheet README.md shows for ``skate-ledger import mass-start.csv`` (its csv block).
+MASS_START_CSV = (
+    "competition,venue,date,distance,category,discipline,skater,nation,time,status,place,points,"
+    "sprint_points,laps\n"
+    "Sheet Cup,Sheet Rink,2025-11-23,6400,men,mass-start,Skater G,NED,8:01.120,,1,63,4=3;16=60,16\n"
+    "Sheet Cup,Sheet Rink,2025-11-23,6400,men,mass-start,Skater H,NOR,,DNF,,0,4=1;8=2,13\n")
 #: A points table for ``cup … --table cup-table.json`` (the README's: no ISU table is shipped,
 #: docs/decisions/0022-cup-points.md).
 CUP_TABLE = ('{"series": "world-cup", "season": "2025/26", "source": "a reader\'s table (README '
@@ -72,6 +79,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (where / "results.csv").write_text(RESULTS_CSV, encoding="utf-8")
     (where / "cup-table.json").write_text(CUP_TABLE, encoding="utf-8")
     (where / "admin.token").write_text("the administrator's token, 16+ chars", encoding="utf-8")
+    (where / "mass-start.csv").write_text(MASS_START_CSV, encoding="utf-8")
     from scripts.cli.main import main
     main(["--db", str(where / "okt-2017.db"), "demo"])  # a refusal would exit: the fixture errs
     return where
@@ -89,7 +97,7 @@ def in_folder(folder: Path, words: list[str]) -> list[str]:
             args.extend(matched)
             continue
         elif word in ("results.csv", "day.jsonl", "cup-table.json", "master.key", "admin.token",
-                      "personal.jsonl", "sheet.html", "sheet.pdf"):
+                      "personal.jsonl", "sheet.html", "sheet.pdf", "mass-start.csv"):
             word = str(folder / word)
         args.append(word)
     return args
