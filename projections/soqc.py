@@ -60,6 +60,16 @@ def number(spec: Mapping[str, Any], field: str) -> int | None:
     return held
 
 
+def flag(spec: Mapping[str, Any], field: str) -> bool:
+    """A yes/no of the rule (``{"value": false, "from": [...]}``); yes when the rule says nothing."""
+    held = spec.get(field, True)
+    if isinstance(held, Mapping):
+        held = held.get("value", True)
+    if not isinstance(held, bool):
+        raise InvalidInputError(f"{field} of event {spec.get('event')!r} is not true or false")
+    return held
+
+
 @attrs.frozen
 class EventRule:
     event: str  # "500", …, or "mass-start"
@@ -69,6 +79,8 @@ class EventRule:
     by_times: int | None
     reserve: int | None
     classifications: tuple[str, ...]
+    host_rule: bool = True  # the host rule gives a place in this event (not the team pursuit)
+    competitor: str = "skater"  # or "team" (decision 0021: a team is the competitor)
 
 
 def events_of(rule: Mapping[str, Any]) -> list[EventRule]:
@@ -77,7 +89,8 @@ def events_of(rule: Mapping[str, Any]) -> list[EventRule]:
         ev = EventRule(str(spec["event"]), number(spec, "entry_places"),
                        number(spec, "cap_per_noc"), number(spec, "by_points"),
                        number(spec, "by_times"), number(spec, "reserve_places"),
-                       tuple(spec.get("classifications", ("points", "times"))))
+                       tuple(spec.get("classifications", ("points", "times"))),
+                       flag(spec, "host_rule"), str(spec.get("competitor", "skater")))
         split = (ev.by_points, ev.by_times if "times" in ev.classifications else 0)
         if ev.entry_places is not None and None not in split and sum(
                 n or 0 for n in split) != ev.entry_places:
@@ -300,19 +313,181 @@ class EventAnswer:
 
 
 @attrs.frozen
+class NationTotal:
+    """What a nation holds over the category's events, and how many skaters it may enter:
+    ``most`` is 9, 8 or 7 by the rule (``noc_total``), ``skaters`` at most that and at most its
+    entry places in the individual events plus the team pursuit's three."""
+
+    nation: str
+    places: Mapping[str, int]  # event → entry places (the host's included)
+    by_points: Mapping[str, int]  # event → places by points
+    team: bool | None  # a team pursuit place; None when the rule has no team pursuit
+    most: int | None  # 9, 8 or 7; None when a number it needs is unknown
+    skaters: int | None
+    status: str  # certain, provisional, unknown
+    reason: str
+
+
+@attrs.frozen
+class Reduction:
+    """The ISU's reduction of the category to ``limit`` skaters (rule ``reduction``)."""
+
+    limit: int
+    skaters: int | None  # the nations' skaters at most, summed; None when not known
+    excess: int | None
+    order: tuple[str, ...]  # the category's events, in the order places are taken
+    removable: int  # places marked dependent: the reduction could remove them
+    reason: str
+
+
+@attrs.frozen
 class SoqcAnswer:
     rule: str
     version: int
     category: str
     events: tuple[EventAnswer, ...]
+    nations: tuple[NationTotal, ...] = ()
+    reduction: Reduction | None = None
 
 
 def evaluate_soqc(state: LedgerState, rule: Mapping[str, Any],
                   tables: Mapping[tuple[str, str], PointsTable],
                   event: str | None = None) -> SoqcAnswer:
-    """The SOQC answer on ``state``: every event of the rule, or the one asked for."""
-    answers = [event_answer(state, rule, e, tables) for e in event_named(rule, event)]
-    return SoqcAnswer(rule["rule"], int(rule["version"]), rule["category"], tuple(answers))
+    """The SOQC answer on ``state``: every event of the rule, or the one asked for. The nation
+    totals and the reduction need every event, so every event is evaluated."""
+    asked = {e.event for e in event_named(rule, event)}
+    answers = [event_answer(state, rule, e, tables) for e in events_of(rule)]
+    totals = nation_totals(rule, answers)
+    cut = reduction_of(rule, answers, totals)
+    if cut is not None and cut.excess is not None and cut.excess > 0:
+        answers = reduce_places(answers, cut)
+        cut = attrs.evolve(cut, removable=sum(
+            1 for a in answers for p in a.places if "reduction to" in p.reason))
+    return SoqcAnswer(rule["rule"], int(rule["version"]), rule["category"],
+                      tuple(a for a in answers if a.event in asked), tuple(totals), cut)
+
+
+# -- the nation totals and the reduction to 82 per category ------------------------------------
+TEAM_EVENT = "team-pursuit"
+#: skaters in a team pursuit (rules.md §2: the time is taken when the third crosses)
+TEAM_SKATERS = 3
+
+
+def entry_places(ev: EventAnswer) -> list[Place]:
+    """The places of the event's entry list: given, not replaced by the host's, not reserves."""
+    return [p for p in ev.places
+            if p.place is not None and p.nation and not p.replaced and p.by != "reserve"]
+
+
+def noc_most(team: bool, individual: Sequence[EventRule], places: Mapping[str, int],
+             by_points: Mapping[str, int]) -> int:
+    """9 with a team pursuit place and its cap by points in every individual event, 8 with a
+    team pursuit place and a place in every individual event, else 7 (rule ``noc_total``)."""
+    if team and all(e.cap is not None and by_points.get(e.event, 0) >= e.cap for e in individual):
+        return 9
+    if team and all(places.get(e.event, 0) >= 1 for e in individual):
+        return 8
+    return 7
+
+
+def nation_totals(rule: Mapping[str, Any], answers: Sequence[EventAnswer]) -> list[NationTotal]:
+    """Every nation with a place in any event: its places, its 9/8/7 and its skaters at most."""
+    individual = [a for a in answers if a.rule.competitor != "team"]
+    teams = [a for a in answers if a.event == TEAM_EVENT]
+    unknown = [a.event for a in answers if a.unknown is not None]
+    left = [a.event for a in answers if not a.remaining.nothing]
+    nations = sorted({p.nation for a in answers for p in entry_places(a) if p.nation})
+    out = []
+    for nation in nations:
+        places = {a.event: n for a in answers
+                  if (n := sum(1 for p in entry_places(a) if p.nation == nation))}
+        points = {a.event: n for a in answers if (n := sum(
+            1 for p in entry_places(a) if p.nation == nation and p.by == "points"))}
+        team = (TEAM_EVENT in places) if teams else None
+        if unknown:
+            out.append(NationTotal(nation, places, points, team, None, None, "unknown",
+                                   "the places of " + ", ".join(unknown) + " are not known"))
+            continue
+        most = noc_most(bool(team), [a.rule for a in individual], places, points)
+        skaters = min(most, sum(n for e, n in places.items() if e != TEAM_EVENT)
+                      + (TEAM_SKATERS if team else 0))
+        why = {9: "a team pursuit place and its cap by points in every individual event",
+               8: "a team pursuit place and a place in every individual event",
+               7: "no team pursuit place" if not team else "not a place in every individual event"}
+        status = "provisional" if left else "certain"
+        out.append(NationTotal(nation, places, points, team, most, skaters, status,
+                               f"{most}: {why[most]}" + (
+                                   f"; still to come in {', '.join(left)}" if left else "")))
+    return out
+
+
+def category_order(rule: Mapping[str, Any]) -> tuple[str, ...]:
+    """The category's events in the reduction's order ("500 women", …, "mass start women")."""
+    order = ((rule.get("reduction") or {}).get("value") or {}).get("order", [])
+    out = []
+    for entry in order:
+        words = str(entry).split()
+        if words and words[-1] == rule["category"]:
+            out.append("mass-start" if words[0] == "mass" else words[0])
+    return tuple(out)
+
+
+def reduction_of(rule: Mapping[str, Any], answers: Sequence[EventAnswer],
+                 totals: Sequence[NationTotal]) -> Reduction | None:
+    """How far the category is over the limit (82), when the rule gives one."""
+    limit = ((rule.get("reduction") or {}).get("value") or {}).get("per_gender")
+    if not isinstance(limit, int):
+        return None
+    order = category_order(rule)
+    if any(t.skaters is None for t in totals) or any(a.unknown for a in answers):
+        return Reduction(limit, None, None, order, 0,
+                         "not known: the places of some event are not known")
+    skaters = sum(t.skaters or 0 for t in totals)
+    excess = skaters - limit
+    return Reduction(limit, skaters, excess, order, 0,
+                     f"{skaters} skaters at most for {limit}: " + (
+                         f"{excess} over" if excess > 0 else "none over"))
+
+
+def lowest_first(ev: EventAnswer) -> list[Place]:
+    """The places the reduction takes first: the last of the entry list first, the host's
+    place never (it is the host rule's)."""
+    return [p for p in reversed(entry_places(ev)) if p.by in {"points", "times"}]
+
+
+def removable(lists: Sequence[Sequence[Place]], excess: int) -> set[tuple[int, int]]:
+    """The places (list index, index in it) the reduction could take: one event after another
+    in turn (a round at a time), or each event emptied before the next: the union of both."""
+    one_by_one: list[tuple[int, int]] = []
+    depth = 0
+    while len(one_by_one) < excess and any(depth < len(x) for x in lists):
+        for i, held in enumerate(lists):
+            if depth < len(held) and len(one_by_one) < excess:
+                one_by_one.append((i, depth))
+        depth += 1
+    emptied = [(i, k) for i, held in enumerate(lists) for k in range(len(held))][:excess]
+    return set(one_by_one) | set(emptied)
+
+
+def reduce_places(answers: Sequence[EventAnswer], cut: Reduction) -> list[EventAnswer]:
+    """Mark ``dependent`` each place the reduction to ``cut.limit`` could remove."""
+    by_event = {a.event: a for a in answers}
+    order = [e for e in cut.order if e in by_event]
+    lists = [lowest_first(by_event[e]) for e in order]
+    taken = removable(lists, cut.excess or 0)
+    marked: dict[str, set[int]] = {}
+    for i, k in taken:
+        place = lists[i][k]
+        marked.setdefault(order[i], set()).add(id(place))
+    why = (f"the ISU's reduction to {cut.limit} could remove it ({cut.reason}; events in the "
+           f"order {', '.join(cut.order)}, the lowest-ranked first)")
+    out = []
+    for a in answers:
+        ids = marked.get(a.event, set())
+        places = tuple(attrs.evolve(p, status="dependent", reason=f"{p.reason}; {why}")
+                       if id(p) in ids else p for p in a.places)
+        out.append(attrs.evolve(a, places=places))
+    return out
 
 
 def event_answer(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
@@ -390,7 +565,7 @@ def allocation(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
             reserve.append(Place(None, "reserve", w.skater.nation, w.skater.skater,
                                  w.skater.rank, "dependent",
                                  f"reserve {k}: enters only when a place is given back"))
-    return host_rule(rule, out, reserve, spec) + reserve
+    return (host_rule(rule, out, reserve, spec) if spec.host_rule else out) + reserve
 
 
 def points_to_win(state: LedgerState, left: Remaining,
