@@ -63,7 +63,7 @@ def fixture_rule(tmp_path: Path, by_points: int | None, by_times: int = 0, reser
         if event["event"] == "1500" and by_points is None:
             event.update(by_points={"value": None, "from": "unknown: test fixture"},
                          by_times={"value": None, "from": "unknown: test fixture"})
-        elif event["event"] == "1500":
+        elif event["event"] == "1500" and by_points is not None:
             event.update(entry_places={"value": by_points + by_times},
                          by_points={"value": by_points, "from": "test fixture"},
                          by_times={"value": by_times, "from": "test fixture"},
