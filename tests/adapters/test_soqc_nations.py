@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from projections.qualification import load_rule
-from tests.adapters.test_soqc import CUP, SHIPPED, TABLE
+from tests.adapters.test_isu_text import ROW
+from tests.adapters.test_soqc import CUP, SHIPPED, TABLE, WORLD_CUP_2
 from tests.cli import ok, run
 
 #: the points table of the tests, with points for team races: 10, 8, 6 … (A), 3, 2, 1 (B)
@@ -199,3 +200,41 @@ def test_over_the_limit_the_lowest_places_of_the_first_event_in_the_order_become
               "--distance", "1500")
     assert [e["event"] for e in one["events"]] == ["1500"]
     assert one["reduction"] == got["reduction"] and one["nations"] == got["nations"]
+
+
+# -- the real list ------------------------------------------------------------------------------
+def printed_team_times(category: str) -> dict[str, str]:
+    """Each nation's best printed team pursuit time over the list's races (both divisions), read
+    from the text independently of the importer."""
+    lines = WORLD_CUP_2.read_text(encoding="utf-8").splitlines()
+    best: dict[str, str] = {}
+    for n, line in enumerate(lines):
+        if not line.startswith(f"Team Pursuit ({category.capitalize()}), "):
+            continue
+        for row_line in lines[n + 3:]:  # the heading, a blank line, the column header
+            if not row_line.strip():
+                break
+            row = ROW.match(row_line)
+            assert row
+            if row["time"] != "-" and (row["nat"] not in best or ms(row["time"]) < ms(
+                    best[row["nat"]])):
+                best[row["nat"]] = row["time"]
+    return best
+
+
+@pytest.mark.parametrize("category", ["women", "men"])
+def test_the_team_pursuit_times_of_the_real_list_are_each_nations_best_printed_time(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, category: str) -> None:
+    db = str(tmp_path / "l.db")
+    ok(run(capsys, "--db", db, "import", str(WORLD_CUP_2)))
+    got = ok(run(capsys, "--db", db, "qualification", f"soqc-milano-cortina-2026-{category}",
+                 "--distance", "team-pursuit", "--format", "json")).json()
+    event = got["events"][0]
+    expected = printed_team_times(category)
+    assert len(expected) >= 10  # Division A and B
+    assert {t["skater"]: t["time"] for t in event["times"]} == expected
+    assert all(t["nation"] == t["skater"] for t in event["times"])  # a team is its nation's
+    # no ISU points table is shipped: no places, and no nation totals or reduction either
+    assert event["places"] == [] and "unscored" in event["unknown"]
+    assert {n["status"] for n in got["nations"]} <= {"unknown"}
+    assert got["reduction"]["skaters"] is None
