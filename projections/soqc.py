@@ -255,6 +255,7 @@ class Place:
     status: str
     reason: str
     replaced: bool = False  # an entry place the host's place may take
+    reducible: bool = False  # a place the ISU's reduction to 82 per category could remove
 
 
 @attrs.frozen
@@ -324,7 +325,7 @@ class NationTotal:
     team: bool | None  # a team pursuit place; None when the rule has no team pursuit
     most: int | None  # 9, 8 or 7; None when a number it needs is unknown
     skaters: int | None
-    status: str  # certain, provisional, unknown
+    status: str  # certain, provisional, unknown; dependent: the reduction could take a place
     reason: str
 
 
@@ -361,8 +362,11 @@ def evaluate_soqc(state: LedgerState, rule: Mapping[str, Any],
     cut = reduction_of(rule, answers, totals)
     if cut is not None and cut.excess is not None and cut.excess > 0:
         answers = reduce_places(answers, cut)
-        cut = attrs.evolve(cut, removable=sum(
-            1 for a in answers for p in a.places if "reduction to" in p.reason))
+        at_stake = [p.nation for a in answers for p in a.places if p.reducible]
+        cut = attrs.evolve(cut, removable=len(at_stake))
+        totals = [attrs.evolve(t, status="dependent", reason=(
+            f"{t.reason}; the reduction to {cut.limit} could remove {at_stake.count(t.nation)} "
+            "of its places")) if t.nation in at_stake else t for t in totals]
     return SoqcAnswer(rule["rule"], int(rule["version"]), rule["category"],
                       tuple(a for a in answers if a.event in asked), tuple(totals), cut)
 
@@ -484,7 +488,8 @@ def reduce_places(answers: Sequence[EventAnswer], cut: Reduction) -> list[EventA
     out = []
     for a in answers:
         ids = marked.get(a.event, set())
-        places = tuple(attrs.evolve(p, status="dependent", reason=f"{p.reason}; {why}")
+        places = tuple(attrs.evolve(p, status="dependent", reason=f"{p.reason}; {why}",
+                                    reducible=True)
                        if id(p) in ids else p for p in a.places)
         out.append(attrs.evolve(a, places=places))
     return out

@@ -176,7 +176,7 @@ def test_a_nation_may_enter_nine_eight_or_seven_and_at_most_its_places_allow(
         "USA": (7, 1, False, "certain"), "ITA": (7, 1, False, "certain")}
     assert got["reduction"]["skaters"] == 15 and got["reduction"]["excess"] == -67
     assert got["reduction"]["removable"] == 0
-    assert not [p for e in got["events"] for p in e["places"] if "reduction" in p["reason"]]
+    assert not [p for e in got["events"] for p in e["places"] if p["reducible"]]
 
 
 def test_over_the_limit_the_lowest_places_of_the_first_event_in_the_order_become_dependent(
@@ -192,7 +192,11 @@ def test_over_the_limit_the_lowest_places_of_the_first_event_in_the_order_become
         ("points", "NED", "certain"), ("points", "NED", "certain"), ("points", "NED", "certain"),
         ("times", "USA", "dependent"), ("times", "JPN", "dependent"), ("host", "ITA", "dependent")]
     usa = next(p for p in event_of(got, "1500")["places"] if p["nation"] == "USA")
-    assert "reduction to 13 could remove it" in usa["reason"]
+    assert "reduction to 13 could remove it" in usa["reason"] and usa["reducible"] is True
+    # the nations whose places the reduction could take depend on it; the others do not
+    status = {n["nation"]: n["status"] for n in got["nations"]}
+    assert status == {"NED": "certain", "JPN": "dependent", "CAN": "certain",
+                      "USA": "dependent", "ITA": "certain"}
     # the team pursuit is not in the reduction's order: its places stay as they are
     assert {p["status"] for p in event_of(got, "team-pursuit")["places"]} == {"certain"}
     # asked for one event, the reduction still counts every event of the category
