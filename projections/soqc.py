@@ -25,6 +25,12 @@ qualifying World Cups (the rule names the competitions):
   its cap), ``unresolved`` (equal at the cut, the regulation's tie-break not held), ``unknown``
   (a number the rule does not know, e.g. the split of the places between points and times).
 
+The team pursuit is an event like the others: its competitors are teams (decision 0021), one
+per nation, and the host rule gives no place in it. Over every event of the category the answer
+gives each nation's places and how many skaters it may enter (9, 8 or 7, and at most what its
+places allow), and the ISU's reduction to 82 per category: the places it could remove are
+``dependent``.
+
 Every function here is pure: a :class:`~projections.state.LedgerState` in, an answer out.
 """
 
@@ -383,15 +389,29 @@ def entry_places(ev: EventAnswer) -> list[Place]:
             if p.place is not None and p.nation and not p.replaced and p.by != "reserve"]
 
 
+def noc_numbers(rule: Mapping[str, Any]) -> tuple[int, int, int] | None:
+    """The rule's three nation totals, most first (9, 8, 7: ``noc_total``); None without them."""
+    held = (rule.get("noc_total") or {}).get("value") or {}
+    try:
+        numbers = sorted((int(k) for k in held), reverse=True)
+    except ValueError:
+        raise InvalidInputError(f"rule {rule['rule']!r}: noc_total's keys are not whole "
+                                "numbers") from None
+    if len(numbers) != 3:
+        return None
+    return numbers[0], numbers[1], numbers[2]
+
+
 def noc_most(team: bool, individual: Sequence[EventRule], places: Mapping[str, int],
-             by_points: Mapping[str, int]) -> int:
-    """9 with a team pursuit place and its cap by points in every individual event, 8 with a
-    team pursuit place and a place in every individual event, else 7 (rule ``noc_total``)."""
+             by_points: Mapping[str, int], numbers: tuple[int, int, int] = (9, 8, 7)) -> int:
+    """The first of ``numbers`` (9) with a team pursuit place and its cap by points in every
+    individual event, the second (8) with a team pursuit place and a place in every individual
+    event, else the third (7) (rule ``noc_total``)."""
     if team and all(e.cap is not None and by_points.get(e.event, 0) >= e.cap for e in individual):
-        return 9
+        return numbers[0]
     if team and all(places.get(e.event, 0) >= 1 for e in individual):
-        return 8
-    return 7
+        return numbers[1]
+    return numbers[2]
 
 
 def nation_totals(rule: Mapping[str, Any], answers: Sequence[EventAnswer]) -> list[NationTotal]:
@@ -401,6 +421,9 @@ def nation_totals(rule: Mapping[str, Any], answers: Sequence[EventAnswer]) -> li
     unknown = [a.event for a in answers if a.unknown is not None]
     left = [a.event for a in answers if not a.remaining.nothing]
     nations = sorted({p.nation for a in answers for p in entry_places(a) if p.nation})
+    numbers = noc_numbers(rule)
+    if numbers is None:
+        return []
     out = []
     for nation in nations:
         places = {a.event: n for a in answers
@@ -412,12 +435,13 @@ def nation_totals(rule: Mapping[str, Any], answers: Sequence[EventAnswer]) -> li
             out.append(NationTotal(nation, places, points, team, None, None, "unknown",
                                    "the places of " + ", ".join(unknown) + " are not known"))
             continue
-        most = noc_most(bool(team), [a.rule for a in individual], places, points)
+        most = noc_most(bool(team), [a.rule for a in individual], places, points, numbers)
         skaters = min(most, sum(n for e, n in places.items() if e != TEAM_EVENT)
                       + (TEAM_SKATERS if team else 0))
-        why = {9: "a team pursuit place and its cap by points in every individual event",
-               8: "a team pursuit place and a place in every individual event",
-               7: "no team pursuit place" if not team else "not a place in every individual event"}
+        why = {numbers[0]: "a team pursuit place and its cap by points in every individual event",
+               numbers[1]: "a team pursuit place and a place in every individual event",
+               numbers[2]: ("no team pursuit place" if not team
+                            else "not a place in every individual event")}
         status = "provisional" if left else "certain"
         out.append(NationTotal(nation, places, points, team, most, skaters, status,
                                f"{most}: {why[most]}" + (
@@ -443,6 +467,9 @@ def reduction_of(rule: Mapping[str, Any], answers: Sequence[EventAnswer],
     if not isinstance(limit, int):
         return None
     order = category_order(rule)
+    if noc_numbers(rule) is None:
+        return Reduction(limit, None, None, order, 0,
+                         "not known: the rule gives no nation totals (noc_total)")
     if any(t.skaters is None for t in totals) or any(a.unknown for a in answers):
         return Reduction(limit, None, None, order, 0,
                          "not known: the places of some event are not known")
