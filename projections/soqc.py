@@ -66,14 +66,20 @@ def number(spec: Mapping[str, Any], field: str) -> int | None:
     return held
 
 
-def flag(spec: Mapping[str, Any], field: str) -> bool:
-    """A yes/no of the rule (``{"value": false, "from": [...]}``); yes when the rule says nothing."""
-    held = spec.get(field, True)
+HOST_MODES = ("always", "reserve", "none")
+
+
+def host_mode(spec: Mapping[str, Any]) -> str:
+    """How the host rule applies to the event (``host_rule``): ``always`` (a host with no place
+    is given one), ``reserve`` (only when it is on the reserve list: the team pursuit) or
+    ``none``; ``always`` when the rule says nothing."""
+    held = spec.get("host_rule", "always")
     if isinstance(held, Mapping):
-        held = held.get("value", True)
-    if not isinstance(held, bool):
-        raise InvalidInputError(f"{field} of event {spec.get('event')!r} is not true or false")
-    return held
+        held = held.get("value", "always")
+    if held not in HOST_MODES:
+        raise InvalidInputError(f"host_rule of event {spec.get('event')!r} is not one of "
+                                f"{', '.join(HOST_MODES)}")
+    return str(held)
 
 
 @attrs.frozen
@@ -85,7 +91,7 @@ class EventRule:
     by_times: int | None
     reserve: int | None
     classifications: tuple[str, ...]
-    host_rule: bool = True  # the host rule gives a place in this event (not the team pursuit)
+    host_rule: str = "always"  # HOST_MODES: the team pursuit's is "reserve"
     competitor: str = "skater"  # or "team" (decision 0021: a team is the competitor)
 
 
@@ -96,7 +102,7 @@ def events_of(rule: Mapping[str, Any]) -> list[EventRule]:
                        number(spec, "cap_per_noc"), number(spec, "by_points"),
                        number(spec, "by_times"), number(spec, "reserve_places"),
                        tuple(spec.get("classifications", ("points", "times"))),
-                       flag(spec, "host_rule"), str(spec.get("competitor", "skater")))
+                       host_mode(spec), str(spec.get("competitor", "skater")))
         split = (ev.by_points, ev.by_times if "times" in ev.classifications else 0)
         if ev.entry_places is not None and None not in split and sum(
                 n or 0 for n in split) != ev.entry_places:
@@ -597,7 +603,7 @@ def allocation(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
             reserve.append(Place(None, "reserve", w.skater.nation, w.skater.skater,
                                  w.skater.rank, "dependent",
                                  f"reserve {k}: enters only when a place is given back"))
-    return (host_rule(rule, out, reserve, spec) if spec.host_rule else out) + reserve
+    return (out if spec.host_rule == "none" else host_rule(rule, out, reserve, spec)) + reserve
 
 
 def points_to_win(state: LedgerState, left: Remaining,
@@ -646,13 +652,28 @@ def tie_at_cut(rows: Sequence[Classed], walked: Sequence[Walked], places: int, c
 def host_rule(rule: Mapping[str, Any], places: list[Place], reserve: Sequence[Place],
               spec: EventRule) -> list[Place]:
     """A host nation with no place in the event gets one; when it is on the reserve list its
-    place replaces the last of the entry list (or may: when the reserve list is not known)."""
+    place replaces the last of the entry list (or may: when the reserve list is not known).
+    In an event whose host rule is ``reserve`` (the team pursuit) it gets one only from the
+    reserve list, an additional place: whether it takes the last of the entry list is not said,
+    so that one may be replaced."""
     host = (rule.get("host") or {}).get("nation")
     entry = [p for p in places if p.place is not None]
     if not host or any(p.nation == host for p in entry):
         return places
     on_reserve = any(p.nation == host for p in reserve)
     out = list(places)
+    if spec.host_rule == "reserve":
+        if not on_reserve:
+            return places
+        last = entry[-1] if entry else None
+        if last is not None:
+            out[out.index(last)] = attrs.evolve(last, status="dependent", reason=(
+                f"may be replaced by the host's place ({host} holds a reserve place; the "
+                "sources say an additional place, not whether it takes the last)"))
+        out.append(Place((last.place or 0) + 1 if last else 1, "host", host, None, None,
+                         "dependent", f"host rule: {host} holds a reserve place, so it is given "
+                                      "an additional place"))
+        return out
     last = entry[-1] if entry else None
     if last is not None and (on_reserve or spec.reserve is None):
         why = (f"replaced by the host's place: {host} holds a reserve place" if on_reserve

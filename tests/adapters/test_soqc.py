@@ -108,8 +108,12 @@ def test_the_shipped_rule_holds_the_caps_and_places_of_its_sources_and_names_the
         for e in events.values():
             assert set(e["cap_per_noc"]["from"]) <= cited
             assert set(e["by_points"]["from"]) <= cited and set(e["by_times"]["from"]) <= cited
-            assert e["reserve_places"]["value"] is None  # not in any source found
-        assert events["team-pursuit"]["host_rule"]["value"] is False
+            assert set(e["host_rule"]["from"]) <= cited
+        # the reserve lists' sizes: the team pursuit's 4 (oasport 2025-11-25), no other found
+        assert {e: events[e]["reserve_places"]["value"] for e in events} == {
+            e: (4 if e == "team-pursuit" else None) for e in events}
+        assert {e: events[e]["host_rule"]["value"] for e in events} == {
+            e: ("reserve" if e == "team-pursuit" else "always") for e in events}
         assert events["team-pursuit"]["competitor"] == "team"
         assert {s["kind"] for s in rule["source"] if s["found"]} == {"secondary"}
         assert not any(s["found"] for s in rule["source"] if s["kind"] == "primary")

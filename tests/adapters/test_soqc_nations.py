@@ -89,9 +89,11 @@ def cup_two(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str) -> None
     ok(run(capsys, "--db", db, "record", "cup", "cup-two-2025", CUP))
 
 
-def fixture_rule(tmp_path: Path, competitions: tuple[str, ...], limit: int = 82) -> Path:
+def fixture_rule(tmp_path: Path, competitions: tuple[str, ...], limit: int = 82,
+                 team_reserve: int = 0) -> Path:
     """The shipped women's rule, its 1500 m and team pursuit only, with the fixture's places:
-    1500 m 3 by points + 2 by times, no reserve; team pursuit 2 by points + 1 by times."""
+    1500 m 3 by points + 2 by times, no reserve; team pursuit 2 by points + 1 by times and a
+    reserve list of ``team_reserve`` teams."""
     rule = load_rule(SHIPPED)
     rule["rule"] = "soqc-test-fixture-nations"
     rule["competitions"] = [{"world_cup": n, "competition": c}
@@ -100,12 +102,13 @@ def fixture_rule(tmp_path: Path, competitions: tuple[str, ...], limit: int = 82)
     rule["events"] = [e for e in rule["events"] if e["event"] in split]
     for event in rule["events"]:
         points, times = split[event["event"]]
+        reserve = team_reserve if event["event"] == "team-pursuit" else 0
         event.update(entry_places={"value": points + times},
                      by_points={"value": points, "from": "test fixture"},
                      by_times={"value": times, "from": "test fixture"},
-                     reserve_places={"value": 0, "from": "test fixture"})
+                     reserve_places={"value": reserve, "from": "test fixture"})
     rule["reduction"]["value"]["per_gender"] = limit
-    path = tmp_path / f"rule-{limit}.json"
+    path = tmp_path / f"rule-{limit}-{team_reserve}.json"
     path.write_text(json.dumps(rule), encoding="utf-8")
     return path
 
@@ -139,7 +142,7 @@ def test_team_pursuit_places_go_to_teams_by_points_then_by_times_and_the_host_ge
     cup_one(capsys, tmp_path, db)
     rule = fixture_rule(tmp_path, ("cup-one-2025", "cup-two-2025"))
     tp = event_of(ask(capsys, db, rule, table, "--distance", "team-pursuit"), "team-pursuit")
-    assert tp["competitor"] == "team" and tp["host_rule"] is False
+    assert tp["competitor"] == "team" and tp["host_rule"] == "reserve"
     # after Cup One only: NED 10, CAN 8 by points; JPN the best time of the rest; Cup Two to come
     assert entry(tp) == [("points", "NED", "provisional"), ("points", "CAN", "provisional"),
                          ("times", "JPN", "provisional")]
@@ -152,9 +155,19 @@ def test_team_pursuit_places_go_to_teams_by_points_then_by_times_and_the_host_ge
     assert tp["times"][0]["skater"] == "GER" and tp["times"][0]["time"] == "2:50.00"
     assert entry(tp) == [("points", "CAN", "certain"), ("points", "NED", "certain"),
                          ("times", "GER", "certain")]
-    # Italy has no team pursuit place and the host rule gives it none (oasport 2025-12)
+    # Italy has no team pursuit place and, not on the reserve list, the host rule gives it none
+    # (oasport 2025-12: Italy's women do not qualify the team pursuit)
     assert not [p for p in tp["places"] if p["by"] == "host"]
     assert tp["nations"] == {"CAN": 1, "GER": 1, "NED": 1}
+    # with a reserve list of 3 teams (JPN, USA, ITA by times) Italy is on it: it is given an
+    # additional place (oasport 2025-11-25), and the last place may be replaced
+    three = fixture_rule(tmp_path, ("cup-one-2025", "cup-two-2025"), team_reserve=3)
+    tp = event_of(ask(capsys, db, three, table, "--distance", "team-pursuit"), "team-pursuit")
+    assert [(p["by"], p["nation"]) for p in tp["places"] if p["by"] == "reserve"] == [
+        ("reserve", "JPN"), ("reserve", "USA"), ("reserve", "ITA")]
+    assert entry(tp) == [("points", "CAN", "certain"), ("points", "NED", "certain"),
+                         ("times", "GER", "dependent"), ("host", "ITA", "dependent")]
+    assert tp["nations"] == {"CAN": 1, "GER": 1, "ITA": 1, "NED": 1}
 
 
 def test_a_nation_may_enter_nine_eight_or_seven_and_at_most_its_places_allow(
