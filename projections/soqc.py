@@ -437,9 +437,10 @@ def nation_totals(rule: Mapping[str, Any], answers: Sequence[EventAnswer]) -> li
         points = {a.event: n for a in answers if (n := sum(
             1 for p in entry_places(a) if p.nation == nation and p.by == "points"))}
         team = (TEAM_EVENT in places) if teams else None
-        if unknown:
-            out.append(NationTotal(nation, places, points, team, None, None, "unknown",
-                                   "the places of " + ", ".join(unknown) + " are not known"))
+        if unknown or team is None:
+            gap = ("the places of " + ", ".join(unknown) + " are not known" if unknown
+                   else "the rule has no team pursuit, which the totals need")
+            out.append(NationTotal(nation, places, points, team, None, None, "unknown", gap))
             continue
         most = noc_most(bool(team), [a.rule for a in individual], places, points, numbers)
         skaters = min(most, sum(n for e, n in places.items() if e != TEAM_EVENT)
@@ -473,9 +474,9 @@ def reduction_of(rule: Mapping[str, Any], answers: Sequence[EventAnswer],
     if not isinstance(limit, int):
         return None
     order = category_order(rule)
-    if noc_numbers(rule) is None:
-        return Reduction(limit, None, None, order, 0,
-                         "not known: the rule gives no nation totals (noc_total)")
+    if noc_numbers(rule) is None or not any(a.event == TEAM_EVENT for a in answers):
+        return Reduction(limit, None, None, order, 0, "not known: the rule gives no nation "
+                                                      "totals (noc_total) or no team pursuit")
     if any(t.skaters is None for t in totals) or any(a.unknown for a in answers):
         return Reduction(limit, None, None, order, 0,
                          "not known: the places of some event are not known")
@@ -521,7 +522,8 @@ def reduce_places(answers: Sequence[EventAnswer], cut: Reduction) -> list[EventA
     out = []
     for a in answers:
         ids = marked.get(a.event, set())
-        places = tuple(attrs.evolve(p, status="dependent", reason=f"{p.reason}; {why}",
+        places = tuple(attrs.evolve(p, status="unresolved" if p.status == "unresolved"
+                                    else "dependent", reason=f"{p.reason}; {why}",
                                     reducible=True)
                        if id(p) in ids else p for p in a.places)
         out.append(attrs.evolve(a, places=places))

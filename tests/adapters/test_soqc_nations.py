@@ -219,6 +219,20 @@ def test_over_the_limit_the_lowest_places_of_the_first_event_in_the_order_become
     assert one["reduction"] == got["reduction"] and one["nations"] == got["nations"]
 
 
+def test_a_rule_without_the_team_pursuit_cannot_say_nine_eight_or_seven(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
+    db = str(tmp_path / "l.db")
+    cup_one(capsys, tmp_path, db)
+    rule = json.loads(fixture_rule(tmp_path, ("cup-one-2025",)).read_text(encoding="utf-8"))
+    rule["events"] = [e for e in rule["events"] if e["event"] != "team-pursuit"]
+    path = tmp_path / "no-team.json"
+    path.write_text(json.dumps(rule), encoding="utf-8")
+    got = ask(capsys, db, path, table)
+    assert {(n["status"], n["most"]) for n in got["nations"]} == {("unknown", None)}
+    assert "no team pursuit" in got["nations"][0]["reason"]
+    assert got["reduction"]["skaters"] is None
+
+
 # -- the real list ------------------------------------------------------------------------------
 def printed_team_times(category: str) -> dict[str, str]:
     """Each nation's best printed team pursuit time over the list's races (both divisions), read
