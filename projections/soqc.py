@@ -25,6 +25,12 @@ qualifying World Cups (the rule names the competitions):
   its cap), ``unresolved`` (equal at the cut, the regulation's tie-break not held), ``unknown``
   (a number the rule does not know, e.g. the split of the places between points and times).
 
+The team pursuit is an event like the others: its competitors are teams (decision 0021), one
+per nation, and the host rule gives no place in it. Over every event of the category the answer
+gives each nation's places and how many skaters it may enter (9, 8 or 7, and at most what its
+places allow), and the ISU's reduction to 82 per category: the places it could remove are
+``dependent``.
+
 Every function here is pure: a :class:`~projections.state.LedgerState` in, an answer out.
 """
 
@@ -60,6 +66,22 @@ def number(spec: Mapping[str, Any], field: str) -> int | None:
     return held
 
 
+HOST_MODES = ("always", "reserve", "none")
+
+
+def host_mode(spec: Mapping[str, Any]) -> str:
+    """How the host rule applies to the event (``host_rule``): ``always`` (a host with no place
+    is given one), ``reserve`` (only when it is on the reserve list: the team pursuit) or
+    ``none``; ``always`` when the rule says nothing."""
+    held = spec.get("host_rule", "always")
+    if isinstance(held, Mapping):
+        held = held.get("value", "always")
+    if held not in HOST_MODES:
+        raise InvalidInputError(f"host_rule of event {spec.get('event')!r} is not one of "
+                                f"{', '.join(HOST_MODES)}")
+    return str(held)
+
+
 @attrs.frozen
 class EventRule:
     event: str  # "500", …, or "mass-start"
@@ -69,6 +91,8 @@ class EventRule:
     by_times: int | None
     reserve: int | None
     classifications: tuple[str, ...]
+    host_rule: str = "always"  # HOST_MODES: the team pursuit's is "reserve"
+    competitor: str = "skater"  # or "team" (decision 0021: a team is the competitor)
 
 
 def events_of(rule: Mapping[str, Any]) -> list[EventRule]:
@@ -77,7 +101,8 @@ def events_of(rule: Mapping[str, Any]) -> list[EventRule]:
         ev = EventRule(str(spec["event"]), number(spec, "entry_places"),
                        number(spec, "cap_per_noc"), number(spec, "by_points"),
                        number(spec, "by_times"), number(spec, "reserve_places"),
-                       tuple(spec.get("classifications", ("points", "times"))))
+                       tuple(spec.get("classifications", ("points", "times"))),
+                       host_mode(spec), str(spec.get("competitor", "skater")))
         split = (ev.by_points, ev.by_times if "times" in ev.classifications else 0)
         if ev.entry_places is not None and None not in split and sum(
                 n or 0 for n in split) != ev.entry_places:
@@ -242,6 +267,7 @@ class Place:
     status: str
     reason: str
     replaced: bool = False  # an entry place the host's place may take
+    reducible: bool = False  # a place the ISU's reduction to 82 per category could remove
 
 
 @attrs.frozen
@@ -300,19 +326,208 @@ class EventAnswer:
 
 
 @attrs.frozen
+class NationTotal:
+    """What a nation holds over the category's events, and how many skaters it may enter:
+    ``most`` is 9, 8 or 7 by the rule (``noc_total``), ``skaters`` at most that and at most its
+    entry places in the individual events plus the team pursuit's three."""
+
+    nation: str
+    places: Mapping[str, int]  # event → entry places (the host's included)
+    by_points: Mapping[str, int]  # event → places by points
+    team: bool | None  # a team pursuit place; None when the rule has no team pursuit
+    most: int | None  # 9, 8 or 7; None when a number it needs is unknown
+    skaters: int | None
+    status: str  # certain, provisional, unknown; dependent: the reduction could take a place
+    reason: str
+
+
+@attrs.frozen
+class Reduction:
+    """The ISU's reduction of the category to ``limit`` skaters (rule ``reduction``)."""
+
+    limit: int
+    skaters: int | None  # the nations' skaters at most, summed; None when not known
+    excess: int | None
+    order: tuple[str, ...]  # the category's events, in the order places are taken
+    removable: int  # places marked dependent: the reduction could remove them
+    reason: str
+
+
+@attrs.frozen
 class SoqcAnswer:
     rule: str
     version: int
     category: str
     events: tuple[EventAnswer, ...]
+    nations: tuple[NationTotal, ...] = ()
+    reduction: Reduction | None = None
 
 
 def evaluate_soqc(state: LedgerState, rule: Mapping[str, Any],
                   tables: Mapping[tuple[str, str], PointsTable],
                   event: str | None = None) -> SoqcAnswer:
-    """The SOQC answer on ``state``: every event of the rule, or the one asked for."""
-    answers = [event_answer(state, rule, e, tables) for e in event_named(rule, event)]
-    return SoqcAnswer(rule["rule"], int(rule["version"]), rule["category"], tuple(answers))
+    """The SOQC answer on ``state``: every event of the rule, or the one asked for. The nation
+    totals and the reduction need every event, so every event is evaluated."""
+    asked = {e.event for e in event_named(rule, event)}
+    answers = [event_answer(state, rule, e, tables) for e in events_of(rule)]
+    totals = nation_totals(rule, answers)
+    cut = reduction_of(rule, answers, totals)
+    if cut is not None and cut.excess is not None and cut.excess > 0:
+        answers = reduce_places(answers, cut)
+        at_stake = [p.nation for a in answers for p in a.places if p.reducible]
+        cut = attrs.evolve(cut, removable=len(at_stake))
+        totals = [attrs.evolve(t, status="dependent", reason=(
+            f"{t.reason}; the reduction to {cut.limit} could remove {at_stake.count(t.nation)} "
+            "of its places")) if t.nation in at_stake else t for t in totals]
+    return SoqcAnswer(rule["rule"], int(rule["version"]), rule["category"],
+                      tuple(a for a in answers if a.event in asked), tuple(totals), cut)
+
+
+# -- the nation totals and the reduction to 82 per category ------------------------------------
+TEAM_EVENT = "team-pursuit"
+#: skaters in a team pursuit (rules.md §2: the time is taken when the third crosses)
+TEAM_SKATERS = 3
+
+
+def entry_places(ev: EventAnswer) -> list[Place]:
+    """The places of the event's entry list: given, not replaced by the host's, not reserves."""
+    return [p for p in ev.places
+            if p.place is not None and p.nation and not p.replaced and p.by != "reserve"]
+
+
+def noc_numbers(rule: Mapping[str, Any]) -> tuple[int, int, int] | None:
+    """The rule's three nation totals, most first (9, 8, 7: ``noc_total``); None without them."""
+    held = (rule.get("noc_total") or {}).get("value") or {}
+    try:
+        numbers = sorted((int(k) for k in held), reverse=True)
+    except ValueError:
+        raise InvalidInputError(f"rule {rule['rule']!r}: noc_total's keys are not whole "
+                                "numbers") from None
+    if len(numbers) != 3:
+        return None
+    return numbers[0], numbers[1], numbers[2]
+
+
+def noc_most(team: bool, individual: Sequence[EventRule], places: Mapping[str, int],
+             by_points: Mapping[str, int], numbers: tuple[int, int, int] = (9, 8, 7)) -> int:
+    """The first of ``numbers`` (9) with a team pursuit place and its cap by points in every
+    individual event, the second (8) with a team pursuit place and a place in every individual
+    event, else the third (7) (rule ``noc_total``)."""
+    if team and all(e.cap is not None and by_points.get(e.event, 0) >= e.cap for e in individual):
+        return numbers[0]
+    if team and all(places.get(e.event, 0) >= 1 for e in individual):
+        return numbers[1]
+    return numbers[2]
+
+
+def nation_totals(rule: Mapping[str, Any], answers: Sequence[EventAnswer]) -> list[NationTotal]:
+    """Every nation with a place in any event: its places, its 9/8/7 and its skaters at most."""
+    individual = [a for a in answers if a.rule.competitor != "team"]
+    teams = [a for a in answers if a.event == TEAM_EVENT]
+    unknown = [a.event for a in answers if a.unknown is not None]
+    left = [a.event for a in answers if not a.remaining.nothing]
+    nations = sorted({p.nation for a in answers for p in entry_places(a) if p.nation})
+    numbers = noc_numbers(rule)
+    if numbers is None:
+        return []
+    out = []
+    for nation in nations:
+        places = {a.event: n for a in answers
+                  if (n := sum(1 for p in entry_places(a) if p.nation == nation))}
+        points = {a.event: n for a in answers if (n := sum(
+            1 for p in entry_places(a) if p.nation == nation and p.by == "points"))}
+        team = (TEAM_EVENT in places) if teams else None
+        if unknown or team is None:
+            gap = ("the places of " + ", ".join(unknown) + " are not known" if unknown
+                   else "the rule has no team pursuit, which the totals need")
+            out.append(NationTotal(nation, places, points, team, None, None, "unknown", gap))
+            continue
+        most = noc_most(bool(team), [a.rule for a in individual], places, points, numbers)
+        skaters = min(most, sum(n for e, n in places.items() if e != TEAM_EVENT)
+                      + (TEAM_SKATERS if team else 0))
+        why = {numbers[0]: "a team pursuit place and its cap by points in every individual event",
+               numbers[1]: "a team pursuit place and a place in every individual event",
+               numbers[2]: ("no team pursuit place" if not team
+                            else "not a place in every individual event")}
+        status = "provisional" if left else "certain"
+        out.append(NationTotal(nation, places, points, team, most, skaters, status,
+                               f"{most}: {why[most]}" + (
+                                   f"; still to come in {', '.join(left)}" if left else "")))
+    return out
+
+
+def category_order(rule: Mapping[str, Any]) -> tuple[str, ...]:
+    """The category's events in the reduction's order ("500 women", …, "mass start women")."""
+    order = ((rule.get("reduction") or {}).get("value") or {}).get("order", [])
+    out = []
+    for entry in order:
+        words = str(entry).split()
+        if words and words[-1] == rule["category"]:
+            out.append("mass-start" if words[0] == "mass" else words[0])
+    return tuple(out)
+
+
+def reduction_of(rule: Mapping[str, Any], answers: Sequence[EventAnswer],
+                 totals: Sequence[NationTotal]) -> Reduction | None:
+    """How far the category is over the limit (82), when the rule gives one."""
+    limit = ((rule.get("reduction") or {}).get("value") or {}).get("per_gender")
+    if not isinstance(limit, int):
+        return None
+    order = category_order(rule)
+    if noc_numbers(rule) is None or not any(a.event == TEAM_EVENT for a in answers):
+        return Reduction(limit, None, None, order, 0, "not known: the rule gives no nation "
+                                                      "totals (noc_total) or no team pursuit")
+    if any(t.skaters is None for t in totals) or any(a.unknown for a in answers):
+        return Reduction(limit, None, None, order, 0,
+                         "not known: the places of some event are not known")
+    skaters = sum(t.skaters or 0 for t in totals)
+    excess = skaters - limit
+    return Reduction(limit, skaters, excess, order, 0,
+                     f"{skaters} skaters at most for {limit}: " + (
+                         f"{excess} over" if excess > 0 else "none over"))
+
+
+def lowest_first(ev: EventAnswer) -> list[Place]:
+    """The places the reduction takes first: the last of the entry list first, the host's
+    place never (it is the host rule's)."""
+    return [p for p in reversed(entry_places(ev)) if p.by in {"points", "times"}]
+
+
+def removable(lists: Sequence[Sequence[Place]], excess: int) -> set[tuple[int, int]]:
+    """The places (list index, index in it) the reduction could take: one event after another
+    in turn (a round at a time), or each event emptied before the next: the union of both."""
+    one_by_one: list[tuple[int, int]] = []
+    depth = 0
+    while len(one_by_one) < excess and any(depth < len(x) for x in lists):
+        for i, held in enumerate(lists):
+            if depth < len(held) and len(one_by_one) < excess:
+                one_by_one.append((i, depth))
+        depth += 1
+    emptied = [(i, k) for i, held in enumerate(lists) for k in range(len(held))][:excess]
+    return set(one_by_one) | set(emptied)
+
+
+def reduce_places(answers: Sequence[EventAnswer], cut: Reduction) -> list[EventAnswer]:
+    """Mark ``dependent`` each place the reduction to ``cut.limit`` could remove."""
+    by_event = {a.event: a for a in answers}
+    order = [e for e in cut.order if e in by_event]
+    lists = [lowest_first(by_event[e]) for e in order]
+    taken = removable(lists, cut.excess or 0)
+    marked: dict[str, set[int]] = {}
+    for i, k in taken:
+        place = lists[i][k]
+        marked.setdefault(order[i], set()).add(id(place))
+    why = (f"the ISU's reduction to {cut.limit} could remove it ({cut.reason}; events in the "
+           f"order {', '.join(cut.order)}, the lowest-ranked first)")
+    out = []
+    for a in answers:
+        ids = marked.get(a.event, set())
+        places = tuple(attrs.evolve(p, status="unresolved" if p.status == "unresolved"
+                                    else "dependent", reason=f"{p.reason}; {why}",
+                                    reducible=True)
+                       if id(p) in ids else p for p in a.places)
+        out.append(attrs.evolve(a, places=places))
+    return out
 
 
 def event_answer(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
@@ -390,7 +605,7 @@ def allocation(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
             reserve.append(Place(None, "reserve", w.skater.nation, w.skater.skater,
                                  w.skater.rank, "dependent",
                                  f"reserve {k}: enters only when a place is given back"))
-    return host_rule(rule, out, reserve, spec) + reserve
+    return (out if spec.host_rule == "none" else host_rule(rule, out, reserve, spec)) + reserve
 
 
 def points_to_win(state: LedgerState, left: Remaining,
@@ -439,13 +654,28 @@ def tie_at_cut(rows: Sequence[Classed], walked: Sequence[Walked], places: int, c
 def host_rule(rule: Mapping[str, Any], places: list[Place], reserve: Sequence[Place],
               spec: EventRule) -> list[Place]:
     """A host nation with no place in the event gets one; when it is on the reserve list its
-    place replaces the last of the entry list (or may: when the reserve list is not known)."""
+    place replaces the last of the entry list (or may: when the reserve list is not known).
+    In an event whose host rule is ``reserve`` (the team pursuit) it gets one only from the
+    reserve list, an additional place: whether it takes the last of the entry list is not said,
+    so that one may be replaced."""
     host = (rule.get("host") or {}).get("nation")
     entry = [p for p in places if p.place is not None]
     if not host or any(p.nation == host for p in entry):
         return places
     on_reserve = any(p.nation == host for p in reserve)
     out = list(places)
+    if spec.host_rule == "reserve":
+        if not on_reserve:
+            return places
+        last = entry[-1] if entry else None
+        if last is not None:
+            out[out.index(last)] = attrs.evolve(last, status="dependent", reason=(
+                f"may be replaced by the host's place ({host} holds a reserve place; the "
+                "sources say an additional place, not whether it takes the last)"))
+        out.append(Place((last.place or 0) + 1 if last else 1, "host", host, None, None,
+                         "dependent", f"host rule: {host} holds a reserve place, so it is given "
+                                      "an additional place"))
+        return out
     last = entry[-1] if entry else None
     if last is not None and (on_reserve or spec.reserve is None):
         why = (f"replaced by the host's place: {host} holds a reserve place" if on_reserve

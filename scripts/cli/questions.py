@@ -265,7 +265,7 @@ def soqc(app: Ledger, rule: dict[str, Any], basis: Basis, event: str | None,
     times classifications (decision 0023)."""
     from projections.qualification import soqc_outcome, soqc_points_tables
     from projections.scoped import soqc_at
-    from scripts.cli.soqc import soqc_json, soqc_tables
+    from scripts.cli.soqc import soqc_json, soqc_tables, soqc_totals_json
 
     held = soqc_points_tables([read_table(p) for p in tables])
     answer, at = soqc_at(app, rule, basis, held, event)
@@ -278,7 +278,8 @@ def soqc(app: Ledger, rule: dict[str, Any], basis: Basis, event: str | None,
         output.print_json(OUT, {"rule": outcome.rule, "version": outcome.version,
                                 "basis": basis.as_json(at), "slots": slots,
                                 "selected": list(outcome.selected), "skaters": outcome.skaters,
-                                "kind": "soqc", "events": data, "gaps": rule.get("gaps", [])})
+                                "kind": "soqc", "events": data, **soqc_totals_json(answer),
+                                "gaps": rule.get("gaps", [])})
         return
     for table in soqc_tables(answer, at):
         OUT.print(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.timing import format_time
-from projections.soqc import Classed, EventAnswer, SoqcAnswer
+from projections.soqc import Classed, EventAnswer, NationTotal, SoqcAnswer
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -27,10 +27,12 @@ def event_json(ev: EventAnswer) -> dict[str, Any]:
         "event": ev.event, "category": ev.category,
         "entry_places": rule.entry_places, "cap_per_noc": rule.cap, "by_points": rule.by_points,
         "by_times": rule.by_times, "reserve_places": rule.reserve,
+        "competitor": rule.competitor, "host_rule": rule.host_rule,
         "races": list(ev.races), "remaining": ev.remaining.describe(),
         "unknown": ev.unknown,
         "places": [{"place": p.place, "by": p.by, "nation": p.nation, "skater": p.skater,
-                    "rank": p.rank, "status": p.status, "reason": p.reason} for p in ev.places],
+                    "rank": p.rank, "status": p.status, "reason": p.reason,
+                    "reducible": p.reducible} for p in ev.places],
         "nations": dict(sorted(ev.nations.items())),
         "points": {"unscored": ev.points.unscored, "source": ev.points.source,
                    "rows": [classed_json(r, "points") for r in ev.points.rows]},
@@ -40,6 +42,22 @@ def event_json(ev: EventAnswer) -> dict[str, Any]:
 
 def soqc_json(answer: SoqcAnswer) -> list[dict[str, Any]]:
     return [event_json(ev) for ev in answer.events]
+
+
+def nation_json(total: NationTotal) -> dict[str, Any]:
+    return {"nation": total.nation, "places": dict(total.places),
+            "by_points": dict(total.by_points), "team_pursuit": total.team,
+            "most": total.most, "skaters": total.skaters, "status": total.status,
+            "reason": total.reason}
+
+
+def soqc_totals_json(answer: SoqcAnswer) -> dict[str, Any]:
+    """The nation totals (9/8/7) and the reduction to 82, over every event of the category."""
+    cut = answer.reduction
+    return {"nations": [nation_json(t) for t in answer.nations],
+            "reduction": None if cut is None else {
+                "limit": cut.limit, "skaters": cut.skaters, "excess": cut.excess,
+                "order": list(cut.order), "removable": cut.removable, "reason": cut.reason}}
 
 
 def soqc_tables(answer: SoqcAnswer, at: int) -> list[Table | str]:
@@ -76,4 +94,21 @@ def soqc_tables(answer: SoqcAnswer, at: int) -> list[Table | str]:
         points.caption = (f"Unscored: {ev.points.unscored}" if ev.points.unscored
                           else f"Points: {ev.points.source}")
         out.append(points)
+    nations = Table(title=f"Nations, {answer.category}: places over every event, most skaters "
+                          "(9/8/7)")
+    for name in ("Nation", "Places", "By points", "Team pursuit", "Most", "Skaters", "Status",
+                 "Why"):
+        nations.add_column(name)
+    for t in answer.nations:
+        nations.add_row(t.nation, ", ".join(f"{e} {n}" for e, n in t.places.items()),
+                        str(sum(t.by_points.values())),
+                        "" if t.team is None else ("yes" if t.team else "no"),
+                        str(t.most or "?"), str(t.skaters or "?"), t.status, t.reason)
+    cut = (f"Reduction to {answer.reduction.limit}: {answer.reduction.reason}"
+           if answer.reduction is not None else None)
+    nations.caption = cut
+    if answer.nations:
+        out.append(nations)
+    elif cut is not None:
+        out.append(cut)
     return out

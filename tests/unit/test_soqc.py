@@ -1,5 +1,6 @@
 """The SOQC's pure rules (projections/soqc.py, decision 0023): the walk that gives nations their
-places under a cap, and when a place by points is certain with races still to come.
+places under a cap, when a place by points is certain with races still to come, how many skaters
+a nation may enter (9/8/7), and which places the reduction to 82 could take.
 
 The skaters, nations and points here are test fixtures, not real results.
 """
@@ -9,7 +10,18 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from ledger.domain.race_state import RaceState
-from projections.soqc import Classed, Remaining, points_status, shared_ranks, walk
+from projections.soqc import (
+    Classed,
+    EventRule,
+    Place,
+    Remaining,
+    category_order,
+    noc_most,
+    points_status,
+    removable,
+    shared_ranks,
+    walk,
+)
 
 
 def rows(*lines: tuple[str, str | None, int]) -> list[Classed]:
@@ -65,3 +77,46 @@ def test_with_a_qualifying_competition_still_unheld_no_points_place_is_certain()
     status, reason = points_status(classed[0], classed, 2, None, unheld)
     assert status == "provisional" and "no race yet of 4-world-cup-2025-2026" in reason
     assert points_status(classed[0], classed, 2, None, Remaining((), ()))[0] == "certain"
+
+
+def individual(*caps: tuple[str, int]) -> list[EventRule]:
+    return [EventRule(event, None, cap, None, None, None, ("points", "times")) for event, cap in caps]
+
+
+EVENTS = individual(("500", 3), ("5000", 2), ("mass-start", 2))
+
+
+def test_nine_with_a_team_and_the_cap_by_points_everywhere_eight_with_a_team_and_a_place_everywhere(
+        ) -> None:
+    full = {"500": 3, "5000": 2, "mass-start": 2}
+    assert noc_most(True, EVENTS, full, full) == 9
+    # the cap everywhere, but one of the 500 m places by times: not all by points
+    assert noc_most(True, EVENTS, full, {**full, "500": 2}) == 8
+    # a place in every individual event, a team: 8; no team: 7 whatever the places
+    one = {"500": 1, "5000": 1, "mass-start": 1}
+    assert noc_most(True, EVENTS, one, one) == 8
+    assert noc_most(False, EVENTS, full, full) == 7
+    # a team, but no place in the mass start: 7
+    assert noc_most(True, EVENTS, {"500": 3, "5000": 2}, {"500": 3, "5000": 2}) == 7
+
+
+def test_the_reduction_takes_the_lowest_places_in_the_events_order_under_either_reading() -> None:
+    def places(*names: str) -> list[Place]:
+        return [Place(n, "points", "NED", name, n, "certain", "") for n, name in enumerate(names, 1)]
+
+    lists = [places("a3", "a2", "a1"), places("b2", "b1"), places("c1")]  # lowest first
+    # two over: one event after another in turn takes a3 and b2; the first event emptied first
+    # takes a3 and a2: each could go
+    assert removable(lists, 2) == {(0, 0), (1, 0), (0, 1)}
+    assert removable(lists, 0) == set()
+    # more over than places: every place could go
+    assert removable(lists, 9) == {(i, k) for i, held in enumerate(lists) for k in range(len(held))}
+
+
+def test_the_reduction_order_of_a_category_is_its_own_events_only() -> None:
+    order = ["500 women", "500 men", "1000 men", "1000 women", "1500 women", "1500 men",
+             "mass start men", "mass start women"]
+    rule = {"category": "men", "reduction": {"value": {"order": order}}}
+    assert category_order(rule) == ("500", "1000", "1500", "mass-start")
+    assert category_order({**rule, "category": "women"}) == ("500", "1000", "1500", "mass-start")
+    assert category_order({"category": "men"}) == ()
