@@ -184,13 +184,19 @@ def check_act(store: RoleStore, act: str, author: str | None, token_file: Path |
                               "(this ledger has roles configured); nothing recorded")
     if role != REFEREE:
         return
-    token = given_token(token_file)
+    check_token(secret, given_token(token_file),
+                f"{act} is the referee's act: give the referee's token with --token-file "
+                f"FILE, ${TOKEN_FILE_ENV} or ${TOKEN_ENV}; nothing recorded",
+                f"{act}: the token given is not the referee's token of this ledger; nothing recorded")
+
+
+def check_token(secret: Secret, token: str | None, missing: str, wrong: str) -> None:
+    """Refuse, saying ``missing``, when no token is given, or ``wrong``, when it is not the one
+    ``secret`` holds the hash of."""
     if token is None:
-        raise RefusedActError(f"{act} is the referee's act: give the referee's token with --token-file "
-                              f"FILE, ${TOKEN_FILE_ENV} or ${TOKEN_ENV}; nothing recorded")
+        raise RefusedActError(missing)
     if not token_matches(secret, token):
-        raise RefusedActError(f"{act}: the token given is not the referee's token of this ledger; "
-                              "nothing recorded")
+        raise RefusedActError(wrong)
 
 
 def set_referee(store: RoleStore, new_token: str | None, current: str | None, by: str | None) -> str:
@@ -228,13 +234,11 @@ def check_administrator(store: RoleStore, act: str, token_file: Path | None) -> 
         raise RefusedActError(f"{act} is the administrator's act and this ledger has no "
                               "administrator token: set one with 'skate-ledger roles "
                               "set-administrator --token-file FILE'; nothing changed")
-    token = given_admin_token(token_file)
-    if token is None:
-        raise RefusedActError(f"{act} is the administrator's act: give the administrator's token "
-                              f"with --token-file FILE or ${ADMIN_TOKEN_FILE_ENV}; nothing changed")
-    if not token_matches(secret, token):
-        raise RefusedActError(f"{act}: the token given is not the administrator's token of this "
-                              "ledger; nothing changed")
+    check_token(secret, given_admin_token(token_file),
+                f"{act} is the administrator's act: give the administrator's token "
+                f"with --token-file FILE or ${ADMIN_TOKEN_FILE_ENV}; nothing changed",
+                f"{act}: the token given is not the administrator's token of this "
+                "ledger; nothing changed")
 
 
 def set_administrator(store: RoleStore, new_token: str, current: str | None, by: str | None) -> str:
