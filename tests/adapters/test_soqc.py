@@ -50,6 +50,15 @@ def csv(tmp_path: Path, name: str, competition: str, day: str,
     return path
 
 
+def split_places(event: dict[str, Any], by_points: int, by_times: int, reserve: int) -> None:
+    """Give a rule's event the split of its places that the sources do not (from the fixture):
+    so many by points, so many by times, a reserve list of ``reserve``."""
+    event.update(entry_places={"value": by_points + by_times},
+                 by_points={"value": by_points, "from": "test fixture"},
+                 by_times={"value": by_times, "from": "test fixture"},
+                 reserve_places={"value": reserve, "from": "test fixture"})
+
+
 def fixture_rule(tmp_path: Path, by_points: int | None, by_times: int = 0, reserve: int = 0,
                  competitions: tuple[str, ...] = ("cup-one-2025", "cup-two-2025")) -> Path:
     """The shipped rule with what the sources do not give filled in for the tests: the split of
@@ -64,10 +73,7 @@ def fixture_rule(tmp_path: Path, by_points: int | None, by_times: int = 0, reser
             event.update(by_points={"value": None, "from": "unknown: test fixture"},
                          by_times={"value": None, "from": "unknown: test fixture"})
         elif event["event"] == "1500" and by_points is not None:
-            event.update(entry_places={"value": by_points + by_times},
-                         by_points={"value": by_points, "from": "test fixture"},
-                         by_times={"value": by_times, "from": "test fixture"},
-                         reserve_places={"value": reserve, "from": "test fixture"})
+            split_places(event, by_points, by_times, reserve)
     path = tmp_path / "rule.json"
     path.write_text(json.dumps(rule), encoding="utf-8")
     return path

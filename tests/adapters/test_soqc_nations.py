@@ -19,7 +19,7 @@ import pytest
 
 from projections.qualification import load_rule
 from tests.adapters.test_isu_text import ROW
-from tests.adapters.test_soqc import CUP, SHIPPED, TABLE, WORLD_CUP_2
+from tests.adapters.test_soqc import CUP, SHIPPED, TABLE, WORLD_CUP_2, split_places
 from tests.cli import ok, run
 
 #: the points table of the tests, with points for team races: 10, 8, 6 … (A), 3, 2, 1 (B)
@@ -103,10 +103,7 @@ def fixture_rule(tmp_path: Path, competitions: tuple[str, ...], limit: int = 82,
     for event in rule["events"]:
         points, times = split[event["event"]]
         reserve = team_reserve if event["event"] == "team-pursuit" else 0
-        event.update(entry_places={"value": points + times},
-                     by_points={"value": points, "from": "test fixture"},
-                     by_times={"value": times, "from": "test fixture"},
-                     reserve_places={"value": reserve, "from": "test fixture"})
+        split_places(event, points, times, reserve)
     rule["reduction"]["value"]["per_gender"] = limit
     path = tmp_path / f"rule-{limit}-{team_reserve}.json"
     path.write_text(json.dumps(rule), encoding="utf-8")
