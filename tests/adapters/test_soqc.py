@@ -50,6 +50,14 @@ def csv(tmp_path: Path, name: str, competition: str, day: str,
     return path
 
 
+def cup_one_ledger(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
+    """A new ledger (its ``--db``) holding Cup One's 1500 m."""
+    db = str(tmp_path / "l.db")
+    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
+                                                 CUP_ONE))))
+    return db
+
+
 def split_places(event: dict[str, Any], by_points: int, by_times: int, reserve: int) -> None:
     """Give a rule's event the split of its places that the sources do not (from the fixture):
     so many by points, so many by times, a reserve list of ``reserve``."""
@@ -129,9 +137,7 @@ def test_the_shipped_rule_holds_the_caps_and_places_of_its_sources_and_names_the
 
 def test_without_the_split_the_places_are_unknown_but_the_times_classification_is_given(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     event = ask(capsys, db, fixture_rule(tmp_path, None))
     assert event["places"] == [] and "not in the sources" in event["unknown"]
     assert [t["skater"] for t in event["times"][:2]] == ["Skater A1", "Skater A2"]
@@ -141,9 +147,7 @@ def test_without_the_split_the_places_are_unknown_but_the_times_classification_i
 
 def test_a_nation_gets_no_more_places_than_its_cap_and_the_next_of_it_is_passed_over(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     event = ask(capsys, db, fixture_rule(tmp_path, 3, 2, 1), "--cup-table", str(table))
     # points: A1 10, A2 8, A3 6 give NED its 3 places (its cap); by times A1-A3 are passed over
     # (placed by points), A4 is passed over (NED at its cap), B1 and C1 take the 2 places
@@ -164,9 +168,7 @@ def test_a_nation_gets_no_more_places_than_its_cap_and_the_next_of_it_is_passed_
 
 def test_the_host_with_no_place_gets_one_and_on_the_reserve_list_it_replaces_the_last_place(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     # reserve of 1: ITA (I1) is not on it; its host place is added, the last place stays
     event = ask(capsys, db, fixture_rule(tmp_path, 3, 2, 1), "--cup-table", str(table))
     host = [p for p in event["places"] if p["by"] == "host"]
@@ -183,9 +185,7 @@ def test_the_host_with_no_place_gets_one_and_on_the_reserve_list_it_replaces_the
 
 def test_by_times_a_fast_skater_low_on_points_takes_a_place_and_once_all_is_skated_it_is_certain(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     rule = fixture_rule(tmp_path, 3, 2, 1)
     between = datetime.now(UTC)
     before = ask(capsys, db, rule, "--cup-table", str(table))
@@ -209,9 +209,7 @@ def test_by_times_a_fast_skater_low_on_points_takes_a_place_and_once_all_is_skat
 
 def test_equal_points_at_the_cut_are_unresolved_the_tie_break_not_being_held(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     # B1 (USA): 4 points, then 2 in Cup Two's Division B: 6, level with A3, the last by points
     ok(run(capsys, "--db", db, "import", str(csv(
         tmp_path, "two.csv", "Cup Two", "2025-11-21",
@@ -224,9 +222,7 @@ def test_equal_points_at_the_cut_are_unresolved_the_tie_break_not_being_held(
 
 def test_a_bad_rule_or_distance_is_refused_in_one_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     refused(run(capsys, "--db", db, "qualification", SHIPPED, "--distance", "10000"),
             "has no event '10000'")
     refused(run(capsys, "--db", db, "qualification", SHIPPED, "--distance", "far"), "--distance")
