@@ -28,7 +28,7 @@ from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from scripts.demo import okt2017
 from tests.adapters.test_board import correction_day, recorded_at
-from tests.adapters.test_board_live import Server, a_pair_on_ice
+from tests.adapters.test_board_live import Server, a_pair_on_ice, served
 from tests.conftest import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
@@ -116,48 +116,44 @@ def test_the_board_updates_in_place_when_a_fact_is_recorded(page: Page, ledger_f
                                                             ) -> None:
     path, recorder = ledger_file
     key = a_pair_on_ice(recorder)
-    server_side = build_app(path)
-    try:
-        with Server(server_side) as url:
-            page.set_viewport_size({"width": 1000, "height": 300})  # short: the page scrolls
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            assert rows(page) == [] and "No results yet" in page.locator("#board").inner_text()
-            page.evaluate("window.notReloaded = true")
-            listen(page, "patch")
-            moved = navigations(page)
+    with served(path) as url:
+        page.set_viewport_size({"width": 1000, "height": 300})  # short: the page scrolls
+        page.goto(f"{url}/races/{key}")
+        wait_live(page)
+        assert rows(page) == [] and "No results yet" in page.locator("#board").inner_text()
+        page.evaluate("window.notReloaded = true")
+        listen(page, "patch")
+        moved = navigations(page)
 
-            at_200 = recorder.record_passing(key, "Skater A", 200, 16_800)
-            assert at_200 is not None
-            wait_position(page, at_200)
-            passing = page.locator('#pair [data-skater="Skater A"] tr[data-at="200"]')
-            assert passing.get_attribute("data-place") == "1" and "16.80" in passing.inner_text()
+        at_200 = recorder.record_passing(key, "Skater A", 200, 16_800)
+        assert at_200 is not None
+        wait_position(page, at_200)
+        passing = page.locator('#pair [data-skater="Skater A"] tr[data-at="200"]')
+        assert passing.get_attribute("data-place") == "1" and "16.80" in passing.inner_text()
 
-            page.evaluate("window.scrollTo(0, 120)")
-            assert page.evaluate("document.documentElement.scrollHeight") > 300 + 120
-            finish = recorder.record_finish(key, "Skater A", 67_541)
-            assert finish is not None
-            wait_position(page, finish)
-            a = page.locator('#board tr[data-skater="Skater A"]')
-            assert a.get_attribute("data-rank") == "1"
-            assert "1:07.54" in a.locator("td.time").first.inner_text()
-            assert page.evaluate("window.scrollY") == 120  # the reader's place kept
+        page.evaluate("window.scrollTo(0, 120)")
+        assert page.evaluate("document.documentElement.scrollHeight") > 300 + 120
+        finish = recorder.record_finish(key, "Skater A", 67_541)
+        assert finish is not None
+        wait_position(page, finish)
+        a = page.locator('#board tr[data-skater="Skater A"]')
+        assert a.get_attribute("data-rank") == "1"
+        assert "1:07.54" in a.locator("td.time").first.inner_text()
+        assert page.evaluate("window.scrollY") == 120  # the reader's place kept
 
-            # from another terminal: the command appends to the same file
-            cli = subprocess.run([sys.executable, "-m", "scripts.cli.main", "--db", path, "record",
-                                  "finish", key, "Skater B", "1:07.546"],
-                                 capture_output=True, text=True, timeout=60, check=False)
-            assert cli.returncode == 0, cli.stderr
-            wait_position(page, recorder.last_position())
-            assert [(r["skater"], r["rank"]) for r in rows(page)] == [("Skater A", "1"), ("Skater B", "2")]
-            assert "+0.005" in page.locator('#board tr[data-skater="Skater B"]').inner_text()
-            assert page.locator("#announce").inner_text().endswith("Skater A leads in 1:07.54 (provisional)")
-            assert page.evaluate("window.notReloaded") is True and moved == []
-            patched = [p["position"] for p in heard(page, "patch")]
-            assert patched[0] == at_200 and patched[-1] == recorder.last_position()  # patches, not boards
-            assert same_as_served(page, f"{url}/races/{key}/fragment")  # they made the served board
-    finally:
-        server_side.close()
+        # from another terminal: the command appends to the same file
+        cli = subprocess.run([sys.executable, "-m", "scripts.cli.main", "--db", path, "record",
+                              "finish", key, "Skater B", "1:07.546"],
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert cli.returncode == 0, cli.stderr
+        wait_position(page, recorder.last_position())
+        assert [(r["skater"], r["rank"]) for r in rows(page)] == [("Skater A", "1"), ("Skater B", "2")]
+        assert "+0.005" in page.locator('#board tr[data-skater="Skater B"]').inner_text()
+        assert page.locator("#announce").inner_text().endswith("Skater A leads in 1:07.54 (provisional)")
+        assert page.evaluate("window.notReloaded") is True and moved == []
+        patched = [p["position"] for p in heard(page, "patch")]
+        assert patched[0] == at_200 and patched[-1] == recorder.last_position()  # patches, not boards
+        assert same_as_served(page, f"{url}/races/{key}/fragment")  # they made the served board
 
 
 def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
