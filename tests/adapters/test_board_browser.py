@@ -156,31 +156,65 @@ def test_the_board_updates_in_place_when_a_fact_is_recorded(page: Page, ledger_f
         assert same_as_served(page, f"{url}/races/{key}/fragment")  # they made the served board
 
 
+class Outage:
+    """The board of the ledger file ``path`` served, stopped and served again on the same port, on
+    two ledgers of its own (a restart: nothing is carried over but the file)."""
+
+    def __init__(self, path: str) -> None:
+        self.first, self.second = build_app(path), build_app(path)
+        self.server: Server | None = None
+        self.url = ""
+
+    def __enter__(self) -> Outage:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            self.stop()
+        finally:
+            self.first.close()
+            self.second.close()
+
+    def open(self, page: Page, where: str) -> None:
+        """Serve the first ledger, and open ``where`` on the page, live."""
+        self.server = Server(self.first)
+        self.url = self.server.__enter__()
+        page.goto(f"{self.url}{where}")
+        wait_live(page)
+
+    def stop(self) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            server.__exit__()
+
+    def drop(self, page: Page) -> None:
+        """Stop the board, and wait until the page sees its stream drop."""
+        self.stop()
+        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")
+
+    def again(self) -> Server:
+        """The board to serve again, from the second ledger, on the port of the first."""
+        return Server(self.second, port=int(self.url.rsplit(":", 1)[1]))
+
+
 def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
         page: Page, ledger_file: tuple[str, Ledger]) -> None:
     path, recorder = ledger_file
     key = a_pair_on_ice(recorder)
-    first, second = build_app(path), build_app(path)
     streams: list[Request] = []
     page.on("request", lambda r: streams.append(r) if "/events?ref=sb" in r.url else None)
-    try:
-        server = Server(first)
-        url = server.__enter__()
-        try:
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            page.evaluate("window.notReloaded = true")
-            moved = navigations(page)
-            dropped_at = recorder.last_position()
-        finally:
-            server.__exit__()
-        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")  # the drop is seen
+    with Outage(path) as board:
+        board.open(page, f"/races/{key}")
+        page.evaluate("window.notReloaded = true")
+        moved = navigations(page)
+        dropped_at = recorder.last_position()
+        board.drop(page)  # the drop is seen
         assert page.locator("#live-tag").inner_text() == "offline"
         recorder.record_passing(key, "Skater A", 200, 16_800)  # recorded while the board is down
         recorder.record_finish(key, "Skater A", 67_541)
         finish = recorder.record_finish(key, "Skater B", 67_600)
         assert finish is not None
-        with Server(second, port=int(url.rsplit(":", 1)[1])):
+        with board.again():
             wait_position(page, finish)
             wait_live(page)
             assert page.locator("#live-tag").inner_text() == "live"
@@ -193,9 +227,6 @@ def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
         asked = [r.all_headers().get("last-event-id") for r in streams]
         assert asked[0] is None and str(dropped_at) in asked[1:], asked  # it resumed from where it was
         assert streams[0].url.endswith(f"&after={dropped_at}")  # and began where its page was
-    finally:
-        first.close()
-        second.close()
 
 
 def test_the_badge_shows_offline_while_the_stream_is_down_and_live_once_it_is_open_again(
@@ -205,33 +236,23 @@ def test_the_badge_shows_offline_while_the_stream_is_down_and_live_once_it_is_op
     stream is open (``onopen``), to the eye and to screen readers."""
     path, recorder = ledger_file
     key = a_pair_on_ice(recorder)
-    first, second = build_app(path), build_app(path)
-    try:
-        server = Server(first)
-        url = server.__enter__()
-        try:
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            tag = page.locator("#live-tag")
-            assert tag.inner_text() == "live" and tag.get_attribute("data-state") == "live"
-            live_look = tag.evaluate("e => getComputedStyle(e).backgroundColor")
-        finally:
-            server.__exit__()
-        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")
+    with Outage(path) as board:
+        board.open(page, f"/races/{key}")
+        tag = page.locator("#live-tag")
+        assert tag.inner_text() == "live" and tag.get_attribute("data-state") == "live"
+        live_look = tag.evaluate("e => getComputedStyle(e).backgroundColor")
+        board.drop(page)
         assert tag.inner_text() == "offline" and tag.get_attribute("data-state") == "offline"
         assert tag.evaluate("e => getComputedStyle(e).backgroundColor") != live_look  # visibly
         assert page.locator("#announce").inner_text().startswith("Offline")  # and said
         listen(page, "snapshot")
-        with Server(second, port=int(url.rsplit(":", 1)[1])):
+        with board.again():
             page.wait_for_function("() => document.getElementById('live-tag').dataset.state === 'live'")
             assert tag.inner_text() == "live"
             assert page.locator("#announce").inner_text().startswith("Live again")
             page.wait_for_function("() => window.seen.snapshot.length > 0")
             assert heard(page, "snapshot") == [{"position": recorder.last_position(), "current": True}]
             assert page.locator("#board").count() == 1
-    finally:
-        first.close()
-        second.close()
 
 
 def test_the_bytes_on_the_wire_per_fact_are_a_patch_gzipped_not_the_board(
