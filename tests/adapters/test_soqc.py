@@ -50,6 +50,13 @@ def csv(tmp_path: Path, name: str, competition: str, day: str,
     return path
 
 
+def json_file(tmp_path: Path, name: str, data: Any) -> Path:
+    """``data`` written as JSON to the file ``name`` in ``tmp_path``."""
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
 def cup_one_ledger(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
     """A new ledger (its ``--db``) holding Cup One's 1500 m."""
     db = str(tmp_path / "l.db")
@@ -82,16 +89,12 @@ def fixture_rule(tmp_path: Path, by_points: int | None, by_times: int = 0, reser
                          by_times={"value": None, "from": "unknown: test fixture"})
         elif event["event"] == "1500" and by_points is not None:
             split_places(event, by_points, by_times, reserve)
-    path = tmp_path / "rule.json"
-    path.write_text(json.dumps(rule), encoding="utf-8")
-    return path
+    return json_file(tmp_path, "rule.json", rule)
 
 
 @pytest.fixture
 def table(tmp_path: Path) -> Path:
-    path = tmp_path / "table.json"
-    path.write_text(json.dumps(TABLE), encoding="utf-8")
-    return path
+    return json_file(tmp_path, "table.json", TABLE)
 
 
 def ask(capsys: pytest.CaptureFixture[str], db: str, rule: Path | str, *more: str) -> dict[str, Any]:
@@ -233,8 +236,7 @@ def test_a_bad_rule_or_distance_is_refused_in_one_line(
     bad = load_rule(SHIPPED)
     bad["events"][2].update(entry_places={"value": 28}, by_points={"value": 20},
                             by_times={"value": 7})
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(bad), encoding="utf-8")
+    path = json_file(tmp_path, "bad.json", bad)
     refused(run(capsys, "--db", db, "qualification", str(path)), "are not the 28 entry places")
 
 
