@@ -45,7 +45,7 @@ from projections.cup import (
     tables_by_season,
 )
 from projections.state import LedgerState
-from projections.view_reading import DECLINED, UPSTREAM, Compared, Marking, items_of, rows_at
+from projections.view_reading import DECLINED, UPSTREAM, Compared, Marking, items_of, put_row, rows_at
 
 VIEW = "cups"
 COMPETITOR = "competitor"
@@ -143,11 +143,7 @@ class CupsKeeper:
         return found
 
     def put(self, key: str, item: str, body: str) -> list[Change]:
-        rows = self.held.setdefault(key, {})
-        if rows.get(item) == body:
-            return []
-        rows[item] = body
-        return [Change(VIEW, key, item, body)]
+        return put_row(self.held, VIEW, key, item, body)
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from projections.view_reading import (
     Marking,
     first_difference,
     items_of,
+    put_row,
     rows_at,
 )
 
@@ -160,11 +161,7 @@ class RacesKeeper:
         return found
 
     def put(self, key: str, item: str, body: str) -> list[Change]:
-        rows = self.held.setdefault(key, {})
-        if rows.get(item) == body:
-            return []
-        rows[item] = body
-        return [Change(VIEW, key, item, body)]
+        return put_row(self.held, VIEW, key, item, body)
 
 
 # -- checking --------------------------------------------------------------------------------------

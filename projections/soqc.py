@@ -36,7 +36,7 @@ Every function here is pure: a :class:`~projections.state.LedgerState` in, an an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -568,35 +568,24 @@ def allocation(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
     cap, places_by_points = numbers
     held: dict[str | None, int] = {}
     gain = points_to_win(state, left, tables)
-    out: list[Place] = []
-    number = 0
     by_points = walk(points.rows, places_by_points, cap, held)
     points_given = frozenset(w.skater.skater_id for w in by_points if w.given)
     cut = tie_at_cut(points.rows, by_points, places_by_points, cap, held, frozenset())
-    for w in by_points:
-        row = w.skater
-        if not w.given:
-            out.append(Place(None, "points", row.nation, row.skater, row.rank, "out",
-                             f"{row.nation} holds its cap of {cap} by points already"))
-            continue
-        number += 1
-        status, reason = points_status(row, points.rows, places_by_points, gain, left)
+
+    def by_points_status(row: Classed) -> tuple[str, str]:
         if cut is not None and row.rank == cut.rank:
-            status, reason = "unresolved", (f"{row.value} points, equal with {cut.skater} at "
-                                            f"the cut: the regulation's tie-break is not held")
-        out.append(Place(number, "points", row.nation, row.skater, row.rank, status, reason))
+            return "unresolved", (f"{row.value} points, equal with {cut.skater} at the cut: the "
+                                  "regulation's tie-break is not held")
+        return points_status(row, points.rows, places_by_points, gain, left)
+
+    def by_times_status(row: Classed) -> tuple[str, str]:
+        return ("certain" if left.nothing else "provisional",
+                f"best time {row.race}" + ("" if left.nothing else f"; still to come: {left.describe()}"))
+
+    out = numbered(by_points, "points", 0, f"holds its cap of {cap} by points already", by_points_status)
     by_times = walk(times, spec.by_times or 0, cap, held, points_given)
-    for w in by_times:
-        row = w.skater
-        if not w.given:
-            out.append(Place(None, "times", row.nation, row.skater, row.rank, "out",
-                             f"{row.nation} holds its cap of {cap} already"))
-            continue
-        number += 1
-        status = "certain" if left.nothing else "provisional"
-        reason = (f"best time {row.race}" + ("" if left.nothing
-                                             else f"; still to come: {left.describe()}"))
-        out.append(Place(number, "times", row.nation, row.skater, row.rank, status, reason))
+    out += numbered(by_times, "times", sum(w.given for w in by_points),
+                    f"holds its cap of {cap} already", by_times_status)
     given = points_given | {w.skater.skater_id for w in by_times if w.given}
     reserve: list[Place] = []
     if spec.reserve is not None:
@@ -606,6 +595,22 @@ def allocation(state: LedgerState, rule: Mapping[str, Any], spec: EventRule,
                                  w.skater.rank, "dependent",
                                  f"reserve {k}: enters only when a place is given back"))
     return (out if spec.host_rule == "none" else host_rule(rule, out, reserve, spec)) + reserve
+
+
+def numbered(walked: Sequence[Walked], by: str, before: int, full: str,
+             status: Callable[[Classed], tuple[str, str]]) -> list[Place]:
+    """The lines of one way of giving places (``by``: points or times), the places numbered on
+    after ``before``: a skater given one has the status and reason ``status`` tells; one passed
+    over is "out", her nation ``full`` (holds its cap)."""
+    out: list[Place] = []
+    for w in walked:
+        row = w.skater
+        if w.given:
+            before += 1
+            out.append(Place(before, by, row.nation, row.skater, row.rank, *status(row)))
+        else:
+            out.append(Place(None, by, row.nation, row.skater, row.rank, "out", f"{row.nation} {full}"))
+    return out
 
 
 def points_to_win(state: LedgerState, left: Remaining,

@@ -52,6 +52,16 @@ class Marking:
         return []
 
 
+def put_row(held: dict[str, dict[str, str]], view: str, key: str, item: str, body: str) -> list[Change]:
+    """The change that writes ``body`` as ``item`` of ``key`` in ``view``, noted in ``held`` (the
+    keeper's rows: key → item → body); none when ``held`` holds that body already."""
+    rows = held.setdefault(key, {})
+    if rows.get(item) == body:
+        return []
+    rows[item] = body
+    return [Change(view, key, item, body)]
+
+
 def built(views: ViewsRecorder, view: str) -> bool:
     """Whether the store holds ``view`` taken in from position 1 (its marker row)."""
     tracked = views.max_tracking_id(UPSTREAM) or 0

@@ -27,12 +27,10 @@ from typing import Any, Final
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
-from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.skater import Skater
-from ledger.store.recorders import DDL_LOCK
-from ledger.store.roles import on_postgres
+from ledger.store.side_tables import SideTables
 
 MASTER_KEY_ENV: Final = "SKATE_LEDGER_MASTER_KEY_FILE"
 KEYS_TABLE: Final = "ledger_keys"
@@ -137,49 +135,20 @@ def unwrap(master: bytes, skater: UUID, wrapped: bytes) -> bytes:
 
 
 # -- the key table ------------------------------------------------------------------------------
-class Vault:
+class Vault(SideTables):
     """``ledger_keys`` of one ledger's store: skater → wrapped data key, or a tombstone (erased).
 
     Rows are read once per instance (one query) and kept; reading never creates the table."""
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
-        self.recorder = recorder
-        self.datastore: Any = getattr(recorder, "datastore", None)
-        if isinstance(self.datastore, SQLiteDatastore):
-            self.kind = "sqlite"
-        elif on_postgres(self.datastore):
-            self.kind = "postgres"
-        else:
-            self.kind = "memory"
-            if not hasattr(recorder, "_skate_keys"):
-                recorder._skate_keys = {}  # type: ignore[attr-defined]  # the in-memory store keeps keys on its recorder
+        super().__init__(recorder, "_skate_keys")  # the in-memory store keeps keys on its recorder
         self._rows: dict[UUID, bytes | None] | None = None
         self._open: dict[UUID, bytes] = {}  # unwrapped data keys, for this process only
         self._refreshed = False
 
-    # -- SQL helpers (as ledger.store.roles.RoleStore)
-    def _sql(self, text: str) -> Any:
-        if self.kind == "postgres":
-            from psycopg.sql import SQL, Identifier
-            table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(KEYS_TABLE))
-            return SQL(text.replace("?", "%s")).format(table)
-        return text.format(KEYS_TABLE)
-
-    def _exists(self) -> bool:
-        with self.datastore.transaction(commit=False) as c:
-            if self.kind == "sqlite":
-                c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (KEYS_TABLE,))
-            else:
-                c.execute("SELECT 1 FROM information_schema.tables WHERE table_schema=%s AND "
-                          "table_name=%s", (self.datastore.schema, KEYS_TABLE))
-            return c.fetchone() is not None
-
     def _create(self, c: Any) -> None:
-        blob = "bytea" if self.kind == "postgres" else "BLOB"
-        if self.kind == "postgres":  # serialise concurrent creators (PostgreSQL catalog races)
-            c.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-        c.execute(self._sql("CREATE TABLE IF NOT EXISTS {0} (skater TEXT PRIMARY KEY, "
-                            f"wrapped {blob}, made_at TEXT NOT NULL, erased_at TEXT)"))
+        self._create_table(c, KEYS_TABLE, f"skater TEXT PRIMARY KEY, wrapped {self.blob}, "
+                           "made_at TEXT NOT NULL, erased_at TEXT")
 
     def rows(self) -> dict[UUID, bytes | None]:
         """Skater → wrapped key (None: erased)."""
@@ -189,11 +158,11 @@ class Vault:
 
     def _read(self) -> dict[UUID, bytes | None]:
         if self.kind == "memory":
-            return dict(self.recorder._skate_keys)  # type: ignore[attr-defined]  # set in __init__
-        if not self._exists():
+            return dict(self.memory)
+        if not self._exists(KEYS_TABLE):
             return {}
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self._sql("SELECT skater, wrapped FROM {0}"))
+            c.execute(self._sql("SELECT skater, wrapped FROM {0}", KEYS_TABLE))
             found = c.fetchall()
         return {UUID(r["skater"]): None if r["wrapped"] is None else bytes(r["wrapped"]) for r in found}
 
@@ -250,11 +219,12 @@ class Vault:
         wrapped = wrap(master, skater, key)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         if self.kind == "memory":
-            self.recorder._skate_keys[skater] = wrapped  # type: ignore[attr-defined]  # set in __init__
+            self.memory[skater] = wrapped
         else:
             with self.datastore.transaction(commit=True) as c:
                 self._create(c)
-                c.execute(self._sql("INSERT INTO {0} (skater, wrapped, made_at) VALUES (?,?,?)"),
+                c.execute(self._sql("INSERT INTO {0} (skater, wrapped, made_at) VALUES (?,?,?)",
+                                    KEYS_TABLE),
                           (str(skater), wrapped, now))
         self.rows()[skater] = wrapped
         self._open[skater] = key
@@ -266,7 +236,7 @@ class Vault:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self._open.pop(skater, None)
         if self.kind == "memory":
-            self.recorder._skate_keys[skater] = None  # type: ignore[attr-defined]  # set in __init__
+            self.memory[skater] = None
         elif self.kind == "sqlite":
             self._destroy_sqlite(skater, now)
         else:
@@ -275,9 +245,9 @@ class Vault:
 
     def _tombstone(self, c: Any, skater: UUID, now: str) -> None:
         self._create(c)
-        c.execute(self._sql("DELETE FROM {0} WHERE skater=?"), (str(skater),))
+        c.execute(self._sql("DELETE FROM {0} WHERE skater=?", KEYS_TABLE), (str(skater),))
         c.execute(self._sql("INSERT INTO {0} (skater, wrapped, made_at, erased_at) VALUES "
-                            "(?,NULL,?,?)"), (str(skater), now, now))
+                            "(?,NULL,?,?)", KEYS_TABLE), (str(skater), now, now))
 
     def _destroy_sqlite(self, skater: UUID, now: str) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -293,10 +263,8 @@ class Vault:
     def _destroy_postgres(self, skater: UUID, now: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             self._tombstone(c, skater, now)
-        from psycopg.sql import SQL, Identifier
         with self.datastore.get_connection() as conn:  # autocommit: VACUUM runs outside a transaction
-            conn.execute(SQL("VACUUM FULL {0}.{1}").format(Identifier(self.datastore.schema),
-                                                           Identifier(KEYS_TABLE)))
+            conn.execute(self._sql("VACUUM FULL {0}", KEYS_TABLE))
 
 
 # -- reading events -----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,10 +25,10 @@ from typing import Any, Final
 
 import attrs
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.domain.errors import InvalidInputError, LedgerError
-from ledger.store.recorders import DDL_LOCK, Act, acting, chained
+from ledger.store.recorders import Act, acting, chained
+from ledger.store.side_tables import SideTables
 
 TIMING, REFEREE, ADMIN = "timing operator", "referee", "administrator"
 #: The role of each writing command (``record …`` and ``import``).
@@ -113,63 +112,21 @@ def author_of(by: str | None) -> str | None:
 
 
 # -- the tables ---------------------------------------------------------------------------------
-def on_postgres(datastore: object) -> bool:
-    """Whether the store is the library's PostgreSQL one; without importing psycopg when it cannot
-    be (a PostgreSQL datastore exists only once its module is loaded)."""
-    module = sys.modules.get("eventsourcing.postgres")
-    return module is not None and isinstance(datastore, module.PostgresDatastore)
-
-
-class RoleStore:
+class RoleStore(SideTables):
     """``ledger_roles`` and ``ledger_acts`` of one ledger's store."""
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
-        self.recorder = recorder
-        self.datastore: Any = getattr(recorder, "datastore", None)
-        if isinstance(self.datastore, SQLiteDatastore):
-            self.kind = "sqlite"
-        elif on_postgres(self.datastore):
-            self.kind = "postgres"
-        else:
-            self.kind = "memory"
-            if not hasattr(recorder, "_skate_roles"):
-                recorder._skate_roles = {}  # type: ignore[attr-defined]  # the in-memory store keeps roles on its recorder
-
-    # -- helpers
-    def _table(self, name: str) -> Any:
-        if self.kind == "postgres":
-            from psycopg.sql import SQL, Identifier
-            return SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(name))
-        return name
-
-    def _sql(self, text: str, *tables: str) -> Any:
-        if self.kind == "postgres":
-            from psycopg.sql import SQL
-            return SQL(text.replace("?", "%s")).format(*(self._table(t) for t in tables))
-        return text.format(*tables)
-
-    def _exists(self, table: str) -> bool:
-        if self.kind == "sqlite":
-            with self.datastore.transaction(commit=False) as c:
-                c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
-                return c.fetchone() is not None
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT 1 FROM information_schema.tables WHERE table_schema=%s AND table_name=%s",
-                      (self.datastore.schema, table))
-            return c.fetchone() is not None
+        super().__init__(recorder, "_skate_roles")  # the in-memory store keeps roles on its recorder
 
     def _create(self, c: Any) -> None:
-        blob = "bytea" if self.kind == "postgres" else "BLOB"
-        if self.kind == "postgres":  # serialise concurrent creators (PostgreSQL catalog races)
-            c.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-        c.execute(self._sql("CREATE TABLE IF NOT EXISTS {0} (role TEXT PRIMARY KEY, scheme TEXT NOT NULL, "
-                            f"salt {blob} NOT NULL, hash {blob} NOT NULL, set_at TEXT NOT NULL, "
-                            "set_by TEXT)", ROLES_TABLE))
+        self._create_table(c, ROLES_TABLE, "role TEXT PRIMARY KEY, scheme TEXT NOT NULL, "
+                           f"salt {self.blob} NOT NULL, hash {self.blob} NOT NULL, "
+                           "set_at TEXT NOT NULL, set_by TEXT")
 
     # -- the referee's secret
     def secret(self, role: str = REFEREE) -> Secret | None:
         if self.kind == "memory":
-            found: Secret | None = self.recorder._skate_roles.get(role)  # type: ignore[attr-defined]  # set above
+            found: Secret | None = self.memory.get(role)
             return found
         if not self._exists(ROLES_TABLE):
             return None
@@ -184,7 +141,7 @@ class RoleStore:
 
     def set_secret(self, secret: Secret | None, role: str = REFEREE) -> None:
         if self.kind == "memory":
-            roles = self.recorder._skate_roles  # type: ignore[attr-defined]  # set in __init__
+            roles = self.memory
             if secret is None:
                 roles.pop(role, None)
             else:
@@ -227,13 +184,19 @@ def check_act(store: RoleStore, act: str, author: str | None, token_file: Path |
                               "(this ledger has roles configured); nothing recorded")
     if role != REFEREE:
         return
-    token = given_token(token_file)
+    check_token(secret, given_token(token_file),
+                f"{act} is the referee's act: give the referee's token with --token-file "
+                f"FILE, ${TOKEN_FILE_ENV} or ${TOKEN_ENV}; nothing recorded",
+                f"{act}: the token given is not the referee's token of this ledger; nothing recorded")
+
+
+def check_token(secret: Secret, token: str | None, missing: str, wrong: str) -> None:
+    """Refuse, saying ``missing``, when no token is given, or ``wrong``, when it is not the one
+    ``secret`` holds the hash of."""
     if token is None:
-        raise RefusedActError(f"{act} is the referee's act: give the referee's token with --token-file "
-                              f"FILE, ${TOKEN_FILE_ENV} or ${TOKEN_ENV}; nothing recorded")
+        raise RefusedActError(missing)
     if not token_matches(secret, token):
-        raise RefusedActError(f"{act}: the token given is not the referee's token of this ledger; "
-                              "nothing recorded")
+        raise RefusedActError(wrong)
 
 
 def set_referee(store: RoleStore, new_token: str | None, current: str | None, by: str | None) -> str:
@@ -271,13 +234,11 @@ def check_administrator(store: RoleStore, act: str, token_file: Path | None) -> 
         raise RefusedActError(f"{act} is the administrator's act and this ledger has no "
                               "administrator token: set one with 'skate-ledger roles "
                               "set-administrator --token-file FILE'; nothing changed")
-    token = given_admin_token(token_file)
-    if token is None:
-        raise RefusedActError(f"{act} is the administrator's act: give the administrator's token "
-                              f"with --token-file FILE or ${ADMIN_TOKEN_FILE_ENV}; nothing changed")
-    if not token_matches(secret, token):
-        raise RefusedActError(f"{act}: the token given is not the administrator's token of this "
-                              "ledger; nothing changed")
+    check_token(secret, given_admin_token(token_file),
+                f"{act} is the administrator's act: give the administrator's token "
+                f"with --token-file FILE or ${ADMIN_TOKEN_FILE_ENV}; nothing changed",
+                f"{act}: the token given is not the administrator's token of this "
+                "ledger; nothing changed")
 
 
 def set_administrator(store: RoleStore, new_token: str, current: str | None, by: str | None) -> str:

@@ -50,7 +50,7 @@ from projections.pair import REFERENCES
 from projections.state import LedgerState, SkaterInfo
 from scripts import output
 from scripts.board import feed, i18n, views
-from scripts.board.live import SHORT, Hub, Ledgers, Message
+from scripts.board.live import SHORT, Hub, Ledgers, Message, Subscriber
 from scripts.board.openapi import OPENAPI
 from scripts.sheet import printed_sheet
 
@@ -509,27 +509,11 @@ class BoardApp:
             self.hub.unsubscribe(sub)
             raise
 
-        async def events() -> AsyncIterator[bytes]:
-            seen = stop
-            try:
-                yield f"retry: {RETRY_MS}\n\n".encode() + backlog
-                while True:
-                    try:
-                        message = await asyncio.wait_for(sub.get(), KEEPALIVE_S)
-                    except TimeoutError:
-                        yield b": keepalive\n\n"
-                        continue
-                    if sub.closed:
-                        return
-                    if message is not None and message.position > seen:
-                        found = frames(seen, message.position)
-                        seen = message.position
-                        if found:
-                            yield found
-            finally:
-                self.hub.unsubscribe(sub)
+        def frame(seen: int, message: Message) -> bytes:
+            return frames(seen, message.position)
 
-        return event_stream(events(), accepts_gzip(request))
+        opening = [f"retry: {RETRY_MS}\n\n".encode() + backlog]
+        return event_stream(subscribed(self.hub, sub, opening, stop, frame), accepts_gzip(request))
 
     def stream(self, request: Request, topic: str) -> Response:
         """Server-sent events, each event's id the position (decisions 0010 and 0028): first the
@@ -558,27 +542,12 @@ class BoardApp:
             first = snapshot.frame("snapshot")
         gzip = accepts_gzip(request)
 
-        async def events() -> AsyncIterator[bytes]:
-            sent = snapshot.position
-            try:
-                yield f"retry: {RETRY_MS}\n\n".encode()
-                yield first
-                while True:
-                    try:
-                        message = await asyncio.wait_for(sub.get(), KEEPALIVE_S)
-                    except TimeoutError:
-                        yield b": keepalive\n\n"
-                        continue
-                    if sub.closed:
-                        return
-                    if message is not None and message.position > sent:
-                        patch = not whole_mode and message.patches(sent)
-                        yield message.frame("patch" if patch else "board")
-                        sent = message.position
-            finally:
-                self.hub.unsubscribe(sub)
+        def frame(sent: int, message: Message) -> bytes:
+            return message.frame("patch" if not whole_mode and message.patches(sent) else "board")
 
-        return event_stream(events(), gzip)
+        opening = [f"retry: {RETRY_MS}\n\n".encode(), first]
+        return event_stream(subscribed(self.hub, sub, opening, snapshot.position, frame), gzip)
+
 
 def last_event_id(request: Request) -> int | None:
     """The position a client resumes from: its ``Last-Event-ID`` (the browser's, on a reconnection),
@@ -615,6 +584,32 @@ def accepts_gzip(request: Request) -> bool:
             q = params.strip().removeprefix("q=").strip()
             return not q or q.strip("0.") != ""
     return False
+
+
+async def subscribed(hub: Hub, sub: Subscriber, opening: list[bytes], sent: int,
+                     frame: Callable[[int, Message], bytes]) -> AsyncIterator[bytes]:
+    """The frames of one subscriber: ``opening``, then, for each message newer than the last one
+    sent (``sent``, its position), ``frame(sent, message)`` (nothing when it is empty); a
+    keep-alive comment after every KEEPALIVE_S without one. Ends when the hub closes the
+    subscriber, and unsubscribes it however it ends (the client went away)."""
+    try:
+        for chunk in opening:
+            yield chunk
+        while True:
+            try:
+                message = await asyncio.wait_for(sub.get(), KEEPALIVE_S)
+            except TimeoutError:
+                yield b": keepalive\n\n"
+                continue
+            if sub.closed:
+                return
+            if message is not None and message.position > sent:
+                found = frame(sent, message)
+                sent = message.position
+                if found:
+                    yield found
+    finally:
+        hub.unsubscribe(sub)
 
 
 def event_stream(frames: AsyncIterator[bytes], gzip: bool) -> StreamingResponse:

@@ -32,12 +32,14 @@ from ledger.store.roles import (
     author_of,
     check_act,
 )
+from ledger.store.signing import KEY_ENV, configured_key
 from projections.basis import Basis
 from scripts import output
 from scripts.cli import sheets
 from scripts.cli.options import db_option, views_option
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -260,3 +262,19 @@ def show_board(state: Any, board: Any, basis: Basis, fmt: str, notation: Any,
         if checkpoint is not None:
             OUT.print(sheets.checkpoint_line(checkpoint), markup=False, highlight=False)
 
+
+def signing_key(sign: bool, key_file: Path | None, refused: str | None = None
+                ) -> Ed25519PrivateKey | None:
+    """The key ``--sign`` signs with (None without ``--sign``), the options checked before
+    anything is read or stored: ``--key`` needs ``--sign``; ``refused``, when given, is why the
+    command's other options leave no place for a signature (or a checkpoint)."""
+    if key_file is not None and not sign:
+        raise InvalidInputError("--key is the key of --sign; give --sign too")
+    if refused is not None:
+        raise InvalidInputError(refused)
+    if not sign:
+        return None
+    key = configured_key(key_file)
+    if key is None:
+        raise InvalidInputError(f"--sign: no signing key: give --key FILE or set {KEY_ENV}")
+    return key

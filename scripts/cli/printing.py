@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ledger.application import Ledger
-from ledger.domain.errors import InvalidInputError
 from ledger.domain.timing import Notation
-from ledger.store.signing import KEY_ENV, configured_key
+from ledger.store.signing import KEY_ENV
 from projections.basis import Basis
 from projections.leaderboard import leaderboard
 from projections.reading import race_state_at
 from scripts.cli import sheets
-from scripts.cli.common import OUT, read_unless
+from scripts.cli.common import OUT, read_unless, signing_key
 from scripts.sheet import render_html, render_pdf, sheet_data
-
-if TYPE_CHECKING:  # cryptography is imported when a key signs (ledger/store/signing.py)
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @click.command("sheet")
@@ -65,14 +60,3 @@ def sheet(app: Ledger, race: str, fmt: str, output: Path | None, notation: str, 
 
 def _notation(text: str) -> Notation:
     return "nl" if text == "nl" else "iso"
-
-
-def signing_key(sign: bool, key_file: Path | None) -> Ed25519PrivateKey | None:
-    if key_file is not None and not sign:
-        raise InvalidInputError("--key is the key of --sign; give --sign too")
-    if not sign:
-        return None
-    key = configured_key(key_file)
-    if key is None:
-        raise InvalidInputError(f"--sign: no signing key: give --key FILE or set {KEY_ENV}")
-    return key

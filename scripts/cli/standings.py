@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import time as wall
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -18,7 +17,6 @@ from ledger.domain.values import (
 )
 from ledger.store.signing import (
     KEY_ENV,
-    configured_key,
 )
 from projections.basis import Basis
 from projections.cup import PointsTable, read_table, shipped_tables, tables_by_season
@@ -32,6 +30,7 @@ from scripts.cli.common import (
     read_command,
     read_unless,
     show_board,
+    signing_key,
 )
 
 
@@ -83,7 +82,7 @@ def standings(app: Ledger, race: str, at_m: int | None, lap: int | None, positio
     """The leaderboard of RACE, or the standings at a passing point, as of a basis."""
     if at_m is not None and lap is not None:
         raise InvalidInputError("--at and --lap name the same thing; give one")
-    key = signing_key(sign, key_file, fmt, with_checkpoint)
+    key = signing_key(sign, key_file, csv_refusal(fmt, sign, with_checkpoint))
     moment = parse_datetime(known_at) if known_at else None
     # The race's own stream (and, for the marks a table or JSON shows, the races of its distance
     # up to its day, and the record lines): the same state for this race as the whole fold (tests/laws).
@@ -107,20 +106,12 @@ def cup_tables(paths: tuple[Path, ...]) -> dict[tuple[str, str], PointsTable]:
     return tables_by_season([*shipped_tables(), *(read_table(p) for p in paths)])
 
 
-def signing_key(sign: bool, key_file: Path | None, fmt: str, with_checkpoint: bool) -> Any:
-    """The key ``standings --sign`` signs with; the options checked before anything is read or
-    stored."""
-    if key_file is not None and not sign:
-        raise InvalidInputError("--key is the key of --sign; give --sign too")
+def csv_refusal(fmt: str, sign: bool, with_checkpoint: bool) -> str | None:
+    """Why ``standings`` cannot sign or add a checkpoint in ``fmt`` (None: it can)."""
     if fmt == "csv" and (sign or with_checkpoint):
-        raise InvalidInputError(f"--{'sign' if sign else 'checkpoint'}: a CSV sheet has no place for "
-                                "its checkpoint; use --format json (or table)")
-    if not sign:
-        return None
-    key = configured_key(key_file)
-    if key is None:
-        raise InvalidInputError(f"--sign: no signing key: give --key FILE or set {KEY_ENV}")
-    return key
+        return (f"--{'sign' if sign else 'checkpoint'}: a CSV sheet has no place for its checkpoint; "
+                "use --format json (or table)")
+    return None
 
 
 

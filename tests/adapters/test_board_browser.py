@@ -28,7 +28,7 @@ from ledger.application import Ledger
 from ledger.bootstrap import build_app
 from scripts.demo import okt2017
 from tests.adapters.test_board import correction_day, recorded_at
-from tests.adapters.test_board_live import Server, a_pair_on_ice
+from tests.adapters.test_board_live import Server, a_pair_on_ice, served
 from tests.conftest import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
@@ -116,75 +116,105 @@ def test_the_board_updates_in_place_when_a_fact_is_recorded(page: Page, ledger_f
                                                             ) -> None:
     path, recorder = ledger_file
     key = a_pair_on_ice(recorder)
-    server_side = build_app(path)
-    try:
-        with Server(server_side) as url:
-            page.set_viewport_size({"width": 1000, "height": 300})  # short: the page scrolls
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            assert rows(page) == [] and "No results yet" in page.locator("#board").inner_text()
-            page.evaluate("window.notReloaded = true")
-            listen(page, "patch")
-            moved = navigations(page)
+    with served(path) as url:
+        page.set_viewport_size({"width": 1000, "height": 300})  # short: the page scrolls
+        page.goto(f"{url}/races/{key}")
+        wait_live(page)
+        assert rows(page) == [] and "No results yet" in page.locator("#board").inner_text()
+        page.evaluate("window.notReloaded = true")
+        listen(page, "patch")
+        moved = navigations(page)
 
-            at_200 = recorder.record_passing(key, "Skater A", 200, 16_800)
-            assert at_200 is not None
-            wait_position(page, at_200)
-            passing = page.locator('#pair [data-skater="Skater A"] tr[data-at="200"]')
-            assert passing.get_attribute("data-place") == "1" and "16.80" in passing.inner_text()
+        at_200 = recorder.record_passing(key, "Skater A", 200, 16_800)
+        assert at_200 is not None
+        wait_position(page, at_200)
+        passing = page.locator('#pair [data-skater="Skater A"] tr[data-at="200"]')
+        assert passing.get_attribute("data-place") == "1" and "16.80" in passing.inner_text()
 
-            page.evaluate("window.scrollTo(0, 120)")
-            assert page.evaluate("document.documentElement.scrollHeight") > 300 + 120
-            finish = recorder.record_finish(key, "Skater A", 67_541)
-            assert finish is not None
-            wait_position(page, finish)
-            a = page.locator('#board tr[data-skater="Skater A"]')
-            assert a.get_attribute("data-rank") == "1"
-            assert "1:07.54" in a.locator("td.time").first.inner_text()
-            assert page.evaluate("window.scrollY") == 120  # the reader's place kept
+        page.evaluate("window.scrollTo(0, 120)")
+        assert page.evaluate("document.documentElement.scrollHeight") > 300 + 120
+        finish = recorder.record_finish(key, "Skater A", 67_541)
+        assert finish is not None
+        wait_position(page, finish)
+        a = page.locator('#board tr[data-skater="Skater A"]')
+        assert a.get_attribute("data-rank") == "1"
+        assert "1:07.54" in a.locator("td.time").first.inner_text()
+        assert page.evaluate("window.scrollY") == 120  # the reader's place kept
 
-            # from another terminal: the command appends to the same file
-            cli = subprocess.run([sys.executable, "-m", "scripts.cli.main", "--db", path, "record",
-                                  "finish", key, "Skater B", "1:07.546"],
-                                 capture_output=True, text=True, timeout=60, check=False)
-            assert cli.returncode == 0, cli.stderr
-            wait_position(page, recorder.last_position())
-            assert [(r["skater"], r["rank"]) for r in rows(page)] == [("Skater A", "1"), ("Skater B", "2")]
-            assert "+0.005" in page.locator('#board tr[data-skater="Skater B"]').inner_text()
-            assert page.locator("#announce").inner_text().endswith("Skater A leads in 1:07.54 (provisional)")
-            assert page.evaluate("window.notReloaded") is True and moved == []
-            patched = [p["position"] for p in heard(page, "patch")]
-            assert patched[0] == at_200 and patched[-1] == recorder.last_position()  # patches, not boards
-            assert same_as_served(page, f"{url}/races/{key}/fragment")  # they made the served board
-    finally:
-        server_side.close()
+        # from another terminal: the command appends to the same file
+        cli = subprocess.run([sys.executable, "-m", "scripts.cli.main", "--db", path, "record",
+                              "finish", key, "Skater B", "1:07.546"],
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert cli.returncode == 0, cli.stderr
+        wait_position(page, recorder.last_position())
+        assert [(r["skater"], r["rank"]) for r in rows(page)] == [("Skater A", "1"), ("Skater B", "2")]
+        assert "+0.005" in page.locator('#board tr[data-skater="Skater B"]').inner_text()
+        assert page.locator("#announce").inner_text().endswith("Skater A leads in 1:07.54 (provisional)")
+        assert page.evaluate("window.notReloaded") is True and moved == []
+        patched = [p["position"] for p in heard(page, "patch")]
+        assert patched[0] == at_200 and patched[-1] == recorder.last_position()  # patches, not boards
+        assert same_as_served(page, f"{url}/races/{key}/fragment")  # they made the served board
+
+
+class Outage:
+    """The board of the ledger file ``path`` served, stopped and served again on the same port, on
+    two ledgers of its own (a restart: nothing is carried over but the file)."""
+
+    def __init__(self, path: str) -> None:
+        self.first, self.second = build_app(path), build_app(path)
+        self.server: Server | None = None
+        self.url = ""
+
+    def __enter__(self) -> Outage:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            self.stop()
+        finally:
+            self.first.close()
+            self.second.close()
+
+    def open(self, page: Page, where: str) -> None:
+        """Serve the first ledger, and open ``where`` on the page, live."""
+        self.server = Server(self.first)
+        self.url = self.server.__enter__()
+        page.goto(f"{self.url}{where}")
+        wait_live(page)
+
+    def stop(self) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            server.__exit__()
+
+    def drop(self, page: Page) -> None:
+        """Stop the board, and wait until the page sees its stream drop."""
+        self.stop()
+        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")
+
+    def again(self) -> Server:
+        """The board to serve again, from the second ledger, on the port of the first."""
+        return Server(self.second, port=int(self.url.rsplit(":", 1)[1]))
 
 
 def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
         page: Page, ledger_file: tuple[str, Ledger]) -> None:
     path, recorder = ledger_file
     key = a_pair_on_ice(recorder)
-    first, second = build_app(path), build_app(path)
     streams: list[Request] = []
     page.on("request", lambda r: streams.append(r) if "/events?ref=sb" in r.url else None)
-    try:
-        server = Server(first)
-        url = server.__enter__()
-        try:
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            page.evaluate("window.notReloaded = true")
-            moved = navigations(page)
-            dropped_at = recorder.last_position()
-        finally:
-            server.__exit__()
-        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")  # the drop is seen
+    with Outage(path) as board:
+        board.open(page, f"/races/{key}")
+        page.evaluate("window.notReloaded = true")
+        moved = navigations(page)
+        dropped_at = recorder.last_position()
+        board.drop(page)  # the drop is seen
         assert page.locator("#live-tag").inner_text() == "offline"
         recorder.record_passing(key, "Skater A", 200, 16_800)  # recorded while the board is down
         recorder.record_finish(key, "Skater A", 67_541)
         finish = recorder.record_finish(key, "Skater B", 67_600)
         assert finish is not None
-        with Server(second, port=int(url.rsplit(":", 1)[1])):
+        with board.again():
             wait_position(page, finish)
             wait_live(page)
             assert page.locator("#live-tag").inner_text() == "live"
@@ -197,9 +227,6 @@ def test_the_page_resumes_after_the_stream_drops_without_duplicate_rows(
         asked = [r.all_headers().get("last-event-id") for r in streams]
         assert asked[0] is None and str(dropped_at) in asked[1:], asked  # it resumed from where it was
         assert streams[0].url.endswith(f"&after={dropped_at}")  # and began where its page was
-    finally:
-        first.close()
-        second.close()
 
 
 def test_the_badge_shows_offline_while_the_stream_is_down_and_live_once_it_is_open_again(
@@ -209,33 +236,23 @@ def test_the_badge_shows_offline_while_the_stream_is_down_and_live_once_it_is_op
     stream is open (``onopen``), to the eye and to screen readers."""
     path, recorder = ledger_file
     key = a_pair_on_ice(recorder)
-    first, second = build_app(path), build_app(path)
-    try:
-        server = Server(first)
-        url = server.__enter__()
-        try:
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            tag = page.locator("#live-tag")
-            assert tag.inner_text() == "live" and tag.get_attribute("data-state") == "live"
-            live_look = tag.evaluate("e => getComputedStyle(e).backgroundColor")
-        finally:
-            server.__exit__()
-        page.wait_for_function("() => window.skateLedgerSource.readyState !== 1")
+    with Outage(path) as board:
+        board.open(page, f"/races/{key}")
+        tag = page.locator("#live-tag")
+        assert tag.inner_text() == "live" and tag.get_attribute("data-state") == "live"
+        live_look = tag.evaluate("e => getComputedStyle(e).backgroundColor")
+        board.drop(page)
         assert tag.inner_text() == "offline" and tag.get_attribute("data-state") == "offline"
         assert tag.evaluate("e => getComputedStyle(e).backgroundColor") != live_look  # visibly
         assert page.locator("#announce").inner_text().startswith("Offline")  # and said
         listen(page, "snapshot")
-        with Server(second, port=int(url.rsplit(":", 1)[1])):
+        with board.again():
             page.wait_for_function("() => document.getElementById('live-tag').dataset.state === 'live'")
             assert tag.inner_text() == "live"
             assert page.locator("#announce").inner_text().startswith("Live again")
             page.wait_for_function("() => window.seen.snapshot.length > 0")
             assert heard(page, "snapshot") == [{"position": recorder.last_position(), "current": True}]
             assert page.locator("#board").count() == 1
-    finally:
-        first.close()
-        second.close()
 
 
 def test_the_bytes_on_the_wire_per_fact_are_a_patch_gzipped_not_the_board(

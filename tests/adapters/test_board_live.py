@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,18 @@ class Server:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+@contextmanager
+def served(path: str) -> Iterator[str]:
+    """The board of the ledger ``path`` (a SQLite file), on a ledger of its own, served: its URL;
+    the ledger closed when the server stops."""
+    server_side = build_app(path)
+    try:
+        with Server(server_side) as url:
+            yield url
+    finally:
+        server_side.close()
 
 
 def events(response: httpx.Response) -> Iterator[dict[str, Any]]:

@@ -21,9 +21,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from ledger.application import Ledger
-from ledger.importing.vantage import import_vantage
-from scripts.demo import okt2017
 from tests.adapters.test_board import LADIES, SMEDING, WOJCIK, WOMEN_1000, client_of, vantage_laps
+from tests.adapters.test_board import ladies as ladies  # the fixtures: the demo day, the ladies' 1000 m
+from tests.adapters.test_board import okt as okt
 from tests.adapters.test_board_live import READ_TIMEOUT, events
 from tests.adapters.test_board_live import live as live  # the fixture: a server and a pair on ice
 from tests.helpers import RACE_DAY, draw, race_day
@@ -277,15 +277,3 @@ def test_the_progression_chart_has_axes_with_dates_and_times_and_a_table_of_them
     assert table == [(dates[0].isoformat(), "38.40"), (dates[1].isoformat(), "38.10"),
                      (dates[2].isoformat(), "38.90")]
     assert 'role="img" aria-labelledby="chart-500-title"' in chart
-
-
-@pytest.fixture
-def okt(memory_app: Ledger) -> TestClient:
-    okt2017.load(memory_app)
-    return client_of(memory_app)
-
-
-@pytest.fixture
-def ladies(memory_app: Ledger) -> TestClient:
-    import_vantage(memory_app, LADIES)
-    return client_of(memory_app)

@@ -23,7 +23,7 @@ from tests.adapters.test_board_browser import demo as demo
 from tests.adapters.test_board_browser import ledger_file as ledger_file
 from tests.adapters.test_board_browser import page as page
 from tests.adapters.test_board_browser import wait_live, wait_position
-from tests.adapters.test_board_live import Server
+from tests.adapters.test_board_live import Server, served
 from tests.helpers import draw, race_day
 
 pytestmark = pytest.mark.browser
@@ -48,33 +48,29 @@ def test_drawing_a_pair_updates_the_start_list_and_the_next_pair_in_place(
         page: Page, ledger_file: tuple[str, Ledger]) -> None:
     path, recorder = ledger_file
     key = a_race_of_three_pairs(recorder)
-    server_side = build_app(path)
-    try:
-        with Server(server_side) as url:
-            page.goto(f"{url}/races/{key}")
-            wait_live(page)
-            page.evaluate("window.notReloaded = true")
-            assert page.locator("#next-pair").get_attribute("data-pair") == "1"
-            assert page.locator("#board").evaluate("el => el.previousElementSibling.id") == "next-pair"
+    with served(path) as url:
+        page.goto(f"{url}/races/{key}")
+        wait_live(page)
+        page.evaluate("window.notReloaded = true")
+        assert page.locator("#next-pair").get_attribute("data-pair") == "1"
+        assert page.locator("#board").evaluate("el => el.previousElementSibling.id") == "next-pair"
 
-            started = recorder.start(key, 1)
-            assert started is not None
-            wait_position(page, started)
-            # the pair on the ice: its panel at the top, its rows marked, no next pair drawn yet
-            assert page.locator("#live > section").first.get_attribute("id") == "pair"
-            assert page.locator('#start-list tbody[data-pair="1"]').get_attribute("class") == "pair on-ice"
-            assert page.locator("#next-pair").count() == 0
+        started = recorder.start(key, 1)
+        assert started is not None
+        wait_position(page, started)
+        # the pair on the ice: its panel at the top, its rows marked, no next pair drawn yet
+        assert page.locator("#live > section").first.get_attribute("id") == "pair"
+        assert page.locator('#start-list tbody[data-pair="1"]').get_attribute("class") == "pair on-ice"
+        assert page.locator("#next-pair").count() == 0
 
-            drawn = recorder.draw_pair(key, 2, "Skater C", "Skater D")
-            assert drawn is not None
-            wait_position(page, drawn)
-            assert page.locator("#next-pair").get_attribute("data-pair") == "2"
-            assert "Skater C" in page.locator("#next-pair").inner_text()
-            assert page.locator('#start-list tbody[data-pair="2"]').get_attribute("class") == "pair next"
-            assert page.locator("#start-list tbody[data-pair='2'] .tag.next").is_visible()
-            assert page.evaluate("window.notReloaded") is True  # in place, no reload
-    finally:
-        server_side.close()
+        drawn = recorder.draw_pair(key, 2, "Skater C", "Skater D")
+        assert drawn is not None
+        wait_position(page, drawn)
+        assert page.locator("#next-pair").get_attribute("data-pair") == "2"
+        assert "Skater C" in page.locator("#next-pair").inner_text()
+        assert page.locator('#start-list tbody[data-pair="2"]').get_attribute("class") == "pair next"
+        assert page.locator("#start-list tbody[data-pair='2'] .tag.next").is_visible()
+        assert page.evaluate("window.notReloaded") is True  # in place, no reload
 
 
 def test_a_start_list_opened_on_the_day_page_stays_open_over_a_live_update(
@@ -82,23 +78,19 @@ def test_a_start_list_opened_on_the_day_page_stays_open_over_a_live_update(
     path, recorder = ledger_file
     key = a_race_of_three_pairs(recorder)
     slug = key.split("/")[0]
-    server_side = build_app(path)
-    try:
-        with Server(server_side) as url:
-            page.goto(f"{url}/competitions/{slug}")
-            wait_live(page)
-            details = page.locator("details.start-list")
-            assert details.evaluate("el => el.open") is False  # on demand
-            assert not page.locator('details.start-list tr[data-skater="Skater A"]').is_visible()
-            page.locator("details.start-list summary").click()
-            assert page.locator('details.start-list tr[data-skater="Skater A"]').is_visible()
-            started = recorder.start(key, 1)
-            assert started is not None
-            wait_position(page, started, "#live")
-            assert page.locator(".race-status").inner_text() == "running"
-            assert page.locator("details.start-list").evaluate("el => el.open") is True
-    finally:
-        server_side.close()
+    with served(path) as url:
+        page.goto(f"{url}/competitions/{slug}")
+        wait_live(page)
+        details = page.locator("details.start-list")
+        assert details.evaluate("el => el.open") is False  # on demand
+        assert not page.locator('details.start-list tr[data-skater="Skater A"]').is_visible()
+        page.locator("details.start-list summary").click()
+        assert page.locator('details.start-list tr[data-skater="Skater A"]').is_visible()
+        started = recorder.start(key, 1)
+        assert started is not None
+        wait_position(page, started, "#live")
+        assert page.locator(".race-status").inner_text() == "running"
+        assert page.locator("details.start-list").evaluate("el => el.open") is True
 
 
 def test_passing_columns_and_the_chart_leave_a_phone_without_horizontal_scroll(

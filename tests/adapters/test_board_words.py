@@ -20,6 +20,7 @@ from ledger.application import Ledger
 from scripts.board import i18n, views
 from scripts.board.app import BoardApp
 from tests.adapters.test_board import client_of
+from tests.adapters.test_board import okt as okt  # the fixture: the demo day's board
 from tests.helpers import draw, race_day
 
 BOARD = Path(__file__).resolve().parents[2] / "scripts" / "board"
@@ -43,14 +44,6 @@ def visible(html: str) -> str:
     """The text of a page a reader sees (tags, scripts and styles removed)."""
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-@pytest.fixture
-def okt(memory_app: Ledger) -> TestClient:
-    from scripts.demo import okt2017
-
-    okt2017.load(memory_app)
-    return client_of(memory_app)
 
 
 # -- one catalogue ------------------------------------------------------------------------------

@@ -50,6 +50,30 @@ def csv(tmp_path: Path, name: str, competition: str, day: str,
     return path
 
 
+def json_file(tmp_path: Path, name: str, data: Any) -> Path:
+    """``data`` written as JSON to the file ``name`` in ``tmp_path``."""
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def cup_one_ledger(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
+    """A new ledger (its ``--db``) holding Cup One's 1500 m."""
+    db = str(tmp_path / "l.db")
+    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
+                                                 CUP_ONE))))
+    return db
+
+
+def split_places(event: dict[str, Any], by_points: int, by_times: int, reserve: int) -> None:
+    """Give a rule's event the split of its places that the sources do not (from the fixture):
+    so many by points, so many by times, a reserve list of ``reserve``."""
+    event.update(entry_places={"value": by_points + by_times},
+                 by_points={"value": by_points, "from": "test fixture"},
+                 by_times={"value": by_times, "from": "test fixture"},
+                 reserve_places={"value": reserve, "from": "test fixture"})
+
+
 def fixture_rule(tmp_path: Path, by_points: int | None, by_times: int = 0, reserve: int = 0,
                  competitions: tuple[str, ...] = ("cup-one-2025", "cup-two-2025")) -> Path:
     """The shipped rule with what the sources do not give filled in for the tests: the split of
@@ -64,20 +88,13 @@ def fixture_rule(tmp_path: Path, by_points: int | None, by_times: int = 0, reser
             event.update(by_points={"value": None, "from": "unknown: test fixture"},
                          by_times={"value": None, "from": "unknown: test fixture"})
         elif event["event"] == "1500" and by_points is not None:
-            event.update(entry_places={"value": by_points + by_times},
-                         by_points={"value": by_points, "from": "test fixture"},
-                         by_times={"value": by_times, "from": "test fixture"},
-                         reserve_places={"value": reserve, "from": "test fixture"})
-    path = tmp_path / "rule.json"
-    path.write_text(json.dumps(rule), encoding="utf-8")
-    return path
+            split_places(event, by_points, by_times, reserve)
+    return json_file(tmp_path, "rule.json", rule)
 
 
 @pytest.fixture
 def table(tmp_path: Path) -> Path:
-    path = tmp_path / "table.json"
-    path.write_text(json.dumps(TABLE), encoding="utf-8")
-    return path
+    return json_file(tmp_path, "table.json", TABLE)
 
 
 def ask(capsys: pytest.CaptureFixture[str], db: str, rule: Path | str, *more: str) -> dict[str, Any]:
@@ -123,9 +140,7 @@ def test_the_shipped_rule_holds_the_caps_and_places_of_its_sources_and_names_the
 
 def test_without_the_split_the_places_are_unknown_but_the_times_classification_is_given(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     event = ask(capsys, db, fixture_rule(tmp_path, None))
     assert event["places"] == [] and "not in the sources" in event["unknown"]
     assert [t["skater"] for t in event["times"][:2]] == ["Skater A1", "Skater A2"]
@@ -135,9 +150,7 @@ def test_without_the_split_the_places_are_unknown_but_the_times_classification_i
 
 def test_a_nation_gets_no_more_places_than_its_cap_and_the_next_of_it_is_passed_over(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     event = ask(capsys, db, fixture_rule(tmp_path, 3, 2, 1), "--cup-table", str(table))
     # points: A1 10, A2 8, A3 6 give NED its 3 places (its cap); by times A1-A3 are passed over
     # (placed by points), A4 is passed over (NED at its cap), B1 and C1 take the 2 places
@@ -158,9 +171,7 @@ def test_a_nation_gets_no_more_places_than_its_cap_and_the_next_of_it_is_passed_
 
 def test_the_host_with_no_place_gets_one_and_on_the_reserve_list_it_replaces_the_last_place(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     # reserve of 1: ITA (I1) is not on it; its host place is added, the last place stays
     event = ask(capsys, db, fixture_rule(tmp_path, 3, 2, 1), "--cup-table", str(table))
     host = [p for p in event["places"] if p["by"] == "host"]
@@ -177,9 +188,7 @@ def test_the_host_with_no_place_gets_one_and_on_the_reserve_list_it_replaces_the
 
 def test_by_times_a_fast_skater_low_on_points_takes_a_place_and_once_all_is_skated_it_is_certain(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     rule = fixture_rule(tmp_path, 3, 2, 1)
     between = datetime.now(UTC)
     before = ask(capsys, db, rule, "--cup-table", str(table))
@@ -203,9 +212,7 @@ def test_by_times_a_fast_skater_low_on_points_takes_a_place_and_once_all_is_skat
 
 def test_equal_points_at_the_cut_are_unresolved_the_tie_break_not_being_held(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, table: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     # B1 (USA): 4 points, then 2 in Cup Two's Division B: 6, level with A3, the last by points
     ok(run(capsys, "--db", db, "import", str(csv(
         tmp_path, "two.csv", "Cup Two", "2025-11-21",
@@ -218,9 +225,7 @@ def test_equal_points_at_the_cut_are_unresolved_the_tie_break_not_being_held(
 
 def test_a_bad_rule_or_distance_is_refused_in_one_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    db = str(tmp_path / "l.db")
-    ok(run(capsys, "--db", db, "import", str(csv(tmp_path, "one.csv", "Cup One", "2025-11-14",
-                                                 CUP_ONE))))
+    db = cup_one_ledger(capsys, tmp_path)
     refused(run(capsys, "--db", db, "qualification", SHIPPED, "--distance", "10000"),
             "has no event '10000'")
     refused(run(capsys, "--db", db, "qualification", SHIPPED, "--distance", "far"), "--distance")
@@ -231,8 +236,7 @@ def test_a_bad_rule_or_distance_is_refused_in_one_line(
     bad = load_rule(SHIPPED)
     bad["events"][2].update(entry_places={"value": 28}, by_points={"value": 20},
                             by_times={"value": 7})
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(bad), encoding="utf-8")
+    path = json_file(tmp_path, "bad.json", bad)
     refused(run(capsys, "--db", db, "qualification", str(path)), "are not the 28 entry places")
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from projections.qualification import load_rule
 from tests.adapters.test_isu_text import ROW
-from tests.adapters.test_soqc import CUP, SHIPPED, TABLE, WORLD_CUP_2
+from tests.adapters.test_soqc import CUP, SHIPPED, TABLE, WORLD_CUP_2, json_file, split_places
 from tests.cli import ok, run
 
 #: the points table of the tests, with points for team races: 10, 8, 6 … (A), 3, 2, 1 (B)
@@ -103,21 +103,14 @@ def fixture_rule(tmp_path: Path, competitions: tuple[str, ...], limit: int = 82,
     for event in rule["events"]:
         points, times = split[event["event"]]
         reserve = team_reserve if event["event"] == "team-pursuit" else 0
-        event.update(entry_places={"value": points + times},
-                     by_points={"value": points, "from": "test fixture"},
-                     by_times={"value": times, "from": "test fixture"},
-                     reserve_places={"value": reserve, "from": "test fixture"})
+        split_places(event, points, times, reserve)
     rule["reduction"]["value"]["per_gender"] = limit
-    path = tmp_path / f"rule-{limit}-{team_reserve}.json"
-    path.write_text(json.dumps(rule), encoding="utf-8")
-    return path
+    return json_file(tmp_path, f"rule-{limit}-{team_reserve}.json", rule)
 
 
 @pytest.fixture
 def table(tmp_path: Path) -> Path:
-    path = tmp_path / "table.json"
-    path.write_text(json.dumps(TEAM_TABLE), encoding="utf-8")
-    return path
+    return json_file(tmp_path, "table.json", TEAM_TABLE)
 
 
 def ask(capsys: pytest.CaptureFixture[str], db: str, rule: Path, table: Path,
@@ -225,8 +218,7 @@ def test_a_rule_without_the_team_pursuit_cannot_say_nine_eight_or_seven(
     cup_one(capsys, tmp_path, db)
     rule = json.loads(fixture_rule(tmp_path, ("cup-one-2025",)).read_text(encoding="utf-8"))
     rule["events"] = [e for e in rule["events"] if e["event"] != "team-pursuit"]
-    path = tmp_path / "no-team.json"
-    path.write_text(json.dumps(rule), encoding="utf-8")
+    path = json_file(tmp_path, "no-team.json", rule)
     got = ask(capsys, db, path, table)
     assert {(n["status"], n["most"]) for n in got["nations"]} == {("unknown", None)}
     assert "no team pursuit" in got["nations"][0]["reason"]
