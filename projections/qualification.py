@@ -71,6 +71,8 @@ def load_rule(name: str) -> dict[str, Any]:
             text = path.read_text(encoding="utf-8")
         else:
             text = resources.files(RULES_PACKAGE).joinpath(f"{name}.json").read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{name}: not a qualification rule (not UTF-8 text)") from None
     except (FileNotFoundError, OSError):
         known = sorted(p.name.removesuffix(".json") for p in resources.files(RULES_PACKAGE).iterdir()
                        if p.name.endswith(".json"))
@@ -79,6 +81,10 @@ def load_rule(name: str) -> dict[str, Any]:
         rule = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidInputError(f"{name}: line {e.lineno}: not JSON ({e.msg})") from None
+    except RecursionError:
+        raise InvalidInputError(f"{name}: not a qualification rule (JSON nested too deep)") from None
+    if not isinstance(rule, dict):
+        raise InvalidInputError(f"{name}: a qualification rule is a JSON object")
     for field in ("rule", "version", "kind", "competition"):
         if field not in rule:
             raise InvalidInputError(f"{name}: the rule has no {field!r}")
