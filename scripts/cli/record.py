@@ -343,7 +343,7 @@ def tenths(option: str, text: str | None) -> int | None:
     """A temperature as typed (``-6.5``, ``-6,5``, ``-7``) in tenths of a degree."""
     if text is None:
         return None
-    found = re.fullmatch(r"\s*([+-]?)(\d{1,3})(?:[.,](\d))?\s*(?:°?C)?\s*", text)
+    found = re.fullmatch(r"\s*([+-]?)([0-9]{1,3})(?:[.,]([0-9]))?\s*(?:°?C)?\s*", text)
     if found is None:
         raise InvalidInputError(f"{option} {text!r} is not a temperature in °C with at most one "
                                 "decimal (e.g. -6.5)")
@@ -355,7 +355,7 @@ def tenths(option: str, text: str | None) -> int | None:
 def percent(text: str | None) -> int | None:
     if text is None:
         return None
-    found = re.fullmatch(r"\s*(\d{1,3})\s*%?\s*", text)
+    found = re.fullmatch(r"\s*([0-9]{1,3})\s*%?\s*", text)  # not ٤٥: digits 0-9
     if found is None:
         raise InvalidInputError(f"--humidity {text!r} is not a whole percentage (e.g. 45)")
     return int(found.group(1))
