@@ -88,7 +88,7 @@ def load_rule(name: str) -> dict[str, Any]:
     for field in ("rule", "version", "kind", "competition"):
         if field not in rule:
             raise InvalidInputError(f"{name}: the rule has no {field!r}")
-    return rule  # type: ignore[no-any-return]  # checked above
+    return rule
 
 
 #: No race read at an earlier moment: every race as the state holds it.
