@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
+import click
 import pytest
 from starlette.testclient import TestClient
 
@@ -487,3 +488,13 @@ def test_the_board_answers_a_bad_query_or_header_with_400_or_404_in_one_line_nev
     else:  # a page: the reason is one paragraph of the error page
         reason = response.text.split('class="reason-line">', 1)[1].split("</p>", 1)[0]
     assert "\n" not in reason and "invalid literal" not in reason, reason
+
+
+@pytest.mark.parametrize("poll", ["nan", "NaN", "-nan"])
+def test_serve_refuses_a_poll_of_nan_before_it_listens(poll: str) -> None:
+    """click's range lets nan through (it compares false to both ends). Parsed only, never run:
+    a regression must fail here, not start a board that never stops."""
+    from scripts.serve import serve
+
+    with pytest.raises(click.BadParameter, match="nan is not a number of seconds"):
+        serve.make_context("serve", ["--poll", poll])
