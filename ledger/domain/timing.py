@@ -26,7 +26,7 @@ _TIME = re.compile(
     (?P<sec>\d{1,2})                    # seconds
     (?:[.,](?P<frac>\d{1,3}))?          # fraction, '.' (ISU) or ',' (Dutch)
     \s*$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # the digits 0-9: not ٧:٤٢.٥١ (another script's digits)
 )
 
 

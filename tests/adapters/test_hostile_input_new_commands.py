@@ -297,6 +297,8 @@ CASES = [
                                                    "--air-temp", "99.9"), "not between -40 and 45"),
     Case("conditions: --at middle", ("record", "conditions", RACE, "--at", "middle", "--ice-temp",
                                      "-6"), "'middle' is not one of"),
+    Case("finish: a time in Arabic-Indic digits", ("record", "finish", RACE, "Skater A", "١:٠٩.٠٠"),
+         "is not a time like"),
     # record redraw of a quartet
     Case("redraw: five skaters, three in a lane",
          (*QUARTET_REDRAW, "--inner", "Skater A", "--inner", "Skater B", "--inner", "Skater E",
