@@ -243,7 +243,7 @@ def parse_pair(text: str) -> int | None:
 def parse_splits(text: str) -> Iterator[tuple[int, int]]:
     """``200=17.85;600=46.12`` → (200, 17850), (600, 46120)."""
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        match = re.fullmatch(r"(\d+)\s*m?\s*=\s*(.+)", part)
+        match = re.fullmatch(r"([0-9]{1,6})\s*m?\s*=\s*(.+)", part)
         if match is None:
             raise InvalidInputError(f"split {part!r} is not like 200=17.85")
         yield int(match[1]), parse_time(match[2])

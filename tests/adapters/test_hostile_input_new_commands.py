@@ -173,6 +173,12 @@ def make_files(folder: Path) -> None:
         (folder / f"{name}.csv").write_text(
             f"{PAIR_HEADER}\nPair Cup,Rink,2025-02-01,1000,women,{pair},inner,Skater Q,NED,1:15.20\n",
             encoding="utf-8")
+    (folder / "date-arabic.csv").write_text(
+        f"{PAIR_HEADER}\nPair Cup,Rink,٠١.٠٢.٢٠٢٥,1000,women,1,inner,Skater Q,NED,1:15.20\n",
+        encoding="utf-8")
+    (folder / "split-arabic.csv").write_text(
+        f"{PAIR_HEADER},splits\nPair Cup,Rink,2025-02-01,1000,women,1,inner,Skater Q,NED,1:15.20,"
+        "٢٠٠=18.10\n", encoding="utf-8")
     (folder / "distance-superscript.csv").write_text(
         f"{PAIR_HEADER}\nPair Cup,Rink,2025-02-01,²,women,1,inner,Skater Q,NED,1:15.20\n",
         encoding="utf-8")
@@ -337,6 +343,12 @@ CASES = [
     Case("CSV: an Arabic-Indic pair", ("import", "{f}/pair-arabic.csv"), "pair-arabic.csv:2: pair"),
     Case("CSV: a superscript distance", ("import", "{f}/distance-superscript.csv"),
          "distance-superscript.csv:2: distance '²'"),
+    Case("CSV: a date in Arabic-Indic digits", ("import", "{f}/date-arabic.csv"),
+         "date-arabic.csv:2: date"),
+    Case("CSV: a split distance in Arabic-Indic digits", ("import", "{f}/split-arabic.csv"),
+         "split-arabic.csv:2: split"),
+    Case("record competition: a date in Arabic-Indic digits",
+         ("record", "competition", "Arabic Cup", "--date", "٢٠٢٥-٠١-٠٥"), "is not YYYY-MM-DD"),
     # qualification and cup: --distance and the points tables
     *[Case(f"{command}: --distance {given!r}", (command, target, "--distance", given), "--distance",
            store=False)
