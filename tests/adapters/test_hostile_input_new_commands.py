@@ -16,8 +16,9 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import click
@@ -33,6 +34,8 @@ from tests.adapters.test_nothing_false_goes_in_atomic import seen
 from tests.cli import ok, refused, run
 from tests.conftest import _PG, drop_pg_schema, new_pg_schema, pg_url
 
+SOQC_MEN = (Path(__file__).resolve().parents[2]
+            / "projections/qualification_rules/soqc-milano-cortina-2026-men.json")
 RACE = "test-cup-2025/men-1000m"
 QUARTET = "test-cup-2025/men-500m-b"
 MASTER = "SKATE_LEDGER_MASTER_KEY_FILE"
@@ -147,6 +150,8 @@ def make_files(folder: Path) -> None:
     }
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")
+    for name, rule in soqc_rules().items():
+        (folder / f"rule-{name}.json").write_text(json.dumps(rule), encoding="utf-8")
     (folder / "binary.json").write_bytes(b"\xff\xfe\x00 not text")
     (folder / "garbage.pdf").write_bytes(bytes(range(256)) * 8)
     (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
@@ -182,6 +187,30 @@ def make_files(folder: Path) -> None:
     (folder / "distance-superscript.csv").write_text(
         f"{PAIR_HEADER}\nPair Cup,Rink,2025-02-01,²,women,1,inner,Skater Q,NED,1:15.20\n",
         encoding="utf-8")
+
+
+def soqc_rules() -> dict[str, dict[str, Any]]:
+    """The shipped men's SOQC rule, each damaged in one place (its shape, not its numbers)."""
+    shipped = json.loads(SOQC_MEN.read_text(encoding="utf-8"))
+
+    def damaged(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        copy: dict[str, Any] = json.loads(json.dumps(shipped))
+        change(copy)
+        return copy
+
+    return {
+        "version-text": damaged(lambda r: r.update(version="2")),
+        "no-category": damaged(lambda r: r.pop("category")),
+        "events-text": damaged(lambda r: r.update(events="500")),
+        "event-unnamed": damaged(lambda r: r["events"][0].pop("event")),
+        "competitions-text": damaged(lambda r: r.update(competitions="wc1")),
+        "classifications-number": damaged(lambda r: r["events"][0].update(classifications=5)),
+        "host-text": damaged(lambda r: r.update(host="ITA")),
+        "host-nation-number": damaged(lambda r: r.update(host={"nation": 5})),
+        "reduction-value-text": damaged(lambda r: r.update(reduction={"value": "82"})),
+        "reduction-order-number": damaged(lambda r: r.update(reduction={"value": {"order": 5}})),
+        "gaps-text": damaged(lambda r: r.update(gaps="none")),
+    }
 
 
 @attrs.frozen
@@ -373,6 +402,8 @@ CASES = [
          "nested too deep", store=False),
     Case("qualification: a rule file that is a number", ("qualification", "{f}/number.json"),
          "a qualification rule is a JSON object", store=False),
+    *[Case(f"qualification: an SOQC rule file, {name}", ("qualification", f"{{f}}/rule-{name}.json"),
+           f"rule-{name}.json: ", store=False) for name in soqc_rules()],
     Case("qualification: an unknown rule", ("qualification", "soqc-nowhere-2030"),
          "no qualification rule", store=False),
     Case("sheet --output into a missing folder, export", ("export", "--output", "{f}/nowhere/x.jsonl"),
