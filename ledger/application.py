@@ -73,11 +73,6 @@ READ_BATCH = 1000
 MAX_TEXT = 200
 
 
-#: The bidirectional embeddings, overrides and isolates: a name holding one prints reversed or
-#: out of place on a sheet or board (``Skater\u202eA`` shows as another name).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def check_text(what: str, value: str | None) -> None:
     """Refuse free text (a name, a reason …) that is absurdly long or holds control characters."""
     if value is None:
@@ -85,7 +80,7 @@ def check_text(what: str, value: str | None) -> None:
     if len(value) > MAX_TEXT:
         raise InvalidInputError(f"{what} is longer than {MAX_TEXT} characters")
     bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")
-                or c in "\u2028\u2029" or c in BIDI_CONTROLS), None)
+                or c in "\u2028\u2029"), None)
     if bad is not None:
         raise InvalidInputError(f"{what} holds a control character (U+{ord(bad):04X})")
 

@@ -322,7 +322,14 @@ def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None
 def record_officials(app: Ledger, race: str, referee: str | None, starter: str | None,
                      author: str | None) -> None:
     """The referee and the starter of RACE (again with other names: a correction)."""
-    said(app.record_officials(race, referee, starter, author))
+    said(app.record_officials(race, official_name("--referee", referee),
+                              official_name("--starter", starter), author))
+
+
+def official_name(option: str, name: str | None) -> str | None:
+    """An official's name, as a skater's is: no invisible or direction-changing character (a blank
+    one is the rule's to refuse, naming the role)."""
+    return normal_name(option, name) if name is not None and name.strip() else name
 
 
 @recorded("conditions",

@@ -313,7 +313,7 @@ CASES = [
                                             "--by", "Admin A"), "control character"),
     Case("officials: a right-to-left override", ("record", "officials", RACE, "--referee",
                                                 "Referee \u202eR", "--by", "Admin A"),
-         "control character (U+202E)"),
+         "direction-changing character (U+202E)"),
     Case("conditions: an unknown race", ("record", "conditions", "no-cup-2025/men-500m", "--at",
                                          "start", "--ice-temp", "-6"), "is not in the ledger"),
     Case("conditions: --humidity 150", ("record", "conditions", RACE, "--at", "start", "--humidity",
