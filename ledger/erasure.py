@@ -45,7 +45,7 @@ def migrate_personal_data(app: Ledger) -> list[tuple[str, tuple[int, ...]]]:
     """Seal the plain personal fields of every registration recorded before 0029 (a new fact per
     skater, naming the positions that hold them in clear). Skaters erased, or sealed already,
     are left. (name, positions) of each skater sealed."""
-    needed_master_key("migrate personal-data")
+    app.vault.checked(needed_master_key("migrate personal-data"))
     plain: dict[UUID, list[int]] = {}
     for position, event in app.read_log():
         if isinstance(event, Skater.Registered) and not event.sealed and (

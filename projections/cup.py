@@ -43,6 +43,8 @@ from projections.state import LedgerState
 TABLES_PACKAGE = "projections.cup_tables"
 DIVISIONS = ("A", "B")
 KINDS = ("individual", "mass-start", "team")
+#: The most points a place may score in a table (a sanity bound, not a regulation's number).
+MAX_POINTS = 9999
 #: The team disciplines (ledger.domain.timing.DISCIPLINES): the team is the competitor.
 TEAM_DISCIPLINES = frozenset({"team-pursuit", "team-sprint", "mixed-relay"})
 #: ``world-cup-2025-26`` → series ``world-cup``: a cup's name ends in its season.
@@ -76,9 +78,11 @@ def table_from(name: str, data: Any) -> PointsTable:
     if not isinstance(data, dict):
         raise InvalidInputError(f"{name}: a points table is a JSON object")
     for field in ("series", "season", "source", "places"):
-        if not isinstance(data.get(field), (str, dict)) or not data.get(field):
-            raise InvalidInputError(f"{name}: the points table has no {field!r}")
-    if not re.fullmatch(r"\d{4}/\d{2}", data["season"]):
+        kind = dict if field == "places" else str  # the places an object, the rest text
+        if not isinstance(data.get(field), kind) or not data.get(field):
+            raise InvalidInputError(f"{name}: the points table has no {field!r} "
+                                    f"({'an object' if kind is dict else 'text'})")
+    if not re.fullmatch(r"[0-9]{4}/[0-9]{2}", data["season"]):
         raise InvalidInputError(f"{name}: season {data['season']!r} is not like 2025/26")
     places: dict[tuple[str, str], tuple[int, ...]] = {}
     for division, kinds in data["places"].items():
@@ -89,14 +93,14 @@ def table_from(name: str, data: Any) -> PointsTable:
                 raise InvalidInputError(f"{name}: event kind {kind!r} is not one of "
                                         f"{', '.join(KINDS)}")
             if (not isinstance(points, list) or not points
-                    or not all(isinstance(p, int) and p >= 0 for p in points)
+                    or not all(type(p) is int and 0 <= p <= MAX_POINTS for p in points)
                     or any(a < b for a, b in pairwise(points))):
                 raise InvalidInputError(f"{name}: {division} {kind}: the points per place are "
-                                        f"whole numbers, 0 or more, never rising")
+                                        f"whole numbers, 0 or more (at most {MAX_POINTS}), never rising")
             places[(division, kind)] = tuple(points)
     unranked = data.get("unranked", {})
     if not isinstance(unranked, dict) or not all(
-            s in {"DNF", "DQ", "DNS", "WDR"} and isinstance(p, int) and p >= 0
+            s in {"DNF", "DQ", "DNS", "WDR"} and type(p) is int and 0 <= p <= MAX_POINTS
             for s, p in unranked.items()):
         raise InvalidInputError(f"{name}: 'unranked' maps DNF, DQ, DNS or WDR to points")
     return PointsTable(data["series"], data["season"], data["source"], places, unranked)
@@ -107,10 +111,14 @@ def read_table(path: Path) -> PointsTable:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise InvalidInputError(f"{path}: cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path}: not a points table (not UTF-8 text)") from None
     try:
         return table_from(str(path), json.loads(text))
     except json.JSONDecodeError as e:
         raise InvalidInputError(f"{path}: line {e.lineno}: not JSON ({e.msg})") from None
+    except RecursionError:
+        raise InvalidInputError(f"{path}: not a points table (JSON nested too deep)") from None
 
 
 def shipped_tables() -> list[PointsTable]:

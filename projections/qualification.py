@@ -71,6 +71,8 @@ def load_rule(name: str) -> dict[str, Any]:
             text = path.read_text(encoding="utf-8")
         else:
             text = resources.files(RULES_PACKAGE).joinpath(f"{name}.json").read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{name}: not a qualification rule (not UTF-8 text)") from None
     except (FileNotFoundError, OSError):
         known = sorted(p.name.removesuffix(".json") for p in resources.files(RULES_PACKAGE).iterdir()
                        if p.name.endswith(".json"))
@@ -79,10 +81,47 @@ def load_rule(name: str) -> dict[str, Any]:
         rule = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidInputError(f"{name}: line {e.lineno}: not JSON ({e.msg})") from None
+    except RecursionError:
+        raise InvalidInputError(f"{name}: not a qualification rule (JSON nested too deep)") from None
+    if not isinstance(rule, dict):
+        raise InvalidInputError(f"{name}: a qualification rule is a JSON object")
     for field in ("rule", "version", "kind", "competition"):
         if field not in rule:
             raise InvalidInputError(f"{name}: the rule has no {field!r}")
-    return rule  # type: ignore[no-any-return]  # checked above
+    if type(rule["version"]) is not int:
+        raise InvalidInputError(f"{name}: the rule's version {rule['version']!r} is not a whole number")
+    if rule["kind"] == "soqc":
+        check_soqc_shape(name, rule)
+    return rule
+
+
+def check_soqc_shape(name: str, rule: dict[str, Any]) -> None:
+    """What an SOQC rule's answer reads of it, of the type it reads (projections/soqc.py checks
+    the numbers inside): a rule file of another shape is refused in one line naming it."""
+    if rule.get("category") not in ("men", "women"):
+        raise InvalidInputError(f"{name}: an SOQC rule's category is men or women")
+    for part, key in (("events", "event"), ("competitions", "competition")):
+        held = rule.get(part, [])
+        if not isinstance(held, list) or not all(
+                isinstance(item, dict) and isinstance(item.get(key), str) for item in held):
+            raise InvalidInputError(f"{name}: an SOQC rule's {part} are objects, each naming "
+                                    f"its {key}")
+    if not all(isinstance(e.get("classifications", []), list)
+               and all(isinstance(c, str) for c in e.get("classifications", []))
+               for e in rule.get("events", [])):
+        raise InvalidInputError(f"{name}: an SOQC rule's event's classifications are a list of names")
+    for part in ("host", "noc_total", "reduction"):
+        if not isinstance(rule.get(part) or {}, dict):
+            raise InvalidInputError(f"{name}: an SOQC rule's {part} is an object")
+    if not isinstance((rule.get("host") or {}).get("nation") or "", str):
+        raise InvalidInputError(f"{name}: an SOQC rule's host nation is a code like ITA")
+    for part in ("noc_total", "reduction"):
+        if not isinstance((rule.get(part) or {}).get("value") or {}, dict):
+            raise InvalidInputError(f"{name}: an SOQC rule's {part} value is an object")
+    if not isinstance(((rule.get("reduction") or {}).get("value") or {}).get("order", []), list):
+        raise InvalidInputError(f"{name}: an SOQC rule's reduction order is a list")
+    if not isinstance(rule.get("gaps", []), list):
+        raise InvalidInputError(f"{name}: an SOQC rule's gaps are a list")
 
 
 #: No race read at an earlier moment: every race as the state holds it.

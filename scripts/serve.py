@@ -8,6 +8,7 @@ the command's group names it and imports it only when ``serve`` runs."""
 from __future__ import annotations
 
 import errno
+import math
 import socket
 
 import click
@@ -25,6 +26,7 @@ from scripts.cli.common import (
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--poll", type=click.FloatRange(0.005, 10.0), default=0.02, show_default=True,
+              callback=lambda ctx, param, value: a_number(value),
               help="Seconds between looks for new facts (on SQLite a look reads the file's data "
                    "version only; PostgreSQL notifies the board and this is its safety net).")
 @read_command
@@ -38,6 +40,13 @@ def serve(app: Ledger, host: str, port: int, poll: float) -> None:
     ERR.print(f"skate-ledger board on http://{host}:{port}/ (position {app.last_position()}); "
               "Ctrl-C stops it", markup=False, highlight=False)
     server(app, host, port, poll).run(sockets=[sock])
+
+
+def a_number(seconds: float) -> float:
+    """``--poll nan`` passes click's range (nan compares false to both ends): refused here."""
+    if math.isnan(seconds):
+        raise click.BadParameter("nan is not a number of seconds")
+    return seconds
 
 
 def bound(host: str, port: int) -> socket.socket:

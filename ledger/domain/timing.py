@@ -26,7 +26,7 @@ _TIME = re.compile(
     (?P<sec>\d{1,2})                    # seconds
     (?:[.,](?P<frac>\d{1,3}))?          # fraction, '.' (ISU) or ',' (Dutch)
     \s*$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # the digits 0-9: not ٧:٤٢.٥١ (another script's digits)
 )
 
 
@@ -93,7 +93,7 @@ LONGEST_DISTANCE_M = 100_000
 def parse_distance(text: str | int) -> int:
     """Read a distance such as ``1000`` or ``1000m`` and return metres."""
     raw = str(text).strip().lower().removesuffix("m").removesuffix(" ")
-    if not raw.isdigit() or len(raw) > 7 or int(raw) <= 0:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 7 or int(raw) <= 0:  # not ² nor ٥
         raise InvalidInputError(f"distance {text!r} is not a distance in metres like 1000 or 1000m")
     if int(raw) > LONGEST_DISTANCE_M:
         raise InvalidInputError(f"distance {text!r} is longer than {LONGEST_DISTANCE_M} m")

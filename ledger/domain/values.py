@@ -122,10 +122,10 @@ def parse_date(text: str) -> date:
     """Read ``YYYY-MM-DD`` or ``DD.MM.YYYY``."""
     raw = text.strip()
     try:
-        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
+        if re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}", raw):  # digits 0-9: not ٠٥.٠١.٢٠٢٥
             day, month, year = (int(p) for p in raw.split("."))
             return date(year, month, day)
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
             return date.fromisoformat(raw)
     except ValueError as e:
         raise InvalidInputError(f"date {text!r} does not exist ({e})") from None

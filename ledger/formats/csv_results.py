@@ -31,6 +31,9 @@ CSV_DISCIPLINES = ("individual", MASS_START)
 REQUIRED = ("competition", "date", "distance", "category", "skater")
 #: The lap of a CSV mass start: its distance is laps × 400 m (the only track a CSV row knows).
 LAP_M = 400
+#: The most a place, a pair, points or laps may be: no race has ten thousand skaters, pairs, laps
+#: or points (a sanity bound, not a regulation's number); more is a damaged cell.
+MAX_COUNT = 9999
 MAX_FIELD = 200
 
 
@@ -169,18 +172,24 @@ def parse_discipline(text: str) -> str:
 def parse_count(column: str, text: str, least: int) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or int(text) < least:
-        raise InvalidInputError(f"{column} {text!r} is not a whole number of {least} or more")
+    if not is_count(text) or int(text) < least:
+        raise InvalidInputError(f"{column} {text[:40]!r} is not a whole number of {least} to "
+                                f"{MAX_COUNT}")
     return int(text)
+
+
+def is_count(text: str) -> bool:
+    """Digits 0-9 only (``str.isdigit`` also takes ``²`` and other scripts' digits), few enough."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_COUNT
 
 
 def parse_sprint_points(text: str) -> tuple[tuple[int, int], ...]:
     """``4=3;8=2;16=60`` → ((4, 3), (8, 2), (16, 60)): the lap of each sprint scored, its points."""
     found: dict[int, int] = {}
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        match = re.fullmatch(r"(\d+)\s*=\s*(\d+)", part)
+        match = re.fullmatch(r"([0-9]{1,4})\s*=\s*([0-9]{1,4})", part)
         if match is None or int(match[1]) < 1:
-            raise InvalidInputError(f"sprint points {part!r} are not like 4=3 (lap=points)")
+            raise InvalidInputError(f"sprint points {part[:40]!r} are not like 4=3 (lap=points)")
         if int(match[1]) in found:
             raise InvalidInputError(f"sprint points name lap {match[1]} twice")
         found[int(match[1])] = int(match[2])
@@ -226,15 +235,15 @@ def checked_mass_start(row: ResultRow) -> ResultRow:
 def parse_pair(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
-        raise InvalidInputError(f"pair {text!r} is not a pair number")
+    if not is_count(text) or int(text) < 1:
+        raise InvalidInputError(f"pair {text[:40]!r} is not a pair number")
     return int(text)
 
 
 def parse_splits(text: str) -> Iterator[tuple[int, int]]:
     """``200=17.85;600=46.12`` → (200, 17850), (600, 46120)."""
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        match = re.fullmatch(r"(\d+)\s*m?\s*=\s*(.+)", part)
+        match = re.fullmatch(r"([0-9]{1,6})\s*m?\s*=\s*(.+)", part)
         if match is None:
             raise InvalidInputError(f"split {part!r} is not like 200=17.85")
         yield int(match[1]), parse_time(match[2])

@@ -445,9 +445,10 @@ def check_team_size(name: str, section: Section, team: list[Cells]) -> None:
 
 def check_cells(cells: Cells, *, skipped: bool) -> None:
     """Each field on its own (LedgerError with the reason)."""
-    if not (cells.pos == "" or cells.pos.isdigit() or cells.pos in STATUSES):
+    digits = cells.pos.isascii() and cells.pos.isdigit()  # not ² nor another script's digits
+    if not (cells.pos == "" or digits or cells.pos in STATUSES):
         raise not_like("POS", cells.pos, "a place, blank (shared), DQ, DNF, DNS or WDR")
-    if cells.pos.isdigit() and int(cells.pos) < 1:
+    if digits and int(cells.pos) < 1:
         raise LedgerError(f"POS {cells.pos} is not a place")
     if not cells.name:
         raise LedgerError("the NAME is empty")

@@ -211,8 +211,16 @@ class Vault(SideTables):
         master = needed_master_key(what)
         if self.erased(skater):
             raise ErasedError(f"{what}: this skater's personal data was erased; nothing recorded")
-        key = self.data_key(skater, master) or self._new_key(skater, master)
+        key = self.data_key(skater, master) or self._new_key(skater, self.checked(master))
         return {f: seal_value(key, skater, f, v) for f, v in given.items()}
+
+    def checked(self, master: bytes) -> bytes:
+        """``master``, once it opens a key this ledger holds (any skater's): a new key wrapped by
+        another ledger's master key could never be read with this one's."""
+        held = next(((s, w) for s, w in self.rows().items() if w is not None), None)
+        if held is not None and held[0] not in self._open:
+            self._open[held[0]] = unwrap(master, *held)
+        return master
 
     def _new_key(self, skater: UUID, master: bytes) -> bytes:
         key = secrets.token_bytes(32)

@@ -69,7 +69,7 @@ def whole(request: Request, name: str) -> int | None:
     text = request.query_params.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # not ² nor ١
         raise BadQuery(f"{name}={text[:40]!r} is not a whole number of 0 or more")
     return int(text)
 
@@ -559,7 +559,7 @@ def last_event_id(request: Request) -> int | None:
             text, name = request.query_params.get(query, "").strip(), f"{query}="
     if not text:
         return None
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # not ² nor ١
         raise BadQuery(f"{name} {text[:40]!r} is not a ledger position")
     return int(text)
 

@@ -160,7 +160,8 @@ def acts(act: str, author_required: bool = False, keeps_author: bool = False) ->
                 check_text("--by", author)
                 author = normal_name("--by", author)
             if author_required and author is None:
-                raise InvalidInputError(f"record {act}: name the {role} with --by NAME "
+                named = act if act == "erase" else f"record {act}"  # erase is a command of its own
+                raise InvalidInputError(f"{named}: name the {role} with --by NAME "
                                         f"(or ${AUTHOR_ENV}); nothing recorded")
             store = RoleStore(app.recorder)
             check_act(store, act, author, token_file)

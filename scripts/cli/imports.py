@@ -124,7 +124,11 @@ def export(app: Ledger, fmt: str, out: Path | None, personal: bool) -> None:
     if out is None:
         write_jsonl(app, sys.stdout, personal)
         return
-    with out.open("w", encoding="utf-8") as handle:
+    try:
+        handle = out.open("w", encoding="utf-8")
+    except OSError as e:
+        raise InvalidInputError(f"--output {out}: cannot be written ({e.strerror})") from None
+    with handle:
         count = write_jsonl(app, handle, personal)
     ERR.print(f"exported {count} event(s) to {out}")
 

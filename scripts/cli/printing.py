@@ -41,6 +41,9 @@ def sheet(app: Ledger, race: str, fmt: str, output: Path | None, notation: str, 
     conditions, provisional or official, and the checkpoint as text and as a QR code that
     verify --sheet reads back."""
     key = signing_key(sign, key_file)
+    if output is not None and not output.absolute().parent.is_dir():  # before --sign stores a checkpoint
+        raise InvalidInputError(f"--output {output}: cannot be written ("
+                                f"{output.absolute().parent} is not an existing folder)")
     state = race_state_at(app, race, Basis(), marks=True)
     if state.sheet(race) is None:
         app.race(race)  # an unknown race is named as such
@@ -52,7 +55,10 @@ def sheet(app: Ledger, race: str, fmt: str, output: Path | None, notation: str, 
         sys.stdout.buffer.write(printed)
         sys.stdout.buffer.flush()
         return
-    output.write_bytes(printed)
+    try:
+        output.write_bytes(printed)
+    except OSError as e:
+        raise InvalidInputError(f"--output {output}: cannot be written ({e.strerror})") from None
     OUT.print(f"wrote {output}: the {fmt.upper()} sheet of {race} as of position "
               f"{board.position}" + ("; signed" if checkpoint.get("signature") else ""),
               markup=False, highlight=False)

@@ -322,7 +322,14 @@ def record_dq(app: Ledger, race: str, skater: str, rule: str, author: str | None
 def record_officials(app: Ledger, race: str, referee: str | None, starter: str | None,
                      author: str | None) -> None:
     """The referee and the starter of RACE (again with other names: a correction)."""
-    said(app.record_officials(race, referee, starter, author))
+    said(app.record_officials(race, official_name("--referee", referee),
+                              official_name("--starter", starter), author))
+
+
+def official_name(option: str, name: str | None) -> str | None:
+    """An official's name, as a skater's is: no invisible or direction-changing character (a blank
+    one is the rule's to refuse, naming the role)."""
+    return normal_name(option, name) if name is not None and name.strip() else name
 
 
 @recorded("conditions",
@@ -343,7 +350,7 @@ def tenths(option: str, text: str | None) -> int | None:
     """A temperature as typed (``-6.5``, ``-6,5``, ``-7``) in tenths of a degree."""
     if text is None:
         return None
-    found = re.fullmatch(r"\s*([+-]?)(\d{1,3})(?:[.,](\d))?\s*(?:°?C)?\s*", text)
+    found = re.fullmatch(r"\s*([+-]?)([0-9]{1,3})(?:[.,]([0-9]))?\s*(?:°?C)?\s*", text)
     if found is None:
         raise InvalidInputError(f"{option} {text!r} is not a temperature in °C with at most one "
                                 "decimal (e.g. -6.5)")
@@ -355,7 +362,7 @@ def tenths(option: str, text: str | None) -> int | None:
 def percent(text: str | None) -> int | None:
     if text is None:
         return None
-    found = re.fullmatch(r"\s*(\d{1,3})\s*%?\s*", text)
+    found = re.fullmatch(r"\s*([0-9]{1,3})\s*%?\s*", text)  # not ٤٥: digits 0-9
     if found is None:
         raise InvalidInputError(f"--humidity {text!r} is not a whole percentage (e.g. 45)")
     return int(found.group(1))
