@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ledger.application import Ledger
+from ledger.domain.errors import InvalidInputError
 from ledger.domain.timing import Notation
 from ledger.store.signing import KEY_ENV
 from projections.basis import Basis
