@@ -254,7 +254,7 @@ class BoardApp:
         elif kind == "feed":  # the JSON feed's clients: woken at every new position, they read the race
             return Message(self.ledgers.position, "", str(self.ledgers.position))
         else:
-            day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
+            day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest, memo=self.memo)
             fragment = self.html("_day_live.html", d=day, query="", lang=lang, keep=keep)
             words = i18n.words(lang)
             data = {"position": day["position"], "html": fragment,
@@ -295,7 +295,7 @@ class BoardApp:
         day = day_param(request)
         state = self.ledgers.competition(slug, basis).state
         try:
-            view = views.day_view(state, slug, day)
+            view = views.day_view(state, slug, day, self.memo)
         except LookupError as e:
             raise HTTPException(404, str(e)) from None
         query = query_of(request, *BASIS_NAMES)

@@ -104,7 +104,18 @@ def competition_of(state: LedgerState, slug: str) -> CompetitionInfo | None:
     return next((c for c in state.competitions.values() if c.slug == slug), None)
 
 
-def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str, Any]:
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def no_memo(_: str, make: Callable[[], Any]) -> Any:
+    return make()
+
+
+def day_view(state: LedgerState, slug: str, day: date | None = None,
+             memo: Memo = no_memo) -> dict[str, Any]:
+    """A competition's races by day (``day``: that day only), the pairs on the ice. ``memo``
+    keeps each race's podium per position (the day page would otherwise draw a leaderboard of
+    every race it lists at every look, docs/decisions/0027)."""
     comp = competition_of(state, slug)
     sheets = sorted((s for s in state.races.values() if s.competition == slug),
                     key=lambda s: (s.day, s.key))
@@ -114,14 +125,14 @@ def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str
     days: dict[str, list[dict[str, Any]]] = {}
     for sheet in sheets:
         if day is None or sheet.day == day:
-            days.setdefault(sheet.day.isoformat(), []).append(race_summary(state, sheet))
+            days.setdefault(sheet.day.isoformat(), []).append(race_summary(state, sheet, memo))
     on_ice = [r["on_ice"] for races in days.values() for r in races if r["on_ice"] and r["on_ice"]["racing"]]
     return {"slug": slug, "name": comp.name if comp else slug, "venue": comp.venue if comp else None,
             "zone": str(zone), "days": days, "on_ice": on_ice, "position": state.position,
             "recorded_at": moment(state.recorded_at, zone)}
 
 
-def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
+def race_summary(state: LedgerState, sheet: RaceState, memo: Memo = no_memo) -> dict[str, Any]:
     """A race as the day page lists it: its status, its podium (the leader while it runs), the
     pair on the ice and the next pair, and its start list (shown on demand)."""
     pair = pair_on_ice(state, sheet)
@@ -130,20 +141,24 @@ def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
             "label": sheet.label, "discipline": sheet.discipline, "track_m": sheet.track_m,
             "official": sheet.official is not None, "status": status,
             "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
-            "podium": podium_of(state, sheet, status), "next_pair": next_pair(sheet),
+            "podium": podium_of(state, sheet, status, memo), "next_pair": next_pair(sheet),
             "pairs": start_list(state, sheet), "on_ice": pair}
 
 
-def podium_of(state: LedgerState, sheet: RaceState, status: str) -> list[dict[str, Any]]:
+def podium_of(state: LedgerState, sheet: RaceState, status: str,
+              memo: Memo = no_memo) -> list[dict[str, Any]]:
     """The first three of the board (ranks 1 to 3, a shared place shown twice); while the race
-    runs, its leader only. Nothing before the first result."""
+    runs, its leader only. Nothing before the first result. The ranked rows are kept per race
+    and position (``memo``); the times are written in the page's notation each time."""
     if status == "scheduled":
         return []
-    board = leaderboard(state, sheet.key)
+    ranked: list[tuple[int, str, str | None, int | None]] = memo(
+        f"podium:{sheet.key}@{state.position}",
+        lambda: [(row.rank, row.skater, row.nation, row.time_ms)
+                 for row in leaderboard(state, sheet.key).rows if row.rank is not None and row.rank <= 3])
     top = 1 if status == "running" else 3
-    return [{"rank": row.rank, "skater": row.skater, "nation": row.nation,
-             "time": time_text(row.time_ms)}
-            for row in board.rows if row.rank is not None and row.rank <= top]
+    return [{"rank": rank, "skater": skater, "nation": nation, "time": time_text(ms)}
+            for rank, skater, nation, ms in ranked if rank <= top]
 
 
 def start_list(state: LedgerState, sheet: RaceState) -> list[dict[str, Any]]:
@@ -196,13 +211,6 @@ def board_of(state: LedgerState, key: str, basis: Basis) -> Leaderboard:
     if basis.at_m is not None:
         return standings_at(state, key, basis.at_m, basis.after_pair)
     return leaderboard(state, key, basis.after_pair)
-
-
-Memo = Callable[[str, Callable[[], Any]], Any]
-
-
-def no_memo(_: str, make: Callable[[], Any]) -> Any:
-    return make()
 
 
 def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
