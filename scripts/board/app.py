@@ -354,9 +354,13 @@ class BoardApp:
         query = query_of(request, *BASIS_NAMES)
         about = views.skater_facts(self.skater_info(found, basis))
         speech = self.speak(request)
-        names = {c.slug: c.name for c in self.ledgers.catalogue(Basis()).competitions.values()}
+        listed = self.ledgers.catalogue(Basis())
+        names = {c.slug: c.name for c in listed.competitions.values()}
+        # each race by its name ("team pursuit women (2400 m)"), as the day page names it
+        races = {r["key"]: r for r in output.races_json(listed)}
         return self.tagged(request, position, lambda: HTMLResponse(self.html(
             "skater.html", h=history_shown(found, i18n.NOTATION[speech["lang"]], names),
+            races=races,
             charts=views.progression(found), about=about, position=position, query=query,
             request=request, **speech)))
 

@@ -22,6 +22,9 @@ from starlette.testclient import TestClient
 
 from ledger.application import Ledger
 from ledger.importing.vantage import import_vantage
+from projections.basis import Basis
+from scripts.board import views
+from scripts.board.app import BoardApp
 from scripts.demo import okt2017
 from tests.adapters.test_board import LADIES, SMEDING, WOJCIK, WOMEN_1000, client_of, vantage_laps
 from tests.adapters.test_board_live import READ_TIMEOUT, events
@@ -241,6 +244,30 @@ def test_a_running_race_shows_its_leader_and_a_race_not_begun_is_scheduled(memor
     assert 'class="next-pair" data-pair="2"' in day
 
 
+def test_the_day_pages_podiums_are_kept_per_race_and_position_and_follow_a_new_result(
+        memory_app: Ledger) -> None:
+    """The day page draws each race's podium from a leaderboard once per position (the board's
+    memo); a new result is a new position, and its podium is drawn again."""
+    key = race_day(memory_app, 500, ["Skater A", "Skater B", "Skater C", "Skater D"])
+    draw(memory_app, key, ("Skater A", "Skater B"), ("Skater C", "Skater D"))
+    memory_app.start(key, 1)
+    memory_app.record_finish(key, "Skater A", 38_400)
+    board = BoardApp(memory_app)
+    slug = key.split("/")[0]
+
+    def podium() -> list[str]:
+        state = board.ledgers.competition(slug, Basis()).state
+        [race] = views.day_view(state, slug, memo=board.memo)["days"].popitem()[1]
+        return [p["skater"] for p in race["podium"]]
+    assert podium() == ["Skater A"]
+    kept = [name for name in board.memory if name.startswith(f"podium:{key}@")]
+    assert len(kept) == 1
+    assert podium() == ["Skater A"] and len(board.memory) == len(set(board.memory))
+    memory_app.record_finish(key, "Skater B", 38_100)
+    assert podium() == ["Skater B"]  # the leader while the race runs: the new position's
+    assert len([name for name in board.memory if name.startswith(f"podium:{key}@")]) == 2
+
+
 # -- the skater page ------------------------------------------------------------------------------
 def test_the_skater_page_has_nation_and_club_when_registered_and_nothing_invented(
         memory_app: Ledger) -> None:
@@ -277,6 +304,42 @@ def test_the_progression_chart_has_axes_with_dates_and_times_and_a_table_of_them
     assert table == [(dates[0].isoformat(), "38.40"), (dates[1].isoformat(), "38.10"),
                      (dates[2].isoformat(), "38.90")]
     assert 'role="img" aria-labelledby="chart-500-title"' in chart
+
+
+def test_a_members_team_pursuit_is_labelled_the_teams_and_kept_out_of_the_progression(
+        memory_app: Ledger) -> None:
+    """A team's time is not the member's own (decision 0025): her row says whose it is, in both
+    languages, and her chart holds her own 3000 m only."""
+    comp = memory_app.schedule_competition("Team Cup", "Team Rink", RACE_DAY)
+    team_race = memory_app.schedule_race(comp, None, "women", RACE_DAY, discipline="team-pursuit")
+    solo = memory_app.schedule_race(comp, 3000, "women", RACE_DAY)
+    names = ["Skater A", "Skater B", "Skater C", "Skater D", "Skater E", "Skater F"]
+    for name in names:
+        memory_app.register_skater(name, "NED")
+    memory_app.name_team(team_race, "NED", names[:3], nation="NED")
+    memory_app.name_team(team_race, "CAN", names[3:], nation="CAN")
+    memory_app.draw_pair(team_race, 1, "NED", "CAN")
+    memory_app.start(team_race, 1)
+    memory_app.record_finish(team_race, "NED", 175_870)
+    memory_app.record_finish(team_race, "CAN", 177_020)
+    memory_app.draw_pair(solo, 1, "Skater A", None, enter=True)
+    memory_app.start(solo, 1)
+    memory_app.record_finish(solo, "Skater A", 238_500)
+    client = client_of(memory_app)
+    page = client.get("/skaters/Skater A").text
+    [team_row] = re.findall(r'<tr data-race="[^"]*team-pursuit[^"]*" class="team" data-team="NED">.*?</tr>',
+                            page, re.S)
+    assert "team pursuit women" in team_row and '<span class="team-of">(team NED)</span>' in team_row
+    assert ">2:55.87<" in team_row  # the team's time, as the list prints it beside each member
+    own = re.findall(r'<tr data-race="[^"]*3000m">(.*?)</tr>', page, re.S)
+    assert len(own) == 1 and "team-of" not in own[0]
+    charts = re.findall(r'<figure class="chart" id="chart-(\d+)">', page)
+    assert charts == ["3000"]
+    assert "2:55.87" not in page[page.index('id="progression-heading"'):page.index('id="results-heading"')]
+    assert 'id="team-note"' in page
+    dutch = client.get("/skaters/Skater A?lang=nl").text
+    assert "(ploeg NED)" in dutch and "team NED" not in dutch
+    assert '<span class="team-of">(team CAN)</span>' in client.get("/skaters/Skater D").text
 
 
 @pytest.fixture
