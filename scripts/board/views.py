@@ -426,7 +426,8 @@ def estimate_view(found: Estimate | None) -> dict[str, Any] | None:
 
 
 def format_lap(ms: int | None) -> str | None:
-    return format_time(ms) if ms is not None and ms > 0 else None
+    """A lap time in the page's notation (Dutch ``26,90``, as its other times)."""
+    return format_time(ms, NOTATION.get()) if ms is not None and ms > 0 else None
 
 
 def gap_signed(ms: int) -> str:

@@ -205,6 +205,26 @@ def test_the_pair_panel_is_at_the_top_while_the_pair_skates_and_below_the_result
     assert after.index('id="board"') < after.index('id="pair"')
 
 
+def test_a_dutch_page_writes_its_lap_times_in_dutch_notation_as_its_other_times(
+        memory_app: Ledger) -> None:
+    key = race_day(memory_app, 1000, ["Skater A", "Skater B", "Skater C", "Skater D"])
+    draw(memory_app, key, ("Skater A", "Skater B"), ("Skater C", "Skater D"))
+    memory_app.start(key, 1)
+    memory_app.record_passing(key, "Skater A", 200, 18_000)
+    memory_app.record_passing(key, "Skater A", 600, 44_900)
+    memory_app.record_finish(key, "Skater A", 75_800)
+    memory_app.start(key, 2)
+    memory_app.record_passing(key, "Skater C", 200, 17_900)
+    memory_app.record_passing(key, "Skater C", 600, 45_100)
+    client = client_of(memory_app)
+    dutch = client.get(f"/races/{key}?lang=nl").text
+    assert '<span class="split-lap">26,90</span>' in dutch  # Skater A's lap from 200 to 600 m
+    panel = dutch[dutch.index('id="pair"'):dutch.index("</section>", dutch.index('id="pair"'))]
+    assert "<td>27,20</td>" in panel and "27.20" not in panel  # Skater C's lap, on the ice
+    english = client.get(f"/races/{key}?lang=en").text
+    assert '<span class="split-lap">26.90</span>' in english
+
+
 # -- the day page -------------------------------------------------------------------------------
 def race_block(page: str, key: str) -> str:
     start = page.index(f'data-race="{key}"')
