@@ -254,7 +254,11 @@ class BoardApp:
         elif kind == "feed":  # the JSON feed's clients: woken at every new position, they read the race
             return Message(self.ledgers.position, "", str(self.ledgers.position))
         else:
-            day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest, memo=self.memo)
+            token = views.NOTATION.set(i18n.NOTATION[lang])  # the podiums' times in the language's notation
+            try:
+                day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest, memo=self.memo)
+            finally:
+                views.NOTATION.reset(token)
             fragment = self.html("_day_live.html", d=day, query="", lang=lang, keep=keep)
             words = i18n.words(lang)
             data = {"position": day["position"], "html": fragment,
@@ -294,13 +298,13 @@ class BoardApp:
         slug = request.path_params["slug"]
         day = day_param(request)
         state = self.ledgers.competition(slug, basis).state
+        speech = self.speak(request)  # first: the podiums' times are written in its notation
         try:
             view = views.day_view(state, slug, day, self.memo)
         except LookupError as e:
             raise HTTPException(404, str(e)) from None
         query = query_of(request, *BASIS_NAMES)
         live = is_live(request)
-        speech = self.speak(request)
         events = (f"/competitions/{quote(slug)}/events?after={state.position}{lang_query(speech, '&')}"
                   if live and day is None else None)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(

@@ -13,6 +13,7 @@ ladies' 1000 m, pair 4, at the 2020 European Single Distances Championships (see
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -286,6 +287,20 @@ def test_the_day_pages_podiums_are_kept_per_race_and_position_and_follow_a_new_r
     memory_app.record_finish(key, "Skater B", 38_100)
     assert podium() == ["Skater B"]  # the leader while the race runs: the new position's
     assert len([name for name in board.memory if name.startswith(f"podium:{key}@")]) == 2
+
+
+def test_the_day_pushed_in_dutch_writes_its_podium_times_in_dutch_notation(okt: TestClient,
+                                                                          memory_app: Ledger) -> None:
+    """What the day page's stream sends (the hub renders the topic ``nl|day:SLUG``) has the
+    times of the page it replaces: 1.15,38, not 1:15.38."""
+    board = BoardApp(memory_app)
+    dutch = json.loads(board.render_topic("nl|day:okt-2017").data)["html"]
+    women = race_block(dutch, "okt-2017/women-1000m")
+    assert '<span class="time">1.15,38</span>' in women and "1:15.38" not in dutch
+    english = json.loads(board.render_topic("|day:okt-2017").data)["html"]
+    assert '<span class="time">1:15.38</span>' in race_block(english, "okt-2017/women-1000m")
+    page = okt.get("/competitions/okt-2017?lang=nl").text
+    assert '<span class="time">1.15,38</span>' in race_block(page, "okt-2017/women-1000m")
 
 
 # -- the skater page ------------------------------------------------------------------------------
