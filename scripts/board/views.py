@@ -437,7 +437,7 @@ def gap_signed(ms: int) -> str:
 # -- the skater ------------------------------------------------------------------------------------
 #: The plot area's margins in the chart's own units: room for the times at the left and the dates
 #: below.
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 64, 16, 12, 36
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 16, 12, 40  # room for 15 px labels
 
 
 def skater_facts(info: SkaterInfo | None) -> dict[str, str]:
