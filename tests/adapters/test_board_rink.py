@@ -97,6 +97,7 @@ def test_the_demo_lists_its_withdrawn_skater_as_wdr_and_its_unknown_lanes_as_unk
     assert re.search(r'<tr data-skater="Ireen Wüst" data-status="WDR">.*?<abbr class="status status-wdr" '
                      r'title="withdrawn">WDR</abbr>', page, re.S)
     assert ">Laps</th>" not in page  # results from a list: no passing, no column of nothing
+    assert 'class="points"' not in page  # nor links to standings at a point nobody was timed at
     women = okt.get("/races/okt-2017/women-1000m").text
     # the reports give the pairs of ter Mors and of Leenstra and Wüst, never their lanes
     assert ("8", "Jorien ter Mors", "unknown") in start_list_rows(women)
@@ -163,6 +164,7 @@ def test_the_results_carry_each_skaters_200_and_600_m_times_as_the_stream_presen
 def test_standings_at_200_m_show_no_later_passing(ladies: TestClient) -> None:
     page = ladies.get(f"/races/{WOMEN_1000}", params={"at": "200"}).text
     assert 'class="wide time split">200 m</th>' in page and ">600 m</th>" not in page
+    assert '<nav class="points"' in page and '<nav class="points"' in ladies.get(f"/races/{WOMEN_1000}").text
 
 
 def lap_cells(page: str, skater: str) -> list[tuple[str, str]]:
