@@ -376,9 +376,12 @@ class BoardApp:
         key = found.rows[-1].race
         state = self.ledgers.race_state(key, basis)
         sheet = state.sheet(key)
-        entered = sheet.entries if sheet is not None else {}
+        # a team race's member is no entrant of it: a named member of one of its teams
+        named = set(sheet.entries) if sheet is not None else set()
+        if sheet is not None:
+            named.update(m for members in sheet.team_members.values() for m in members)
         return next((i for sid, i in state.skaters.items()
-                     if sid in entered and i.name == found.skater), None)
+                     if sid in named and i.name == found.skater), None)
 
     async def replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]

@@ -376,7 +376,9 @@ def test_a_members_team_pursuit_is_labelled_the_teams_and_kept_out_of_the_progre
     assert 'id="team-note"' in page
     dutch = client.get("/skaters/Skater A?lang=nl").text
     assert "(ploeg NED)" in dutch and "team NED" not in dutch
-    assert '<span class="team-of">(team CAN)</span>' in client.get("/skaters/Skater D").text
+    member = client.get("/skaters/Skater D").text  # her one race is the team's
+    assert '<span class="team-of">(team CAN)</span>' in member
+    assert '<dd data-field="nation">NED</dd>' in member  # as registered, though no entrant of it
 
 
 @pytest.fixture
