@@ -376,6 +376,9 @@ def test_a_members_team_pursuit_is_labelled_the_teams_and_kept_out_of_the_progre
     assert 'id="team-note"' in page
     dutch = client.get("/skaters/Skater A?lang=nl").text
     assert "(ploeg NED)" in dutch and "team NED" not in dutch
+    race = client.get(f"/races/{team_race}").text  # a team race's page: teams, not skaters
+    assert '<th scope="col">Team</th>' in race and "NED (NED)" not in race
+    assert '<th scope="col">Ploeg</th>' in client.get(f"/races/{team_race}?lang=nl").text
     member = client.get("/skaters/Skater D").text  # her one race is the team's
     assert '<span class="team-of">(team CAN)</span>' in member
     assert '<dd data-field="nation">NED</dd>' in member  # as registered, though no entrant of it
