@@ -437,7 +437,7 @@ def gap_signed(ms: int) -> str:
 # -- the skater ------------------------------------------------------------------------------------
 #: The plot area's margins in the chart's own units: room for the times at the left and the dates
 #: below.
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 16, 12, 40  # room for 15 px labels
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 16, 12, 40  # room for 14 px labels
 
 
 def skater_facts(info: SkaterInfo | None) -> dict[str, str]:
@@ -471,7 +471,8 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
         dots = [{"x": x(day.toordinal()), "y": y(t), "date": day.isoformat(), "time": time_text(t),
                  "label": f"{day.isoformat()}: {time_text(t)}"} for day, t in points]
         days = sorted({day for day, _ in points})
-        shown_days = days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]]
+        shown_days = spaced(days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]],
+                            lambda d, x=x: x(d.toordinal()))
         times = sorted({t0, t1, (t0 + t1) // 2}) if t1 - t0 >= 20 else sorted({t0, t1})
         charts.append({"distance_m": series.distance_m, "width": width, "height": height,
                        "left": left, "right": right, "top": top, "bottom": bottom,
@@ -481,6 +482,24 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
                        "best": time_text(t0), "worst": time_text(t1),
                        "first": days[0].isoformat(), "last": days[-1].isoformat()})
     return charts
+
+
+#: The room a date's label takes on the chart's axis (2017-12-26 at 14 px: 81), in the chart's units.
+DATE_LABEL_WIDTH = 82
+
+
+def spaced(days: list[date], at: Callable[[date], float]) -> list[date]:
+    """The dates whose labels do not overlap: the first (its label starts at it) and the last (its
+    label ends at it) always, they are the ends of the axis; one between (its label centred) only
+    where it has room from its neighbours: dates a few days apart share one label."""
+    if len(days) <= 2:
+        return days
+    half, kept = DATE_LABEL_WIDTH / 2, [days[0]]
+    for day in days[1:-1]:
+        room = DATE_LABEL_WIDTH + half if kept[-1] == days[0] else DATE_LABEL_WIDTH
+        if at(day) - at(kept[-1]) >= room and at(days[-1]) - at(day) >= DATE_LABEL_WIDTH + half:
+            kept.append(day)
+    return [*kept, days[-1]]
 
 
 def dumps(data: Any) -> str:

@@ -384,6 +384,21 @@ def test_a_members_team_pursuit_is_labelled_the_teams_and_kept_out_of_the_progre
     assert '<dd data-field="nation">NED</dd>' in member  # as registered, though no entrant of it
 
 
+def test_dates_a_few_days_apart_share_one_label_on_the_charts_axis(memory_app: Ledger) -> None:
+    """Races on days 0, 1, 2 and 60: the labels of days 1 and 2 would lie on the first one's; the
+    axis shows the first and the last date, every point is still drawn and in the table."""
+    for offset, ms in ((0, 38_400), (1, 38_300), (2, 38_500), (60, 38_100)):
+        key = race_day(memory_app, 500, ["Skater A"], competition=f"Cup {offset}",
+                       day=RACE_DAY + timedelta(days=offset))
+        memory_app.record_finish(key, "Skater A", ms)
+    page = client_of(memory_app).get("/skaters/Skater A").text
+    chart = page[page.index('<figure class="chart" id="chart-500">'):page.index("</figure>")]
+    x_axis = re.findall(r'<g class="axis x-axis">.*?</g>', chart, re.S)[0]
+    labels = re.findall(r'<text x="([\d.]+)"[^>]*>(\d{4}-\d\d-\d\d)</text>', x_axis)
+    assert [d for _, d in labels] == [RACE_DAY.isoformat(), (RACE_DAY + timedelta(days=60)).isoformat()]
+    assert len(re.findall(r"<circle ", chart)) == 4 and len(re.findall(r'<td class="time">', chart)) == 4
+
+
 @pytest.fixture
 def okt(memory_app: Ledger) -> TestClient:
     okt2017.load(memory_app)
