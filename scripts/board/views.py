@@ -471,8 +471,9 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
         dots = [{"x": x(day.toordinal()), "y": y(t), "date": day.isoformat(), "time": time_text(t),
                  "label": f"{day.isoformat()}: {time_text(t)}"} for day, t in points]
         days = sorted({day for day, _ in points})
-        shown_days = spaced(days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]],
-                            lambda d, x=x: x(d.toordinal()))
+        def at(day: date, x: Callable[[int], float] = x) -> float:
+            return x(day.toordinal())
+        shown_days = spaced(days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]], at)
         times = sorted({t0, t1, (t0 + t1) // 2}) if t1 - t0 >= 20 else sorted({t0, t1})
         charts.append({"distance_m": series.distance_m, "width": width, "height": height,
                        "left": left, "right": right, "top": top, "bottom": bottom,
