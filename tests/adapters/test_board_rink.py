@@ -98,6 +98,8 @@ def test_the_demo_lists_its_withdrawn_skater_as_wdr_and_its_unknown_lanes_as_unk
                      r'title="withdrawn">WDR</abbr>', page, re.S)
     assert ">Laps</th>" not in page  # results from a list: no passing, no column of nothing
     assert 'class="points"' not in page  # nor links to standings at a point nobody was timed at
+    at_600 = okt.get("/races/okt-2017/women-1000m", params={"at": "600"}).text
+    assert "The ledger holds no passing at 600 m." in at_600 and "No results yet." not in at_600
     women = okt.get("/races/okt-2017/women-1000m").text
     # the reports give the pairs of ter Mors and of Leenstra and Wüst, never their lanes
     assert ("8", "Jorien ter Mors", "unknown") in start_list_rows(women)
