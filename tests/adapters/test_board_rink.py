@@ -248,6 +248,9 @@ def test_the_day_page_shows_each_races_status_and_podium_with_start_lists_on_dem
     assert re.search(r'<details class="start-list"[^>]*>\s*<summary>Start list · 19 starters</summary>',
                      women)
     assert "<details open" not in day  # on demand: closed until asked
+    third = race_block(day, "okt-2017/men-10000m")  # the reports name no third: no time either
+    assert re.search(r'<li data-rank="3">.*?Unknown skater \(men 10000 m, place 3\)</a>'
+                     r' <span class="unknown">time unknown</span></li>', third)
     wust = race_block(day, "okt-2017/women-5000m")
     assert re.search(r'data-skater="Ireen Wüst" data-status="WDR">.*?>WDR</abbr>', wust, re.S)
 
