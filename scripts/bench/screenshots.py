@@ -8,12 +8,14 @@ taken with Playwright and Debian's Chromium (the language as a browser asks for 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from ledger.bootstrap import build_app
+from ledger.store.personal import MASTER_KEY_ENV, make_master_key
 from scripts.board.app import server
 from scripts.demo import okt2017
 
@@ -28,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="skate-shots-") as folder:
+        if not os.environ.get(MASTER_KEY_ENV):  # the demo's home towns are sealed (decision 0029)
+            make_master_key(Path(folder) / "okt-2017.master-key")
+            os.environ[MASTER_KEY_ENV] = str(Path(folder) / "okt-2017.master-key")
         app = build_app(str(Path(folder) / "okt-2017.db"))
         okt2017.load(app)
         board = server(app, port=0)

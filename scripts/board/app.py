@@ -254,7 +254,11 @@ class BoardApp:
         elif kind == "feed":  # the JSON feed's clients: woken at every new position, they read the race
             return Message(self.ledgers.position, "", str(self.ledgers.position))
         else:
-            day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest)
+            token = views.NOTATION.set(i18n.NOTATION[lang])  # the podiums' times in the language's notation
+            try:
+                day = views.day_view(self.ledgers.competition(rest, Basis()).state, rest, memo=self.memo)
+            finally:
+                views.NOTATION.reset(token)
             fragment = self.html("_day_live.html", d=day, query="", lang=lang, keep=keep)
             words = i18n.words(lang)
             data = {"position": day["position"], "html": fragment,
@@ -294,13 +298,13 @@ class BoardApp:
         slug = request.path_params["slug"]
         day = day_param(request)
         state = self.ledgers.competition(slug, basis).state
+        speech = self.speak(request)  # first: the podiums' times are written in its notation
         try:
-            view = views.day_view(state, slug, day)
+            view = views.day_view(state, slug, day, self.memo)
         except LookupError as e:
             raise HTTPException(404, str(e)) from None
         query = query_of(request, *BASIS_NAMES)
         live = is_live(request)
-        speech = self.speak(request)
         events = (f"/competitions/{quote(slug)}/events?after={state.position}{lang_query(speech, '&')}"
                   if live and day is None else None)
         return self.tagged(request, state.position, lambda: HTMLResponse(self.html(
@@ -354,9 +358,13 @@ class BoardApp:
         query = query_of(request, *BASIS_NAMES)
         about = views.skater_facts(self.skater_info(found, basis))
         speech = self.speak(request)
-        names = {c.slug: c.name for c in self.ledgers.catalogue(Basis()).competitions.values()}
+        listed = self.ledgers.catalogue(Basis())
+        names = {c.slug: c.name for c in listed.competitions.values()}
+        # each race by its name ("team pursuit women (2400 m)"), as the day page names it
+        races = {r["key"]: r for r in output.races_json(listed)}
         return self.tagged(request, position, lambda: HTMLResponse(self.html(
             "skater.html", h=history_shown(found, i18n.NOTATION[speech["lang"]], names),
+            races=races,
             charts=views.progression(found), about=about, position=position, query=query,
             request=request, **speech)))
 
@@ -368,9 +376,12 @@ class BoardApp:
         key = found.rows[-1].race
         state = self.ledgers.race_state(key, basis)
         sheet = state.sheet(key)
-        entered = sheet.entries if sheet is not None else {}
+        # a team race's member is no entrant of it: a named member of one of its teams
+        named = set(sheet.entries) if sheet is not None else set()
+        if sheet is not None:
+            named.update(m for members in sheet.team_members.values() for m in members)
         return next((i for sid, i in state.skaters.items()
-                     if sid in entered and i.name == found.skater), None)
+                     if sid in named and i.name == found.skater), None)
 
     async def replay(self, request: Request) -> Response:
         slug = request.path_params["slug"]

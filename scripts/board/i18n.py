@@ -57,6 +57,17 @@ DATA_WORDS = (
     N_("team"), N_("place"), N_("marks"), N_("bests"), N_("fall"), N_("dnf"), N_("dns"), N_("wdr"),
     N_("reskate"), N_("redraw"), N_("official"), N_("sprint"),
 )
+#: The titles of the qualification rules the board shows (projections/qualification_rules/*.json,
+#: their "title"), translated on the page with ``t``; a title not listed here shows as recorded.
+RULE_TITLES = (
+    N_("KNSB selection order for the 2018 Olympic Games, men (known slots only)"),
+    N_("KNSB selection order for the 2018 Olympic Games, women (known slots only)"),
+    N_("Places 1 and 2 of every distance qualify directly; place 3 depends on other results"),
+    N_("ISU Special Olympic Qualification Classifications (SOQC), Milano Cortina 2026, men: quota "
+       "places per nation (NOC) by World Cup points and times"),
+    N_("ISU Special Olympic Qualification Classifications (SOQC), Milano Cortina 2026, women: quota "
+       "places per nation (NOC) by World Cup points and times"),
+)
 
 
 @dataclass

@@ -104,7 +104,18 @@ def competition_of(state: LedgerState, slug: str) -> CompetitionInfo | None:
     return next((c for c in state.competitions.values() if c.slug == slug), None)
 
 
-def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str, Any]:
+Memo = Callable[[str, Callable[[], Any]], Any]
+
+
+def no_memo(_: str, make: Callable[[], Any]) -> Any:
+    return make()
+
+
+def day_view(state: LedgerState, slug: str, day: date | None = None,
+             memo: Memo = no_memo) -> dict[str, Any]:
+    """A competition's races by day (``day``: that day only), the pairs on the ice. ``memo``
+    keeps each race's podium per position (the day page would otherwise draw a leaderboard of
+    every race it lists at every look, docs/decisions/0027)."""
     comp = competition_of(state, slug)
     sheets = sorted((s for s in state.races.values() if s.competition == slug),
                     key=lambda s: (s.day, s.key))
@@ -114,14 +125,14 @@ def day_view(state: LedgerState, slug: str, day: date | None = None) -> dict[str
     days: dict[str, list[dict[str, Any]]] = {}
     for sheet in sheets:
         if day is None or sheet.day == day:
-            days.setdefault(sheet.day.isoformat(), []).append(race_summary(state, sheet))
+            days.setdefault(sheet.day.isoformat(), []).append(race_summary(state, sheet, memo))
     on_ice = [r["on_ice"] for races in days.values() for r in races if r["on_ice"] and r["on_ice"]["racing"]]
     return {"slug": slug, "name": comp.name if comp else slug, "venue": comp.venue if comp else None,
             "zone": str(zone), "days": days, "on_ice": on_ice, "position": state.position,
             "recorded_at": moment(state.recorded_at, zone)}
 
 
-def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
+def race_summary(state: LedgerState, sheet: RaceState, memo: Memo = no_memo) -> dict[str, Any]:
     """A race as the day page lists it: its status, its podium (the leader while it runs), the
     pair on the ice and the next pair, and its start list (shown on demand)."""
     pair = pair_on_ice(state, sheet)
@@ -130,20 +141,24 @@ def race_summary(state: LedgerState, sheet: RaceState) -> dict[str, Any]:
             "label": sheet.label, "discipline": sheet.discipline, "track_m": sheet.track_m,
             "official": sheet.official is not None, "status": status,
             "title": output.race_title(state, sheet.key), "starters": len(sheet.entries),
-            "podium": podium_of(state, sheet, status), "next_pair": next_pair(sheet),
+            "podium": podium_of(state, sheet, status, memo), "next_pair": next_pair(sheet),
             "pairs": start_list(state, sheet), "on_ice": pair}
 
 
-def podium_of(state: LedgerState, sheet: RaceState, status: str) -> list[dict[str, Any]]:
+def podium_of(state: LedgerState, sheet: RaceState, status: str,
+              memo: Memo = no_memo) -> list[dict[str, Any]]:
     """The first three of the board (ranks 1 to 3, a shared place shown twice); while the race
-    runs, its leader only. Nothing before the first result."""
+    runs, its leader only. Nothing before the first result. The ranked rows are kept per race
+    and position (``memo``); the times are written in the page's notation each time."""
     if status == "scheduled":
         return []
-    board = leaderboard(state, sheet.key)
+    ranked: list[tuple[int, str, str | None, int | None]] = memo(
+        f"podium:{sheet.key}@{state.position}",
+        lambda: [(row.rank, row.skater, row.nation, row.time_ms)
+                 for row in leaderboard(state, sheet.key).rows if row.rank is not None and row.rank <= 3])
     top = 1 if status == "running" else 3
-    return [{"rank": row.rank, "skater": row.skater, "nation": row.nation,
-             "time": time_text(row.time_ms)}
-            for row in board.rows if row.rank is not None and row.rank <= top]
+    return [{"rank": rank, "skater": skater, "nation": nation, "time": time_text(ms)}
+            for rank, skater, nation, ms in ranked if rank <= top]
 
 
 def start_list(state: LedgerState, sheet: RaceState) -> list[dict[str, Any]]:
@@ -196,13 +211,6 @@ def board_of(state: LedgerState, key: str, basis: Basis) -> Leaderboard:
     if basis.at_m is not None:
         return standings_at(state, key, basis.at_m, basis.after_pair)
     return leaderboard(state, key, basis.after_pair)
-
-
-Memo = Callable[[str, Callable[[], Any]], Any]
-
-
-def no_memo(_: str, make: Callable[[], Any]) -> Any:
-    return make()
 
 
 def race_view(state: LedgerState, key: str, basis: Basis, reference: str = "sb",
@@ -418,7 +426,8 @@ def estimate_view(found: Estimate | None) -> dict[str, Any] | None:
 
 
 def format_lap(ms: int | None) -> str | None:
-    return format_time(ms) if ms is not None and ms > 0 else None
+    """A lap time in the page's notation (Dutch ``26,90``, as its other times)."""
+    return format_time(ms, NOTATION.get()) if ms is not None and ms > 0 else None
 
 
 def gap_signed(ms: int) -> str:
@@ -428,7 +437,7 @@ def gap_signed(ms: int) -> str:
 # -- the skater ------------------------------------------------------------------------------------
 #: The plot area's margins in the chart's own units: room for the times at the left and the dates
 #: below.
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 64, 16, 12, 36
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 84, 16, 12, 40  # room for 14 px labels
 
 
 def skater_facts(info: SkaterInfo | None) -> dict[str, str]:
@@ -462,7 +471,9 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
         dots = [{"x": x(day.toordinal()), "y": y(t), "date": day.isoformat(), "time": time_text(t),
                  "label": f"{day.isoformat()}: {time_text(t)}"} for day, t in points]
         days = sorted({day for day, _ in points})
-        shown_days = days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]]
+        def at(day: date, x: Callable[[int], float] = x) -> float:
+            return x(day.toordinal())
+        shown_days = spaced(days if len(days) <= 4 else [days[0], days[len(days) // 2], days[-1]], at)
         times = sorted({t0, t1, (t0 + t1) // 2}) if t1 - t0 >= 20 else sorted({t0, t1})
         charts.append({"distance_m": series.distance_m, "width": width, "height": height,
                        "left": left, "right": right, "top": top, "bottom": bottom,
@@ -472,6 +483,24 @@ def progression(found: History, width: int = 480, height: int = 200) -> list[dic
                        "best": time_text(t0), "worst": time_text(t1),
                        "first": days[0].isoformat(), "last": days[-1].isoformat()})
     return charts
+
+
+#: The room a date's label takes on the chart's axis (2017-12-26 at 14 px: 81), in the chart's units.
+DATE_LABEL_WIDTH = 82
+
+
+def spaced(days: list[date], at: Callable[[date], float]) -> list[date]:
+    """The dates whose labels do not overlap: the first (its label starts at it) and the last (its
+    label ends at it) always, they are the ends of the axis; one between (its label centred) only
+    where it has room from its neighbours: dates a few days apart share one label."""
+    if len(days) <= 2:
+        return days
+    half, kept = DATE_LABEL_WIDTH / 2, [days[0]]
+    for day in days[1:-1]:
+        room = DATE_LABEL_WIDTH + half if kept[-1] == days[0] else DATE_LABEL_WIDTH
+        if at(day) - at(kept[-1]) >= room and at(days[-1]) - at(day) >= DATE_LABEL_WIDTH + half:
+            kept.append(day)
+    return [*kept, days[-1]]
 
 
 def dumps(data: Any) -> str:

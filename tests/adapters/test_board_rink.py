@@ -93,6 +93,9 @@ def test_the_demo_lists_its_withdrawn_skater_as_wdr_and_its_unknown_lanes_as_unk
     assert re.search(r'<tr data-skater="Ireen Wüst" data-status="WDR">.*?<abbr class="status status-wdr" '
                      r'title="withdrawn">WDR</abbr>', page, re.S)
     assert ">Laps</th>" not in page  # results from a list: no passing, no column of nothing
+    assert 'class="points"' not in page  # nor links to standings at a point nobody was timed at
+    at_600 = okt.get("/races/okt-2017/women-1000m", params={"at": "600"}).text
+    assert "The ledger holds no passing at 600 m." in at_600 and "No results yet." not in at_600
     women = okt.get("/races/okt-2017/women-1000m").text
     # the reports give the pairs of ter Mors and of Leenstra and Wüst, never their lanes
     assert ("8", "Jorien ter Mors", "unknown") in start_list_rows(women)
@@ -159,6 +162,7 @@ def test_the_results_carry_each_skaters_200_and_600_m_times_as_the_stream_presen
 def test_standings_at_200_m_show_no_later_passing(ladies: TestClient) -> None:
     page = ladies.get(f"/races/{WOMEN_1000}", params={"at": "200"}).text
     assert 'class="wide time split">200 m</th>' in page and ">600 m</th>" not in page
+    assert '<nav class="points"' in page and '<nav class="points"' in ladies.get(f"/races/{WOMEN_1000}").text
 
 
 def lap_cells(page: str, skater: str) -> list[tuple[str, str]]:
@@ -220,6 +224,9 @@ def test_the_day_page_shows_each_races_status_and_podium_with_start_lists_on_dem
     assert re.search(r'<details class="start-list"[^>]*>\s*<summary>Start list · 19 starters</summary>',
                      women)
     assert "<details open" not in day  # on demand: closed until asked
+    third = race_block(day, "okt-2017/men-10000m")  # the reports name no third: no time either
+    assert re.search(r'<li data-rank="3">.*?Unknown skater \(men 10000 m, place 3\)</a>'
+                     r' <span class="unknown">time unknown</span></li>', third)
     wust = race_block(day, "okt-2017/women-5000m")
     assert re.search(r'data-skater="Ireen Wüst" data-status="WDR">.*?>WDR</abbr>', wust, re.S)
 

@@ -8,6 +8,7 @@ checks the same pages in Chromium.
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 from pathlib import Path
@@ -115,6 +116,20 @@ def test_dutch_pages_write_times_and_statuses_the_dutch_way(okt: TestClient) -> 
     english = okt.get("/races/okt-2017/women-1000m").text
     assert "1:15.38" in english and "1000 m women" in english and "December 26, 2017" in english
     assert "26 december 2017" in women
+
+
+def test_every_qualification_rules_title_is_in_the_catalogue_and_a_dutch_page_shows_it_in_dutch(
+        okt: TestClient) -> None:
+    """A rule's title is data (projections/qualification_rules): listed in i18n.RULE_TITLES it is
+    extracted and needs a Dutch entry like every word; a new rule not listed fails here."""
+    rules = Path(views.__file__).resolve().parents[2] / "projections" / "qualification_rules"
+    titles = {json.loads(f.read_text(encoding="utf-8"))["title"] for f in rules.glob("*.json")}
+    assert titles and titles <= set(i18n.RULE_TITLES)
+    dutch = visible(okt.get("/races/okt-2017/women-1000m", params={"lang": "nl"}).text)
+    assert "Kwalificatie: KNSB-selectievolgorde voor de Olympische Spelen 2018, dames" in dutch
+    assert "KNSB selection order" not in dutch
+    english = visible(okt.get("/races/okt-2017/women-1000m").text)
+    assert "Qualification: KNSB selection order for the 2018 Olympic Games, women" in english
 
 
 def test_the_status_words_are_the_knsb_words() -> None:

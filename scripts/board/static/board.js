@@ -15,7 +15,10 @@
       if (isNaN(when)) { return; }
       var span = document.createElement("span");
       span.className = "viewer";
-      span.textContent = " (" + when.toLocaleTimeString(document.documentElement.lang || undefined) + ")";
+      // the viewer's own clock, said as such ("15:00:00 your time"), not a second venue time
+      var shown = when.toLocaleTimeString(document.documentElement.lang || undefined);
+      var words = document.body.getAttribute("data-viewer-time") || "%(time)s";
+      span.textContent = " (" + words.replace("%(time)s", shown) + ")";
       el.appendChild(span);
     });
   }
