@@ -10,6 +10,7 @@ import re
 from typing import Literal
 
 from ledger.domain.errors import InvalidInputError, InvalidTimeError
+from ledger.domain.values import ascii_digits
 
 Notation = Literal["iso", "nl"]
 
@@ -93,7 +94,7 @@ LONGEST_DISTANCE_M = 100_000
 def parse_distance(text: str | int) -> int:
     """Read a distance such as ``1000`` or ``1000m`` and return metres."""
     raw = str(text).strip().lower().removesuffix("m").removesuffix(" ")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 7 or int(raw) <= 0:  # not ² nor ٥
+    if not ascii_digits(raw) or len(raw) > 7 or int(raw) <= 0:
         raise InvalidInputError(f"distance {text!r} is not a distance in metres like 1000 or 1000m")
     if int(raw) > LONGEST_DISTANCE_M:
         raise InvalidInputError(f"distance {text!r} is longer than {LONGEST_DISTANCE_M} m")

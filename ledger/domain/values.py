@@ -17,6 +17,12 @@ import attrs
 
 from ledger.domain.errors import InvalidInputError
 
+
+def ascii_digits(text: str) -> bool:
+    """Digits 0-9 only, at least one: ``str.isdigit`` also takes ``²`` and other scripts' digits
+    (``٤٥``), which ``int`` refuses or reads as a number the user did not type."""
+    return text.isascii() and text.isdigit()
+
 NAMESPACE: Final = UUID("6f1c6b0e-5a43-5b7e-9a55-0d1f0c2e7a11")
 
 Category = Literal["men", "women"]

@@ -18,7 +18,7 @@ import attrs
 from ledger.domain.competition import cup_name
 from ledger.domain.errors import ImportFormatError, InvalidInputError
 from ledger.domain.timing import MASS_START, parse_distance, parse_time, time_precision
-from ledger.domain.values import parse_category, parse_date, parse_lane, parse_status
+from ledger.domain.values import ascii_digits, parse_category, parse_date, parse_lane, parse_status
 from ledger.formats import MAX_LIST_BYTES, check_columns, check_filled, converted, read_text
 
 COLUMNS = ("competition", "venue", "date", "distance", "category", "label", "pair", "lane",
@@ -180,7 +180,7 @@ def parse_count(column: str, text: str, least: int) -> int | None:
 
 def is_count(text: str) -> bool:
     """Digits 0-9 only (``str.isdigit`` also takes ``²`` and other scripts' digits), few enough."""
-    return text.isascii() and text.isdigit() and int(text) <= MAX_COUNT
+    return ascii_digits(text) and int(text) <= MAX_COUNT
 
 
 def parse_sprint_points(text: str) -> tuple[tuple[int, int], ...]:

@@ -64,7 +64,7 @@ import attrs
 
 from ledger.domain.errors import ImportFormatError, LedgerError
 from ledger.domain.timing import TEAM_DISTANCES, parse_time
-from ledger.domain.values import parse_date, skater_key, slugify
+from ledger.domain.values import ascii_digits, parse_date, skater_key, slugify
 from ledger.formats import MAX_LIST_BYTES, read_limited
 from ledger.formats.csv_results import MAX_FIELD, ResultRow
 
@@ -445,7 +445,7 @@ def check_team_size(name: str, section: Section, team: list[Cells]) -> None:
 
 def check_cells(cells: Cells, *, skipped: bool) -> None:
     """Each field on its own (LedgerError with the reason)."""
-    digits = cells.pos.isascii() and cells.pos.isdigit()  # not ² nor another script's digits
+    digits = ascii_digits(cells.pos)
     if not (cells.pos == "" or digits or cells.pos in STATUSES):
         raise not_like("POS", cells.pos, "a place, blank (shared), DQ, DNF, DNS or WDR")
     if digits and int(cells.pos) < 1:

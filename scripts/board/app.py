@@ -40,7 +40,7 @@ from starlette.staticfiles import StaticFiles
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidInputError, LedgerError
 from ledger.domain.timing import Notation, format_time
-from ledger.domain.values import parse_datetime, race_id
+from ledger.domain.values import ascii_digits, parse_datetime, race_id
 from ledger.store.notifier import NOTIFIED_POLL, listen_for_appends, sqlite_watch
 from ledger.store.personal import master_key
 from projections.basis import Basis
@@ -69,7 +69,7 @@ def whole(request: Request, name: str) -> int | None:
     text = request.query_params.get(name, "").strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # not ² nor ١
+    if not ascii_digits(text) or len(text) > 18:
         raise BadQuery(f"{name}={text[:40]!r} is not a whole number of 0 or more")
     return int(text)
 
@@ -570,7 +570,7 @@ def last_event_id(request: Request) -> int | None:
             text, name = request.query_params.get(query, "").strip(), f"{query}="
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # not ² nor ١
+    if not ascii_digits(text) or len(text) > 18:
         raise BadQuery(f"{name} {text[:40]!r} is not a ledger position")
     return int(text)
 
